@@ -1,0 +1,290 @@
+//! The ffmpeg command lines nvviz-bench runs. The default is exactly the guide's
+//! NVENC command; other encoders get the same intent in their own option names.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// Raw frames arriving on ffmpeg's stdin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RawInput {
+    pub width: u32,
+    pub height: u32,
+    pub fps: f64,
+    /// ffmpeg pixel format name of the bytes we write ("bgr24" in the guide).
+    pub pix_fmt: String,
+}
+
+impl RawInput {
+    pub fn bgr24(width: u32, height: u32, fps: f64) -> Self {
+        Self {
+            width,
+            height,
+            fps,
+            pix_fmt: "bgr24".into(),
+        }
+    }
+
+    /// Bytes per frame for the packed formats we write.
+    pub fn frame_bytes(&self) -> usize {
+        let pixels = self.width as usize * self.height as usize;
+        match self.pix_fmt.as_str() {
+            "bgra" | "bgr0" | "rgba" | "rgb0" => pixels * 4,
+            "yuv420p" | "nv12" => pixels * 3 / 2,
+            _ => pixels * 3,
+        }
+    }
+}
+
+/// Encoder settings, named after the guide's flags.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EncodeSettings {
+    pub encoder: String,
+    pub preset: Option<String>,
+    pub tune: Option<String>,
+    pub rc: Option<String>,
+    pub bitrate: Option<String>,
+    pub maxrate: Option<String>,
+    pub bufsize: Option<String>,
+    pub bframes: Option<u32>,
+    pub gop: Option<u32>,
+    pub faststart: bool,
+}
+
+/// Families of encoders whose options are spelled alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EncoderFamily {
+    Nvenc,
+    X264,
+    X265,
+    SvtAv1,
+    Aom,
+    Other,
+}
+
+pub fn family(encoder: &str) -> EncoderFamily {
+    match encoder {
+        e if e.ends_with("_nvenc") => EncoderFamily::Nvenc,
+        "libx264" => EncoderFamily::X264,
+        "libx265" => EncoderFamily::X265,
+        "libsvtav1" => EncoderFamily::SvtAv1,
+        "libaom-av1" => EncoderFamily::Aom,
+        _ => EncoderFamily::Other,
+    }
+}
+
+impl EncodeSettings {
+    /// The guide's settings (`-preset p1 -tune ll -rc vbr -b:v 8M -maxrate 12M
+    /// -bufsize 16M -bf 0 -g 60 -movflags +faststart`) expressed for `encoder`.
+    pub fn guide(encoder: &str) -> Self {
+        let nvenc = Self {
+            encoder: encoder.to_string(),
+            preset: Some("p1".into()),
+            tune: Some("ll".into()),
+            rc: Some("vbr".into()),
+            bitrate: Some("8M".into()),
+            maxrate: Some("12M".into()),
+            bufsize: Some("16M".into()),
+            bframes: Some(0),
+            gop: Some(60),
+            faststart: true,
+        };
+        nvenc.for_encoder(encoder)
+    }
+
+    /// The same intent for another encoder: NVENC preset pN maps to the CPU
+    /// encoder's preset of similar speed rank, `ll` to its zero-latency tune.
+    pub fn for_encoder(&self, encoder: &str) -> Self {
+        let mut s = self.clone();
+        s.encoder = encoder.to_string();
+        let fam = family(encoder);
+        if fam != EncoderFamily::Nvenc {
+            s.rc = None;
+            s.preset = self.preset.as_deref().and_then(|p| map_preset(p, fam));
+            s.tune = self.tune.as_deref().and_then(|t| map_tune(t, fam));
+        }
+        if matches!(fam, EncoderFamily::SvtAv1 | EncoderFamily::Aom) {
+            // These take a target bitrate but reject VBV caps without extra modes.
+            s.maxrate = None;
+            s.bufsize = None;
+            s.bframes = None;
+        }
+        s
+    }
+}
+
+/// NVENC `p1`..`p7` to a CPU encoder's preset; other names pass through unchanged.
+pub fn map_preset(preset: &str, fam: EncoderFamily) -> Option<String> {
+    let rank = preset
+        .strip_prefix('p')
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|n| (1..=7).contains(n));
+    let Some(rank) = rank else {
+        return Some(preset.to_string());
+    };
+    const X26X: [&str; 7] = [
+        "ultrafast",
+        "superfast",
+        "veryfast",
+        "faster",
+        "fast",
+        "medium",
+        "slow",
+    ];
+    const SVT: [&str; 7] = ["12", "11", "10", "8", "6", "4", "2"];
+    const AOM: [&str; 7] = ["8", "7", "6", "5", "4", "3", "2"];
+    match fam {
+        EncoderFamily::Nvenc => Some(preset.to_string()),
+        EncoderFamily::X264 | EncoderFamily::X265 => Some(X26X[rank - 1].into()),
+        EncoderFamily::SvtAv1 => Some(SVT[rank - 1].into()),
+        EncoderFamily::Aom => Some(AOM[rank - 1].into()),
+        EncoderFamily::Other => None,
+    }
+}
+
+fn map_tune(tune: &str, fam: EncoderFamily) -> Option<String> {
+    match (fam, tune) {
+        (EncoderFamily::Nvenc, t) => Some(t.into()),
+        (EncoderFamily::X264 | EncoderFamily::X265, "ll" | "ull") => Some("zerolatency".into()),
+        (EncoderFamily::X264 | EncoderFamily::X265, "hq") => None,
+        (EncoderFamily::X264 | EncoderFamily::X265, t) => Some(t.into()),
+        _ => None,
+    }
+}
+
+/// Arguments after `ffmpeg` for raw frames on stdin encoded to `output`.
+pub fn pipe_args(input: &RawInput, settings: &EncodeSettings, output: &Path) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "-y".to_string(),
+        "-f".into(),
+        "rawvideo".into(),
+        "-pix_fmt".into(),
+        input.pix_fmt.clone(),
+        "-s".into(),
+        format!("{}x{}", input.width, input.height),
+        "-r".into(),
+        format_fps(input.fps),
+        "-i".into(),
+        "-".into(),
+    ]
+    .into();
+    args.extend(encoder_args(settings));
+    args.push(output.to_string_lossy().into_owned());
+    args
+}
+
+/// `-c:v …` and the encoder options, in the guide's order.
+pub fn encoder_args(s: &EncodeSettings) -> Vec<String> {
+    let fam = family(&s.encoder);
+    let mut args = vec!["-c:v".to_string(), s.encoder.clone()];
+    let mut push = |flag: &str, value: Option<String>| {
+        if let Some(v) = value {
+            args.push(flag.to_string());
+            args.push(v);
+        }
+    };
+    let preset_flag = if fam == EncoderFamily::Aom {
+        "-cpu-used"
+    } else {
+        "-preset"
+    };
+    push(preset_flag, s.preset.clone());
+    push("-tune", s.tune.clone());
+    push("-rc", s.rc.clone());
+    push("-b:v", s.bitrate.clone());
+    push("-maxrate", s.maxrate.clone());
+    push("-bufsize", s.bufsize.clone());
+    push("-bf", s.bframes.map(|b| b.to_string()));
+    push("-g", s.gop.map(|g| g.to_string()));
+    if s.faststart {
+        push("-movflags", Some("+faststart".into()));
+    }
+    args
+}
+
+/// "30" rather than "30.0", "29.97" as is.
+pub fn format_fps(fps: f64) -> String {
+    if fps.fract() == 0.0 {
+        format!("{}", fps as u64)
+    } else {
+        format!("{fps}")
+    }
+}
+
+/// A command line a person can paste into a shell.
+pub fn shell_line(program: &Path, args: &[String]) -> String {
+    std::iter::once(program.to_string_lossy().into_owned())
+        .chain(args.iter().cloned())
+        .map(|a| {
+            if a.is_empty() || a.contains(|c: char| c.is_whitespace() || "'\"$`\\".contains(c)) {
+                format!("'{}'", a.replace('\'', r"'\''"))
+            } else {
+                a
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_is_exactly_the_guides_command() {
+        let args = pipe_args(
+            &RawInput::bgr24(1920, 1080, 30.0),
+            &EncodeSettings::guide("h264_nvenc"),
+            Path::new("output.mp4"),
+        );
+        assert_eq!(
+            shell_line(Path::new("ffmpeg"), &args),
+            "ffmpeg -y -f rawvideo -pix_fmt bgr24 -s 1920x1080 -r 30 -i - -c:v h264_nvenc -preset p1 -tune ll -rc vbr \
+             -b:v 8M -maxrate 12M -bufsize 16M -bf 0 -g 60 -movflags +faststart output.mp4"
+        );
+    }
+
+    #[test]
+    fn libx264_gets_equivalent_options() {
+        let args = encoder_args(&EncodeSettings::guide("libx264"));
+        assert_eq!(
+            args.join(" "),
+            "-c:v libx264 -preset ultrafast -tune zerolatency -b:v 8M -maxrate 12M -bufsize 16M -bf 0 -g 60 -movflags +faststart"
+        );
+    }
+
+    #[test]
+    fn svtav1_preset_rank_and_no_vbv() {
+        let mut s = EncodeSettings::guide("h264_nvenc");
+        s.preset = Some("p7".into());
+        let args = encoder_args(&s.for_encoder("libsvtav1"));
+        assert_eq!(
+            args.join(" "),
+            "-c:v libsvtav1 -preset 2 -b:v 8M -g 60 -movflags +faststart"
+        );
+    }
+
+    #[test]
+    fn cpu_preset_names_pass_through() {
+        assert_eq!(
+            map_preset("veryslow", EncoderFamily::X264).as_deref(),
+            Some("veryslow")
+        );
+    }
+
+    #[test]
+    fn frame_bytes_per_format() {
+        let mut input = RawInput::bgr24(4, 2, 30.0);
+        assert_eq!(input.frame_bytes(), 24);
+        input.pix_fmt = "bgr0".into();
+        assert_eq!(input.frame_bytes(), 32);
+        input.pix_fmt = "yuv420p".into();
+        assert_eq!(input.frame_bytes(), 12);
+    }
+
+    #[test]
+    fn fractional_fps_kept() {
+        assert_eq!(format_fps(29.97), "29.97");
+        assert_eq!(format_fps(30.0), "30");
+    }
+}

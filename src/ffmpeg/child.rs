@@ -1,0 +1,203 @@
+//! A supervised ffmpeg child: spawned through ffmpeg-sidecar in its own process
+//! group, stderr drained continuously on its own thread (a full stderr pipe stalls
+//! ffmpeg), every wait bounded, and killed and reaped on drop, so no ffmpeg is
+//! ever left behind.
+
+use std::path::Path;
+use std::process::{ChildStdin, ExitStatus};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use ffmpeg_sidecar::child::FfmpegChild;
+use ffmpeg_sidecar::command::FfmpegCommand;
+use ffmpeg_sidecar::event::{FfmpegEvent, FfmpegProgress};
+use ffmpeg_sidecar::log_parser::FfmpegLogParser;
+
+use super::failure::{EncodeFailure, ExitInfo};
+use crate::process;
+
+/// stderr lines kept in memory: the start (stream setup) and the most recent.
+const KEPT_HEAD_LINES: usize = 64;
+const KEPT_TAIL_LINES: usize = 256;
+
+/// What the stderr thread has seen so far.
+#[derive(Debug, Default)]
+pub struct StderrLog {
+    head: Vec<String>,
+    tail: std::collections::VecDeque<String>,
+    dropped: usize,
+    pub last_progress: Option<FfmpegProgress>,
+}
+
+impl StderrLog {
+    fn push(&mut self, line: String) {
+        if self.head.len() < KEPT_HEAD_LINES {
+            self.head.push(line);
+            return;
+        }
+        if self.tail.len() == KEPT_TAIL_LINES {
+            self.tail.pop_front();
+            self.dropped += 1;
+        }
+        self.tail.push_back(line);
+    }
+
+    /// Lines kept, in order (a long run keeps its first and last lines).
+    pub fn lines(&self) -> Vec<String> {
+        self.head.iter().chain(self.tail.iter()).cloned().collect()
+    }
+}
+
+pub struct FfmpegProcess {
+    child: FfmpegChild,
+    log: Arc<Mutex<StderrLog>>,
+    reader: Option<JoinHandle<()>>,
+    reaped: bool,
+}
+
+impl FfmpegProcess {
+    /// Spawns `binary` with `args` (everything after the program name).
+    pub fn spawn(binary: &Path, args: &[String]) -> Result<Self, EncodeFailure> {
+        let mut command = FfmpegCommand::new_with_path(binary);
+        command.args(args);
+        {
+            use std::os::unix::process::CommandExt;
+            // Own process group: Ctrl-C handling and kills reach ffmpeg and anything it forks.
+            command.as_inner_mut().process_group(0);
+        }
+        let mut child = command.spawn().map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => EncodeFailure::FfmpegNotFound {
+                searched: binary.display().to_string(),
+            },
+            std::io::ErrorKind::PermissionDenied => EncodeFailure::FfmpegNotExecutable {
+                path: binary.display().to_string(),
+            },
+            _ => EncodeFailure::FfmpegUnusable {
+                detail: format!("could not start {}: {e}", binary.display()),
+            },
+        })?;
+        let log = Arc::new(Mutex::new(StderrLog::default()));
+        let reader = child.take_stderr().map(|stderr| {
+            let log = Arc::clone(&log);
+            std::thread::spawn(move || drain_stderr(stderr, &log))
+        });
+        // Nothing we run writes to stdout; close our end so ffmpeg never blocks on it.
+        drop(child.take_stdout());
+        Ok(Self {
+            child,
+            log,
+            reader,
+            reaped: false,
+        })
+    }
+
+    pub fn take_stdin(&mut self) -> Option<ChildStdin> {
+        self.child.take_stdin()
+    }
+
+    pub fn pid(&mut self) -> u32 {
+        self.child.as_inner().id()
+    }
+
+    /// Waits for exit; past `timeout` ffmpeg is killed and `Timeout` returned.
+    pub fn wait(&mut self, timeout: Duration) -> Result<ExitStatus, EncodeFailure> {
+        match process::wait_deadline(self.child.as_inner_mut(), timeout) {
+            Some(status) => {
+                self.reaped = true;
+                self.join_reader();
+                Ok(status)
+            }
+            None => {
+                self.kill();
+                Err(EncodeFailure::Timeout {
+                    seconds: timeout.as_secs_f64(),
+                })
+            }
+        }
+    }
+
+    /// Kills ffmpeg's whole process group and reaps it.
+    pub fn kill(&mut self) {
+        if !self.reaped {
+            process::kill_group_and_reap(self.child.as_inner_mut());
+            self.reaped = true;
+        }
+        self.join_reader();
+    }
+
+    pub fn stderr_lines(&self) -> Vec<String> {
+        self.log.lock().map(|l| l.lines()).unwrap_or_default()
+    }
+
+    pub fn last_progress(&self) -> Option<FfmpegProgress> {
+        self.log.lock().ok().and_then(|l| l.last_progress.clone())
+    }
+
+    fn join_reader(&mut self) {
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+    }
+}
+
+impl Drop for FfmpegProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+pub fn exit_info(status: &ExitStatus) -> ExitInfo {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => ExitInfo::Code(code),
+        (None, Some(signal)) => ExitInfo::Signal(signal),
+        (None, None) => ExitInfo::Code(-1),
+    }
+}
+
+/// Reads stderr to EOF with sidecar's parser. We drive the parser ourselves rather
+/// than through `FfmpegChild::iter()`: on a line it cannot parse that iterator's
+/// thread stops reading, which would leave ffmpeg blocked on a full pipe.
+fn drain_stderr(stderr: std::process::ChildStderr, log: &Mutex<StderrLog>) {
+    let mut parser = FfmpegLogParser::new(stderr);
+    loop {
+        let event = parser.parse_next_event();
+        let Ok(mut log) = log.lock() else { return };
+        match event {
+            Ok(FfmpegEvent::LogEOF) => return,
+            Ok(FfmpegEvent::Progress(progress)) => {
+                log.push(progress.raw_log_message.clone());
+                log.last_progress = Some(progress);
+            }
+            Ok(event) => {
+                if let Some(line) = event_line(event) {
+                    log.push(line);
+                }
+            }
+            // Unparseable line: keep going. A read error means the pipe is gone.
+            Err(e) if e.downcast_ref::<std::io::Error>().is_some() => return,
+            Err(e) => log.push(e.to_string()),
+        }
+    }
+}
+
+fn event_line(event: FfmpegEvent) -> Option<String> {
+    match event {
+        FfmpegEvent::ParsedVersion(x) => Some(x.raw_log_message),
+        FfmpegEvent::ParsedConfiguration(x) => Some(x.raw_log_message),
+        FfmpegEvent::ParsedStreamMapping(x) => Some(x),
+        FfmpegEvent::ParsedInput(x) => Some(x.raw_log_message),
+        FfmpegEvent::ParsedOutput(x) => Some(x.raw_log_message),
+        FfmpegEvent::ParsedInputStream(x) | FfmpegEvent::ParsedOutputStream(x) => {
+            Some(x.raw_log_message)
+        }
+        FfmpegEvent::ParsedDuration(x) => Some(x.raw_log_message),
+        FfmpegEvent::Log(_, x) | FfmpegEvent::Error(x) => Some(x),
+        FfmpegEvent::Progress(x) => Some(x.raw_log_message),
+        FfmpegEvent::LogEOF
+        | FfmpegEvent::OutputFrame(_)
+        | FfmpegEvent::OutputChunk(_)
+        | FfmpegEvent::Done => None,
+    }
+}

@@ -1,0 +1,292 @@
+//! What an ffmpeg build is and can do, from `-version`, `-encoders` and
+//! `-h encoder=NAME` (ffmpeg-sidecar cannot list encoders, so we parse them).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::EncodeFailure;
+use crate::process::{run_with_timeout, RunError};
+
+/// Encoders the guide's modes can use, hardware first.
+pub const HARDWARE_ENCODERS: &[&str] = &["h264_nvenc", "hevc_nvenc", "av1_nvenc"];
+pub const CPU_ENCODERS: &[&str] = &["libx264", "libx265", "libsvtav1", "libaom-av1"];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FfmpegInfo {
+    /// "5.1.9-0+deb12u1", "9.0.2-static", …
+    pub version: String,
+    pub configuration: Vec<String>,
+    pub nvenc_build: NvencBuild,
+    /// Encoders of interest that this build lists, in our preference order.
+    pub encoders: Vec<EncoderEntry>,
+    /// Presets/tunes h264_nvenc accepts, when it is listed.
+    pub h264_nvenc_options: Option<EncoderOptions>,
+}
+
+impl FfmpegInfo {
+    pub fn has_encoder(&self, name: &str) -> bool {
+        self.encoders.iter().any(|e| e.name == name)
+    }
+
+    pub fn has_libvmaf(&self) -> bool {
+        self.configuration.iter().any(|c| c == "--enable-libvmaf")
+    }
+}
+
+/// How the build configuration treats NVENC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NvencBuild {
+    /// `--enable-nvenc` or `--enable-ffnvcodec` in the configuration.
+    Explicit,
+    /// Not named, but the build lists *_nvenc encoders (ffnvcodec autodetected, as Debian's).
+    Autodetected,
+    /// `--disable-nvenc` / `--disable-ffnvcodec`, or no *_nvenc encoder listed.
+    Absent,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EncoderEntry {
+    pub name: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct EncoderOptions {
+    pub presets: Vec<String>,
+    pub tunes: Vec<String>,
+    pub pix_fmts: Vec<String>,
+}
+
+/// Runs the three queries against `binary`.
+pub fn probe(binary: &Path, timeout: Duration) -> Result<FfmpegInfo, EncodeFailure> {
+    let version_out = query(binary, &["-hide_banner", "-version"], timeout)?;
+    let (version, configuration) =
+        parse_version(&version_out).ok_or_else(|| EncodeFailure::FfmpegUnusable {
+            detail: format!(
+                "`-version` printed no ffmpeg version line (got: {})",
+                first_line(&version_out)
+            ),
+        })?;
+    let encoders_out = query(binary, &["-hide_banner", "-encoders"], timeout)?;
+    let all_encoders = parse_encoders(&encoders_out);
+    let encoders: Vec<EncoderEntry> = HARDWARE_ENCODERS
+        .iter()
+        .chain(CPU_ENCODERS)
+        .filter_map(|want| all_encoders.iter().find(|e| e.name == *want).cloned())
+        .collect();
+    let h264_nvenc_options = if encoders.iter().any(|e| e.name == "h264_nvenc") {
+        query(
+            binary,
+            &["-hide_banner", "-h", "encoder=h264_nvenc"],
+            timeout,
+        )
+        .ok()
+        .map(|help| parse_encoder_help(&help))
+    } else {
+        None
+    };
+    let nvenc_build = nvenc_build(&configuration, &encoders);
+    Ok(FfmpegInfo {
+        version,
+        configuration,
+        nvenc_build,
+        encoders,
+        h264_nvenc_options,
+    })
+}
+
+fn query(binary: &Path, args: &[&str], timeout: Duration) -> Result<String, EncodeFailure> {
+    let out = run_with_timeout(Command::new(binary).args(args), timeout).map_err(|e| match e {
+        RunError::Timeout { seconds, .. } => EncodeFailure::Timeout { seconds },
+        RunError::Spawn { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => {
+            EncodeFailure::FfmpegNotExecutable {
+                path: binary.display().to_string(),
+            }
+        }
+        RunError::Spawn { source, .. } => EncodeFailure::FfmpegUnusable {
+            detail: format!("could not start {}: {source}", binary.display()),
+        },
+    })?;
+    if !out.status.success() {
+        return Err(EncodeFailure::FfmpegUnusable {
+            detail: format!(
+                "`{} {}` failed ({}): {}",
+                binary.display(),
+                args.join(" "),
+                out.status,
+                first_line(&format!("{}{}", out.stderr, out.stdout))
+            ),
+        });
+    }
+    // ffmpeg prints these on stdout; some wrappers use stderr.
+    Ok(if out.stdout.trim().is_empty() {
+        out.stderr
+    } else {
+        out.stdout
+    })
+}
+
+fn first_line(text: &str) -> String {
+    let line = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("(nothing)");
+    line.chars().take(120).collect()
+}
+
+/// Version and configuration flags from `ffmpeg -version`.
+pub fn parse_version(text: &str) -> Option<(String, Vec<String>)> {
+    let version = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("ffmpeg version "))?
+        .split_whitespace()
+        .next()?
+        .to_string();
+    let configuration = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("configuration:"))
+        .map(|c| c.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default();
+    Some((version, configuration))
+}
+
+/// Rows of `ffmpeg -encoders` (" V....D libx264   libx264 H.264 …").
+pub fn parse_encoders(text: &str) -> Vec<EncoderEntry> {
+    text.lines()
+        .skip_while(|l| !l.trim_start().starts_with("------"))
+        .skip(1)
+        .filter_map(|line| {
+            let mut parts = line.split_whitespace();
+            let flags = parts.next()?;
+            if flags.len() != 6 || !flags.starts_with(['V', 'A', 'S']) {
+                return None;
+            }
+            let name = parts.next()?.to_string();
+            let description = parts.collect::<Vec<_>>().join(" ");
+            Some(EncoderEntry { name, description })
+        })
+        .collect()
+}
+
+/// Named values of `-preset` and `-tune`, and the pixel formats, from `-h encoder=NAME`.
+pub fn parse_encoder_help(text: &str) -> EncoderOptions {
+    let mut options = EncoderOptions::default();
+    let mut current: Option<&str> = None;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if let Some(formats) = trimmed.strip_prefix("Supported pixel formats:") {
+            options.pix_fmts = formats.split_whitespace().map(str::to_string).collect();
+            continue;
+        }
+        let indent = line.len() - trimmed.len();
+        if trimmed.starts_with('-') {
+            current = trimmed.split_whitespace().next();
+            continue;
+        }
+        // Named values sit deeper than their option line.
+        if indent < 4 || trimmed.is_empty() {
+            current = None;
+            continue;
+        }
+        let Some(value) = trimmed.split_whitespace().next() else {
+            continue;
+        };
+        match current {
+            Some("-preset") => options.presets.push(value.to_string()),
+            Some("-tune") => options.tunes.push(value.to_string()),
+            _ => {}
+        }
+    }
+    options
+}
+
+fn nvenc_build(configuration: &[String], encoders: &[EncoderEntry]) -> NvencBuild {
+    let says = |flag: &str| configuration.iter().any(|c| c == flag);
+    if says("--disable-nvenc") || says("--disable-ffnvcodec") {
+        NvencBuild::Absent
+    } else if says("--enable-nvenc") || says("--enable-ffnvcodec") {
+        NvencBuild::Explicit
+    } else if encoders.iter().any(|e| e.name.ends_with("_nvenc")) {
+        NvencBuild::Autodetected
+    } else {
+        NvencBuild::Absent
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> String {
+        std::fs::read_to_string(format!(
+            "{}/tests/fixtures/ffmpeg/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn debian_version_and_configuration() {
+        let (version, config) = parse_version(&fixture("debian-5.1_version.txt")).unwrap();
+        assert_eq!(version, "5.1.9-0+deb12u1");
+        assert!(config.contains(&"--enable-libx264".to_string()));
+        assert!(!config.iter().any(|c| c.contains("nvenc")));
+    }
+
+    #[test]
+    fn debian_encoders_include_nvenc_but_not_av1_nvenc() {
+        let all = parse_encoders(&fixture("debian-5.1_encoders.txt"));
+        let names: Vec<&str> = all.iter().map(|e| e.name.as_str()).collect();
+        for want in [
+            "h264_nvenc",
+            "hevc_nvenc",
+            "libx264",
+            "libx265",
+            "libsvtav1",
+            "libaom-av1",
+        ] {
+            assert!(names.contains(&want), "{want} missing");
+        }
+        assert!(!names.contains(&"av1_nvenc"));
+        // The legend rows (" V..... = Video") are not encoders.
+        assert!(!names.contains(&"="));
+        let x264 = all.iter().find(|e| e.name == "libx264").unwrap();
+        assert!(x264.description.starts_with("libx264 H.264"));
+    }
+
+    #[test]
+    fn debian_build_autodetects_nvenc() {
+        let (_, config) = parse_version(&fixture("debian-5.1_version.txt")).unwrap();
+        let encoders = parse_encoders(&fixture("debian-5.1_encoders.txt"));
+        assert_eq!(nvenc_build(&config, &encoders), NvencBuild::Autodetected);
+        assert_eq!(
+            nvenc_build(&["--disable-nvenc".into()], &encoders),
+            NvencBuild::Absent
+        );
+        assert_eq!(
+            nvenc_build(&["--enable-nvenc".into()], &[]),
+            NvencBuild::Explicit
+        );
+    }
+
+    #[test]
+    fn h264_nvenc_presets_and_tunes() {
+        let options = parse_encoder_help(&fixture("debian-5.1_h264_nvenc_help.txt"));
+        for p in ["p1", "p4", "p7", "ll", "llhq", "slow"] {
+            assert!(options.presets.contains(&p.to_string()), "preset {p}");
+        }
+        assert_eq!(options.tunes, ["hq", "ll", "ull", "lossless"]);
+        assert!(options.pix_fmts.contains(&"bgr0".to_string()));
+        assert!(!options.pix_fmts.contains(&"bgr24".to_string()));
+    }
+
+    #[test]
+    fn garbage_has_no_version() {
+        assert!(parse_version("hello world\n").is_none());
+        assert!(parse_encoders("garbage\n------\nnot an encoder line").is_empty());
+    }
+}

@@ -1,0 +1,14 @@
+//! Everything nvviz-bench knows about the external `ffmpeg` tool: where it is,
+//! what its build can do, the command lines we give it, how we supervise it and
+//! how we read its failures.
+
+pub mod args;
+pub mod child;
+pub mod failure;
+pub mod info;
+pub mod locate;
+pub mod nvenc_api;
+pub mod verify;
+
+pub use failure::EncodeFailure;
+pub use locate::{FfmpegBinary, FfmpegSource};

@@ -1,0 +1,25 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use nvviz_bench::cli::{Cli, Command};
+use nvviz_bench::commands::{self, Outcome};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Doctor(args) => commands::doctor::run(args, cli.verbose),
+    };
+    match result {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::RequirementNotMet) => ExitCode::from(1),
+        Err(e) => {
+            // One line, what failed and what to do; the chain only with -v.
+            if cli.verbose {
+                eprintln!("error: {e:#}");
+            } else {
+                eprintln!("error: {e}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

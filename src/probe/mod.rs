@@ -1,0 +1,202 @@
+//! Doctor's probes: what this machine can really encode. Each probe runs on its
+//! own thread with a deadline, so one stuck library or binary cannot hang doctor.
+
+pub mod driver_libs;
+pub mod gpu;
+pub mod host;
+pub mod nvenc_api_check;
+pub mod opencv;
+pub mod trial;
+pub mod verdict;
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::ffmpeg::info::{FfmpegInfo, CPU_ENCODERS, HARDWARE_ENCODERS};
+use crate::ffmpeg::{locate, EncodeFailure, FfmpegBinary};
+
+/// Version of the `doctor --json` document; bump on incompatible changes.
+pub const DOCTOR_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone)]
+pub struct ProbeOptions {
+    pub ffmpeg: Option<PathBuf>,
+    /// Deadline for each query (`-version`, NVML, OpenCV).
+    pub probe_timeout: Duration,
+    /// Deadline for each trial encode.
+    pub trial_timeout: Duration,
+    pub trial_frames: u32,
+    pub skip_trials: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DoctorReport {
+    pub schema: &'static str,
+    pub schema_version: u32,
+    pub tool_version: String,
+    pub git_commit: String,
+    pub host: host::Host,
+    pub ffmpeg: FfmpegProbe,
+    pub gpu: gpu::GpuProbe,
+    pub driver_libraries: Vec<driver_libs::LibraryCheck>,
+    pub nvenc_api: nvenc_api_check::NvencApiCheck,
+    pub opencv: opencv::OpenCvProbe,
+    pub trials: Vec<trial::TrialResult>,
+    pub verdict: verdict::Verdict,
+    pub elapsed_seconds: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum FfmpegProbe {
+    Found {
+        #[serde(flatten)]
+        binary: FfmpegBinary,
+        #[serde(flatten)]
+        info: FfmpegInfo,
+    },
+    Missing {
+        failure: EncodeFailure,
+    },
+}
+
+impl FfmpegProbe {
+    pub fn found(&self) -> Option<(&FfmpegBinary, &FfmpegInfo)> {
+        match self {
+            Self::Found { binary, info } => Some((binary, info)),
+            Self::Missing { .. } => None,
+        }
+    }
+}
+
+/// Runs every probe, concurrently, and derives the verdict.
+pub fn run(options: &ProbeOptions) -> DoctorReport {
+    let started = Instant::now();
+    let timeout = options.probe_timeout;
+    let gpu = spawn_bounded(timeout, gpu::probe);
+    let libs = spawn_bounded(timeout, driver_libs::probe);
+    let frames = options.trial_frames;
+    let opencv = spawn_bounded(timeout + options.trial_timeout, move || {
+        opencv::probe(frames)
+    });
+    let host = host::probe();
+
+    let ffmpeg = probe_ffmpeg(options.ffmpeg.as_deref(), timeout);
+    let trials = match (&ffmpeg, options.skip_trials) {
+        (FfmpegProbe::Found { binary, info }, false) => run_trials(&binary.path, info, options),
+        _ => Vec::new(),
+    };
+
+    let gpu = gpu.wait().unwrap_or_else(|| gpu::GpuProbe::Error {
+        detail: format!("NVML did not answer within {:.0} s", timeout.as_secs_f64()),
+    });
+    let driver_libraries = libs.wait().unwrap_or_default();
+    let opencv = opencv.wait().unwrap_or_else(|| opencv::OpenCvProbe::Error {
+        detail: "OpenCV probe timed out".into(),
+    });
+    let nvenc_api = nvenc_api_check::check(ffmpeg.found().map(|(_, i)| i), &gpu, &trials);
+    let verdict = verdict::decide(&ffmpeg, &gpu, &nvenc_api, &opencv, &trials);
+    DoctorReport {
+        schema: "nvviz-bench.doctor",
+        schema_version: DOCTOR_SCHEMA_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        git_commit: crate::GIT_COMMIT.to_string(),
+        host,
+        ffmpeg,
+        gpu,
+        driver_libraries,
+        nvenc_api,
+        opencv,
+        trials,
+        verdict,
+        elapsed_seconds: started.elapsed().as_secs_f64(),
+    }
+}
+
+pub fn probe_ffmpeg(flag: Option<&Path>, timeout: Duration) -> FfmpegProbe {
+    let found = locate::locate(flag).and_then(|binary| {
+        let info = crate::ffmpeg::info::probe(&binary.path, timeout)?;
+        Ok((binary, info))
+    });
+    match found {
+        Ok((binary, info)) => FfmpegProbe::Found { binary, info },
+        Err(failure) => FfmpegProbe::Missing { failure },
+    }
+}
+
+/// One trial per hardware encoder the build lists, plus the first CPU encoder
+/// listed (the fallback the guide's nvenc mode would take), concurrently.
+fn run_trials(binary: &Path, info: &FfmpegInfo, options: &ProbeOptions) -> Vec<trial::TrialResult> {
+    let mut encoders: Vec<&str> = HARDWARE_ENCODERS
+        .iter()
+        .copied()
+        .filter(|e| info.has_encoder(e))
+        .collect();
+    encoders.extend(CPU_ENCODERS.iter().copied().find(|e| info.has_encoder(e)));
+    let dir = match tempfile::Builder::new().prefix("nvviz-doctor-").tempdir() {
+        Ok(dir) => dir,
+        Err(e) => {
+            return encoders
+                .iter()
+                .map(|encoder| trial::TrialResult {
+                    encoder: encoder.to_string(),
+                    command: String::new(),
+                    seconds: 0.0,
+                    outcome: trial::TrialOutcome::Failed {
+                        failure: EncodeFailure::OutputNotWritable {
+                            detail: format!("cannot create a temporary directory: {e}"),
+                        },
+                    },
+                })
+                .collect()
+        }
+    };
+    std::thread::scope(|s| {
+        let handles: Vec<_> = encoders
+            .iter()
+            .map(|encoder| {
+                let dir = dir.path();
+                s.spawn(move || {
+                    trial::run(
+                        binary,
+                        encoder,
+                        options.trial_frames,
+                        options.trial_timeout,
+                        dir,
+                    )
+                })
+            })
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    })
+}
+
+/// A probe on a detached thread; `wait` gives up at the deadline.
+struct Bounded<T> {
+    rx: mpsc::Receiver<T>,
+    deadline: Instant,
+}
+
+impl<T> Bounded<T> {
+    fn wait(self) -> Option<T> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        self.rx.recv_timeout(left).ok()
+    }
+}
+
+fn spawn_bounded<T: Send + 'static>(
+    timeout: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Bounded<T> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    Bounded {
+        rx,
+        deadline: Instant::now() + timeout,
+    }
+}

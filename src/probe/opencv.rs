@@ -1,0 +1,142 @@
+//! OpenCV as the guide's `original` and `fast` modes use it: its version, whether
+//! videoio has the FFMPEG backend, and whether VideoWriter really writes.
+
+use serde::Serialize;
+
+/// FourCCs the guide's OpenCV writers use (`mp4v` in its demo; `avc1` where the build allows).
+pub const WRITER_FOURCCS: &[&str] = &["mp4v", "avc1"];
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum OpenCvProbe {
+    Available {
+        version: String,
+        ffmpeg_backend: bool,
+        writers: Vec<WriterTrial>,
+    },
+    /// This binary was built with `--no-default-features`.
+    NotBuilt,
+    Error {
+        detail: String,
+    },
+}
+
+impl OpenCvProbe {
+    /// The first fourcc whose trial wrote a readable file.
+    pub fn working_fourcc(&self) -> Option<&str> {
+        match self {
+            Self::Available { writers, .. } => {
+                writers.iter().find(|w| w.ok).map(|w| w.fourcc.as_str())
+            }
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WriterTrial {
+    pub fourcc: String,
+    pub ok: bool,
+    pub frames_read_back: Option<u32>,
+    pub detail: Option<String>,
+}
+
+#[cfg(not(feature = "opencv"))]
+pub fn probe(_frames: u32) -> OpenCvProbe {
+    OpenCvProbe::NotBuilt
+}
+
+#[cfg(feature = "opencv")]
+pub fn probe(frames: u32) -> OpenCvProbe {
+    match imp::probe(frames) {
+        Ok(p) => p,
+        Err(e) => OpenCvProbe::Error {
+            detail: e.to_string(),
+        },
+    }
+}
+
+#[cfg(feature = "opencv")]
+mod imp {
+    use super::*;
+    use opencv::core::{Mat, Scalar, Size, CV_8UC3};
+    use opencv::prelude::*;
+    use opencv::videoio::{VideoCapture, VideoWriter, CAP_ANY, CAP_PROP_FRAME_COUNT};
+
+    pub fn probe(frames: u32) -> opencv::Result<OpenCvProbe> {
+        let version = opencv::core::get_version_string()?;
+        let build = opencv::core::get_build_information()?;
+        let dir = tempfile::tempdir().map_err(|e| opencv::Error::new(0, e.to_string()))?;
+        let writers = WRITER_FOURCCS
+            .iter()
+            .map(|fourcc| {
+                trial(
+                    fourcc,
+                    frames,
+                    &dir.path().join(format!("trial-{fourcc}.mp4")),
+                )
+            })
+            .collect();
+        Ok(OpenCvProbe::Available {
+            version,
+            ffmpeg_backend: has_ffmpeg_backend(&build),
+            writers,
+        })
+    }
+
+    /// The "Video I/O:" section of the build information lists "FFMPEG: YES (…)".
+    fn has_ffmpeg_backend(build: &str) -> bool {
+        build
+            .lines()
+            .skip_while(|l| !l.contains("Video I/O:"))
+            .take_while(|l| !l.trim().is_empty() || l.contains("Video I/O:"))
+            .any(|l| l.trim_start().starts_with("FFMPEG:") && l.contains("YES"))
+    }
+
+    fn trial(fourcc: &str, frames: u32, path: &std::path::Path) -> WriterTrial {
+        let result = (|| -> opencv::Result<u32> {
+            let c: Vec<char> = fourcc.chars().collect();
+            let code = VideoWriter::fourcc(c[0], c[1], c[2], c[3])?;
+            let size = Size::new(320, 240);
+            let mut writer = VideoWriter::new(path, code, 30.0, size, true)?;
+            if !writer.is_opened()? {
+                return Err(opencv::Error::new(
+                    0,
+                    "VideoWriter did not open".to_string(),
+                ));
+            }
+            for i in 0..frames {
+                let shade = f64::from(i * 20 % 255);
+                let frame = Mat::new_size_with_default(
+                    size,
+                    CV_8UC3,
+                    Scalar::new(shade, 128.0, 255.0 - shade, 0.0),
+                )?;
+                writer.write(&frame)?;
+            }
+            writer.release()?;
+            let capture = VideoCapture::from_file(path, CAP_ANY)?;
+            Ok(capture.get(CAP_PROP_FRAME_COUNT)? as u32)
+        })();
+        match result {
+            Ok(n) if n == frames => WriterTrial {
+                fourcc: fourcc.into(),
+                ok: true,
+                frames_read_back: Some(n),
+                detail: None,
+            },
+            Ok(n) => WriterTrial {
+                fourcc: fourcc.into(),
+                ok: false,
+                frames_read_back: Some(n),
+                detail: Some(format!("wrote {frames} frames, read back {n}")),
+            },
+            Err(e) => WriterTrial {
+                fourcc: fourcc.into(),
+                ok: false,
+                frames_read_back: None,
+                detail: Some(e.message),
+            },
+        }
+    }
+}

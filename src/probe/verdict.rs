@@ -1,0 +1,244 @@
+//! The answer doctor exists for: which path writes video for each of the guide's
+//! modes, why NVENC is (not) usable in words that fit this GPU, and what to do.
+
+use serde::Serialize;
+
+use super::gpu::{GpuProbe, NvencHardware};
+use super::nvenc_api_check::NvencApiCheck;
+use super::opencv::OpenCvProbe;
+use super::trial::TrialResult;
+use super::FfmpegProbe;
+use crate::ffmpeg::EncodeFailure;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    pub nvenc_usable: bool,
+    /// Fastest working hardware encoder (h264 before hevc before av1).
+    pub nvenc_encoder: Option<String>,
+    /// Why NVENC is not usable, worded for this machine.
+    pub nvenc_reason: Option<String>,
+    pub nvenc_failure: Option<EncodeFailure>,
+    /// First CPU encoder whose trial worked.
+    pub cpu_fallback: Option<String>,
+    pub opencv_writer: Option<String>,
+    pub modes: Vec<ModePath>,
+    pub summary: Vec<String>,
+    pub next_steps: Vec<String>,
+    /// Some path can write the guide's annotated video.
+    pub can_write_video: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ModePath {
+    /// The guide's visualizer name.
+    pub mode: &'static str,
+    pub path: Option<String>,
+    pub note: String,
+}
+
+pub fn decide(
+    ffmpeg: &FfmpegProbe,
+    gpu: &GpuProbe,
+    api: &NvencApiCheck,
+    opencv: &OpenCvProbe,
+    trials: &[TrialResult],
+) -> Verdict {
+    let hardware: Vec<&TrialResult> = trials
+        .iter()
+        .filter(|t| t.encoder.ends_with("_nvenc"))
+        .collect();
+    let nvenc_ok = hardware.iter().find(|t| t.ok()).map(|t| t.encoder.clone());
+    let cpu_fallback = trials
+        .iter()
+        .find(|t| !t.encoder.ends_with("_nvenc") && t.ok())
+        .map(|t| t.encoder.clone());
+    let opencv_writer = opencv
+        .working_fourcc()
+        .map(|f| format!("OpenCV VideoWriter ({f})"));
+
+    let nvenc_failure = nvenc_failure(ffmpeg, &hardware);
+    let nvenc_reason = match (&nvenc_ok, &nvenc_failure) {
+        (Some(_), _) => None,
+        (None, Some(f)) => Some(explain(f, gpu)),
+        (None, None) => Some("ffmpeg lists no NVENC encoder".into()),
+    };
+
+    let ffmpeg_cpu = cpu_fallback.as_ref().map(|e| format!("{e} via ffmpeg"));
+    let nvenc_path = nvenc_ok
+        .as_ref()
+        .map(|e| format!("{e} p1 via ffmpeg pipe"))
+        .or_else(|| ffmpeg_cpu.clone().map(|p| format!("{p} (fallback)")))
+        .or_else(|| opencv_writer.clone().map(|w| format!("{w} (fallback)")));
+    let opencv_note = match opencv {
+        OpenCvProbe::NotBuilt => "built without OpenCV".to_string(),
+        OpenCvProbe::Error { detail } => format!("OpenCV failed: {detail}"),
+        OpenCvProbe::Available { .. } if opencv_writer.is_none() => {
+            "OpenCV VideoWriter could not write".into()
+        }
+        OpenCvProbe::Available { .. } => "as in the guide".into(),
+    };
+    let writer_mode = |mode: &'static str| ModePath {
+        mode,
+        path: opencv_writer.clone().or_else(|| {
+            ffmpeg_cpu
+                .clone()
+                .map(|p| format!("{p} (OpenCV writer unavailable)"))
+        }),
+        note: opencv_note.clone(),
+    };
+    let modes = vec![
+        writer_mode("original"),
+        writer_mode("fast"),
+        ModePath {
+            mode: "nvenc",
+            path: nvenc_path.clone(),
+            note: match (&nvenc_ok, &nvenc_reason) {
+                (Some(_), _) => "NVENC trial encode succeeded".into(),
+                (None, Some(reason)) => format!("NVENC unavailable: {reason}"),
+                (None, None) => String::new(),
+            },
+        },
+    ];
+
+    let mut summary = Vec::new();
+    match (&nvenc_ok, &nvenc_reason) {
+        (Some(e), _) => summary.push(format!("NVENC: usable, {e} p1")),
+        (None, reason) => summary.push(format!(
+            "NVENC: unavailable ({}); fallback: {}",
+            reason.as_deref().unwrap_or("unknown"),
+            ffmpeg_cpu
+                .clone()
+                .or_else(|| opencv_writer.clone())
+                .unwrap_or_else(|| "none".into())
+        )),
+    }
+    let can_write_video = modes.iter().any(|m| m.path.is_some());
+    if !can_write_video {
+        summary.push("No path can write video on this machine.".into());
+    }
+
+    Verdict {
+        nvenc_usable: nvenc_ok.is_some(),
+        nvenc_encoder: nvenc_ok,
+        next_steps: next_steps(
+            ffmpeg,
+            gpu,
+            api,
+            opencv,
+            nvenc_failure.as_ref(),
+            cpu_fallback.is_some(),
+        ),
+        nvenc_reason,
+        nvenc_failure,
+        cpu_fallback,
+        opencv_writer,
+        modes,
+        summary,
+        can_write_video,
+    }
+}
+
+/// The failure that stops NVENC: ffmpeg missing, no NVENC in the build, or the h264 trial's cause.
+fn nvenc_failure(ffmpeg: &FfmpegProbe, hardware: &[&TrialResult]) -> Option<EncodeFailure> {
+    match ffmpeg {
+        FfmpegProbe::Missing { failure } => Some(failure.clone()),
+        FfmpegProbe::Found { .. } if hardware.is_empty() => {
+            Some(EncodeFailure::EncoderNotCompiled {
+                encoder: "h264_nvenc".into(),
+            })
+        }
+        FfmpegProbe::Found { .. } => hardware.iter().find_map(|t| t.failure().cloned()),
+    }
+}
+
+/// Words for a failure that fit what NVML knows about the GPU. "unsupported device"
+/// means no NVENC engine on an H100, but NVENC disabled or not exposed on other cards.
+pub fn explain(failure: &EncodeFailure, gpu: &GpuProbe) -> String {
+    let gpus = match gpu {
+        GpuProbe::Found { gpus, .. } => gpus.as_slice(),
+        _ => &[],
+    };
+    match failure {
+        EncodeFailure::NoNvencEngine { .. } => match gpus.first() {
+            Some(g) if g.nvenc_hardware == NvencHardware::Absent => {
+                let capacity = g
+                    .encoder_capacity_h264
+                    .map(|c| format!("; NVML still reports encoder capacity {c}"))
+                    .unwrap_or_default();
+                format!("no NVENC engine on {}{capacity}", g.name)
+            }
+            Some(g) if g.nvenc_hardware == NvencHardware::PresentConsumer => format!(
+                "{} refused an encode session: NVENC disabled or not exposed (vGPU/passthrough settings)",
+                g.name
+            ),
+            Some(g) => format!("{} refused an encode session (unsupported device): it may have no NVENC engine", g.name),
+            None => "the GPU refused an encode session (unsupported device)".into(),
+        },
+        EncodeFailure::DriverLibraryMissing { library } if library.starts_with("libcuda") => match gpu {
+            GpuProbe::Found { .. } => format!("Cannot load {library} although NVML sees a GPU: the CUDA driver library is not on the loader path"),
+            _ => format!("Cannot load {library}: no NVIDIA driver on this machine"),
+        },
+        EncodeFailure::DriverTooOld {
+            required_api,
+            found_api,
+            min_driver,
+        } => format!(
+            "driver too old for this ffmpeg: it needs NVENC API {required_api}{}, the driver offers {found_api}",
+            min_driver.as_ref().map(|d| format!(" (driver >= {d})")).unwrap_or_default()
+        ),
+        other => other.to_string(),
+    }
+}
+
+fn next_steps(
+    ffmpeg: &FfmpegProbe,
+    gpu: &GpuProbe,
+    api: &NvencApiCheck,
+    opencv: &OpenCvProbe,
+    nvenc_failure: Option<&EncodeFailure>,
+    cpu_fallback: bool,
+) -> Vec<String> {
+    let mut steps = Vec::new();
+    if let Some(failure) = nvenc_failure {
+        steps.push(failure.fix());
+    }
+    if matches!(ffmpeg, FfmpegProbe::Found { .. }) && !cpu_fallback {
+        steps.push(
+            "no CPU encoder worked: install an ffmpeg with libx264 (`apt-get install ffmpeg`)"
+                .into(),
+        );
+    }
+    let has_gpu = matches!(gpu, GpuProbe::Found { gpus, .. } if !gpus.is_empty());
+    let gpu_can_encode = matches!(gpu, GpuProbe::Found { gpus, .. } if gpus.iter().any(|g| g.nvenc_hardware != NvencHardware::Absent));
+    if has_gpu && gpu_can_encode {
+        match (api.static_ffmpeg_ok, api.driver_version.as_deref()) {
+            (Some(true), _) => steps.push(
+                "for av1_nvenc and libvmaf: `scripts/install-deps.sh --static-ffmpeg` (ffmpeg 9.0, NVENC API 13.1; this driver supports it)".into(),
+            ),
+            (Some(false), Some(driver)) => steps.push(format!(
+                "do not use the static ffmpeg 9.0 (NVENC API 13.1 needs driver >= 610, this one is {driver}); Debian/Ubuntu's apt ffmpeg works with it"
+            )),
+            _ => {}
+        }
+    }
+    if api.compatible == Some(false)
+        && !matches!(nvenc_failure, Some(EncodeFailure::DriverTooOld { .. }))
+    {
+        steps.push(format!(
+            "this ffmpeg's NVENC API ({}) is newer than the driver offers ({}): upgrade the driver{} or use apt's ffmpeg",
+            api.ffmpeg_needs.map(|a| a.to_string()).unwrap_or_default(),
+            api.driver_offers.map(|a| a.to_string()).unwrap_or_default(),
+            api.min_driver_for_ffmpeg.as_ref().map(|d| format!(" to >= {d}")).unwrap_or_default()
+        ));
+    }
+    match opencv {
+        OpenCvProbe::NotBuilt => steps.push(
+            "the original/fast modes use OpenCV's VideoWriter: build with the default `opencv` feature (needs libopencv-dev)".into(),
+        ),
+        OpenCvProbe::Available { .. } if opencv.working_fourcc().is_none() => {
+            steps.push("OpenCV VideoWriter wrote nothing readable: install OpenCV with the FFMPEG videoio backend".into())
+        }
+        _ => {}
+    }
+    steps
+}

@@ -1,0 +1,133 @@
+//! Running short-lived helper commands (`ffmpeg -version`, `-encoders`, …) with a
+//! deadline: a probe must never hang doctor, and must never leave a child behind.
+
+use std::io::Read;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+#[derive(Debug)]
+pub struct Captured {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("could not start {program}: {source}")]
+    Spawn {
+        program: String,
+        source: std::io::Error,
+    },
+    #[error("{program} did not finish within {seconds:.1} s and was killed")]
+    Timeout { program: String, seconds: f64 },
+}
+
+/// Runs `command` to completion, killing it if it outlives `timeout`.
+pub fn run_with_timeout(command: &mut Command, timeout: Duration) -> Result<Captured, RunError> {
+    let program = command.get_program().to_string_lossy().into_owned();
+    use std::os::unix::process::CommandExt;
+    let mut child = command
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|source| RunError::Spawn {
+            program: program.clone(),
+            source,
+        })?;
+    // Drain both pipes on their own threads: a full pipe would stall the child.
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let status = match wait_deadline(&mut child, timeout) {
+        Some(status) => status,
+        None => {
+            kill_group_and_reap(&mut child);
+            return Err(RunError::Timeout {
+                program,
+                seconds: timeout.as_secs_f64(),
+            });
+        }
+    };
+    Ok(Captured {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    })
+}
+
+/// Polls until the child exits or the deadline passes.
+pub fn wait_deadline(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + timeout;
+    let mut nap = Duration::from_millis(1);
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Some(status),
+            Ok(None) if Instant::now() >= deadline => return None,
+            Ok(None) => {
+                thread::sleep(nap);
+                nap = (nap * 2).min(Duration::from_millis(20));
+            }
+            Err(_) => return None,
+        }
+    }
+}
+
+/// Kills the child's process group (it was spawned as the group's leader, so this
+/// also reaches anything it forked) and reaps the child: no zombie, no orphan.
+pub fn kill_group_and_reap(child: &mut Child) {
+    if let Ok(pid) = i32::try_from(child.id()) {
+        // SAFETY: plain syscall on a group id we created; failure (already gone) is fine.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> thread::JoinHandle<String> {
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn captures_output() {
+        let out = run_with_timeout(
+            Command::new("sh").args(["-c", "echo out; echo err >&2"]),
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        assert!(out.status.success());
+        assert_eq!(out.stdout, "out\n");
+        assert_eq!(out.stderr, "err\n");
+    }
+
+    #[test]
+    fn kills_a_hanging_child() {
+        let err = run_with_timeout(Command::new("sleep").arg("30"), Duration::from_millis(100))
+            .unwrap_err();
+        assert!(matches!(err, RunError::Timeout { .. }), "{err}");
+    }
+
+    #[test]
+    fn missing_program_is_a_spawn_error() {
+        let err = run_with_timeout(
+            &mut Command::new("/nonexistent/prog"),
+            Duration::from_secs(1),
+        )
+        .unwrap_err();
+        assert!(matches!(err, RunError::Spawn { .. }));
+    }
+}
