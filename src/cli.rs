@@ -34,7 +34,7 @@ pub enum Command {
 #[derive(Debug, clap::Args)]
 pub struct DoctorArgs {
     /// ffmpeg binary to use (default: $NVVIZ_FFMPEG, then `ffmpeg` on PATH; never downloaded)
-    #[arg(long, value_name = "PATH", env = "NVVIZ_FFMPEG")]
+    #[arg(long, value_name = "PATH")]
     pub ffmpeg: Option<PathBuf>,
 
     /// Print the report as JSON (schema `nvviz-bench.doctor`, version 1; see README)

@@ -8,7 +8,10 @@ use serde::Serialize;
 
 /// (API version, minimum Linux driver) from the nv-codec-headers / Video Codec SDK
 /// release notes; 13.1 → 610 is what the static ffmpeg 9.0 prints itself.
-const MIN_LINUX_DRIVER: &[((u32, u32), (u32, u32))] = &[
+/// (major, minor) of an API or a driver.
+type MajorMinor = (u32, u32);
+
+const MIN_LINUX_DRIVER: &[(MajorMinor, MajorMinor)] = &[
     ((9, 0), (410, 48)),
     ((9, 1), (418, 30)),
     ((10, 0), (450, 51)),

@@ -32,9 +32,9 @@ pub fn decoded_frames(binary: &Path, path: &Path, timeout: Duration) -> Result<u
 pub fn last_progress_frame(progress: &str) -> Option<u64> {
     progress
         .lines()
+        .rev()
         .filter_map(|l| l.trim().strip_prefix("frame="))
-        .filter_map(|n| n.trim().parse().ok())
-        .last()
+        .find_map(|n| n.trim().parse().ok())
 }
 
 #[cfg(test)]

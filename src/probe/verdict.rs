@@ -56,7 +56,13 @@ pub fn decide(
         .working_fourcc()
         .map(|f| format!("OpenCV VideoWriter ({f})"));
 
-    let nvenc_failure = nvenc_failure(ffmpeg, &hardware);
+    let nvenc_failure = nvenc_failure(ffmpeg, &hardware).map(|f| {
+        if nvenc_ok.is_some() {
+            f
+        } else {
+            engine_first(f, gpu)
+        }
+    });
     let nvenc_reason = match (&nvenc_ok, &nvenc_failure) {
         (Some(_), _) => None,
         (None, Some(f)) => Some(explain(f, gpu)),
@@ -151,6 +157,27 @@ fn nvenc_failure(ffmpeg: &FfmpegProbe, hardware: &[&TrialResult]) -> Option<Enco
     }
 }
 
+/// On a GPU known to have no NVENC engine, that is the cause whatever the trial
+/// stopped at first (a newer driver or another ffmpeg would not help).
+fn engine_first(failure: EncodeFailure, gpu: &GpuProbe) -> EncodeFailure {
+    let GpuProbe::Found { gpus, .. } = gpu else {
+        return failure;
+    };
+    let no_engine = !gpus.is_empty()
+        && gpus
+            .iter()
+            .all(|g| g.nvenc_hardware == NvencHardware::Absent);
+    if !no_engine || matches!(failure, EncodeFailure::NoNvencEngine { .. }) {
+        return failure;
+    }
+    EncodeFailure::NoNvencEngine {
+        detail: format!(
+            "{} has no NVENC engine per NVIDIA's support matrix; the trial encode stopped earlier at: {failure}",
+            gpus[0].name
+        ),
+    }
+}
+
 /// Words for a failure that fit what NVML knows about the GPU. "unsupported device"
 /// means no NVENC engine on an H100, but NVENC disabled or not exposed on other cards.
 pub fn explain(failure: &EncodeFailure, gpu: &GpuProbe) -> String {
@@ -183,8 +210,13 @@ pub fn explain(failure: &EncodeFailure, gpu: &GpuProbe) -> String {
             found_api,
             min_driver,
         } => format!(
-            "driver too old for this ffmpeg: it needs NVENC API {required_api}{}, the driver offers {found_api}",
-            min_driver.as_ref().map(|d| format!(" (driver >= {d})")).unwrap_or_default()
+            "driver too old for this ffmpeg: it needs NVENC API {required_api}{}, the driver offers {found_api}{}",
+            min_driver.as_ref().map(|d| format!(" (driver >= {d})")).unwrap_or_default(),
+            match gpus.first() {
+                Some(g) if g.nvenc_hardware == NvencHardware::Absent =>
+                    format!("; even with a newer driver, {} has no NVENC engine", g.name),
+                _ => String::new(),
+            }
         ),
         other => other.to_string(),
     }
@@ -241,4 +273,150 @@ fn next_steps(
         _ => {}
     }
     steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ffmpeg::info::{EncoderEntry, FfmpegInfo, NvencBuild};
+    use crate::ffmpeg::{FfmpegBinary, FfmpegSource};
+    use crate::probe::gpu::{nvenc_hardware, GpuInfo};
+    use crate::probe::nvenc_api_check;
+    use crate::probe::trial::TrialOutcome;
+
+    fn h100() -> GpuProbe {
+        let name = "NVIDIA H100 80GB HBM3".to_string();
+        GpuProbe::Found {
+            driver_version: "580.159.04".into(),
+            cuda_driver_version: Some("13.0".into()),
+            gpus: vec![GpuInfo {
+                index: 0,
+                nvenc_hardware: nvenc_hardware(&name),
+                name,
+                uuid: None,
+                architecture: Some("Hopper".into()),
+                memory_total_mib: Some(81559),
+                memory_used_mib: Some(0),
+                encoder_capacity_h264: Some(100),
+                encoder_capacity_hevc: Some(100),
+                encoder_sessions: Some(0),
+                encoder_average_fps: Some(0),
+                encoder_average_latency_us: Some(0),
+                encoder_utilization_percent: Some(0),
+                active_sessions: vec![],
+                video_clock_mhz: None,
+                video_clock_max_mhz: Some(1545),
+            }],
+        }
+    }
+
+    fn static_ffmpeg() -> FfmpegProbe {
+        FfmpegProbe::Found {
+            binary: FfmpegBinary {
+                path: "/tools/ffmpeg".into(),
+                source: FfmpegSource::Flag,
+            },
+            info: FfmpegInfo {
+                version: "n9.0.2-17-g2a571b6068-20260930".into(),
+                configuration: vec!["--enable-nvenc".into()],
+                nvenc_build: NvencBuild::Explicit,
+                encoders: ["h264_nvenc", "libx264"]
+                    .iter()
+                    .map(|n| EncoderEntry {
+                        name: n.to_string(),
+                        description: String::new(),
+                    })
+                    .collect(),
+                h264_nvenc_options: None,
+            },
+        }
+    }
+
+    fn trial(encoder: &str, outcome: TrialOutcome) -> TrialResult {
+        TrialResult {
+            encoder: encoder.into(),
+            command: String::new(),
+            seconds: 0.1,
+            outcome,
+        }
+    }
+
+    #[test]
+    fn h100_with_static_ffmpeg_is_no_engine_not_just_old_driver() {
+        let trials = vec![
+            trial(
+                "h264_nvenc",
+                TrialOutcome::Failed {
+                    failure: EncodeFailure::DriverTooOld {
+                        required_api: "13.1".into(),
+                        found_api: "13.0".into(),
+                        min_driver: Some("610".into()),
+                    },
+                },
+            ),
+            trial(
+                "libx264",
+                TrialOutcome::Ok {
+                    frames: 8,
+                    bytes: 1000,
+                },
+            ),
+        ];
+        let (ffmpeg, gpu) = (static_ffmpeg(), h100());
+        let api = nvenc_api_check::check(ffmpeg.found().map(|(_, i)| i), &gpu, &trials);
+        assert_eq!(api.compatible, Some(false));
+        assert_eq!(api.static_ffmpeg_ok, Some(false));
+        let verdict = decide(&ffmpeg, &gpu, &api, &OpenCvProbe::NotBuilt, &trials);
+        assert!(!verdict.nvenc_usable);
+        assert_eq!(
+            verdict.nvenc_failure.as_ref().map(|f| f.kind()),
+            Some("no_nvenc_engine")
+        );
+        assert_eq!(
+            verdict.summary[0],
+            "NVENC: unavailable (no NVENC engine on NVIDIA H100 80GB HBM3; NVML still reports encoder capacity 100); fallback: libx264 via ffmpeg"
+        );
+        // The trial's own cause keeps its words, with the engine caveat.
+        let trial_words = explain(trials[0].failure().unwrap(), &gpu);
+        assert!(
+            trial_words.contains("needs NVENC API 13.1 (driver >= 610), the driver offers 13.0")
+        );
+        assert!(trial_words.contains("has no NVENC engine"));
+        assert_eq!(
+            verdict.modes[2].path.as_deref(),
+            Some("libx264 via ffmpeg (fallback)")
+        );
+        // OpenCV is not built: original/fast fall back to ffmpeg's CPU encoder.
+        assert!(verdict.modes[0]
+            .path
+            .as_deref()
+            .unwrap()
+            .starts_with("libx264 via ffmpeg"));
+        assert!(verdict.can_write_video);
+        // No advice to install a static ffmpeg on a GPU without an engine.
+        assert!(!verdict
+            .next_steps
+            .iter()
+            .any(|s| s.contains("--static-ffmpeg")));
+    }
+
+    #[test]
+    fn nothing_works_means_no_video() {
+        let ffmpeg = FfmpegProbe::Missing {
+            failure: EncodeFailure::FfmpegNotFound {
+                searched: "PATH".into(),
+            },
+        };
+        let gpu = GpuProbe::NoDriver {
+            detail: String::new(),
+        };
+        let api = nvenc_api_check::check(None, &gpu, &[]);
+        let verdict = decide(&ffmpeg, &gpu, &api, &OpenCvProbe::NotBuilt, &[]);
+        assert!(!verdict.can_write_video);
+        assert!(verdict
+            .summary
+            .iter()
+            .any(|l| l.contains("No path can write video")));
+        assert!(verdict.next_steps[0].contains("install ffmpeg"));
+    }
 }

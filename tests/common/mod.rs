@@ -1,0 +1,66 @@
+//! Helpers shared by the integration tests: the real binary, fake ffmpeg scripts.
+#![allow(dead_code)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
+}
+
+/// `nvviz-bench` with a clean environment for ffmpeg discovery.
+pub fn nvviz() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("nvviz-bench").unwrap();
+    cmd.env_remove("NVVIZ_FFMPEG").env("NO_COLOR", "1");
+    cmd
+}
+
+/// Writes an executable shell script named `ffmpeg` into `dir`.
+pub fn fake_ffmpeg(dir: &Path, body: &str) -> PathBuf {
+    let path = dir.join("ffmpeg");
+    std::fs::write(&path, format!("#!/usr/bin/env bash\n{body}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// A fake ffmpeg that answers `-version`/`-encoders`/`-h` with the real Debian 5.1
+/// outputs and runs `encode_body` for anything else (an encode).
+pub fn scripted_ffmpeg(dir: &Path, encode_body: &str) -> PathBuf {
+    let version = fixture("ffmpeg/debian-5.1_version.txt");
+    let encoders = fixture("ffmpeg/debian-5.1_encoders.txt");
+    let help = fixture("ffmpeg/debian-5.1_h264_nvenc_help.txt");
+    fake_ffmpeg(
+        dir,
+        &format!(
+            r#"case " $* " in
+  *" -version "*) cat '{}'; exit 0 ;;
+  *" -encoders "*) cat '{}'; exit 0 ;;
+  *" -h encoder=h264_nvenc "*) cat '{}'; exit 0 ;;
+esac
+{encode_body}"#,
+            version.display(),
+            encoders.display(),
+            help.display()
+        ),
+    )
+}
+
+pub fn real_ffmpeg() -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join("ffmpeg"))
+            .find(|p| p.is_file())
+    })
+}
+
+pub fn json(output: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
