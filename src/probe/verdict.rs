@@ -231,8 +231,14 @@ fn next_steps(
     cpu_fallback: bool,
 ) -> Vec<String> {
     let mut steps = Vec::new();
-    if let Some(failure) = nvenc_failure {
+    if let FfmpegProbe::Missing { failure } = ffmpeg {
         steps.push(failure.fix());
+    }
+    if let Some(failure) = nvenc_failure {
+        let fix = failure.fix();
+        if !steps.contains(&fix) {
+            steps.push(fix);
+        }
     }
     if matches!(ffmpeg, FfmpegProbe::Found { .. }) && !cpu_fallback {
         steps.push(
@@ -253,7 +259,9 @@ fn next_steps(
             _ => {}
         }
     }
-    if api.compatible == Some(false)
+    // On a GPU without an engine no driver or ffmpeg helps: no API advice there.
+    if gpu_can_encode
+        && api.compatible == Some(false)
         && !matches!(nvenc_failure, Some(EncodeFailure::DriverTooOld { .. }))
     {
         steps.push(format!(
@@ -393,11 +401,9 @@ mod tests {
             .unwrap()
             .starts_with("libx264 via ffmpeg"));
         assert!(verdict.can_write_video);
-        // No advice to install a static ffmpeg on a GPU without an engine.
-        assert!(!verdict
-            .next_steps
-            .iter()
-            .any(|s| s.contains("--static-ffmpeg")));
+        // No driver/ffmpeg advice on a GPU without an engine: neither would help.
+        let advice = verdict.next_steps.join("\n");
+        assert!(!advice.contains("--static-ffmpeg") && !advice.contains("driver"), "{advice}");
     }
 
     #[test]
@@ -413,6 +419,10 @@ mod tests {
         let api = nvenc_api_check::check(None, &gpu, &[]);
         let verdict = decide(&ffmpeg, &gpu, &api, &OpenCvProbe::NotBuilt, &[]);
         assert!(!verdict.can_write_video);
+        // On an H100 the engine is the NVENC cause, but ffmpeg is still what to install first.
+        let on_h100 = decide(&ffmpeg, &h100(), &api, &OpenCvProbe::NotBuilt, &[]);
+        assert_eq!(on_h100.nvenc_failure.as_ref().map(|f| f.kind()), Some("no_nvenc_engine"));
+        assert!(on_h100.next_steps[0].contains("install ffmpeg"), "{:?}", on_h100.next_steps);
         assert!(verdict
             .summary
             .iter()
