@@ -403,7 +403,10 @@ mod tests {
         assert!(verdict.can_write_video);
         // No driver/ffmpeg advice on a GPU without an engine: neither would help.
         let advice = verdict.next_steps.join("\n");
-        assert!(!advice.contains("--static-ffmpeg") && !advice.contains("driver"), "{advice}");
+        assert!(
+            !advice.contains("--static-ffmpeg") && !advice.contains("driver"),
+            "{advice}"
+        );
     }
 
     #[test]
@@ -421,8 +424,15 @@ mod tests {
         assert!(!verdict.can_write_video);
         // On an H100 the engine is the NVENC cause, but ffmpeg is still what to install first.
         let on_h100 = decide(&ffmpeg, &h100(), &api, &OpenCvProbe::NotBuilt, &[]);
-        assert_eq!(on_h100.nvenc_failure.as_ref().map(|f| f.kind()), Some("no_nvenc_engine"));
-        assert!(on_h100.next_steps[0].contains("install ffmpeg"), "{:?}", on_h100.next_steps);
+        assert_eq!(
+            on_h100.nvenc_failure.as_ref().map(|f| f.kind()),
+            Some("no_nvenc_engine")
+        );
+        assert!(
+            on_h100.next_steps[0].contains("install ffmpeg"),
+            "{:?}",
+            on_h100.next_steps
+        );
         assert!(verdict
             .summary
             .iter()
