@@ -21,3 +21,6 @@ pub const LONG_VERSION: &str = concat!(
     env!("NVVIZ_GIT_COMMIT"),
     ")"
 );
+pub mod frame;
+pub mod overlay;
+pub mod workload;

@@ -82,14 +82,17 @@ impl FfmpegProcess {
             let log = Arc::clone(&log);
             std::thread::spawn(move || drain_stderr(stderr, &log))
         });
-        // Nothing we run writes to stdout; close our end so ffmpeg never blocks on it.
-        drop(child.take_stdout());
         Ok(Self {
             child,
             log,
             reader,
             reaped: false,
         })
+    }
+
+    /// ffmpeg's stdout, for commands that write raw frames there (decoding).
+    pub fn take_stdout(&mut self) -> Option<std::process::ChildStdout> {
+        self.child.take_stdout()
     }
 
     pub fn take_stdin(&mut self) -> Option<ChildStdin> {

@@ -1,0 +1,259 @@
+//! Where each annotation goes and in which colour: computed once per frame and
+//! shared by every overlay style, so all styles draw the same content.
+
+use super::text::Font;
+use crate::workload::detections::{Category, Person};
+
+pub type Rgb = [u8; 3];
+
+/// AlphAction's box colour.
+pub const BOX_COLOR: Rgb = [191, 40, 41];
+/// Caption panel colours per action category.
+pub const POSE_COLOR: Rgb = [176, 85, 234];
+pub const OBJECT_COLOR: Rgb = [46, 128, 204];
+pub const PERSON_COLOR: Rgb = [59, 160, 90];
+pub const TIMESTAMP_COLOR: Rgb = [0, 0, 0];
+pub const TEXT_COLOR: Rgb = [255, 255, 255];
+/// Panels and text are drawn at this alpha (60 %), the box opaque.
+pub const OVERLAY_ALPHA: u8 = 153;
+
+pub fn category_color(c: Category) -> Rgb {
+    match c {
+        Category::Pose => POSE_COLOR,
+        Category::ObjectInteraction => OBJECT_COLOR,
+        Category::PersonInteraction => PERSON_COLOR,
+    }
+}
+
+/// Box outline width: max(round(min(W,H)/180), 1), as the Pillow visualizer.
+pub fn box_width(width: u32, height: u32) -> u32 {
+    ((width.min(height) as f32 / 180.0).round() as u32).max(1)
+}
+
+/// Caption font size: max(round(min(W,H)/40), 1).
+pub fn font_size(width: u32, height: u32) -> u32 {
+    ((width.min(height) as f32 / 40.0).round() as u32).max(1)
+}
+
+/// Integer rectangle, `x0..x1` × `y0..y1` (exclusive ends); may extend past the frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rect {
+    pub x0: i32,
+    pub y0: i32,
+    pub x1: i32,
+    pub y1: i32,
+}
+
+impl Rect {
+    /// Clipped to a `width`x`height` frame; `None` if nothing is left.
+    pub fn clip(&self, width: u32, height: u32) -> Option<Rect> {
+        let r = Rect {
+            x0: self.x0.max(0),
+            y0: self.y0.max(0),
+            x1: self.x1.min(width as i32),
+            y1: self.y1.min(height as i32),
+        };
+        (r.x0 < r.x1 && r.y0 < r.y1).then_some(r)
+    }
+
+    pub fn width(&self) -> i32 {
+        self.x1 - self.x0
+    }
+
+    pub fn height(&self) -> i32 {
+        self.y1 - self.y0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Caption {
+    pub panel: Rect,
+    pub color: Rgb,
+    pub text: String,
+    /// Top-left of the text line (the font's ascent below it is the baseline).
+    pub text_x: i32,
+    pub text_y: i32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonLayout {
+    pub outline: Rect,
+    pub captions: Vec<Caption>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameLayout {
+    pub width: u32,
+    pub height: u32,
+    pub box_width: u32,
+    pub persons: Vec<PersonLayout>,
+    pub timestamp: Caption,
+}
+
+/// "00:01:02.5" for frame `index` at `fps`.
+pub fn timestamp(index: u64, fps: f64) -> String {
+    let seconds = index as f64 / fps.max(1e-3);
+    let (h, rest) = ((seconds / 3600.0) as u64, seconds % 3600.0);
+    format!("{h:02}:{:02}:{:04.1}", (rest / 60.0) as u64, rest % 60.0)
+}
+
+pub fn layout(
+    width: u32,
+    height: u32,
+    persons: &[Person],
+    stamp: &str,
+    font: &Font,
+) -> FrameLayout {
+    let pad = (font.size() / 6.0).round().max(1.0) as i32;
+    let line = font.line_height().ceil() as i32;
+    let panel_h = line + 2 * pad;
+    let caption = |x: i32, y: i32, color: Rgb, text: String| {
+        let w = font.text_width(&text).ceil() as i32 + 2 * pad;
+        Caption {
+            panel: Rect {
+                x0: x,
+                y0: y,
+                x1: x + w,
+                y1: y + panel_h,
+            },
+            color,
+            text_x: x + pad,
+            text_y: y + pad,
+            text,
+        }
+    };
+    let persons = persons
+        .iter()
+        .filter(|p| p.bbox.iter().all(|v| v.is_finite()))
+        .map(|p| {
+            let [x1, y1, x2, y2] = p.bbox;
+            let outline = Rect {
+                x0: x1.round() as i32,
+                y0: y1.round() as i32,
+                x1: x2.round() as i32 + 1,
+                y1: y2.round() as i32 + 1,
+            };
+            // Stacked upwards from the box top; if they would leave the frame, downwards inside the box.
+            let n = p.actions.len() as i32;
+            let upward = outline.y0 - n * panel_h >= 0;
+            let captions = p
+                .actions
+                .iter()
+                .enumerate()
+                .map(|(i, a)| {
+                    let i = i as i32;
+                    let y = if upward {
+                        outline.y0 - (i + 1) * panel_h
+                    } else {
+                        outline.y0 + i * panel_h
+                    };
+                    let score = if a.score.is_finite() { a.score } else { 0.0 };
+                    caption(
+                        outline.x0,
+                        y,
+                        category_color(a.category),
+                        format!("{} {score:.2}", a.label),
+                    )
+                })
+                .collect();
+            PersonLayout { outline, captions }
+        })
+        .collect();
+    FrameLayout {
+        width,
+        height,
+        box_width: box_width(width, height),
+        persons,
+        timestamp: caption(
+            0,
+            height as i32 - panel_h,
+            TIMESTAMP_COLOR,
+            stamp.to_string(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workload::detections::Action;
+
+    #[test]
+    fn sizes_follow_the_pillow_visualizer() {
+        assert_eq!(box_width(1920, 1080), 6);
+        assert_eq!(font_size(1920, 1080), 27);
+        assert_eq!(box_width(100, 50), 1);
+        assert_eq!(font_size(10, 10), 1);
+    }
+
+    #[test]
+    fn captions_stack_above_the_box_or_inside_at_the_top_edge() {
+        let font = Font::new(27.0);
+        let person = |y: f32| Person {
+            track_id: 1,
+            bbox: [100.0, y, 300.0, y + 400.0],
+            actions: vec![
+                Action {
+                    label: "stand".into(),
+                    score: 0.91,
+                    category: Category::Pose,
+                },
+                Action {
+                    label: "talk to".into(),
+                    score: 0.5,
+                    category: Category::PersonInteraction,
+                },
+            ],
+        };
+        let l = layout(
+            1920,
+            1080,
+            &[person(500.0), person(0.0)],
+            "00:00:00.0",
+            &font,
+        );
+        let above = &l.persons[0].captions;
+        assert_eq!(above[0].panel.y1, 500);
+        assert_eq!(above[1].panel.y1, above[0].panel.y0);
+        assert_eq!(above[0].text, "stand 0.91");
+        assert_eq!(above[1].color, PERSON_COLOR);
+        let inside = &l.persons[1].captions;
+        assert_eq!(inside[0].panel.y0, 0);
+        assert_eq!(l.timestamp.panel.y1, 1080);
+    }
+
+    #[test]
+    fn clipping() {
+        let r = Rect {
+            x0: -5,
+            y0: 10,
+            x1: 20,
+            y1: 2000,
+        };
+        assert_eq!(
+            r.clip(10, 100),
+            Some(Rect {
+                x0: 0,
+                y0: 10,
+                x1: 10,
+                y1: 100
+            })
+        );
+        assert_eq!(
+            Rect {
+                x0: 20,
+                y0: 0,
+                x1: 30,
+                y1: 5
+            }
+            .clip(10, 10),
+            None
+        );
+    }
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(timestamp(0, 30.0), "00:00:00.0");
+        assert_eq!(timestamp(3615, 30.0), "00:02:00.5");
+    }
+}

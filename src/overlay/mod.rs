@@ -1,0 +1,183 @@
+//! Overlay styles: the guide's interchangeable visualizers, drawing the same
+//! annotations (`layout`) in their own way.
+
+pub mod layout;
+pub mod native;
+#[cfg(feature = "opencv")]
+pub mod opencv;
+pub mod pillow;
+pub mod text;
+
+use std::time::Duration;
+
+use clap::ValueEnum;
+use serde::{Deserialize, Serialize};
+
+use crate::frame::Frame;
+use crate::workload::detections::Person;
+use layout::FrameLayout;
+use text::Font;
+
+/// Draws one frame's annotations in place.
+pub trait OverlayStyle: Send {
+    fn name(&self) -> &'static str;
+    /// Returns the time spent converting colour layouts inside the style
+    /// (Pillow's BGR↔RGBA), which results report as its own stage.
+    fn draw(&mut self, frame: &mut Frame, layout: &FrameLayout) -> Duration;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum StyleKind {
+    /// Pillow-equivalent RGBA compositing (the guide's "original")
+    Pillow,
+    /// OpenCV drawing (the guide's "fast")
+    Opencv,
+    /// nvviz-bench's own, region-only blending with cached glyphs
+    Native,
+}
+
+impl StyleKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Pillow => "pillow",
+            Self::Opencv => "opencv",
+            Self::Native => "native",
+        }
+    }
+
+    pub fn available(self) -> bool {
+        self != Self::Opencv || cfg!(feature = "opencv")
+    }
+}
+
+/// Everything needed to draw frames of one size.
+pub struct Overlay {
+    pub style: Box<dyn OverlayStyle>,
+    font: Font,
+    width: u32,
+    height: u32,
+    fps: f64,
+}
+
+impl Overlay {
+    pub fn new(kind: StyleKind, width: u32, height: u32, fps: f64) -> anyhow::Result<Self> {
+        let font = Font::new(layout::font_size(width, height) as f32);
+        let style: Box<dyn OverlayStyle> = match kind {
+            StyleKind::Pillow => Box::new(pillow::PillowStyle::new(font.clone())),
+            StyleKind::Native => Box::new(native::NativeStyle::new(font.clone())),
+            #[cfg(feature = "opencv")]
+            StyleKind::Opencv => Box::new(opencv::OpenCvStyle::new(&font)),
+            #[cfg(not(feature = "opencv"))]
+            StyleKind::Opencv => {
+                anyhow::bail!("the opencv overlay needs a build with the `opencv` feature")
+            }
+        };
+        Ok(Self {
+            style,
+            font,
+            width,
+            height,
+            fps,
+        })
+    }
+
+    /// Lays out and draws frame `index`; returns the style's conversion time.
+    pub fn draw(&mut self, frame: &mut Frame, index: u64, persons: &[Person]) -> Duration {
+        let stamp = layout::timestamp(index, self.fps);
+        let layout = layout::layout(self.width, self.height, persons, &stamp, &self.font);
+        self.style.draw(frame, &layout)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workload::synthetic;
+
+    fn drawn(kind: StyleKind) -> Frame {
+        let (w, h) = (320, 240);
+        let mut frame = Frame::new(w, h);
+        synthetic::render_frame(&mut frame, 3);
+        let tracks = synthetic::tracks(w, h, 4, 3);
+        Overlay::new(kind, w, h, 30.0)
+            .unwrap()
+            .draw(&mut frame, 3, tracks.persons(3));
+        frame
+    }
+
+    /// "Visibly the same": styles differ only where text rasterizers and line
+    /// joins differ, never in what is drawn where.
+    #[test]
+    fn styles_draw_the_same_annotations() {
+        let mut plain = Frame::new(320, 240);
+        synthetic::render_frame(&mut plain, 3);
+        let native = drawn(StyleKind::Native);
+        let pillow = drawn(StyleKind::Pillow);
+        let changed = |f: &Frame| {
+            f.data
+                .chunks_exact(3)
+                .zip(plain.data.chunks_exact(3))
+                .filter(|(a, b)| a != b)
+                .count()
+        };
+        assert!(changed(&native) > 1000, "native drew something");
+        let differing = native
+            .data
+            .chunks_exact(3)
+            .zip(pillow.data.chunks_exact(3))
+            .filter(|(a, b)| a.iter().zip(b.iter()).any(|(x, y)| x.abs_diff(*y) > 40))
+            .count();
+        let total = (320 * 240) as f64;
+        assert!(
+            (differing as f64) / total < 0.02,
+            "native and pillow differ on {differing} pixels"
+        );
+        #[cfg(feature = "opencv")]
+        {
+            let cv = drawn(StyleKind::Opencv);
+            let differing = native
+                .data
+                .chunks_exact(3)
+                .zip(cv.data.chunks_exact(3))
+                .filter(|(a, b)| a.iter().zip(b.iter()).any(|(x, y)| x.abs_diff(*y) > 40))
+                .count();
+            assert!(
+                (differing as f64) / total < 0.05,
+                "native and opencv differ on {differing} pixels"
+            );
+        }
+    }
+
+    #[test]
+    fn boxes_outside_the_frame_and_nan_are_survived() {
+        use crate::workload::detections::{Action, Category};
+        let persons = vec![
+            Person {
+                track_id: 1,
+                bbox: [-500.0, -500.0, 5000.0, 5000.0],
+                actions: vec![],
+            },
+            Person {
+                track_id: 2,
+                bbox: [f32::NAN, 0.0, 10.0, 10.0],
+                actions: vec![],
+            },
+            Person {
+                track_id: 3,
+                bbox: [300.0, 230.0, 200.0, 100.0],
+                actions: vec![Action {
+                    label: "行動 🙂".into(),
+                    score: f32::INFINITY,
+                    category: Category::Pose,
+                }],
+            },
+        ];
+        for kind in [StyleKind::Native, StyleKind::Pillow] {
+            let mut frame = Frame::new(320, 240);
+            Overlay::new(kind, 320, 240, 30.0)
+                .unwrap()
+                .draw(&mut frame, 0, &persons);
+        }
+    }
+}

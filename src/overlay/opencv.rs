@@ -1,0 +1,126 @@
+//! The guide's fast visualizer: OpenCV drawing on the BGR frame — `rectangle`
+//! for boxes, `putText` for captions, `addWeighted` restricted to each panel's
+//! region for the translucent panels.
+
+use std::time::Duration;
+
+use opencv::core::{self, Mat, Point, Scalar, Vec3b};
+use opencv::imgproc;
+use opencv::prelude::*;
+
+use super::layout::{Caption, FrameLayout, Rect, Rgb, BOX_COLOR, OVERLAY_ALPHA, TEXT_COLOR};
+use super::text::Font;
+use super::OverlayStyle;
+use crate::frame::Frame;
+
+pub struct OpenCvStyle {
+    font_scale: f64,
+    thickness: i32,
+    ascent: i32,
+}
+
+impl OpenCvStyle {
+    pub fn new(font: &Font) -> Self {
+        // Hershey Simplex is ~22 px tall at scale 1.0; match the TrueType caption height.
+        Self {
+            font_scale: f64::from(font.size()) / 30.0,
+            thickness: (font.size() / 12.0).round().max(1.0) as i32,
+            ascent: font.ascent().round() as i32,
+        }
+    }
+}
+
+fn scalar(c: Rgb) -> Scalar {
+    Scalar::new(f64::from(c[2]), f64::from(c[1]), f64::from(c[0]), 0.0)
+}
+
+fn cv_rect(r: Rect) -> core::Rect {
+    core::Rect::new(r.x0, r.y0, r.width(), r.height())
+}
+
+impl OverlayStyle for OpenCvStyle {
+    fn name(&self) -> &'static str {
+        "opencv"
+    }
+
+    fn draw(&mut self, frame: &mut Frame, layout: &FrameLayout) -> Duration {
+        if let Err(e) = self.try_draw(frame, layout) {
+            // Drawing calls only fail on invalid geometry, which layout clips away; say so if it happens.
+            eprintln!("warning: OpenCV drawing failed: {e}");
+        }
+        Duration::ZERO
+    }
+}
+
+impl OpenCvStyle {
+    fn try_draw(&self, frame: &mut Frame, layout: &FrameLayout) -> opencv::Result<()> {
+        let (w, h) = (frame.width, frame.height);
+        let mut mat =
+            Mat::new_rows_cols_with_bytes_mut::<Vec3b>(h as i32, w as i32, &mut frame.data)?;
+        let bw = layout.box_width as i32;
+        for person in &layout.persons {
+            let r = person.outline;
+            // OpenCV centres thick lines on the edge; inset by half the width to draw inwards like Pillow.
+            let inset = Rect {
+                x0: r.x0 + bw / 2,
+                y0: r.y0 + bw / 2,
+                x1: r.x1 - (bw + 1) / 2,
+                y1: r.y1 - (bw + 1) / 2,
+            };
+            imgproc::rectangle(
+                &mut mat,
+                cv_rect(inset),
+                scalar(BOX_COLOR),
+                bw,
+                imgproc::LINE_8,
+                0,
+            )?;
+            for caption in &person.captions {
+                self.caption(&mut mat, caption, w, h)?;
+            }
+        }
+        self.caption(&mut mat, &layout.timestamp, w, h)
+    }
+
+    fn caption(
+        &self,
+        mat: &mut impl MatTrait,
+        caption: &Caption,
+        w: u32,
+        h: u32,
+    ) -> opencv::Result<()> {
+        let Some(panel) = caption.panel.clip(w, h) else {
+            return Ok(());
+        };
+        let mut roi = Mat::roi_mut(mat, cv_rect(panel))?;
+        let mut overlay = roi.try_clone()?;
+        let full = core::Rect::new(0, 0, panel.width(), panel.height());
+        imgproc::rectangle(
+            &mut overlay,
+            full,
+            scalar(caption.color),
+            imgproc::FILLED,
+            imgproc::LINE_8,
+            0,
+        )?;
+        let origin = Point::new(
+            caption.text_x - panel.x0,
+            caption.text_y - panel.y0 + self.ascent,
+        );
+        imgproc::put_text(
+            &mut overlay,
+            &caption.text,
+            origin,
+            imgproc::FONT_HERSHEY_SIMPLEX,
+            self.font_scale,
+            scalar(TEXT_COLOR),
+            self.thickness,
+            imgproc::LINE_AA,
+            false,
+        )?;
+        let alpha = f64::from(OVERLAY_ALPHA) / 255.0;
+        let base = roi.try_clone()?;
+        core::add_weighted(&overlay, alpha, &base, 1.0 - alpha, 0.0, &mut roi, -1)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,156 @@
+//! The caption font (DejaVu Sans Bold, shipped in `assets/fonts`, free licence)
+//! and a cache of rasterized glyphs for the native style.
+
+use std::collections::HashMap;
+
+use ab_glyph::{Font as _, FontRef, PxScale, ScaleFont};
+
+pub static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
+
+#[derive(Clone)]
+pub struct Font {
+    font: FontRef<'static>,
+    scale: PxScale,
+}
+
+impl Font {
+    pub fn new(size_px: f32) -> Self {
+        let font = FontRef::try_from_slice(FONT_BYTES)
+            .expect("the embedded font is a valid TrueType file");
+        Self {
+            font,
+            scale: PxScale::from(size_px),
+        }
+    }
+
+    pub fn font(&self) -> &FontRef<'static> {
+        &self.font
+    }
+
+    pub fn scale(&self) -> PxScale {
+        self.scale
+    }
+
+    pub fn size(&self) -> f32 {
+        self.scale.y
+    }
+
+    pub fn ascent(&self) -> f32 {
+        self.font.as_scaled(self.scale).ascent()
+    }
+
+    pub fn line_height(&self) -> f32 {
+        let s = self.font.as_scaled(self.scale);
+        s.ascent() - s.descent()
+    }
+
+    /// Advance width of `text` with kerning.
+    pub fn text_width(&self, text: &str) -> f32 {
+        let s = self.font.as_scaled(self.scale);
+        let mut width = 0.0;
+        let mut prev = None;
+        for c in text.chars() {
+            let id = s.glyph_id(c);
+            if let Some(p) = prev {
+                width += s.kern(p, id);
+            }
+            width += s.h_advance(id);
+            prev = Some(id);
+        }
+        width
+    }
+}
+
+/// A rasterized glyph: coverage 0–255, placed relative to the pen on the baseline.
+pub struct GlyphBitmap {
+    pub left: i32,
+    pub top: i32,
+    pub width: usize,
+    pub height: usize,
+    pub coverage: Vec<u8>,
+}
+
+/// Glyph rasters by character, made once: the native style never rasterizes twice.
+pub struct GlyphCache {
+    font: Font,
+    glyphs: HashMap<char, Option<GlyphBitmap>>,
+}
+
+impl GlyphCache {
+    pub fn new(font: Font) -> Self {
+        Self {
+            font,
+            glyphs: HashMap::new(),
+        }
+    }
+
+    pub fn font(&self) -> &Font {
+        &self.font
+    }
+
+    /// Calls `emit(pen_x, glyph)` for each visible glyph of `text`, pens in pixels from 0.
+    pub fn layout_line(&mut self, text: &str, mut emit: impl FnMut(f32, &GlyphBitmap)) {
+        let scaled = self.font.font.as_scaled(self.font.scale);
+        let mut pen = 0.0f32;
+        let mut prev = None;
+        for c in text.chars() {
+            let id = scaled.glyph_id(c);
+            if let Some(p) = prev {
+                pen += scaled.kern(p, id);
+            }
+            let font = &self.font;
+            let bitmap = self.glyphs.entry(c).or_insert_with(|| rasterize(font, c));
+            if let Some(g) = bitmap {
+                emit(pen, g);
+            }
+            pen += scaled.h_advance(id);
+            prev = Some(id);
+        }
+    }
+}
+
+fn rasterize(font: &Font, c: char) -> Option<GlyphBitmap> {
+    let glyph = font
+        .font
+        .glyph_id(c)
+        .with_scale_and_position(font.scale, ab_glyph::point(0.0, 0.0));
+    let outlined = font.font.outline_glyph(glyph)?;
+    let bounds = outlined.px_bounds();
+    let (width, height) = (bounds.width() as usize, bounds.height() as usize);
+    let mut coverage = vec![0u8; width * height];
+    outlined.draw(|x, y, c| {
+        let i = y as usize * width + x as usize;
+        if i < coverage.len() {
+            coverage[i] = (c.clamp(0.0, 1.0) * 255.0).round() as u8;
+        }
+    });
+    Some(GlyphBitmap {
+        left: bounds.min.x as i32,
+        top: bounds.min.y as i32,
+        width,
+        height,
+        coverage,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wider_text_measures_wider() {
+        let f = Font::new(27.0);
+        assert!(f.text_width("stand 0.91") > f.text_width("sit"));
+        assert!(f.line_height() > 20.0 && f.line_height() < 40.0);
+    }
+
+    #[test]
+    fn glyphs_are_cached_and_non_ascii_does_not_panic() {
+        let mut cache = GlyphCache::new(Font::new(20.0));
+        let mut n = 0;
+        cache.layout_line("ab a", |_, _| n += 1);
+        assert_eq!(n, 3, "space has no outline");
+        assert_eq!(cache.glyphs.len(), 3);
+        cache.layout_line("行動 🙂 é", |_, _| {});
+    }
+}

@@ -1,0 +1,260 @@
+//! Per-frame detections: what the overlay draws. Read from nvviz-bench's JSON
+//! schema or MOTChallenge CSV, or generated for the embedded workload.
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+
+/// Version of the detections JSON schema this build reads and writes.
+pub const DETECTIONS_SCHEMA_VERSION: u32 = 1;
+
+/// AlphAction groups its AVA actions in three categories, each drawn in its own colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    #[default]
+    Pose,
+    ObjectInteraction,
+    PersonInteraction,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Action {
+    pub label: String,
+    pub score: f32,
+    #[serde(default)]
+    pub category: Category,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Person {
+    pub track_id: u32,
+    /// [x1, y1, x2, y2] in pixels.
+    #[serde(rename = "box")]
+    pub bbox: [f32; 4],
+    #[serde(default)]
+    pub actions: Vec<Action>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FrameDetections {
+    pub frame: u64,
+    #[serde(default)]
+    pub persons: Vec<Person>,
+}
+
+/// The JSON document (`nvviz-bench.detections`, version 1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DetectionsFile {
+    pub schema: String,
+    pub version: u32,
+    #[serde(default)]
+    pub width: Option<u32>,
+    #[serde(default)]
+    pub height: Option<u32>,
+    #[serde(default)]
+    pub fps: Option<f64>,
+    pub frames: Vec<FrameDetections>,
+}
+
+/// Detections indexed by frame number; frames without an entry have no persons.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Detections {
+    by_frame: Vec<Vec<Person>>,
+}
+
+impl Detections {
+    pub fn from_frames(frames: Vec<FrameDetections>) -> Self {
+        let mut by_frame: Vec<Vec<Person>> = Vec::new();
+        for f in frames {
+            let i = f.frame as usize;
+            if by_frame.len() <= i {
+                by_frame.resize(i + 1, Vec::new());
+            }
+            by_frame[i].extend(f.persons);
+        }
+        Self { by_frame }
+    }
+
+    pub fn persons(&self, frame: u64) -> &[Person] {
+        self.by_frame.get(frame as usize).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn frame_count(&self) -> u64 {
+        self.by_frame.len() as u64
+    }
+
+    pub fn max_persons(&self) -> usize {
+        self.by_frame.iter().map(Vec::len).max().unwrap_or(0)
+    }
+
+    /// As the JSON document, e.g. to export the embedded workload's tracks.
+    pub fn to_file(&self, width: u32, height: u32, fps: f64) -> DetectionsFile {
+        DetectionsFile {
+            schema: "nvviz-bench.detections".into(),
+            version: DETECTIONS_SCHEMA_VERSION,
+            width: Some(width),
+            height: Some(height),
+            fps: Some(fps),
+            frames: self
+                .by_frame
+                .iter()
+                .enumerate()
+                .map(|(i, p)| FrameDetections {
+                    frame: i as u64,
+                    persons: p.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Reads `.json` (our schema) or `.csv`/`.txt` (MOTChallenge) by extension.
+pub fn load(path: &Path) -> anyhow::Result<(Detections, Option<DetectionsFile>)> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read detections file {}", path.display()))?;
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "csv" | "txt" => Ok((
+            parse_mot_csv(&text).with_context(|| format!("in {}", path.display()))?,
+            None,
+        )),
+        _ => {
+            let file = parse_json(&text).with_context(|| format!("in {}", path.display()))?;
+            Ok((Detections::from_frames(file.frames.clone()), Some(file)))
+        }
+    }
+}
+
+pub fn parse_json(text: &str) -> anyhow::Result<DetectionsFile> {
+    let file: DetectionsFile = serde_json::from_str(text).context(
+        "not a detections document (see README: schema nvviz-bench.detections, version 1)",
+    )?;
+    if file.schema != "nvviz-bench.detections" {
+        bail!(
+            "schema is '{}', expected 'nvviz-bench.detections'",
+            file.schema
+        );
+    }
+    if file.version != DETECTIONS_SCHEMA_VERSION {
+        bail!(
+            "detections schema version {} is not supported (this build reads version {DETECTIONS_SCHEMA_VERSION})",
+            file.version
+        );
+    }
+    Ok(file)
+}
+
+/// MOTChallenge rows: `frame,id,left,top,width,height,conf,x,y,z` with 1-based
+/// frames. MOT carries no action labels, so each box gets "person" with its confidence.
+pub fn parse_mot_csv(text: &str) -> anyhow::Result<Detections> {
+    let mut frames: Vec<FrameDetections> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        if fields.len() < 6 {
+            bail!(
+                "line {}: expected at least 6 comma-separated MOT fields, got {}",
+                n + 1,
+                fields.len()
+            );
+        }
+        let num = |i: usize| -> anyhow::Result<f32> {
+            fields[i].parse::<f32>().with_context(|| {
+                format!(
+                    "line {}: field {} ('{}') is not a number",
+                    n + 1,
+                    i + 1,
+                    fields[i]
+                )
+            })
+        };
+        let frame = num(0)?;
+        if frame < 1.0 {
+            bail!("line {}: MOT frames start at 1, got {}", n + 1, fields[0]);
+        }
+        let (left, top, w, h) = (num(2)?, num(3)?, num(4)?, num(5)?);
+        let conf = if fields.len() > 6 { num(6)? } else { 1.0 };
+        let person = Person {
+            track_id: num(1)?.max(0.0) as u32,
+            bbox: [left, top, left + w, top + h],
+            actions: vec![Action {
+                label: "person".into(),
+                score: conf,
+                category: Category::Pose,
+            }],
+        };
+        frames.push(FrameDetections {
+            frame: frame as u64 - 1,
+            persons: vec![person],
+        });
+    }
+    Ok(Detections::from_frames(frames))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_round_trip() {
+        let d = Detections::from_frames(vec![FrameDetections {
+            frame: 2,
+            persons: vec![Person {
+                track_id: 7,
+                bbox: [1.0, 2.0, 30.0, 40.0],
+                actions: vec![Action {
+                    label: "stand".into(),
+                    score: 0.9,
+                    category: Category::Pose,
+                }],
+            }],
+        }]);
+        let text = serde_json::to_string(&d.to_file(64, 48, 30.0)).unwrap();
+        let back = parse_json(&text).unwrap();
+        assert_eq!(Detections::from_frames(back.frames), d);
+        assert_eq!(d.persons(0), &[]);
+        assert_eq!(d.persons(2)[0].track_id, 7);
+        assert_eq!(d.frame_count(), 3);
+    }
+
+    #[test]
+    fn wrong_schema_version_is_refused() {
+        let err = parse_json(r#"{"schema":"nvviz-bench.detections","version":9,"frames":[]}"#)
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("version 9 is not supported"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn malformed_json_names_the_schema() {
+        let err = parse_json("{").unwrap_err();
+        assert!(err.to_string().contains("nvviz-bench.detections"));
+    }
+
+    #[test]
+    fn mot_csv_is_one_based_and_converted_to_corners() {
+        let d =
+            parse_mot_csv("1,3,10,20,30,40,0.8,-1,-1,-1\n2,3,11,21,30,40,0.7,-1,-1,-1\n").unwrap();
+        assert_eq!(d.persons(0)[0].bbox, [10.0, 20.0, 40.0, 60.0]);
+        assert_eq!(d.persons(1)[0].actions[0].score, 0.7);
+        assert_eq!(d.frame_count(), 2);
+    }
+
+    #[test]
+    fn mot_csv_errors_name_the_line() {
+        let err = parse_mot_csv("1,3,10,20,30,40\n2,x,1,1,1,1\n").unwrap_err();
+        assert!(err.to_string().contains("line 2"), "{err}");
+        assert!(parse_mot_csv("0,1,1,1,1,1").is_err());
+    }
+}

@@ -1,0 +1,100 @@
+//! What the overlay stage draws on: frames (the embedded synthetic clip or a
+//! user's video decoded through ffmpeg) and their detections.
+
+pub mod detections;
+pub mod synthetic;
+pub mod video;
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::frame::Frame;
+use detections::Detections;
+
+/// Frames kept pre-rendered for the synthetic clip: generation is not what we measure.
+pub const SYNTHETIC_RING: usize = 16;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkloadInfo {
+    /// "synthetic" or the video path.
+    pub source: String,
+    pub detections: String,
+    pub width: u32,
+    pub height: u32,
+    pub fps: f64,
+    pub frames: u64,
+    pub persons: usize,
+}
+
+pub struct Workload {
+    pub info: WorkloadInfo,
+    pub detections: Detections,
+    pub input: Input,
+}
+
+pub enum Input {
+    /// Pre-rendered ring, cycled.
+    Synthetic(Vec<Frame>),
+    /// A video decoded through ffmpeg's rawvideo output, opened per run.
+    Video { path: PathBuf, ffmpeg: PathBuf },
+}
+
+impl Workload {
+    /// The embedded default clip: `frames` frames with `persons` tracks.
+    pub fn synthetic(width: u32, height: u32, fps: f64, frames: u64, persons: u32) -> Self {
+        let ring: Vec<Frame> = (0..SYNTHETIC_RING.min(frames.max(1) as usize))
+            .map(|i| {
+                let mut f = Frame::new(width, height);
+                synthetic::render_frame(&mut f, i as u64);
+                f
+            })
+            .collect();
+        let detections = synthetic::tracks(width, height, frames, persons);
+        Self {
+            info: WorkloadInfo {
+                source: "synthetic".into(),
+                detections: "synthetic".into(),
+                width,
+                height,
+                fps,
+                frames,
+                persons: persons as usize,
+            },
+            detections,
+            input: Input::Synthetic(ring),
+        }
+    }
+
+    /// Starts reading frames from the beginning.
+    pub fn reader(&self) -> anyhow::Result<FrameReader<'_>> {
+        Ok(match &self.input {
+            Input::Synthetic(ring) => FrameReader::Ring { ring, next: 0 },
+            Input::Video { path, ffmpeg } => FrameReader::Video(video::VideoReader::open(
+                ffmpeg,
+                path,
+                self.info.width,
+                self.info.height,
+            )?),
+        })
+    }
+}
+
+pub enum FrameReader<'a> {
+    Ring { ring: &'a [Frame], next: usize },
+    Video(video::VideoReader),
+}
+
+impl FrameReader<'_> {
+    /// Fills `frame` with the next frame; false at the end of the input.
+    pub fn read_into(&mut self, frame: &mut Frame) -> anyhow::Result<bool> {
+        match self {
+            Self::Ring { ring, next } => {
+                frame.data.copy_from_slice(&ring[*next % ring.len()].data);
+                *next += 1;
+                Ok(true)
+            }
+            Self::Video(v) => v.read_into(frame),
+        }
+    }
+}

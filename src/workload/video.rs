@@ -1,0 +1,149 @@
+//! A user's video as raw BGR24 frames, decoded by ffmpeg into a pipe.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use ffmpeg_sidecar::event::FfmpegEvent;
+use ffmpeg_sidecar::log_parser::FfmpegLogParser;
+
+use crate::ffmpeg::child::FfmpegProcess;
+use crate::frame::Frame;
+use crate::process::run_with_timeout;
+
+/// What ffmpeg says about a file's first video stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VideoStreamInfo {
+    pub codec: String,
+    pub width: u32,
+    pub height: u32,
+    pub fps: f64,
+    pub duration_seconds: Option<f64>,
+}
+
+/// Reads the first video stream's properties from `ffmpeg -i FILE` (no ffprobe needed:
+/// the static ffmpeg ships without it).
+pub fn probe(ffmpeg: &Path, path: &Path) -> anyhow::Result<VideoStreamInfo> {
+    if !path.is_file() {
+        bail!("video {} does not exist or is not a file", path.display());
+    }
+    let out = run_with_timeout(
+        Command::new(ffmpeg).arg("-hide_banner").arg("-i").arg(path),
+        Duration::from_secs(20),
+    )
+    .with_context(|| format!("probing {}", path.display()))?;
+    parse_probe(&out.stderr)
+        .with_context(|| format!("{} has no video stream ffmpeg can read", path.display()))
+}
+
+pub fn parse_probe(stderr: &str) -> anyhow::Result<VideoStreamInfo> {
+    let mut parser = FfmpegLogParser::new(stderr.as_bytes());
+    let mut duration = None;
+    loop {
+        match parser.parse_next_event() {
+            Ok(FfmpegEvent::LogEOF) => break,
+            Ok(FfmpegEvent::ParsedDuration(d)) => duration = Some(d.duration),
+            Ok(FfmpegEvent::ParsedInputStream(stream)) => {
+                if let Some(v) = stream.video_data() {
+                    return Ok(VideoStreamInfo {
+                        codec: stream.format.clone(),
+                        width: v.width,
+                        height: v.height,
+                        fps: f64::from(v.fps),
+                        duration_seconds: duration,
+                    });
+                }
+            }
+            Ok(_) | Err(_) => {}
+        }
+    }
+    bail!("no video stream found")
+}
+
+pub struct VideoReader {
+    process: FfmpegProcess,
+    stdout: std::process::ChildStdout,
+    frames_read: u64,
+}
+
+impl VideoReader {
+    pub fn open(ffmpeg: &Path, path: &Path, width: u32, height: u32) -> anyhow::Result<Self> {
+        let args: Vec<String> = [
+            "-hide_banner",
+            "-nostdin",
+            "-i",
+            &path.to_string_lossy(),
+            "-map",
+            "0:v:0",
+            "-vf",
+            &format!("scale={width}:{height}"),
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "bgr24",
+            "-",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut process = FfmpegProcess::spawn(ffmpeg, &args)
+            .map_err(|e| anyhow::anyhow!("decoding {}: {e}", path.display()))?;
+        let stdout = process
+            .take_stdout()
+            .context("ffmpeg's stdout is not piped")?;
+        Ok(Self {
+            process,
+            stdout,
+            frames_read: 0,
+        })
+    }
+
+    pub fn read_into(&mut self, frame: &mut Frame) -> anyhow::Result<bool> {
+        let mut filled = 0;
+        while filled < frame.data.len() {
+            match self.stdout.read(&mut frame.data[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e).context("reading decoded frames"),
+            }
+        }
+        if filled == 0 {
+            return Ok(false);
+        }
+        if filled < frame.data.len() {
+            let last = self
+                .process
+                .stderr_lines()
+                .last()
+                .cloned()
+                .unwrap_or_default();
+            bail!(
+                "the video ended mid-frame after {} frames (truncated or corrupt input: {last})",
+                self.frames_read
+            );
+        }
+        self.frames_read += 1;
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn parses_ffmpeg_input_description() {
+        let stderr = "Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'in.mp4':\n  Duration: 00:00:02.00, start: 0.000000, bitrate: 1 kb/s\n  Stream #0:0[0x1](und): Video: h264 (High) (avc1 / 0x31637661), yuv420p(progressive), 320x240, 1 kb/s, 30 fps, 30 tbr, 15360 tbn (default)\nAt least one output file must be specified\n";
+        let info = super::parse_probe(stderr).unwrap();
+        assert_eq!((info.width, info.height), (320, 240));
+        assert_eq!(info.fps, 30.0);
+        assert_eq!(info.codec, "h264");
+        assert_eq!(info.duration_seconds, Some(2.0));
+    }
+
+    #[test]
+    fn no_stream_is_an_error() {
+        assert!(super::parse_probe("garbage\n").is_err());
+    }
+}
