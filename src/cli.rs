@@ -29,6 +29,141 @@ pub enum Command {
     /// trial encode per hardware encoder, each failure explained with a fix
     #[command(after_help = DOCTOR_AFTER_HELP)]
     Doctor(DoctorArgs),
+    /// Measure the overlay + encode path in the guide's modes (original, fast, nvenc) plus
+    /// native and baselines, across codecs and presets, on the embedded clip or your video
+    #[command(after_help = BENCH_AFTER_HELP)]
+    Bench(BenchArgs),
+    /// Write the annotated video once: the drop-in visualizer the guide describes
+    Render(RenderArgs),
+}
+
+/// Where frames and detections come from, and their shape.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WorkloadArgs {
+    /// Input video (decoded through ffmpeg); default: the embedded synthetic 1080p clip
+    #[arg(long, value_name = "PATH")]
+    pub video: Option<PathBuf>,
+    /// Detections: nvviz-bench JSON (schema nvviz-bench.detections v1) or MOTChallenge CSV (.csv/.txt);
+    /// default: synthetic tracks
+    #[arg(long, value_name = "PATH")]
+    pub detections: Option<PathBuf>,
+    /// Frame size WxH (default: the video's, or 1920x1080)
+    #[arg(long, value_name = "WxH")]
+    pub resolution: Option<String>,
+    /// Frames per second (default: the video's, or 30)
+    #[arg(long)]
+    pub fps: Option<f64>,
+    /// Frames to measure per run (default: 100, the guide's per-100-frames table)
+    #[arg(long)]
+    pub frames: Option<u64>,
+    /// Synthetic persons per frame (default: 10)
+    #[arg(long, default_value_t = 10)]
+    pub persons: u32,
+}
+
+/// Encoder flags, named as in the guide's command.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EncoderArgs {
+    /// Quality profile: fast (p1/ll), balanced (p4/hq), quality (p7/hq, multipass); overrides --presets/--tune
+    #[arg(long, value_enum)]
+    pub profile: Option<crate::bench::case::Profile>,
+    /// Tuning (-tune), NVENC names; CPU encoders get their equivalent
+    #[arg(long, default_value = "ll")]
+    pub tune: String,
+    /// Rate control (-rc), NVENC only
+    #[arg(long, default_value = "vbr")]
+    pub rc: String,
+    /// Target bitrate (-b:v)
+    #[arg(long, default_value = "8M")]
+    pub bitrate: String,
+    /// Maximum bitrate (-maxrate)
+    #[arg(long, default_value = "12M")]
+    pub maxrate: String,
+    /// Rate-control buffer (-bufsize)
+    #[arg(long, default_value = "16M")]
+    pub bufsize: String,
+    /// B-frames (-bf)
+    #[arg(long, default_value_t = 0)]
+    pub bframes: u32,
+    /// GOP length (-g)
+    #[arg(long, default_value_t = 60)]
+    pub gop: u32,
+    /// Send the guide's exact command: no yuv420p/BT.709 output flags (may not play in browsers)
+    #[arg(long)]
+    pub guide_exact: bool,
+    /// OpenCV VideoWriter fourcc
+    #[arg(long, default_value = "mp4v")]
+    pub fourcc: String,
+    /// Fail instead of falling back (NVENC → CPU encoder → OpenCV VideoWriter)
+    #[arg(long)]
+    pub no_fallback: bool,
+    /// ffmpeg binary (default: $NVVIZ_FFMPEG, then PATH)
+    #[arg(long, value_name = "PATH")]
+    pub ffmpeg: Option<PathBuf>,
+    /// Seconds one frame write may block before ffmpeg counts as hung and is killed
+    #[arg(long, default_value_t = 30.0)]
+    pub write_timeout: f64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub workload: WorkloadArgs,
+    #[command(flatten)]
+    pub encoder: EncoderArgs,
+    /// Modes to run (default: all)
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub modes: Vec<crate::bench::case::Mode>,
+    /// Codecs for the ffmpeg modes: h264, hevc, av1 (NVENC first, CPU encoder on fallback), or an encoder name
+    #[arg(long, value_delimiter = ',', default_value = "h264")]
+    pub codecs: Vec<String>,
+    /// Presets: lists and ranges, e.g. p1, p1..p7, p1,p4,p7 (CPU encoders get the preset of the same speed rank)
+    #[arg(long, default_value = "p1")]
+    pub presets: String,
+    /// Timed repetitions per case (mean, median, min, max, stddev)
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub runs: u32,
+    /// Frames written before timing starts, per run
+    #[arg(long, default_value_t = 10)]
+    pub warmup: u64,
+    /// Write the results JSON here (created before the run, updated after every case)
+    #[arg(long, value_name = "PATH")]
+    pub export_json: Option<PathBuf>,
+    /// Keep encoded outputs in DIR (default: a temporary directory, removed)
+    #[arg(long, value_name = "DIR")]
+    pub keep_outputs: Option<PathBuf>,
+    /// Write frame N of each overlay style as PNG (into --snapshot-dir) to compare them
+    #[arg(long, value_name = "N")]
+    pub snapshot: Option<u64>,
+    /// Directory for --snapshot PNGs
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub snapshot_dir: PathBuf,
+    /// No progress output
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub workload: WorkloadArgs,
+    #[command(flatten)]
+    pub encoder: EncoderArgs,
+    /// Output video
+    #[arg(short, long, value_name = "PATH")]
+    pub output: PathBuf,
+    /// Visualizer: nvenc (default), fast, original, native
+    #[arg(long, value_enum, default_value = "nvenc")]
+    pub mode: crate::bench::case::Mode,
+    /// Codec for the ffmpeg modes
+    #[arg(long, default_value = "h264")]
+    pub codec: String,
+    /// Preset
+    #[arg(long, default_value = "p1")]
+    pub preset: String,
+    /// No progress output
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -69,6 +204,25 @@ pub enum Requirement {
     Ffmpeg,
     Opencv,
 }
+
+const BENCH_AFTER_HELP: &str = "\
+Modes (the guide's names):
+  original         Pillow-style overlay + OpenCV VideoWriter (~9 fps in the guide)
+  fast             OpenCV overlay + OpenCV VideoWriter (~34 fps)
+  nvenc            OpenCV overlay + ffmpeg pipe with NVENC (80-150 fps on a T4); falls back
+                   NVENC -> CPU encoder via ffmpeg -> OpenCV VideoWriter, always reported
+  native           nvviz-bench's native overlay + ffmpeg pipe
+  overlay-only     each overlay style, frames discarded (the overlay's cost)
+  encode-only      frames straight into the pipe (the pipe + encoder cost)
+  encoder-ceiling  ffmpeg's own testsrc2, same encoder (the encoder's limit)
+
+Profiles: fast = p1/ll, balanced = p4/hq, quality = p7/hq + -multipass fullres
+(CPU encoders: ultrafast/zerolatency, faster, slow).
+
+Examples:
+  nvviz-bench bench --export-json results.json
+  nvviz-bench bench --modes nvenc,encode-only --codecs h264,hevc --presets p1..p7
+  nvviz-bench bench --video in.mp4 --detections dets.json --frames 300";
 
 const DOCTOR_AFTER_HELP: &str = "\
 Exit status:

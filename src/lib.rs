@@ -10,6 +10,7 @@ pub mod commands;
 pub mod ffmpeg;
 pub mod probe;
 pub mod process;
+pub mod results;
 
 /// Commit the binary was built from (`git describe`), or "unknown" outside a checkout.
 pub const GIT_COMMIT: &str = env!("NVVIZ_GIT_COMMIT");
@@ -21,6 +22,8 @@ pub const LONG_VERSION: &str = concat!(
     env!("NVVIZ_GIT_COMMIT"),
     ")"
 );
+pub mod bench;
+pub mod encode;
 pub mod frame;
 pub mod overlay;
 pub mod workload;

@@ -8,6 +8,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Doctor(args) => commands::doctor::run(args, cli.verbose),
+        Command::Bench(args) => commands::bench::run(args, cli.verbose),
+        Command::Render(args) => commands::render::run(args, cli.verbose),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -1,11 +1,10 @@
 //! `nvviz-bench doctor`: runs the probes and shows the answer, as tables for
 //! people or as versioned JSON for machines.
 
-use std::time::Duration;
-
-use anyhow::{bail, Context};
+use anyhow::Context;
 use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
 
+use super::setup::seconds;
 use super::Outcome;
 use crate::cli::{DoctorArgs, Requirement};
 use crate::probe::gpu::GpuProbe;
@@ -35,13 +34,6 @@ pub fn run(args: &DoctorArgs, verbose: bool) -> anyhow::Result<Outcome> {
     } else {
         Outcome::RequirementNotMet
     })
-}
-
-fn seconds(flag: &str, value: f64) -> anyhow::Result<Duration> {
-    if !(value.is_finite() && value > 0.0 && value <= 3600.0) {
-        bail!("{flag} must be a number of seconds between 0 and 3600 (got {value})");
-    }
-    Ok(Duration::from_secs_f64(value))
 }
 
 pub fn requirement_met(report: &DoctorReport, require: Option<Requirement>) -> bool {

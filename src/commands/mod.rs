@@ -1,6 +1,9 @@
 //! One file per subcommand.
 
+pub mod bench;
 pub mod doctor;
+pub mod render;
+pub mod setup;
 
 /// How a subcommand ended, mapped to the process exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -49,6 +49,13 @@ pub struct EncodeSettings {
     pub bframes: Option<u32>,
     pub gop: Option<u32>,
     pub faststart: bool,
+    /// Browser-playable output: yuv420p, BT.709 matrix and tags, odd sizes padded.
+    /// Off in `guide()` (the guide's exact command), on in `bench`.
+    #[serde(default)]
+    pub browser_compat: bool,
+    /// NVENC `-multipass` (quality profile); dropped for other encoders.
+    #[serde(default)]
+    pub multipass: Option<String>,
 }
 
 /// Families of encoders whose options are spelled alike.
@@ -88,6 +95,8 @@ impl EncodeSettings {
             bframes: Some(0),
             gop: Some(60),
             faststart: true,
+            browser_compat: false,
+            multipass: None,
         };
         nvenc.for_encoder(encoder)
     }
@@ -100,6 +109,7 @@ impl EncodeSettings {
         let fam = family(encoder);
         if fam != EncoderFamily::Nvenc {
             s.rc = None;
+            s.multipass = None;
             s.preset = self.preset.as_deref().and_then(|p| map_preset(p, fam));
             s.tune = self.tune.as_deref().and_then(|t| map_tune(t, fam));
         }
@@ -169,8 +179,36 @@ pub fn pipe_args(input: &RawInput, settings: &EncodeSettings, output: &Path) -> 
     ]
     .into();
     args.extend(encoder_args(settings));
+    if settings.browser_compat {
+        args.extend(browser_args(input.width, input.height));
+    }
     args.push(output.to_string_lossy().into_owned());
     args
+}
+
+/// yuv420p with the BT.709 matrix and tags (ffmpeg's default BT.601 matrix washes
+/// colours out in browsers); odd sizes padded by one pixel, never resized.
+pub fn browser_args(width: u32, height: u32) -> Vec<String> {
+    let mut filter = String::new();
+    if width % 2 == 1 || height % 2 == 1 {
+        filter.push_str("pad=ceil(iw/2)*2:ceil(ih/2)*2,");
+    }
+    filter.push_str("scale=out_color_matrix=bt709:out_range=tv,format=yuv420p");
+    [
+        "-vf",
+        &filter,
+        "-colorspace",
+        "bt709",
+        "-color_primaries",
+        "bt709",
+        "-color_trc",
+        "bt709",
+        "-color_range",
+        "tv",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 /// `-c:v …` and the encoder options, in the guide's order.
@@ -191,6 +229,7 @@ pub fn encoder_args(s: &EncodeSettings) -> Vec<String> {
     push(preset_flag, s.preset.clone());
     push("-tune", s.tune.clone());
     push("-rc", s.rc.clone());
+    push("-multipass", s.multipass.clone());
     push("-b:v", s.bitrate.clone());
     push("-maxrate", s.maxrate.clone());
     push("-bufsize", s.bufsize.clone());
@@ -242,6 +281,24 @@ mod tests {
             "ffmpeg -y -f rawvideo -pix_fmt bgr24 -s 1920x1080 -r 30 -i - -c:v h264_nvenc -preset p1 -tune ll -rc vbr \
              -b:v 8M -maxrate 12M -bufsize 16M -bf 0 -g 60 -movflags +faststart output.mp4"
         );
+    }
+
+    #[test]
+    fn bench_output_is_browser_playable_and_pads_odd_sizes() {
+        let mut settings = EncodeSettings::guide("h264_nvenc");
+        settings.browser_compat = true;
+        let args = pipe_args(
+            &RawInput::bgr24(1919, 1080, 30.0),
+            &settings,
+            Path::new("o.mp4"),
+        )
+        .join(" ");
+        assert!(args.contains("-vf pad=ceil(iw/2)*2:ceil(ih/2)*2,scale=out_color_matrix=bt709:out_range=tv,format=yuv420p"));
+        assert!(args.ends_with(
+            "-colorspace bt709 -color_primaries bt709 -color_trc bt709 -color_range tv o.mp4"
+        ));
+        let even = browser_args(1920, 1080).join(" ");
+        assert!(!even.contains("pad="));
     }
 
     #[test]

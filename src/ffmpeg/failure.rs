@@ -38,6 +38,8 @@ pub enum EncodeFailure {
         frames_written: u64,
         last_lines: Vec<String>,
     },
+    #[error("{writer} failed: {detail}")]
+    WriterFailed { writer: String, detail: String },
     #[error("ffmpeg did not finish within {seconds:.1} s and was killed")]
     Timeout { seconds: f64 },
     #[error("ffmpeg failed ({exit})")]
@@ -62,6 +64,7 @@ impl EncodeFailure {
             Self::InvalidParameter { .. } => "invalid_parameter",
             Self::OutputNotWritable { .. } => "output_not_writable",
             Self::BrokenPipe { .. } => "broken_pipe",
+            Self::WriterFailed { .. } => "writer_failed",
             Self::Timeout { .. } => "timeout",
             Self::Unknown { .. } => "unknown",
         }
@@ -86,6 +89,7 @@ impl EncodeFailure {
             Self::InvalidParameter { .. } => "check resolution (even width and height for yuv420p), the preset names this encoder accepts, and bitrate flags".into(),
             Self::OutputNotWritable { .. } => "create the output directory, or choose a writable path on a disk with free space".into(),
             Self::BrokenPipe { .. } => "ffmpeg exited while frames were being written: read its last lines, and check that resolution/fps match the frames".into(),
+            Self::WriterFailed { .. } => "check the output path and the writer's codec (doctor tests OpenCV's VideoWriter)".into(),
             Self::Timeout { .. } => "ffmpeg hung: check the GPU with `nvidia-smi`, then rerun with -v to see ffmpeg's output".into(),
             Self::Unknown { .. } => "rerun with -v to see ffmpeg's whole stderr".into(),
         }

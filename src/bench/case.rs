@@ -1,0 +1,293 @@
+//! The benchmark matrix: the guide's modes × codecs × presets, as cases.
+
+use clap::ValueEnum;
+use serde::{Deserialize, Serialize};
+
+use crate::encode::fallback::nvenc_encoder;
+use crate::ffmpeg::args::EncodeSettings;
+use crate::overlay::StyleKind;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// The guide's original visualizer: Pillow-style overlay + OpenCV VideoWriter
+    Original,
+    /// The guide's fast visualizer: OpenCV overlay + OpenCV VideoWriter
+    Fast,
+    /// The guide's NVENC visualizer: OpenCV overlay + ffmpeg pipe (falls back like the guide)
+    Nvenc,
+    /// nvviz-bench's native overlay + ffmpeg pipe
+    Native,
+    /// Baseline: each overlay style with frames discarded
+    OverlayOnly,
+    /// Baseline: frames straight into the ffmpeg pipe, no overlay
+    EncodeOnly,
+    /// Baseline: ffmpeg generating frames itself (lavfi testsrc2), same encoder, no pipe
+    EncoderCeiling,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Original => "original",
+            Self::Fast => "fast",
+            Self::Nvenc => "nvenc",
+            Self::Native => "native",
+            Self::OverlayOnly => "overlay-only",
+            Self::EncodeOnly => "encode-only",
+            Self::EncoderCeiling => "encoder-ceiling",
+        }
+    }
+
+    pub const ALL: [Mode; 7] = [
+        Mode::Original,
+        Mode::Fast,
+        Mode::Nvenc,
+        Mode::Native,
+        Mode::OverlayOnly,
+        Mode::EncodeOnly,
+        Mode::EncoderCeiling,
+    ];
+}
+
+/// Documented encoder settings per quality profile (the guide's last wish).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    /// NVENC p1, tune ll (CPU encoders: ultrafast, zerolatency)
+    Fast,
+    /// NVENC p4, tune hq (CPU encoders: faster)
+    Balanced,
+    /// NVENC p7, tune hq, -multipass fullres (CPU encoders: slow)
+    Quality,
+}
+
+impl Profile {
+    pub fn apply(self, s: &mut EncodeSettings) {
+        let (preset, tune, multipass) = match self {
+            Self::Fast => ("p1", "ll", None),
+            Self::Balanced => ("p4", "hq", None),
+            Self::Quality => ("p7", "hq", Some("fullres")),
+        };
+        s.preset = Some(preset.into());
+        s.tune = Some(tune.into());
+        s.multipass = multipass.map(str::to_string);
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SinkSpec {
+    Null,
+    OpenCv {
+        fourcc: String,
+    },
+    /// ffmpeg over a pipe; the encoder is the requested one, resolved (with fallback) at run time.
+    Pipe {
+        settings: EncodeSettings,
+    },
+    /// ffmpeg's own frame source: the encoder's ceiling.
+    Lavfi {
+        settings: EncodeSettings,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseSpec {
+    pub mode: Mode,
+    pub overlay: Option<StyleKind>,
+    /// Why the overlay differs from the mode's usual one, if it does.
+    pub overlay_note: Option<String>,
+    pub sink: SinkSpec,
+}
+
+impl CaseSpec {
+    pub fn id(&self) -> String {
+        let overlay = self.overlay.map_or("none", StyleKind::name);
+        let sink = match &self.sink {
+            SinkSpec::Null => "null".to_string(),
+            SinkSpec::OpenCv { fourcc } => format!("opencv-{fourcc}"),
+            SinkSpec::Pipe { settings } | SinkSpec::Lavfi { settings } => format!(
+                "{}/{}",
+                settings.encoder,
+                settings.preset.as_deref().unwrap_or("default")
+            ),
+        };
+        format!("{}/{overlay}/{sink}", self.mode.name())
+    }
+
+    pub fn sink_kind(&self) -> &'static str {
+        match self.sink {
+            SinkSpec::Null => "null",
+            SinkSpec::OpenCv { .. } => "opencv-writer",
+            SinkSpec::Pipe { .. } => "ffmpeg-pipe",
+            SinkSpec::Lavfi { .. } => "ffmpeg-lavfi",
+        }
+    }
+}
+
+pub struct MatrixOptions<'a> {
+    pub modes: &'a [Mode],
+    pub codecs: &'a [String],
+    pub presets: &'a [String],
+    pub template: &'a EncodeSettings,
+    pub fourcc: &'a str,
+    pub opencv_built: bool,
+}
+
+pub fn expand(o: &MatrixOptions) -> Vec<CaseSpec> {
+    let mut cases = Vec::new();
+    let encoded = |mode: Mode, overlay: Option<StyleKind>, note: Option<String>, lavfi: bool| {
+        let mut out = Vec::new();
+        for codec in o.codecs {
+            let encoder = nvenc_encoder(codec).map_or_else(|| codec.clone(), str::to_string);
+            for preset in o.presets {
+                let mut settings = o.template.clone();
+                settings.encoder = encoder.clone();
+                settings.preset = Some(preset.clone());
+                let sink = if lavfi {
+                    SinkSpec::Lavfi { settings }
+                } else {
+                    SinkSpec::Pipe { settings }
+                };
+                out.push(CaseSpec {
+                    mode,
+                    overlay,
+                    overlay_note: note.clone(),
+                    sink,
+                });
+            }
+        }
+        out
+    };
+    for &mode in o.modes {
+        match mode {
+            Mode::Original => cases.push(CaseSpec {
+                mode,
+                overlay: Some(StyleKind::Pillow),
+                overlay_note: None,
+                sink: SinkSpec::OpenCv {
+                    fourcc: o.fourcc.to_string(),
+                },
+            }),
+            Mode::Fast => cases.push(CaseSpec {
+                mode,
+                overlay: Some(StyleKind::Opencv),
+                overlay_note: None,
+                sink: SinkSpec::OpenCv {
+                    fourcc: o.fourcc.to_string(),
+                },
+            }),
+            Mode::Nvenc if o.opencv_built => {
+                cases.extend(encoded(mode, Some(StyleKind::Opencv), None, false))
+            }
+            Mode::Nvenc => cases.extend(encoded(
+                mode,
+                Some(StyleKind::Native),
+                Some(
+                    "built without OpenCV: the native overlay stands in for OpenCV drawing".into(),
+                ),
+                false,
+            )),
+            Mode::Native => cases.extend(encoded(mode, Some(StyleKind::Native), None, false)),
+            Mode::OverlayOnly => {
+                for style in [StyleKind::Pillow, StyleKind::Opencv, StyleKind::Native] {
+                    cases.push(CaseSpec {
+                        mode,
+                        overlay: Some(style),
+                        overlay_note: None,
+                        sink: SinkSpec::Null,
+                    });
+                }
+            }
+            Mode::EncodeOnly => cases.extend(encoded(mode, None, None, false)),
+            Mode::EncoderCeiling => cases.extend(encoded(mode, None, None, true)),
+        }
+    }
+    cases
+}
+
+/// "p1..p3,p7" → p1 p2 p3 p7; CPU preset names pass through.
+pub fn parse_presets(spec: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if let Some((a, b)) = part.split_once("..") {
+            let num = |s: &str| {
+                s.trim()
+                    .strip_prefix('p')
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .filter(|n| (1..=7).contains(n))
+                    .ok_or_else(|| format!("'{s}' is not an NVENC preset p1..p7"))
+            };
+            let (a, b) = (num(a)?, num(b)?);
+            if a > b {
+                return Err(format!("empty preset range '{part}'"));
+            }
+            out.extend((a..=b).map(|n| format!("p{n}")));
+        } else {
+            out.push(part.to_string());
+        }
+    }
+    if out.is_empty() {
+        return Err("no presets given".into());
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preset_ranges_and_lists() {
+        assert_eq!(
+            parse_presets("p1..p3,p7").unwrap(),
+            ["p1", "p2", "p3", "p7"]
+        );
+        assert_eq!(parse_presets("veryfast").unwrap(), ["veryfast"]);
+        assert!(parse_presets("p0..p3").is_err());
+        assert!(parse_presets("p5..p2").is_err());
+    }
+
+    #[test]
+    fn matrix_covers_modes_codecs_and_presets() {
+        let template = EncodeSettings::guide("h264_nvenc");
+        let codecs = vec!["h264".to_string(), "hevc".to_string()];
+        let presets = vec!["p1".to_string(), "p4".to_string()];
+        let cases = expand(&MatrixOptions {
+            modes: &Mode::ALL,
+            codecs: &codecs,
+            presets: &presets,
+            template: &template,
+            fourcc: "mp4v",
+            opencv_built: false,
+        });
+        // original + fast + 4 nvenc + 4 native + 3 overlay-only + 4 encode-only + 4 ceiling
+        assert_eq!(cases.len(), 2 + 4 + 4 + 3 + 4 + 4);
+        let ids: Vec<String> = cases.iter().map(CaseSpec::id).collect();
+        assert!(ids.contains(&"nvenc/native/hevc_nvenc/p4".to_string()));
+        assert!(ids.contains(&"original/pillow/opencv-mp4v".to_string()));
+        assert!(ids.contains(&"encoder-ceiling/none/h264_nvenc/p1".to_string()));
+        let nvenc = cases.iter().find(|c| c.mode == Mode::Nvenc).unwrap();
+        assert!(nvenc
+            .overlay_note
+            .as_deref()
+            .unwrap()
+            .contains("without OpenCV"));
+    }
+
+    #[test]
+    fn quality_profile_settings() {
+        let mut s = EncodeSettings::guide("h264_nvenc");
+        Profile::Quality.apply(&mut s);
+        assert_eq!(
+            (
+                s.preset.as_deref(),
+                s.tune.as_deref(),
+                s.multipass.as_deref()
+            ),
+            (Some("p7"), Some("hq"), Some("fullres"))
+        );
+        let cpu = s.for_encoder("libx264");
+        assert_eq!((cpu.preset.as_deref(), cpu.multipass), (Some("slow"), None));
+    }
+}

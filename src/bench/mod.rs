@@ -1,0 +1,284 @@
+//! The bench engine: runs every case of the matrix `runs` times, records
+//! per-stage timings, GPU samples and verified outputs, and keeps the results
+//! file current after every case.
+
+pub mod case;
+pub mod gpu_sampler;
+pub mod progress;
+pub mod runner;
+pub mod stats;
+pub mod usage;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::encode::fallback::{codec_of, Chooser, Writer};
+use crate::encode::verify::verify;
+use crate::ffmpeg::EncodeFailure;
+use crate::results::export::JsonExport;
+use crate::results::{CaseResult, CaseStatus, Results, Stages};
+use crate::workload::Workload;
+use case::{CaseSpec, SinkSpec};
+use progress::{Display, Progress};
+use runner::{RunContext, RunError};
+use stats::Summary;
+
+pub struct EngineOptions {
+    pub runs: u32,
+    pub warmup: u64,
+    pub keep_outputs: Option<PathBuf>,
+    pub write_timeout: Duration,
+    pub display: Display,
+    pub gpu_sample_period: Duration,
+}
+
+fn reason_json(e: &RunError) -> serde_json::Value {
+    match e {
+        RunError::Encode(f) => {
+            serde_json::to_value(f).unwrap_or_else(|_| json!({"cause": "unknown"}))
+        }
+        RunError::Other(e) => json!({"cause": "error", "message": format!("{e:#}")}),
+    }
+}
+
+fn skipped(spec: &CaseSpec, workload: &Workload, why: serde_json::Value) -> CaseResult {
+    let mut r = base_result(spec, workload);
+    r.status = CaseStatus::Skipped;
+    r.reason = Some(why);
+    r
+}
+
+fn base_result(spec: &CaseSpec, workload: &Workload) -> CaseResult {
+    let settings = match &spec.sink {
+        SinkSpec::Pipe { settings } | SinkSpec::Lavfi { settings } => Some(settings),
+        _ => None,
+    };
+    let info = &workload.info;
+    CaseResult {
+        id: spec.id(),
+        mode: spec.mode.name().into(),
+        overlay: spec.overlay.map(|k| k.name().to_string()),
+        sink: spec.sink_kind().into(),
+        codec: settings.map(|s| codec_of(&s.encoder).to_string()),
+        requested_encoder: settings.map(|s| s.encoder.clone()),
+        encoder: match &spec.sink {
+            SinkSpec::OpenCv { fourcc } => Some(format!("opencv-{fourcc}")),
+            _ => None,
+        },
+        preset: settings.and_then(|s| s.preset.clone()),
+        fallback: None,
+        width: info.width,
+        height: info.height,
+        fps_target: info.fps,
+        frames: info.frames,
+        warmup_frames: 0,
+        status: CaseStatus::Ok,
+        reason: spec
+            .overlay_note
+            .as_ref()
+            .map(|n| json!({"cause": "note", "message": n})),
+        command: None,
+        runs: Vec::new(),
+        fps: None,
+        stages_ms_per_frame: None,
+        verified: None,
+        gpu_samples: Vec::new(),
+    }
+}
+
+/// Runs `cases`, appending each finished case to `results` and rewriting `export`.
+pub fn run(
+    cases: &[CaseSpec],
+    workload: &Workload,
+    chooser: &mut Chooser,
+    options: &EngineOptions,
+    results: &mut Results,
+    export: Option<&JsonExport>,
+) -> anyhow::Result<()> {
+    let scratch = tempfile::Builder::new().prefix("nvviz-bench-").tempdir()?;
+    let out_dir = options
+        .keep_outputs
+        .clone()
+        .unwrap_or_else(|| scratch.path().to_path_buf());
+    std::fs::create_dir_all(&out_dir).map_err(|e| {
+        anyhow::anyhow!("cannot create output directory {}: {e}", out_dir.display())
+    })?;
+    let opencv_built = cfg!(feature = "opencv");
+    for (n, spec) in cases.iter().enumerate() {
+        let label = format!("[{}/{}] {}", n + 1, cases.len(), spec.id());
+        let needs_opencv = spec.overlay.is_some_and(|k| !k.available())
+            || matches!(spec.sink, SinkSpec::OpenCv { .. });
+        let result = if needs_opencv && !opencv_built {
+            skipped(
+                spec,
+                workload,
+                json!({"cause": "not_built", "message": "this build has no OpenCV (--no-default-features)"}),
+            )
+        } else {
+            run_case(spec, workload, chooser, options, &out_dir, &label)
+        };
+        if options.display != Display::Quiet {
+            eprintln!("{label}: {}", one_line(&result));
+        }
+        results.cases.push(result);
+        if let Some(export) = export {
+            export.write(results)?;
+        }
+    }
+    Ok(())
+}
+
+fn one_line(r: &CaseResult) -> String {
+    match (&r.status, &r.fps) {
+        (CaseStatus::Ok, Some(fps)) => format!(
+            "{:.1} fps ± {:.1} with {}{}",
+            fps.mean,
+            fps.stddev,
+            r.encoder.as_deref().unwrap_or("no encoder"),
+            if r.fallback.is_some() {
+                " (fallback)"
+            } else {
+                ""
+            }
+        ),
+        (status, _) => format!(
+            "{status:?}: {}",
+            r.reason
+                .as_ref()
+                .and_then(|v| v.get("message").or(v.get("cause")))
+                .map(|v| v.to_string())
+                .unwrap_or_default()
+        ),
+    }
+}
+
+fn run_case(
+    spec: &CaseSpec,
+    workload: &Workload,
+    chooser: &mut Chooser,
+    options: &EngineOptions,
+    out_dir: &std::path::Path,
+    label: &str,
+) -> CaseResult {
+    let mut result = base_result(spec, workload);
+    result.warmup_frames = if matches!(spec.sink, SinkSpec::Lavfi { .. }) {
+        0
+    } else {
+        options.warmup
+    };
+    // Resolve the writer (with the guide's fallback) for ffmpeg cases.
+    let (writer, settings) = match &spec.sink {
+        SinkSpec::Pipe { settings } | SinkSpec::Lavfi { settings } => {
+            match chooser.choose(&settings.encoder) {
+                Ok(choice) => {
+                    if let Some(fb) = &choice.fallback {
+                        result.fallback = serde_json::to_value(fb).ok();
+                    }
+                    let settings = match &choice.writer {
+                        Writer::Ffmpeg { encoder } => Some(settings.for_encoder(encoder)),
+                        Writer::Opencv { .. } => None,
+                    };
+                    result.encoder = Some(choice.writer.name());
+                    result.preset = settings
+                        .as_ref()
+                        .and_then(|s| s.preset.clone())
+                        .or(result.preset);
+                    (Some(choice.writer), settings)
+                }
+                Err(failure) => {
+                    result.status = CaseStatus::Failed;
+                    result.reason = serde_json::to_value(&failure).ok();
+                    return result;
+                }
+            }
+        }
+        _ => (None, None),
+    };
+    if matches!(spec.sink, SinkSpec::Lavfi { .. }) && settings.is_none() {
+        return skipped(
+            spec,
+            workload,
+            json!({"cause": "no_ffmpeg_encoder", "message": "the encoder ceiling needs a working ffmpeg encoder"}),
+        );
+    }
+    let ctx = RunContext {
+        workload,
+        ffmpeg: chooser.ffmpeg(),
+        warmup: result.warmup_frames,
+        write_timeout: options.write_timeout,
+    };
+    let output = out_dir.join(format!("{}.mp4", spec.id().replace('/', "_")));
+    let sampler = gpu_sampler::GpuSampler::start(options.gpu_sample_period);
+    let mut last_output = None;
+    for run in 0..options.runs {
+        let progress = Progress::start(
+            options.display,
+            &format!("{label} run {}/{}", run + 1, options.runs),
+            ctx.warmup + workload.info.frames,
+        );
+        let outcome = match &spec.sink {
+            SinkSpec::Lavfi { .. } => {
+                runner::run_lavfi(&ctx, settings.as_ref().expect("resolved above"), &output)
+            }
+            _ => runner::open_sink(&ctx, spec, writer.as_ref(), settings.as_ref(), &output)
+                .map_err(RunError::from)
+                .and_then(|sink| runner::run_frames(&ctx, spec, sink, &progress)),
+        };
+        progress.finish();
+        match outcome {
+            Ok(o) => {
+                result.command = o.output.command.clone().or(result.command);
+                last_output = o.output.path.clone();
+                result.runs.push(o.result);
+            }
+            Err(e) => {
+                result.status = CaseStatus::Failed;
+                result.reason = Some(reason_json(&e));
+                break;
+            }
+        }
+    }
+    if let Some(sampler) = sampler {
+        result.gpu_samples = sampler
+            .finish()
+            .iter()
+            .filter_map(|s| serde_json::to_value(s).ok())
+            .collect();
+    }
+    if result.encoder.is_none() && matches!(spec.sink, SinkSpec::Null) {
+        result.encoder = Some("none".into());
+    }
+    result.fps = Summary::of(&result.runs.iter().map(|r| r.fps).collect::<Vec<_>>());
+    result.stages_ms_per_frame = Stages::mean(
+        &result
+            .runs
+            .iter()
+            .map(|r| r.stages_ms_per_frame.clone())
+            .collect::<Vec<_>>(),
+    );
+    // Every encoded output is decoded back; a short or corrupt file fails the case loudly.
+    if let (CaseStatus::Ok, Some(path), Some(ffmpeg)) = (&result.status, &last_output, ctx.ffmpeg) {
+        let frames = result.warmup_frames + workload.info.frames;
+        match verify(
+            ffmpeg,
+            path,
+            frames,
+            workload.info.width,
+            workload.info.height,
+        ) {
+            Ok(v) => result.verified = serde_json::to_value(v).ok(),
+            Err(why) => {
+                result.status = CaseStatus::Failed;
+                result.reason = Some(json!({"cause": "verification_failed", "message": why}));
+            }
+        }
+    }
+    result
+}
+
+/// Failure of a whole run (not of one case).
+pub fn encode_failure_message(f: &EncodeFailure) -> String {
+    format!("{f}: {}", f.fix())
+}

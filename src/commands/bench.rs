@@ -1,0 +1,275 @@
+//! `nvviz-bench bench`: builds the matrix from the flags, runs it, prints the
+//! summary table and keeps the JSON results current.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::bail;
+use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
+use serde_json::json;
+
+use super::setup;
+use super::Outcome;
+use crate::bench::case::{expand, parse_presets, MatrixOptions, Mode};
+use crate::bench::progress::Display;
+use crate::bench::{self, EngineOptions};
+use crate::cli::BenchArgs;
+use crate::overlay::{Overlay, StyleKind};
+use crate::probe::gpu;
+use crate::results::export::JsonExport;
+use crate::results::{fingerprint, CaseStatus, Results, RESULTS_SCHEMA_VERSION};
+
+pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
+    let presets = match setup::profile_preset(args.encoder.profile) {
+        Some(p) => vec![p],
+        None => parse_presets(&args.presets).map_err(|e| anyhow::anyhow!("--presets: {e}"))?,
+    };
+    for codec in &args.codecs {
+        if !matches!(codec.as_str(), "h264" | "hevc" | "av1")
+            && !codec.contains("lib")
+            && !codec.ends_with("_nvenc")
+        {
+            bail!("--codecs: '{codec}' is not h264, hevc, av1 or an encoder name (libx264, hevc_nvenc, …)");
+        }
+    }
+    let write_timeout = setup::seconds("--write-timeout", args.encoder.write_timeout)?;
+    let modes: Vec<Mode> = if args.modes.is_empty() {
+        Mode::ALL.to_vec()
+    } else {
+        args.modes.clone()
+    };
+    let mut chooser = setup::chooser(&args.encoder)?;
+    let workload = setup::workload(&args.workload, chooser.ffmpeg(), args.warmup)?;
+    let template = setup::encode_template(&args.encoder);
+    let cases = expand(&MatrixOptions {
+        modes: &modes,
+        codecs: &args.codecs,
+        presets: &presets,
+        template: &template,
+        fourcc: &args.encoder.fourcc,
+        opencv_built: cfg!(feature = "opencv"),
+    });
+
+    if let Some(n) = args.snapshot {
+        write_snapshots(&workload, n, &args.snapshot_dir)?;
+    }
+
+    let gpu = gpu::probe();
+    let mut results = Results {
+        schema: "nvviz-bench.results".into(),
+        schema_version: RESULTS_SCHEMA_VERSION,
+        started_unix: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        incomplete: true,
+        environment: fingerprint::collect(chooser.ffmpeg().zip(chooser.ffmpeg_info()), &gpu),
+        config: json!({
+            "modes": modes.iter().map(|m| m.name()).collect::<Vec<_>>(),
+            "codecs": args.codecs,
+            "presets": presets,
+            "profile": args.encoder.profile,
+            "runs": args.runs,
+            "warmup": args.warmup,
+            "encoder_template": template,
+            "fourcc": args.encoder.fourcc,
+            "fallback": !args.encoder.no_fallback,
+        }),
+        workload: serde_json::to_value(&workload.info)?,
+        cases: Vec::new(),
+    };
+    // Created before the long run: a bad path fails now, not after minutes of measuring.
+    let export = args
+        .export_json
+        .as_deref()
+        .map(|p| JsonExport::create(p, &results))
+        .transpose()?;
+
+    let options = EngineOptions {
+        runs: args.runs,
+        warmup: args.warmup,
+        keep_outputs: args.keep_outputs.clone(),
+        write_timeout,
+        display: Display::detect(args.quiet),
+        gpu_sample_period: Duration::from_millis(200),
+    };
+    bench::run(
+        &cases,
+        &workload,
+        &mut chooser,
+        &options,
+        &mut results,
+        export.as_ref(),
+    )?;
+    results.incomplete = false;
+    if let Some(export) = &export {
+        export.write(&results)?;
+    }
+    print!("{}", summary(&results, verbose));
+    if let Some(export) = &export {
+        println!("results: {}", export.path().display());
+    }
+    let failed = results
+        .cases
+        .iter()
+        .filter(|c| matches!(c.status, CaseStatus::Failed))
+        .count();
+    Ok(if failed == 0 {
+        Outcome::Ok
+    } else {
+        Outcome::RequirementNotMet
+    })
+}
+
+fn write_snapshots(
+    workload: &crate::workload::Workload,
+    n: u64,
+    dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let info = &workload.info;
+    let mut reader = workload.reader()?;
+    let mut base = crate::frame::Frame::new(info.width, info.height);
+    for i in 0..=n {
+        if !reader.read_into(&mut base)? {
+            bail!("--snapshot {n}: the input has only {i} frames");
+        }
+    }
+    for kind in [StyleKind::Pillow, StyleKind::Opencv, StyleKind::Native] {
+        if !kind.available() {
+            eprintln!("snapshot: {} skipped (built without OpenCV)", kind.name());
+            continue;
+        }
+        let mut frame = base.clone();
+        Overlay::new(kind, info.width, info.height, info.fps)?.draw(
+            &mut frame,
+            n,
+            workload.detections.persons(n),
+        );
+        let path = dir.join(format!("snapshot-frame{n}-{}.png", kind.name()));
+        frame.save_png(&path)?;
+        eprintln!("snapshot: {}", path.display());
+    }
+    Ok(())
+}
+
+/// The end-of-run table: mode, encoder, preset, fps ± spread, stage costs, speedup vs original.
+pub fn summary(results: &Results, verbose: bool) -> String {
+    let env = &results.environment;
+    let mut out = format!(
+        "\nnvviz-bench {} (commit {}) on {} ({} cores){}; ffmpeg {}\n",
+        env.tool_version,
+        env.git_commit,
+        env.host.cpu_model,
+        env.host.logical_cores,
+        if env.gpus.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", env.gpus.join(", "))
+        },
+        env.ffmpeg_version.as_deref().unwrap_or("not found"),
+    );
+    let original = results
+        .cases
+        .iter()
+        .find(|c| c.mode == "original")
+        .and_then(|c| c.fps.map(|f| f.mean));
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if std::env::var_os("NO_COLOR").is_some() {
+        table.force_no_tty();
+    }
+    table.set_header(vec![
+        "mode",
+        "overlay",
+        "encoder",
+        "preset",
+        "fps",
+        "overlay ms/f",
+        "encode ms/f",
+        "vs original",
+    ]);
+    for c in &results.cases {
+        let encoder = match (&c.encoder, &c.fallback) {
+            (Some(e), Some(_)) => format!(
+                "{e} (fallback from {})",
+                c.requested_encoder.as_deref().unwrap_or("?")
+            ),
+            (Some(e), None) => e.clone(),
+            (None, _) => c.requested_encoder.clone().unwrap_or_else(|| "-".into()),
+        };
+        let (fps, ok) = match (&c.status, &c.fps) {
+            (CaseStatus::Ok, Some(f)) => (
+                format!(
+                    "{:.1} ± {:.1}{}",
+                    f.mean,
+                    f.stddev,
+                    if f.is_noisy() { " (noisy)" } else { "" }
+                ),
+                true,
+            ),
+            (status, _) => (
+                format!(
+                    "{status:?}: {}",
+                    c.reason
+                        .as_ref()
+                        .and_then(|r| r.get("cause"))
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("?")
+                )
+                .to_lowercase(),
+                false,
+            ),
+        };
+        let stages = c.stages_ms_per_frame.as_ref();
+        let ms = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.2}"));
+        let overlay_ms = stages
+            .filter(|_| c.overlay.is_some())
+            .map(|s| s.overlay + s.conversion);
+        let encode_ms = stages
+            .filter(|_| c.sink != "null")
+            .map(|s| s.write + s.finalize);
+        let speedup = match (original, c.fps) {
+            (Some(o), Some(f)) if o > 0.0 && matches!(c.status, CaseStatus::Ok) => {
+                format!("{:.1}x", f.mean / o)
+            }
+            _ => "-".into(),
+        };
+        table.add_row(vec![
+            Cell::new(&c.mode),
+            Cell::new(c.overlay.as_deref().unwrap_or("-")),
+            Cell::new(encoder).fg(if c.fallback.is_some() {
+                Color::Yellow
+            } else {
+                Color::Reset
+            }),
+            Cell::new(c.preset.as_deref().unwrap_or("-")),
+            Cell::new(fps).fg(if ok { Color::Reset } else { Color::Red }),
+            Cell::new(ms(overlay_ms)),
+            Cell::new(ms(encode_ms)),
+            Cell::new(speedup),
+        ]);
+    }
+    out.push_str(&format!("{table}\n"));
+    // Fallbacks, prominently and with their reasons: a libx264 number is not an NVENC number.
+    let mut seen = std::collections::BTreeSet::new();
+    for c in &results.cases {
+        if let Some(fb) = &c.fallback {
+            let line = format!(
+                "fallback: {} -> {}: {}",
+                fb["from"].as_str().unwrap_or("?"),
+                fb["to"].as_str().unwrap_or("?"),
+                fb["reason"]["cause"].as_str().unwrap_or("?")
+            );
+            if seen.insert(line.clone()) {
+                out.push_str(&format!("{line}\n"));
+            }
+        }
+        if verbose {
+            if let Some(cmd) = &c.command {
+                out.push_str(&format!("{}: {cmd}\n", c.id));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,134 @@
+//! `nvviz-bench render`: the visualizer itself — one pass of the engine that
+//! writes the annotated video, reporting the encoder actually used.
+
+use std::time::Duration;
+
+use anyhow::bail;
+
+use super::setup;
+use super::Outcome;
+use crate::bench::case::{expand, MatrixOptions, Mode, SinkSpec};
+use crate::bench::progress::{Display, Progress};
+use crate::bench::runner::{self, RunContext};
+use crate::cli::RenderArgs;
+use crate::encode::fallback::Writer;
+
+pub fn run(args: &RenderArgs, _verbose: bool) -> anyhow::Result<Outcome> {
+    if !matches!(
+        args.mode,
+        Mode::Nvenc | Mode::Fast | Mode::Original | Mode::Native
+    ) {
+        bail!("--mode must be nvenc, fast, original or native");
+    }
+    let output = &args.output;
+    if let Some(video) = &args.workload.video {
+        if std::fs::canonicalize(video).ok() == std::fs::canonicalize(output).ok()
+            && output.exists()
+        {
+            bail!(
+                "the output {} is the input video: choose another -o",
+                output.display()
+            );
+        }
+    }
+    let dir = output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    if !dir.is_dir() {
+        bail!(
+            "output directory {} does not exist: create it or choose another -o",
+            dir.display()
+        );
+    }
+    let mut chooser = setup::chooser(&args.encoder)?;
+    let workload = setup::workload(&args.workload, chooser.ffmpeg(), 0)?;
+    let template = setup::encode_template(&args.encoder);
+    let preset = setup::profile_preset(args.encoder.profile).unwrap_or_else(|| args.preset.clone());
+    let spec = expand(&MatrixOptions {
+        modes: &[args.mode],
+        codecs: std::slice::from_ref(&args.codec),
+        presets: std::slice::from_ref(&preset),
+        template: &template,
+        fourcc: &args.encoder.fourcc,
+        opencv_built: cfg!(feature = "opencv"),
+    })
+    .into_iter()
+    .next()
+    .expect("one mode, codec and preset make one case");
+    if let Some(note) = &spec.overlay_note {
+        eprintln!("note: {note}");
+    }
+    let (writer, settings) = match &spec.sink {
+        SinkSpec::Pipe { settings } => {
+            let choice = chooser
+                .choose(&settings.encoder)
+                .map_err(|f| anyhow::anyhow!("{f}: {}", f.fix()))?;
+            if let Some(fb) = &choice.fallback {
+                eprintln!(
+                    "falling back from {} to {}: {} ({})",
+                    fb.from,
+                    fb.to,
+                    fb.reason,
+                    fb.reason.fix()
+                );
+            }
+            let settings = match &choice.writer {
+                Writer::Ffmpeg { encoder } => Some(settings.for_encoder(encoder)),
+                Writer::Opencv { .. } => None,
+            };
+            (Some(choice.writer), settings)
+        }
+        _ => (None, None),
+    };
+    let ctx = RunContext {
+        workload: &workload,
+        ffmpeg: chooser.ffmpeg(),
+        warmup: 0,
+        write_timeout: setup::seconds("--write-timeout", args.encoder.write_timeout)?
+            .max(Duration::from_secs(1)),
+    };
+    // Encode into a temporary file beside the output, renamed on success: a failed
+    // render never leaves half a video where a good one was.
+    let partial = tempfile::Builder::new()
+        .prefix(".nvviz-render-")
+        .suffix(".mp4")
+        .tempfile_in(dir)?
+        .into_temp_path();
+    let sink = runner::open_sink(&ctx, &spec, writer.as_ref(), settings.as_ref(), &partial)
+        .map_err(|f| anyhow::anyhow!("{f}: {}", f.fix()))?;
+    let used = writer.as_ref().map_or_else(
+        || format!("OpenCV VideoWriter ({})", args.encoder.fourcc),
+        Writer::name,
+    );
+    if !args.quiet {
+        eprintln!("Using {} visualizer, writing with {used}", args.mode.name());
+    }
+    let progress = Progress::start(
+        Display::detect(args.quiet),
+        "Video Writer",
+        workload.info.frames,
+    );
+    let outcome = runner::run_frames(&ctx, &spec, sink, &progress);
+    progress.finish();
+    let outcome = outcome.map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Some(ffmpeg) = ctx.ffmpeg {
+        crate::encode::verify::verify(
+            ffmpeg,
+            &partial,
+            workload.info.frames,
+            workload.info.width,
+            workload.info.height,
+        )
+        .map_err(|why| anyhow::anyhow!("the encoded video failed its check: {why}"))?;
+    }
+    partial
+        .persist(output)
+        .map_err(|e| anyhow::anyhow!("cannot move the video to {}: {e}", output.display()))?;
+    println!(
+        "Successfully encoded {} frames with {used} ({:.1} fps)",
+        workload.info.frames, outcome.result.fps
+    );
+    println!("The output video has been written to {}", output.display());
+    Ok(Outcome::Ok)
+}

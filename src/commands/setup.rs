@@ -1,0 +1,198 @@
+//! Validated options shared by `bench` and `render`: the workload, the encoder
+//! settings template and the writer chooser.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+
+use crate::bench::case::Profile;
+use crate::cli::{EncoderArgs, WorkloadArgs};
+use crate::encode::fallback::Chooser;
+use crate::ffmpeg::args::EncodeSettings;
+use crate::probe::{probe_ffmpeg, FfmpegProbe};
+use crate::workload::{detections, video, Input, Workload};
+
+pub fn parse_resolution(s: &str) -> anyhow::Result<(u32, u32)> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .with_context(|| format!("--resolution '{s}' is not WxH (e.g. 1920x1080)"))?;
+    let parse = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (16..=8192).contains(n))
+    };
+    match (parse(w), parse(h)) {
+        (Some(w), Some(h)) => Ok((w, h)),
+        _ => bail!("--resolution '{s}': width and height must be whole numbers from 16 to 8192"),
+    }
+}
+
+pub fn seconds(flag: &str, value: f64) -> anyhow::Result<Duration> {
+    if !(value.is_finite() && value > 0.0 && value <= 3600.0) {
+        bail!("{flag} must be a number of seconds between 0 and 3600 (got {value})");
+    }
+    Ok(Duration::from_secs_f64(value))
+}
+
+/// The settings every ffmpeg case starts from (encoder and preset filled per case).
+pub fn encode_template(args: &EncoderArgs) -> EncodeSettings {
+    let mut s = EncodeSettings::guide("h264_nvenc");
+    s.tune = Some(args.tune.clone());
+    s.rc = Some(args.rc.clone());
+    s.bitrate = Some(args.bitrate.clone());
+    s.maxrate = Some(args.maxrate.clone());
+    s.bufsize = Some(args.bufsize.clone());
+    s.bframes = Some(args.bframes);
+    s.gop = Some(args.gop);
+    s.browser_compat = !args.guide_exact;
+    if let Some(profile) = args.profile {
+        profile.apply(&mut s);
+    }
+    s
+}
+
+pub fn profile_preset(profile: Option<Profile>) -> Option<String> {
+    profile.map(|p| {
+        let mut s = EncodeSettings::guide("h264_nvenc");
+        p.apply(&mut s);
+        s.preset.unwrap_or_default()
+    })
+}
+
+/// Finds ffmpeg (never fatal: the OpenCV writer may still work) and prepares trials.
+pub fn chooser(args: &EncoderArgs) -> anyhow::Result<Chooser> {
+    let trial_timeout =
+        seconds("--write-timeout", args.write_timeout)?.min(Duration::from_secs(15));
+    let ffmpeg = match probe_ffmpeg(args.ffmpeg.as_deref(), Duration::from_secs(10)) {
+        FfmpegProbe::Found { binary, info } => Ok((binary.path, info)),
+        FfmpegProbe::Missing { failure } => Err(failure),
+    };
+    Chooser::new(
+        ffmpeg,
+        cfg!(feature = "opencv"),
+        !args.no_fallback,
+        trial_timeout,
+    )
+}
+
+/// The embedded clip, or the user's video (+ detections).
+pub fn workload(
+    args: &WorkloadArgs,
+    ffmpeg: Option<&Path>,
+    warmup: u64,
+) -> anyhow::Result<Workload> {
+    let resolution = args
+        .resolution
+        .as_deref()
+        .map(parse_resolution)
+        .transpose()?;
+    if let Some(fps) = args.fps {
+        if !(fps.is_finite() && fps > 0.0 && fps <= 1000.0) {
+            bail!("--fps must be between 0 and 1000 (got {fps})");
+        }
+    }
+    if args.frames == Some(0) {
+        bail!("--frames must be at least 1");
+    }
+    let loaded = args
+        .detections
+        .as_deref()
+        .map(detections::load)
+        .transpose()?;
+    let Some(video_path) = &args.video else {
+        let (w, h) = resolution.unwrap_or((1920, 1080));
+        let fps = args.fps.unwrap_or(30.0);
+        let frames = args.frames.unwrap_or(100);
+        let mut workload = Workload::synthetic(w, h, fps, frames, args.persons);
+        // Warm-up frames are drawn too: give them tracks.
+        workload.detections =
+            crate::workload::synthetic::tracks(w, h, frames + warmup, args.persons);
+        if let Some((dets, _)) = loaded {
+            workload.info.detections = args
+                .detections
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            workload.info.persons = dets.max_persons();
+            workload.detections = dets;
+        }
+        return Ok(workload);
+    };
+    let ffmpeg =
+        ffmpeg.context("--video needs ffmpeg to decode it: install ffmpeg or pass --ffmpeg")?;
+    let stream = video::probe(ffmpeg, video_path)?;
+    let (w, h) = resolution.unwrap_or((stream.width, stream.height));
+    let fps = args.fps.unwrap_or(stream.fps);
+    let available = stream
+        .duration_seconds
+        .map(|d| (d * f64::from(stream.fps)).floor() as u64);
+    let frames = match (args.frames, available) {
+        (Some(n), _) => n,
+        (None, Some(n)) if n > warmup => n - warmup,
+        (None, Some(n)) => bail!(
+            "{} has only {n} frames; lower --warmup",
+            video_path.display()
+        ),
+        (None, None) => bail!(
+            "cannot tell how many frames {} has: pass --frames",
+            video_path.display()
+        ),
+    };
+    let (dets, persons, source) = match loaded {
+        Some((dets, _)) => {
+            let persons = dets.max_persons();
+            (
+                dets,
+                persons,
+                args.detections
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+            )
+        }
+        None => (
+            crate::workload::synthetic::tracks(w, h, frames + warmup, args.persons),
+            args.persons as usize,
+            "synthetic".to_string(),
+        ),
+    };
+    Ok(Workload {
+        info: crate::workload::WorkloadInfo {
+            source: video_path.display().to_string(),
+            detections: source,
+            width: w,
+            height: h,
+            fps,
+            frames,
+            persons,
+        },
+        detections: dets,
+        input: Input::Video {
+            path: video_path.clone(),
+            ffmpeg: ffmpeg.to_path_buf(),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolutions() {
+        assert_eq!(parse_resolution("1920x1080").unwrap(), (1920, 1080));
+        assert_eq!(parse_resolution("320X240").unwrap(), (320, 240));
+        assert!(parse_resolution("1920").is_err());
+        assert!(parse_resolution("0x10").is_err());
+        assert!(parse_resolution("axb").is_err());
+    }
+
+    #[test]
+    fn timeouts() {
+        assert!(seconds("--x", f64::NAN).is_err());
+        assert!(seconds("--x", -1.0).is_err());
+        assert_eq!(seconds("--x", 2.0).unwrap(), Duration::from_secs(2));
+    }
+}

@@ -1,0 +1,286 @@
+//! The guide's automatic fallback, decided by real trials (doctor's): NVENC →
+//! the CPU encoder of the same codec through ffmpeg → OpenCV's VideoWriter.
+//! Whatever is chosen is reported with the classified reason.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::ffmpeg::info::FfmpegInfo;
+use crate::ffmpeg::EncodeFailure;
+use crate::probe::trial;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "writer", rename_all = "snake_case")]
+pub enum Writer {
+    Ffmpeg { encoder: String },
+    Opencv { fourcc: String },
+}
+
+impl Writer {
+    pub fn name(&self) -> String {
+        match self {
+            Self::Ffmpeg { encoder } => encoder.clone(),
+            Self::Opencv { fourcc } => format!("opencv-{fourcc}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Fallback {
+    pub from: String,
+    pub to: String,
+    pub reason: EncodeFailure,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Choice {
+    pub requested: String,
+    pub writer: Writer,
+    pub fallback: Option<Fallback>,
+}
+
+/// The codec an encoder produces ("h264", "hevc", "av1").
+pub fn codec_of(encoder: &str) -> &'static str {
+    match encoder {
+        "h264_nvenc" | "libx264" => "h264",
+        "hevc_nvenc" | "libx265" => "hevc",
+        "av1_nvenc" | "libsvtav1" | "libaom-av1" => "av1",
+        _ => "other",
+    }
+}
+
+/// CPU encoders that make the same codec, in preference order.
+pub fn cpu_equivalents(codec: &str) -> &'static [&'static str] {
+    match codec {
+        "h264" => &["libx264"],
+        "hevc" => &["libx265"],
+        "av1" => &["libsvtav1", "libaom-av1"],
+        _ => &[],
+    }
+}
+
+/// NVENC encoder for a codec name given on the command line.
+pub fn nvenc_encoder(codec: &str) -> Option<&'static str> {
+    match codec {
+        "h264" => Some("h264_nvenc"),
+        "hevc" => Some("hevc_nvenc"),
+        "av1" => Some("av1_nvenc"),
+        _ => None,
+    }
+}
+
+/// Chooses writers once per requested encoder, remembering trial results.
+pub struct Chooser {
+    ffmpeg: Option<(PathBuf, FfmpegInfo)>,
+    ffmpeg_missing: Option<EncodeFailure>,
+    opencv: bool,
+    allow_fallback: bool,
+    trial_timeout: Duration,
+    trials: HashMap<String, Result<(), EncodeFailure>>,
+    scratch: tempfile::TempDir,
+}
+
+impl Chooser {
+    pub fn new(
+        ffmpeg: Result<(PathBuf, FfmpegInfo), EncodeFailure>,
+        opencv: bool,
+        allow_fallback: bool,
+        trial_timeout: Duration,
+    ) -> anyhow::Result<Self> {
+        let (ffmpeg, ffmpeg_missing) = match ffmpeg {
+            Ok(f) => (Some(f), None),
+            Err(e) => (None, Some(e)),
+        };
+        Ok(Self {
+            ffmpeg,
+            ffmpeg_missing,
+            opencv,
+            allow_fallback,
+            trial_timeout,
+            trials: HashMap::new(),
+            scratch: tempfile::Builder::new().prefix("nvviz-trial-").tempdir()?,
+        })
+    }
+
+    pub fn ffmpeg(&self) -> Option<&Path> {
+        self.ffmpeg.as_ref().map(|(p, _)| p.as_path())
+    }
+
+    pub fn ffmpeg_info(&self) -> Option<&FfmpegInfo> {
+        self.ffmpeg.as_ref().map(|(_, i)| i)
+    }
+
+    /// Does `encoder` really encode here? (trial once, then remembered)
+    pub fn works(&mut self, encoder: &str) -> Result<(), EncodeFailure> {
+        if let Some(known) = self.trials.get(encoder) {
+            return known.clone();
+        }
+        let result = match &self.ffmpeg {
+            None => Err(self
+                .ffmpeg_missing
+                .clone()
+                .unwrap_or(EncodeFailure::FfmpegNotFound {
+                    searched: "PATH".into(),
+                })),
+            Some((_, info)) if !info.has_encoder(encoder) => {
+                Err(EncodeFailure::EncoderNotCompiled {
+                    encoder: encoder.to_string(),
+                })
+            }
+            Some((binary, _)) => {
+                let t = trial::run(binary, encoder, 8, self.trial_timeout, self.scratch.path());
+                t.failure().map_or(Ok(()), |f| Err(f.clone()))
+            }
+        };
+        self.trials.insert(encoder.to_string(), result.clone());
+        result
+    }
+
+    /// The writer for `requested`, falling back as the guide does unless told not to.
+    pub fn choose(&mut self, requested: &str) -> Result<Choice, EncodeFailure> {
+        let reason = match self.works(requested) {
+            Ok(()) => {
+                return Ok(Choice {
+                    requested: requested.to_string(),
+                    writer: Writer::Ffmpeg {
+                        encoder: requested.to_string(),
+                    },
+                    fallback: None,
+                })
+            }
+            Err(reason) => reason,
+        };
+        if !self.allow_fallback {
+            return Err(reason);
+        }
+        let codec = codec_of(requested);
+        let cpu = cpu_equivalents(codec)
+            .iter()
+            .find(|e| **e != requested && self.works(e).is_ok());
+        let writer = match (cpu, self.opencv) {
+            (Some(encoder), _) => Writer::Ffmpeg {
+                encoder: encoder.to_string(),
+            },
+            (None, true) => Writer::Opencv {
+                fourcc: "mp4v".into(),
+            },
+            (None, false) => return Err(reason),
+        };
+        Ok(Choice {
+            requested: requested.to_string(),
+            fallback: Some(Fallback {
+                from: requested.to_string(),
+                to: writer.name(),
+                reason,
+            }),
+            writer,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chooser_with(
+        trials: &[(&str, Result<(), EncodeFailure>)],
+        opencv: bool,
+        allow: bool,
+    ) -> Chooser {
+        let mut c = Chooser::new(
+            Err(EncodeFailure::FfmpegNotFound {
+                searched: "test".into(),
+            }),
+            opencv,
+            allow,
+            Duration::from_secs(1),
+        )
+        .unwrap();
+        for (e, r) in trials {
+            c.trials.insert(e.to_string(), r.clone());
+        }
+        c
+    }
+
+    fn no_cuda() -> EncodeFailure {
+        EncodeFailure::DriverLibraryMissing {
+            library: "libcuda.so.1".into(),
+        }
+    }
+
+    #[test]
+    fn working_nvenc_is_used_as_is() {
+        let mut c = chooser_with(&[("h264_nvenc", Ok(()))], true, true);
+        let choice = c.choose("h264_nvenc").unwrap();
+        assert_eq!(
+            choice.writer,
+            Writer::Ffmpeg {
+                encoder: "h264_nvenc".into()
+            }
+        );
+        assert!(choice.fallback.is_none());
+    }
+
+    #[test]
+    fn nvenc_failure_falls_back_to_the_same_codec_on_cpu_with_the_reason() {
+        let mut c = chooser_with(
+            &[("hevc_nvenc", Err(no_cuda())), ("libx265", Ok(()))],
+            true,
+            true,
+        );
+        let choice = c.choose("hevc_nvenc").unwrap();
+        assert_eq!(
+            choice.writer,
+            Writer::Ffmpeg {
+                encoder: "libx265".into()
+            }
+        );
+        let fb = choice.fallback.unwrap();
+        assert_eq!(
+            (fb.from.as_str(), fb.to.as_str()),
+            ("hevc_nvenc", "libx265")
+        );
+        assert_eq!(fb.reason, no_cuda());
+    }
+
+    #[test]
+    fn then_opencv_then_error() {
+        let mut c = chooser_with(
+            &[("h264_nvenc", Err(no_cuda())), ("libx264", Err(no_cuda()))],
+            true,
+            true,
+        );
+        assert_eq!(
+            c.choose("h264_nvenc").unwrap().writer,
+            Writer::Opencv {
+                fourcc: "mp4v".into()
+            }
+        );
+        let mut c = chooser_with(
+            &[("h264_nvenc", Err(no_cuda())), ("libx264", Err(no_cuda()))],
+            false,
+            true,
+        );
+        assert_eq!(c.choose("h264_nvenc").unwrap_err(), no_cuda());
+    }
+
+    #[test]
+    fn no_fallback_makes_it_an_error() {
+        let mut c = chooser_with(
+            &[("h264_nvenc", Err(no_cuda())), ("libx264", Ok(()))],
+            true,
+            false,
+        );
+        assert_eq!(c.choose("h264_nvenc").unwrap_err(), no_cuda());
+    }
+
+    #[test]
+    fn missing_ffmpeg_is_the_reason() {
+        let mut c = chooser_with(&[], true, true);
+        let choice = c.choose("h264_nvenc").unwrap();
+        assert_eq!(choice.fallback.unwrap().reason.kind(), "ffmpeg_not_found");
+    }
+}

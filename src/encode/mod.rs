@@ -1,0 +1,34 @@
+//! Encoder sinks: where annotated frames go. One trait, as the guide's
+//! visualizers are interchangeable writers.
+
+pub mod fallback;
+pub mod ffmpeg_pipe;
+pub mod null;
+#[cfg(feature = "opencv")]
+pub mod opencv_writer;
+pub mod verify;
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::ffmpeg::EncodeFailure;
+use crate::frame::Frame;
+
+/// Accepts frames in order, then finishes the file.
+pub trait FrameSink {
+    /// What this sink is, for results ("ffmpeg:libx264", "opencv:mp4v", "null").
+    fn label(&self) -> String;
+    fn write(&mut self, frame: &Frame) -> Result<(), EncodeFailure>;
+    /// Flushes and closes; for ffmpeg, waits for it to exit.
+    fn finish(self: Box<Self>) -> Result<SinkOutput, EncodeFailure>;
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SinkOutput {
+    pub path: Option<PathBuf>,
+    /// The exact command line, for ffmpeg sinks.
+    pub command: Option<String>,
+    /// ffmpeg's last stderr lines (kept for the record, shown with -v).
+    pub stderr_tail: Vec<String>,
+}

@@ -1,0 +1,22 @@
+//! Discards frames: the overlay-only baseline.
+
+use super::{FrameSink, SinkOutput};
+use crate::ffmpeg::EncodeFailure;
+use crate::frame::Frame;
+
+pub struct NullSink;
+
+impl FrameSink for NullSink {
+    fn label(&self) -> String {
+        "null".into()
+    }
+
+    fn write(&mut self, frame: &Frame) -> Result<(), EncodeFailure> {
+        std::hint::black_box(&frame.data);
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> Result<SinkOutput, EncodeFailure> {
+        Ok(SinkOutput::default())
+    }
+}

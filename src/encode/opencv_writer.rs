@@ -1,0 +1,86 @@
+//! OpenCV's VideoWriter: the writer of the guide's `original` and `fast` modes,
+//! and the last fallback of its `nvenc` mode.
+
+use std::path::{Path, PathBuf};
+
+use opencv::core::{Mat, Size, Vec3b};
+use opencv::prelude::*;
+use opencv::videoio::VideoWriter;
+
+use super::{FrameSink, SinkOutput};
+use crate::ffmpeg::EncodeFailure;
+use crate::frame::Frame;
+
+pub struct OpenCvWriterSink {
+    writer: VideoWriter,
+    fourcc: String,
+    output: PathBuf,
+}
+
+fn failed(fourcc: &str, detail: impl std::fmt::Display) -> EncodeFailure {
+    EncodeFailure::WriterFailed {
+        writer: format!("OpenCV VideoWriter ({fourcc})"),
+        detail: detail.to_string(),
+    }
+}
+
+impl OpenCvWriterSink {
+    pub fn open(
+        output: &Path,
+        fourcc: &str,
+        fps: f64,
+        width: u32,
+        height: u32,
+    ) -> Result<Self, EncodeFailure> {
+        let c: Vec<char> = fourcc.chars().collect();
+        if c.len() != 4 {
+            return Err(failed(fourcc, "a fourcc has exactly 4 characters"));
+        }
+        let code = VideoWriter::fourcc(c[0], c[1], c[2], c[3]).map_err(|e| failed(fourcc, e))?;
+        let writer = VideoWriter::new(
+            output,
+            code,
+            fps,
+            Size::new(width as i32, height as i32),
+            true,
+        )
+        .map_err(|e| failed(fourcc, e))?;
+        if !writer.is_opened().unwrap_or(false) {
+            return Err(failed(
+                fourcc,
+                format!("could not open {} for writing", output.display()),
+            ));
+        }
+        Ok(Self {
+            writer,
+            fourcc: fourcc.to_string(),
+            output: output.to_path_buf(),
+        })
+    }
+}
+
+impl FrameSink for OpenCvWriterSink {
+    fn label(&self) -> String {
+        format!("opencv:{}", self.fourcc)
+    }
+
+    fn write(&mut self, frame: &Frame) -> Result<(), EncodeFailure> {
+        // Zero-copy view of the frame as a Mat (OpenCV does not keep it).
+        let mat = Mat::new_rows_cols_with_bytes::<Vec3b>(
+            frame.height as i32,
+            frame.width as i32,
+            &frame.data,
+        )
+        .map_err(|e| failed(&self.fourcc, e))?;
+        self.writer.write(&mat).map_err(|e| failed(&self.fourcc, e))
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<SinkOutput, EncodeFailure> {
+        self.writer.release().map_err(|e| failed(&self.fourcc, e))?;
+        Ok(SinkOutput {
+            path: Some(self.output.clone()),
+            command: None,
+            stderr_tail: Vec::new(),
+        })
+    }
+}

@@ -1,0 +1,58 @@
+//! Every encoded output is checked by decoding it: frame count, resolution, codec.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::ffmpeg::verify::decoded_frames;
+use crate::workload::video;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Verified {
+    pub frames: u64,
+    pub width: u32,
+    pub height: u32,
+    pub codec: String,
+    pub bytes: u64,
+}
+
+/// Decodes `path` and checks it holds `frames` frames of at least `width`x`height`
+/// (odd sizes are padded by one pixel, never shrunk).
+pub fn verify(
+    ffmpeg: &Path,
+    path: &Path,
+    frames: u64,
+    width: u32,
+    height: u32,
+) -> Result<Verified, String> {
+    let bytes = std::fs::metadata(path)
+        .map(|m| m.len())
+        .map_err(|e| format!("output missing: {e}"))?;
+    if bytes == 0 {
+        return Err("output is empty".into());
+    }
+    let info = video::probe(ffmpeg, path).map_err(|e| format!("{e:#}"))?;
+    let decoded = decoded_frames(ffmpeg, path, Duration::from_secs(120))?;
+    if decoded != frames {
+        return Err(format!(
+            "wrote {frames} frames, the output decodes to {decoded}"
+        ));
+    }
+    let padded = |v: u32| v + v % 2;
+    if (info.width, info.height) != (width, height)
+        && (info.width, info.height) != (padded(width), padded(height))
+    {
+        return Err(format!(
+            "output is {}x{}, expected {width}x{height}",
+            info.width, info.height
+        ));
+    }
+    Ok(Verified {
+        frames: decoded,
+        width: info.width,
+        height: info.height,
+        codec: info.codec,
+        bytes,
+    })
+}
