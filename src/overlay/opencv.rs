@@ -107,12 +107,28 @@ impl OpenCvStyle {
             caption.text_x - panel.x0,
             caption.text_y - panel.y0 + self.ascent,
         );
+        // Hershey glyphs are wider than the TrueType ones the panel was sized for: shrink to fit,
+        // as OpenCV visualizers size their text with getTextSize.
+        let mut baseline = 0;
+        let natural = imgproc::get_text_size(
+            &caption.text,
+            imgproc::FONT_HERSHEY_SIMPLEX,
+            self.font_scale,
+            self.thickness,
+            &mut baseline,
+        )?;
+        let room = f64::from(caption.panel.width() - 2 * (caption.text_x - caption.panel.x0));
+        let scale = if natural.width > 0 && f64::from(natural.width) > room {
+            self.font_scale * room / f64::from(natural.width)
+        } else {
+            self.font_scale
+        };
         imgproc::put_text(
             &mut overlay,
             &caption.text,
             origin,
             imgproc::FONT_HERSHEY_SIMPLEX,
-            self.font_scale,
+            scale,
             scalar(TEXT_COLOR),
             self.thickness,
             imgproc::LINE_AA,
