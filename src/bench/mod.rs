@@ -16,7 +16,6 @@ use serde_json::json;
 
 use crate::encode::fallback::{codec_of, Chooser, Writer};
 use crate::encode::verify::verify;
-use crate::ffmpeg::EncodeFailure;
 use crate::results::export::JsonExport;
 use crate::results::{CaseResult, CaseStatus, Results, Stages};
 use crate::workload::Workload;
@@ -276,9 +275,4 @@ fn run_case(
         }
     }
     result
-}
-
-/// Failure of a whole run (not of one case).
-pub fn encode_failure_message(f: &EncodeFailure) -> String {
-    format!("{f}: {}", f.fix())
 }

@@ -127,7 +127,7 @@ pub fn workload(
     let fps = args.fps.unwrap_or(stream.fps);
     let available = stream
         .duration_seconds
-        .map(|d| (d * f64::from(stream.fps)).floor() as u64);
+        .map(|d| (d * stream.fps).floor() as u64);
     let frames = match (args.frames, available) {
         (Some(n), _) => n,
         (None, Some(n)) if n > warmup => n - warmup,

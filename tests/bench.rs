@@ -1,0 +1,373 @@
+//! `bench` and `render` run for real on a small workload with this machine's
+//! ffmpeg (and OpenCV where built): every mode, outputs decoded back.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn case<'a>(results: &'a Value, id: &str) -> &'a Value {
+    results["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no case {id} in {:#}", results["cases"]))
+}
+
+fn small_bench(extra: &[&str]) -> (std::process::Output, Value, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let json_path = dir.path().join("results.json");
+    let out = nvviz()
+        .args([
+            "bench",
+            "--resolution",
+            "320x240",
+            "--frames",
+            "20",
+            "--warmup",
+            "2",
+            "--export-json",
+        ])
+        .arg(&json_path)
+        .args(extra)
+        .output()
+        .unwrap();
+    let text = std::fs::read_to_string(&json_path).unwrap_or_else(|e| {
+        panic!(
+            "no results ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out, serde_json::from_str(&text).unwrap(), dir)
+}
+
+#[test]
+fn every_mode_runs_and_every_output_decodes() {
+    let (out, results, _dir) = small_bench(&["--runs", "2"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(results["schema"], "nvviz-bench.results");
+    assert_eq!(results["schema_version"], 1);
+    assert_eq!(results["incomplete"], false);
+    assert!(
+        results["environment"]["host"]["logical_cores"]
+            .as_u64()
+            .unwrap()
+            >= 1
+    );
+    assert!(results["environment"]["ffmpeg_version"].is_string());
+
+    let native = case(&results, "native/native/h264_nvenc/p1");
+    assert_eq!(native["status"], "ok", "{native:#}");
+    assert_eq!(native["runs"].as_array().unwrap().len(), 2);
+    assert_eq!(native["fps"]["n"], 2);
+    // Decoded back: warm-up + timed frames, at the right size.
+    assert_eq!(native["verified"]["frames"], 22);
+    assert_eq!(native["verified"]["width"], 320);
+    assert_eq!(native["verified"]["codec"], "h264");
+    assert!(native["command"]
+        .as_str()
+        .unwrap()
+        .contains("-f rawvideo -pix_fmt bgr24 -s 320x240 -r 30 -i -"));
+    assert!(native["command"]
+        .as_str()
+        .unwrap()
+        .contains("format=yuv420p -colorspace bt709"));
+    let stages = &native["stages_ms_per_frame"];
+    for stage in ["input", "overlay", "conversion", "write", "finalize"] {
+        assert!(stages[stage].as_f64().unwrap() >= 0.0, "{stage}");
+    }
+    assert!(stages["overlay"].as_f64().unwrap() > 0.0);
+
+    // No GPU here: NVENC must fall back, and say why.
+    if results["environment"]["gpus"]
+        .as_array()
+        .unwrap()
+        .is_empty()
+    {
+        assert_eq!(native["requested_encoder"], "h264_nvenc");
+        assert_eq!(native["encoder"], "libx264");
+        assert_eq!(native["preset"], "ultrafast");
+        assert_eq!(
+            native["fallback"]["reason"]["cause"],
+            "driver_library_missing"
+        );
+        assert!(String::from_utf8_lossy(&out.stdout)
+            .contains("fallback: h264_nvenc -> libx264: driver_library_missing"));
+    }
+    for id in [
+        "encode-only/none/h264_nvenc/p1",
+        "encoder-ceiling/none/h264_nvenc/p1",
+        "overlay-only/native/null",
+        "overlay-only/pillow/null",
+    ] {
+        assert_eq!(case(&results, id)["status"], "ok", "{id}");
+    }
+    assert_eq!(
+        case(&results, "encoder-ceiling/none/h264_nvenc/p1")["verified"]["frames"],
+        20
+    );
+    let pillow = case(&results, "overlay-only/pillow/null");
+    assert!(
+        pillow["stages_ms_per_frame"]["conversion"]
+            .as_f64()
+            .unwrap()
+            > 0.0,
+        "Pillow's BGR<->RGBA is its own stage"
+    );
+    if cfg!(feature = "opencv") {
+        for id in [
+            "original/pillow/opencv-mp4v",
+            "fast/opencv/opencv-mp4v",
+            "nvenc/opencv/h264_nvenc/p1",
+        ] {
+            let c = case(&results, id);
+            assert_eq!(c["status"], "ok", "{c:#}");
+        }
+        assert_eq!(
+            case(&results, "fast/opencv/opencv-mp4v")["verified"]["frames"],
+            22
+        );
+    }
+}
+
+#[test]
+fn no_fallback_turns_missing_nvenc_into_failed_cases() {
+    let (out, results, _dir) = small_bench(&["--modes", "native", "--no-fallback", "--runs", "1"]);
+    if !results["environment"]["gpus"]
+        .as_array()
+        .unwrap()
+        .is_empty()
+    {
+        return;
+    }
+    assert_eq!(out.status.code(), Some(1));
+    let c = case(&results, "native/native/h264_nvenc/p1");
+    assert_eq!(c["status"], "failed");
+    assert_eq!(c["reason"]["cause"], "driver_library_missing");
+}
+
+#[test]
+fn presets_and_codecs_expand_and_map_to_cpu_presets() {
+    let (_, results, _dir) = small_bench(&[
+        "--modes",
+        "encode-only",
+        "--codecs",
+        "h264,hevc",
+        "--presets",
+        "p1,p7",
+        "--runs",
+        "1",
+    ]);
+    let cases = results["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 4);
+    if results["environment"]["gpus"]
+        .as_array()
+        .unwrap()
+        .is_empty()
+    {
+        assert_eq!(
+            case(&results, "encode-only/none/hevc_nvenc/p7")["encoder"],
+            "libx265"
+        );
+        assert_eq!(
+            case(&results, "encode-only/none/hevc_nvenc/p7")["preset"],
+            "slow"
+        );
+    }
+    for c in cases {
+        assert_eq!(c["status"], "ok", "{c:#}");
+    }
+}
+
+fn make_video(dir: &std::path::Path, frames: u32) -> std::path::PathBuf {
+    let path = dir.join("in.mp4");
+    let status = std::process::Command::new(real_ffmpeg().expect("ffmpeg on PATH"))
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=160x120:rate=25",
+            "-frames:v",
+        ])
+        .arg(frames.to_string())
+        .args(["-pix_fmt", "yuv420p"])
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    path
+}
+
+#[test]
+fn user_video_with_json_and_mot_detections() {
+    let dir = tempfile::tempdir().unwrap();
+    let video = make_video(dir.path(), 12);
+    let json_dets = dir.path().join("d.json");
+    std::fs::write(
+        &json_dets,
+        r#"{"schema":"nvviz-bench.detections","version":1,"frames":[
+            {"frame":0,"persons":[{"track_id":1,"box":[10,20,60,100],"actions":[{"label":"stand","score":0.9,"category":"pose"}]}]},
+            {"frame":5,"persons":[{"track_id":1,"box":[12,20,62,100],"actions":[{"label":"walk","score":0.8}]}]}]}"#,
+    )
+    .unwrap();
+    let mot = dir.path().join("d.csv");
+    std::fs::write(
+        &mot,
+        "1,1,10,20,50,80,0.9,-1,-1,-1\n2,1,11,20,50,80,0.9,-1,-1,-1\n",
+    )
+    .unwrap();
+    for dets in [&json_dets, &mot] {
+        let results_path = dir.path().join("r.json");
+        let out = nvviz()
+            .args([
+                "bench", "--modes", "native", "--runs", "1", "--warmup", "2", "--video",
+            ])
+            .arg(&video)
+            .arg("--detections")
+            .arg(dets)
+            .arg("--export-json")
+            .arg(&results_path)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let results: Value =
+            serde_json::from_str(&std::fs::read_to_string(&results_path).unwrap()).unwrap();
+        assert_eq!(results["workload"]["width"], 160);
+        assert_eq!(
+            results["workload"]["frames"], 10,
+            "12 frames minus 2 warm-up"
+        );
+        assert_eq!(
+            case(&results, "native/native/h264_nvenc/p1")["verified"]["frames"],
+            12
+        );
+    }
+}
+
+#[test]
+fn render_writes_a_verified_video_and_names_the_encoder() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("out.mp4");
+    let out = nvviz()
+        .args([
+            "render",
+            "--resolution",
+            "320x240",
+            "--frames",
+            "15",
+            "-q",
+            "-o",
+        ])
+        .arg(&output)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("Successfully encoded 15 frames with "),
+        "{stdout}"
+    );
+    assert!(output.metadata().unwrap().len() > 0);
+    // Only the output is left: the temporary file was renamed into place.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn render_refuses_bad_outputs_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = nvviz()
+        .args(["render", "--frames", "2", "-o"])
+        .arg(dir.path().join("missing/out.mp4"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("does not exist"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1);
+
+    let video = make_video(dir.path(), 3);
+    let out = nvviz()
+        .args(["render", "--video"])
+        .arg(&video)
+        .arg("-o")
+        .arg(&video)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is the input video"));
+}
+
+#[test]
+fn unwritable_results_path_fails_before_measuring() {
+    let started = std::time::Instant::now();
+    let out = nvviz()
+        .args([
+            "bench",
+            "--frames",
+            "1000",
+            "--export-json",
+            "/nonexistent-dir/r.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write in /nonexistent-dir"));
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+}
+
+#[test]
+fn ffmpeg_dying_mid_run_is_a_broken_pipe_and_earlier_cases_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    // Behaves for doctor-style trials (320x240) and dies after a few frames of the real run.
+    let fake = scripted_ffmpeg(
+        dir.path(),
+        r#"case " $* " in *" 320x240 "*|*" -i /"*|*" -i "/*) exec /usr/bin/env ffmpeg "$@" ;; esac
+head -c 20000 > /dev/null; echo "[libx264 @ 0x1] simulated crash" >&2; exit 1"#,
+    );
+    let json_path = dir.path().join("r.json");
+    let out = nvviz()
+        .args([
+            "bench",
+            "--modes",
+            "overlay-only,encode-only",
+            "--codecs",
+            "libx264",
+            "--resolution",
+            "160x120",
+            "--frames",
+            "30",
+            "--runs",
+            "1",
+            "--ffmpeg",
+        ])
+        .arg(&fake)
+        .arg("--export-json")
+        .arg(&json_path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let results: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    assert_eq!(case(&results, "overlay-only/native/null")["status"], "ok");
+    let broken = case(&results, "encode-only/none/libx264/p1");
+    assert_eq!(broken["status"], "failed");
+    assert_eq!(broken["reason"]["cause"], "broken_pipe", "{broken:#}");
+    assert!(broken["reason"]["last_lines"]
+        .to_string()
+        .contains("simulated crash"));
+}
