@@ -141,7 +141,7 @@ pub fn map_preset(preset: &str, fam: EncoderFamily) -> Option<String> {
         "medium",
         "slow",
     ];
-    const SVT: [&str; 7] = ["12", "11", "10", "8", "6", "4", "2"];
+    const SVT: [&str; 7] = ["12", "11", "10", "9", "8", "6", "4"];
     const AOM: [&str; 7] = ["8", "7", "6", "5", "4", "3", "2"];
     match fam {
         EncoderFamily::Nvenc => Some(preset.to_string()),
@@ -317,7 +317,7 @@ mod tests {
         let args = encoder_args(&s.for_encoder("libsvtav1"));
         assert_eq!(
             args.join(" "),
-            "-c:v libsvtav1 -preset 2 -b:v 8M -g 60 -movflags +faststart"
+            "-c:v libsvtav1 -preset 4 -b:v 8M -g 60 -movflags +faststart"
         );
     }
 
