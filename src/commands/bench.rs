@@ -37,7 +37,8 @@ pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
     } else {
         args.modes.clone()
     };
-    let mut chooser = setup::chooser(&args.encoder)?;
+    let gpu = gpu::probe();
+    let mut chooser = setup::chooser(&args.encoder, &gpu)?;
     let workload = setup::workload(&args.workload, chooser.ffmpeg(), args.warmup)?;
     let template = setup::encode_template(&args.encoder);
     let cases = expand(&MatrixOptions {
@@ -53,7 +54,6 @@ pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
         write_snapshots(&workload, n, &args.snapshot_dir)?;
     }
 
-    let gpu = gpu::probe();
     let mut results = Results {
         schema: "nvviz-bench.results".into(),
         schema_version: RESULTS_SCHEMA_VERSION,

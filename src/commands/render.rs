@@ -41,7 +41,7 @@ pub fn run(args: &RenderArgs, _verbose: bool) -> anyhow::Result<Outcome> {
             dir.display()
         );
     }
-    let mut chooser = setup::chooser(&args.encoder)?;
+    let mut chooser = setup::chooser(&args.encoder, &crate::probe::gpu::probe())?;
     let workload = setup::workload(&args.workload, chooser.ffmpeg(), 0)?;
     let template = setup::encode_template(&args.encoder);
     let preset = setup::profile_preset(args.encoder.profile).unwrap_or_else(|| args.preset.clone());

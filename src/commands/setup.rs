@@ -10,6 +10,7 @@ use crate::bench::case::Profile;
 use crate::cli::{EncoderArgs, WorkloadArgs};
 use crate::encode::fallback::Chooser;
 use crate::ffmpeg::args::EncodeSettings;
+use crate::probe::gpu::GpuProbe;
 use crate::probe::{probe_ffmpeg, FfmpegProbe};
 use crate::workload::{detections, video, Input, Workload};
 
@@ -62,7 +63,7 @@ pub fn profile_preset(profile: Option<Profile>) -> Option<String> {
 }
 
 /// Finds ffmpeg (never fatal: the OpenCV writer may still work) and prepares trials.
-pub fn chooser(args: &EncoderArgs) -> anyhow::Result<Chooser> {
+pub fn chooser(args: &EncoderArgs, gpu: &GpuProbe) -> anyhow::Result<Chooser> {
     let trial_timeout =
         seconds("--write-timeout", args.write_timeout)?.min(Duration::from_secs(15));
     let ffmpeg = match probe_ffmpeg(args.ffmpeg.as_deref(), Duration::from_secs(10)) {
@@ -71,6 +72,7 @@ pub fn chooser(args: &EncoderArgs) -> anyhow::Result<Chooser> {
     };
     Chooser::new(
         ffmpeg,
+        gpu.clone(),
         cfg!(feature = "opencv"),
         !args.no_fallback,
         trial_timeout,

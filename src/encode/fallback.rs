@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use crate::ffmpeg::info::FfmpegInfo;
 use crate::ffmpeg::EncodeFailure;
-use crate::probe::trial;
+use crate::probe::gpu::GpuProbe;
+use crate::probe::{trial, verdict};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "writer", rename_all = "snake_case")]
@@ -76,6 +77,8 @@ pub fn nvenc_encoder(codec: &str) -> Option<&'static str> {
 pub struct Chooser {
     ffmpeg: Option<(PathBuf, FfmpegInfo)>,
     ffmpeg_missing: Option<EncodeFailure>,
+    /// What NVML says: on a GPU without an NVENC engine that is the reason, as in doctor.
+    gpu: GpuProbe,
     opencv: bool,
     allow_fallback: bool,
     trial_timeout: Duration,
@@ -86,6 +89,7 @@ pub struct Chooser {
 impl Chooser {
     pub fn new(
         ffmpeg: Result<(PathBuf, FfmpegInfo), EncodeFailure>,
+        gpu: GpuProbe,
         opencv: bool,
         allow_fallback: bool,
         trial_timeout: Duration,
@@ -97,6 +101,7 @@ impl Chooser {
         Ok(Self {
             ffmpeg,
             ffmpeg_missing,
+            gpu,
             opencv,
             allow_fallback,
             trial_timeout,
@@ -151,6 +156,10 @@ impl Chooser {
                     fallback: None,
                 })
             }
+            // On a GPU without an NVENC engine, that is the reason (as doctor says).
+            Err(reason) if requested.ends_with("_nvenc") => {
+                verdict::engine_first(reason, &self.gpu)
+            }
             Err(reason) => reason,
         };
         if !self.allow_fallback {
@@ -194,6 +203,9 @@ mod tests {
             Err(EncodeFailure::FfmpegNotFound {
                 searched: "test".into(),
             }),
+            GpuProbe::NoDriver {
+                detail: String::new(),
+            },
             opencv,
             allow,
             Duration::from_secs(1),
@@ -275,6 +287,24 @@ mod tests {
             false,
         );
         assert_eq!(c.choose("h264_nvenc").unwrap_err(), no_cuda());
+    }
+
+    #[test]
+    fn on_an_h100_the_reason_is_the_missing_engine() {
+        let mut c = chooser_with(
+            &[("h264_nvenc", Err(no_cuda())), ("libx264", Ok(()))],
+            true,
+            true,
+        );
+        c.gpu = crate::probe::gpu::test_h100();
+        let reason = c.choose("h264_nvenc").unwrap().fallback.unwrap().reason;
+        assert_eq!(reason.kind(), "no_nvenc_engine");
+        assert!(
+            reason
+                .to_string()
+                .contains("NVIDIA H100 80GB HBM3 has no NVENC engine"),
+            "{reason}"
+        );
     }
 
     #[test]

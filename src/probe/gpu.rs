@@ -173,6 +173,34 @@ fn describe(index: u32, device: &nvml_wrapper::Device<'_>) -> GpuInfo {
     }
 }
 
+/// The lent H100 as NVML described it (tests/fixtures/nvml/h100_nvml.json).
+#[cfg(test)]
+pub(crate) fn test_h100() -> GpuProbe {
+    let name = "NVIDIA H100 80GB HBM3".to_string();
+    GpuProbe::Found {
+        driver_version: "580.159.04".into(),
+        cuda_driver_version: Some("13.0".into()),
+        gpus: vec![GpuInfo {
+            index: 0,
+            nvenc_hardware: nvenc_hardware(&name),
+            name,
+            uuid: None,
+            architecture: Some("Hopper".into()),
+            memory_total_mib: Some(81559),
+            memory_used_mib: Some(0),
+            encoder_capacity_h264: Some(100),
+            encoder_capacity_hevc: Some(100),
+            encoder_sessions: Some(0),
+            encoder_average_fps: Some(0),
+            encoder_average_latency_us: Some(0),
+            encoder_utilization_percent: Some(0),
+            active_sessions: vec![],
+            video_clock_mhz: None,
+            video_clock_max_mhz: Some(1545),
+        }],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -159,7 +159,7 @@ fn nvenc_failure(ffmpeg: &FfmpegProbe, hardware: &[&TrialResult]) -> Option<Enco
 
 /// On a GPU known to have no NVENC engine, that is the cause whatever the trial
 /// stopped at first (a newer driver or another ffmpeg would not help).
-fn engine_first(failure: EncodeFailure, gpu: &GpuProbe) -> EncodeFailure {
+pub fn engine_first(failure: EncodeFailure, gpu: &GpuProbe) -> EncodeFailure {
     let GpuProbe::Found { gpus, .. } = gpu else {
         return failure;
     };
@@ -288,34 +288,11 @@ mod tests {
     use super::*;
     use crate::ffmpeg::info::{EncoderEntry, FfmpegInfo, NvencBuild};
     use crate::ffmpeg::{FfmpegBinary, FfmpegSource};
-    use crate::probe::gpu::{nvenc_hardware, GpuInfo};
     use crate::probe::nvenc_api_check;
     use crate::probe::trial::TrialOutcome;
 
     fn h100() -> GpuProbe {
-        let name = "NVIDIA H100 80GB HBM3".to_string();
-        GpuProbe::Found {
-            driver_version: "580.159.04".into(),
-            cuda_driver_version: Some("13.0".into()),
-            gpus: vec![GpuInfo {
-                index: 0,
-                nvenc_hardware: nvenc_hardware(&name),
-                name,
-                uuid: None,
-                architecture: Some("Hopper".into()),
-                memory_total_mib: Some(81559),
-                memory_used_mib: Some(0),
-                encoder_capacity_h264: Some(100),
-                encoder_capacity_hevc: Some(100),
-                encoder_sessions: Some(0),
-                encoder_average_fps: Some(0),
-                encoder_average_latency_us: Some(0),
-                encoder_utilization_percent: Some(0),
-                active_sessions: vec![],
-                video_clock_mhz: None,
-                video_clock_max_mhz: Some(1545),
-            }],
-        }
+        crate::probe::gpu::test_h100()
     }
 
     fn static_ffmpeg() -> FfmpegProbe {
