@@ -43,6 +43,9 @@ pub struct WorkloadArgs {
     /// Input video (decoded through ffmpeg); default: the embedded synthetic 1080p clip
     #[arg(long, value_name = "PATH")]
     pub video: Option<PathBuf>,
+    /// How --video is decoded: ffmpeg (rawvideo pipe) or opencv (VideoCapture, as the guide's demo)
+    #[arg(long, value_enum, default_value = "ffmpeg")]
+    pub decoder: crate::workload::Decoder,
     /// Detections: nvviz-bench JSON (schema nvviz-bench.detections v1) or MOTChallenge CSV (.csv/.txt);
     /// default: synthetic tracks
     #[arg(long, value_name = "PATH")]

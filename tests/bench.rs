@@ -371,3 +371,42 @@ head -c 20000 > /dev/null; echo "[libx264 @ 0x1] simulated crash" >&2; exit 1"#,
         .to_string()
         .contains("simulated crash"));
 }
+
+#[cfg(feature = "opencv")]
+#[test]
+fn opencv_decoder_reads_the_same_video() {
+    let dir = tempfile::tempdir().unwrap();
+    let video = make_video(dir.path(), 8);
+    let results_path = dir.path().join("r.json");
+    let out = nvviz()
+        .args([
+            "bench",
+            "--modes",
+            "overlay-only",
+            "--runs",
+            "1",
+            "--warmup",
+            "0",
+            "--decoder",
+            "opencv",
+            "--resolution",
+            "320x240",
+            "--video",
+        ])
+        .arg(&video)
+        .arg("--export-json")
+        .arg(&results_path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let results: Value =
+        serde_json::from_str(&std::fs::read_to_string(&results_path).unwrap()).unwrap();
+    assert_eq!(results["workload"]["frames"], 8);
+    assert_eq!(results["workload"]["width"], 320, "resized to --resolution");
+    assert_eq!(case(&results, "overlay-only/native/null")["status"], "ok");
+}

@@ -174,6 +174,7 @@ pub fn workload(
         input: Input::Video {
             path: video_path.clone(),
             ffmpeg: ffmpeg.to_path_buf(),
+            decoder: args.decoder,
         },
     })
 }

@@ -37,7 +37,18 @@ pub enum Input {
     /// Pre-rendered ring, cycled.
     Synthetic(Vec<Frame>),
     /// A video decoded through ffmpeg's rawvideo output, opened per run.
-    Video { path: PathBuf, ffmpeg: PathBuf },
+    Video {
+        path: PathBuf,
+        ffmpeg: PathBuf,
+        decoder: Decoder,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Decoder {
+    Ffmpeg,
+    Opencv,
 }
 
 impl Workload {
@@ -70,7 +81,22 @@ impl Workload {
     pub fn reader(&self) -> anyhow::Result<FrameReader<'_>> {
         Ok(match &self.input {
             Input::Synthetic(ring) => FrameReader::Ring { ring, next: 0 },
-            Input::Video { path, ffmpeg } => FrameReader::Video(video::VideoReader::open(
+            #[cfg(feature = "opencv")]
+            Input::Video {
+                path,
+                decoder: Decoder::Opencv,
+                ..
+            } => FrameReader::OpenCv(video::OpenCvReader::open(
+                path,
+                self.info.width,
+                self.info.height,
+            )?),
+            #[cfg(not(feature = "opencv"))]
+            Input::Video {
+                decoder: Decoder::Opencv,
+                ..
+            } => anyhow::bail!("--decoder opencv needs a build with the `opencv` feature"),
+            Input::Video { path, ffmpeg, .. } => FrameReader::Video(video::VideoReader::open(
                 ffmpeg,
                 path,
                 self.info.width,
@@ -81,8 +107,13 @@ impl Workload {
 }
 
 pub enum FrameReader<'a> {
-    Ring { ring: &'a [Frame], next: usize },
+    Ring {
+        ring: &'a [Frame],
+        next: usize,
+    },
     Video(video::VideoReader),
+    #[cfg(feature = "opencv")]
+    OpenCv(video::OpenCvReader),
 }
 
 impl FrameReader<'_> {
@@ -95,6 +126,8 @@ impl FrameReader<'_> {
                 Ok(true)
             }
             Self::Video(v) => v.read_into(frame),
+            #[cfg(feature = "opencv")]
+            Self::OpenCv(v) => v.read_into(frame),
         }
     }
 }

@@ -130,6 +130,63 @@ impl VideoReader {
     }
 }
 
+/// The guide's demo reads frames with cv2.VideoCapture; this does the same.
+#[cfg(feature = "opencv")]
+pub struct OpenCvReader {
+    capture: opencv::videoio::VideoCapture,
+    mat: opencv::core::Mat,
+    resized: opencv::core::Mat,
+    size: opencv::core::Size,
+}
+
+#[cfg(feature = "opencv")]
+impl OpenCvReader {
+    pub fn open(path: &Path, width: u32, height: u32) -> anyhow::Result<Self> {
+        use opencv::prelude::*;
+        let capture = opencv::videoio::VideoCapture::from_file(path, opencv::videoio::CAP_ANY)?;
+        if !capture.is_opened()? {
+            bail!("OpenCV cannot open {}", path.display());
+        }
+        Ok(Self {
+            capture,
+            mat: opencv::core::Mat::default(),
+            resized: opencv::core::Mat::default(),
+            size: opencv::core::Size::new(width as i32, height as i32),
+        })
+    }
+
+    pub fn read_into(&mut self, frame: &mut Frame) -> anyhow::Result<bool> {
+        use opencv::prelude::*;
+        if !self.capture.read(&mut self.mat)? || self.mat.empty() {
+            return Ok(false);
+        }
+        let src = if self.mat.size()? == self.size {
+            &self.mat
+        } else {
+            opencv::imgproc::resize(
+                &self.mat,
+                &mut self.resized,
+                self.size,
+                0.0,
+                0.0,
+                opencv::imgproc::INTER_LINEAR,
+            )?;
+            &self.resized
+        };
+        let bytes = src.data_bytes()?;
+        if bytes.len() != frame.data.len() {
+            bail!(
+                "OpenCV decoded {} bytes for a {}x{} BGR frame",
+                bytes.len(),
+                frame.width,
+                frame.height
+            );
+        }
+        frame.data.copy_from_slice(bytes);
+        Ok(true)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
