@@ -141,6 +141,9 @@ pub struct BenchArgs {
     /// Directory for --snapshot PNGs
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub snapshot_dir: PathBuf,
+    /// Measure output quality of every ffmpeg-pipe case: PSNR and SSIM, and VMAF where ffmpeg has libvmaf
+    #[arg(long)]
+    pub quality: bool,
     /// No progress output
     #[arg(short, long)]
     pub quiet: bool,
@@ -218,6 +221,7 @@ Modes (the guide's names):
   overlay-only     each overlay style, frames discarded (the overlay's cost)
   encode-only      frames straight into the pipe (the pipe + encoder cost)
   encoder-ceiling  ffmpeg's own testsrc2, same encoder (the encoder's limit)
+  encode-to-null   encode-only with the output discarded (disk I/O check; only when named)
 
 Profiles: fast = p1/ll, balanced = p4/hq, quality = p7/hq + -multipass fullres
 (CPU encoders: ultrafast/zerolatency, faster, slow).

@@ -31,6 +31,8 @@ pub struct EngineOptions {
     pub write_timeout: Duration,
     pub display: Display,
     pub gpu_sample_period: Duration,
+    /// Measure PSNR/SSIM (and VMAF where available) of every ffmpeg-pipe output.
+    pub quality: bool,
 }
 
 fn reason_json(e: &RunError) -> serde_json::Value {
@@ -83,6 +85,8 @@ fn base_result(spec: &CaseSpec, workload: &Workload) -> CaseResult {
         fps: None,
         stages_ms_per_frame: None,
         verified: None,
+        quality: None,
+        quality_error: None,
         gpu_samples: Vec::new(),
     }
 }
@@ -208,7 +212,11 @@ fn run_case(
         warmup: result.warmup_frames,
         write_timeout: options.write_timeout,
     };
-    let output = out_dir.join(format!("{}.mp4", spec.id().replace('/', "_")));
+    let output = if spec.mode == case::Mode::EncodeToNull {
+        PathBuf::from(crate::ffmpeg::args::DISCARD)
+    } else {
+        out_dir.join(format!("{}.mp4", spec.id().replace('/', "_")))
+    };
     let sampler = gpu_sampler::GpuSampler::start(options.gpu_sample_period);
     let mut last_output = None;
     for run in 0..options.runs {
@@ -267,7 +275,25 @@ fn run_case(
             workload.info.width,
             workload.info.height,
         ) {
-            Ok(v) => result.verified = serde_json::to_value(v).ok(),
+            Ok(v) => {
+                result.verified = serde_json::to_value(v).ok();
+                if options.quality && matches!(spec.sink, SinkSpec::Pipe { .. }) {
+                    let vmaf = chooser.ffmpeg_info().is_some_and(|i| i.has_libvmaf());
+                    match crate::encode::quality::measure(
+                        ffmpeg,
+                        path,
+                        workload,
+                        spec.overlay,
+                        frames,
+                        vmaf,
+                    ) {
+                        Ok(q) => result.quality = Some(q),
+                        Err(e) => {
+                            result.quality_error = Some(format!("{e:#}"));
+                        }
+                    }
+                }
+            }
             Err(why) => {
                 result.status = CaseStatus::Failed;
                 result.reason = Some(json!({"cause": "verification_failed", "message": why}));

@@ -221,7 +221,7 @@ pub fn run_lavfi(
     if settings.browser_compat {
         args.extend(browser_args(info.width, info.height));
     }
-    args.push(output.to_string_lossy().into_owned());
+    crate::ffmpeg::args::push_output(&mut args, output);
     let cpu0 = usage::now();
     let started = Instant::now();
     let mut process = FfmpegProcess::spawn(ffmpeg, &args)?;
@@ -247,7 +247,8 @@ pub fn run_lavfi(
             max_rss_mib: cpu1.max_rss_mib,
         },
         output: SinkOutput {
-            path: Some(PathBuf::from(output)),
+            path: (output != Path::new(crate::ffmpeg::args::DISCARD))
+                .then(|| PathBuf::from(output)),
             command: Some(shell_line(ffmpeg, &args)),
             stderr_tail: last_lines(&lines),
         },

@@ -72,6 +72,7 @@ pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
             "encoder_template": template,
             "fourcc": args.encoder.fourcc,
             "fallback": !args.encoder.no_fallback,
+            "quality": args.quality,
         }),
         workload: serde_json::to_value(&workload.info)?,
         cases: Vec::new(),
@@ -90,6 +91,7 @@ pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
         write_timeout,
         display: Display::detect(args.quiet),
         gpu_sample_period: Duration::from_millis(200),
+        quality: args.quality,
     };
     bench::run(
         &cases,

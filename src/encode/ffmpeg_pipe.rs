@@ -113,7 +113,8 @@ impl FrameSink for FfmpegPipeSink {
             return Err(classify(&lines, &exit_info(&status), None));
         }
         Ok(SinkOutput {
-            path: Some(self.output.clone()),
+            path: (self.output != Path::new(crate::ffmpeg::args::DISCARD))
+                .then(|| self.output.clone()),
             command: Some(self.command.clone()),
             stderr_tail: last_lines(&lines),
         })

@@ -182,9 +182,21 @@ pub fn pipe_args(input: &RawInput, settings: &EncodeSettings, output: &Path) -> 
     if settings.browser_compat {
         args.extend(browser_args(input.width, input.height));
     }
-    args.push(output.to_string_lossy().into_owned());
+    push_output(&mut args, output);
     args
 }
+
+/// Where encoded output goes: the file, or ffmpeg's null muxer for `DISCARD`.
+pub fn push_output(args: &mut Vec<String>, output: &Path) {
+    if output == Path::new(DISCARD) {
+        args.extend(["-f", "null", "-"].map(String::from));
+    } else {
+        args.push(output.to_string_lossy().into_owned());
+    }
+}
+
+/// Output "path" meaning: encode, then throw the bytes away (no disk I/O).
+pub const DISCARD: &str = "-";
 
 /// yuv420p with the BT.709 matrix and tags (ffmpeg's default BT.601 matrix washes
 /// colours out in browsers); odd sizes padded by one pixel, never resized.

@@ -63,6 +63,11 @@ pub struct CaseResult {
     /// Mean milliseconds per frame per stage over runs.
     pub stages_ms_per_frame: Option<Stages>,
     pub verified: Option<serde_json::Value>,
+    /// `bench --quality`: PSNR/SSIM/VMAF against the frames sent to the encoder.
+    #[serde(default)]
+    pub quality: Option<crate::encode::quality::Quality>,
+    #[serde(default)]
+    pub quality_error: Option<String>,
     pub gpu_samples: Vec<serde_json::Value>,
 }
 
