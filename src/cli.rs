@@ -35,6 +35,27 @@ pub enum Command {
     Bench(BenchArgs),
     /// Write the annotated video once: the drop-in visualizer the guide describes
     Render(RenderArgs),
+    /// Turn results files into the guide's tables (markdown + SVG charts), with bottleneck
+    /// analysis, diagnosis and a comparison across machines
+    #[command(after_help = REPORT_AFTER_HELP)]
+    Report(ReportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Results files from `nvviz-bench bench --export-json` (one per machine or run)
+    #[arg(required = true, value_name = "RESULTS.json")]
+    pub results: Vec<PathBuf>,
+    /// Write DIR/report.md and its SVG charts
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Print the tables alone to stdout in this format
+    #[arg(long, value_enum)]
+    pub format: Option<crate::report::format::Format>,
+    /// An external pipeline stage for the components and bottleneck tables:
+    /// "NAME=16.1fps", "NAME=5.1s/100" or "NAME=62ms" (repeatable)
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub stage: Vec<String>,
 }
 
 /// Where frames and detections come from, and their shape.
@@ -230,6 +251,13 @@ Examples:
   nvviz-bench bench --export-json results.json
   nvviz-bench bench --modes nvenc,encode-only --codecs h264,hevc --presets p1..p7
   nvviz-bench bench --video in.mp4 --detections dets.json --frames 300";
+
+const REPORT_AFTER_HELP: &str = "\
+Examples:
+  nvviz-bench report results.json -o report/
+  nvviz-bench report t4.json laptop.json ci.json -o report/        # one column per machine
+  nvviz-bench report results.json --stage \"Person detection=16.1fps\" --stage \"Action prediction=5.1s/100\" -o report/
+  nvviz-bench report results.json --format csv > tables.csv";
 
 const DOCTOR_AFTER_HELP: &str = "\
 Exit status:

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod ffmpeg;
 pub mod probe;
 pub mod process;
+pub mod report;
 pub mod results;
 
 /// Commit the binary was built from (`git describe`), or "unknown" outside a checkout.

@@ -10,6 +10,7 @@ fn main() -> ExitCode {
         Command::Doctor(args) => commands::doctor::run(args, cli.verbose),
         Command::Bench(args) => commands::bench::run(args, cli.verbose),
         Command::Render(args) => commands::render::run(args, cli.verbose),
+        Command::Report(args) => commands::report::run(args),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod doctor;
 pub mod render;
+pub mod report;
 pub mod setup;
 
 /// How a subcommand ended, mapped to the process exit status.

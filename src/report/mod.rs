@@ -1,0 +1,169 @@
+//! `report`: the guide's comparison tables, measured, from results files.
+//! Building the tables (this module and its children) is apart from writing
+//! them out (`format`) and from drawing charts (`charts`).
+
+pub mod analysis;
+pub mod charts;
+pub mod format;
+pub mod headroom;
+pub mod stages;
+pub mod tables;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use serde::Serialize;
+
+use crate::results::{CaseResult, CaseStatus, Results, RESULTS_SCHEMA_VERSION};
+
+/// One results file and the name it goes by in the report.
+pub struct Input {
+    pub label: String,
+    pub path: PathBuf,
+    pub results: Results,
+}
+
+pub fn load(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
+    if paths.is_empty() {
+        bail!("give at least one results file (from `nvviz-bench bench --export-json FILE`)");
+    }
+    let mut inputs: Vec<Input> = Vec::new();
+    for path in paths {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not JSON", path.display()))?;
+        if value.get("schema").and_then(|s| s.as_str()) != Some("nvviz-bench.results") {
+            bail!(
+                "{} is not an nvviz-bench results file (schema nvviz-bench.results)",
+                path.display()
+            );
+        }
+        let version = value
+            .get("schema_version")
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0);
+        if version != u64::from(RESULTS_SCHEMA_VERSION) {
+            bail!(
+                "{} has results schema version {version}; this build reads version {RESULTS_SCHEMA_VERSION}",
+                path.display()
+            );
+        }
+        let results: Results = serde_json::from_value(value)
+            .with_context(|| format!("{} does not match the results schema", path.display()))?;
+        let mut label = label_of(path);
+        if inputs.iter().any(|i| i.label == label) {
+            label = format!("{label} ({})", inputs.len() + 1);
+        }
+        inputs.push(Input {
+            label,
+            path: path.clone(),
+            results,
+        });
+    }
+    Ok(inputs)
+}
+
+fn label_of(path: &Path) -> String {
+    path.file_stem().map_or_else(
+        || path.display().to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    )
+}
+
+/// A table of text cells, ready for any output format.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Table {
+    pub id: String,
+    pub title: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn new(id: impl Into<String>, title: impl Into<String>, headers: &[&str]) -> Self {
+        Self {
+            id: id.into(),
+            title: title.into(),
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+}
+
+/// A section of the markdown report: prose, tables and charts.
+#[derive(Debug, Clone, Default)]
+pub struct Section {
+    pub title: String,
+    pub paragraphs: Vec<String>,
+    pub tables: Vec<Table>,
+    /// Chart file names (relative to the report) with their alt text.
+    pub charts: Vec<(String, String)>,
+}
+
+/// Successful cases of a results file.
+pub fn ok_cases(results: &Results) -> impl Iterator<Item = &CaseResult> {
+    results
+        .cases
+        .iter()
+        .filter(|c| matches!(c.status, CaseStatus::Ok) && c.fps.is_some())
+}
+
+/// "libx264 (fallback from h264_nvenc)" — a fallback is never shown as the requested encoder.
+pub fn encoder_label(c: &CaseResult) -> String {
+    match (&c.encoder, &c.fallback, &c.requested_encoder) {
+        (Some(e), Some(_), Some(r)) => format!("{e} (fallback from {r})"),
+        (Some(e), _, _) => e.clone(),
+        (None, _, Some(r)) => r.clone(),
+        (None, _, None) => "-".into(),
+    }
+}
+
+pub fn fps_cell(c: &CaseResult) -> String {
+    match &c.fps {
+        Some(f) if f.n > 1 => format!(
+            "{:.1} ± {:.1}{}",
+            f.mean,
+            f.stddev,
+            if f.is_noisy() { " (noisy)" } else { "" }
+        ),
+        Some(f) => format!("{:.1}", f.mean),
+        None => "-".into(),
+    }
+}
+
+/// The whole report for these inputs.
+pub fn build(inputs: &[Input], user_stages: &[stages::Stage]) -> Vec<Section> {
+    let mut sections = Vec::new();
+    let many = inputs.len() > 1;
+    for input in inputs {
+        let suffix = if many {
+            format!(" — {}", input.label)
+        } else {
+            String::new()
+        };
+        sections.push(tables::performance(input, &suffix));
+        sections.push(tables::presets(input, &suffix));
+        sections.push(tables::components(input, user_stages, &suffix));
+        sections.push(analysis::bottleneck(input, user_stages, &suffix));
+        sections.push(analysis::diagnosis(input, &suffix));
+        sections.push(headroom::section(input, &suffix));
+    }
+    sections.push(tables::environment(inputs));
+    if many {
+        sections.push(tables::across_machines(inputs));
+    }
+    sections
+}
+
+/// Every table of the report, for `--format`.
+pub fn all_tables(sections: &[Section]) -> Vec<Table> {
+    sections
+        .iter()
+        .flat_map(|s| s.tables.iter().cloned())
+        .collect()
+}
