@@ -1,0 +1,205 @@
+//! `report` on fixed results files: exact markdown and CSV out (golden files),
+//! valid SVG charts, and fallbacks labelled wherever an encoder is named.
+//! Regenerate the golden files with `UPDATE_GOLDEN=1 cargo test --test report`.
+
+mod common;
+
+use common::*;
+
+const STAGES: [&str; 4] = [
+    "--stage",
+    "Person detection=16.1fps",
+    "--stage",
+    "Action prediction=5.1s/100",
+];
+
+fn inputs() -> Vec<std::path::PathBuf> {
+    [
+        "ci-2core-bench.json",
+        "h100-bench.json",
+        "ci-2core-quality-h264.json",
+    ]
+    .iter()
+    .map(|f| fixture(&format!("results/{f}")))
+    .collect()
+}
+
+fn golden(name: &str, actual: &str) {
+    let path = fixture(&format!("report/{name}"));
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+    }
+    let expected =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    if expected != actual {
+        let first = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "{name} differs from the golden file at line {}:\n expected: {:?}\n   actual: {:?}",
+            first + 1,
+            expected.lines().nth(first),
+            actual.lines().nth(first)
+        );
+    }
+}
+
+#[test]
+fn markdown_report_matches_the_golden_file_and_charts_are_svg() {
+    let dir = tempfile::tempdir().unwrap();
+    nvviz()
+        .arg("report")
+        .args(inputs())
+        .args(STAGES)
+        .arg("-o")
+        .arg(dir.path())
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    golden("expected-report.md", &md);
+    let mut charts = 0;
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "svg") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let doc = roxmltree::Document::parse(&text)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert_eq!(doc.root_element().tag_name().name(), "svg");
+            assert!(
+                md.contains(&format!(
+                    "]({})",
+                    path.file_name().unwrap().to_string_lossy()
+                )),
+                "chart linked"
+            );
+            charts += 1;
+        }
+    }
+    // One fps chart per file, plus the speed-vs-quality chart of the file with --quality.
+    assert_eq!(charts, 4);
+}
+
+#[test]
+fn csv_and_json_tables_to_stdout() {
+    let out = nvviz()
+        .arg("report")
+        .args(inputs())
+        .args(STAGES)
+        .args(["--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    golden(
+        "expected-tables.csv",
+        &String::from_utf8(out.stdout).unwrap(),
+    );
+
+    let out = nvviz()
+        .arg("report")
+        .args(inputs())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let tables: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = tables
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    for want in [
+        "performance-ci-2core-bench",
+        "presets-ci-2core-bench",
+        "environment",
+        "fallbacks",
+        "across-machines",
+    ] {
+        assert!(ids.contains(&want), "{want} in {ids:?}");
+    }
+}
+
+/// Nobody may mistake a libx264 number for an NVENC one: wherever a fallback encoder
+/// is named, the fallback is said.
+#[test]
+fn fallback_runs_are_labelled_in_every_table() {
+    let out = nvviz()
+        .arg("report")
+        .arg(fixture("results/ci-2core-bench.json"))
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let tables: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut checked = 0;
+    for table in tables.as_array().unwrap() {
+        for row in table["rows"].as_array().unwrap() {
+            let text = row.to_string();
+            if text.contains("libx264") && table["id"] != "fallbacks" {
+                assert!(
+                    text.contains("fallback from h264_nvenc"),
+                    "{}: {text}",
+                    table["id"]
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        checked >= 4,
+        "fallback rows were checked in several tables ({checked})"
+    );
+    let md_dir = tempfile::tempdir().unwrap();
+    nvviz()
+        .arg("report")
+        .arg(fixture("results/ci-2core-bench.json"))
+        .arg("-o")
+        .arg(md_dir.path())
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(md_dir.path().join("report.md")).unwrap();
+    assert!(md.contains("fell back from the encoder they asked for"));
+    assert!(md.contains("| 1. NVENC not actually being used | yes |"));
+}
+
+#[test]
+fn bad_inputs_are_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_results = dir.path().join("x.json");
+    std::fs::write(&not_results, r#"{"hello": 1}"#).unwrap();
+    let newer = dir.path().join("v9.json");
+    std::fs::write(
+        &newer,
+        r#"{"schema": "nvviz-bench.results", "schema_version": 9}"#,
+    )
+    .unwrap();
+    for (args, needle) in [
+        (vec![not_results.clone()], "not an nvviz-bench results file"),
+        (vec![newer], "schema version 9"),
+        (vec![dir.path().join("missing.json")], "cannot read"),
+    ] {
+        let out = nvviz()
+            .arg("report")
+            .args(&args)
+            .args(["--format", "md"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+    let out = nvviz()
+        .arg("report")
+        .arg(fixture("results/ci-2core-bench.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = nvviz()
+        .arg("report")
+        .arg(fixture("results/ci-2core-bench.json"))
+        .args(["--stage", "x=fast", "--format", "md"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
