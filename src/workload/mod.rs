@@ -12,6 +12,10 @@ use serde::Serialize;
 use crate::frame::Frame;
 use detections::Detections;
 
+/// Names the embedded clip's content, versioned: results of different content are
+/// not comparable (v2: noise of ±3.5 levels; v1 had ±16, harder than real footage).
+pub const SYNTHETIC_SOURCE: &str = "synthetic-v2";
+
 /// Frames kept pre-rendered for the synthetic clip: generation is not what we measure.
 pub const SYNTHETIC_RING: usize = 16;
 
@@ -64,7 +68,7 @@ impl Workload {
         let detections = synthetic::tracks(width, height, frames, persons);
         Self {
             info: WorkloadInfo {
-                source: "synthetic".into(),
+                source: SYNTHETIC_SOURCE.into(),
                 detections: "synthetic".into(),
                 width,
                 height,

@@ -62,7 +62,7 @@ pub fn render_frame(frame: &mut Frame, index: u64) {
         let r = rows[y];
         for (x, px) in row.chunks_exact_mut(3).enumerate() {
             let c = cols[x];
-            let noise = (hash(seed ^ (y as u32 * 65_537 + x as u32)) & 31) as f32 - 16.0;
+            let noise = (hash(seed ^ (y as u32 * 65_537 + x as u32)) & 7) as f32 - 3.5;
             // A moving checkerboard band: hard edges that motion estimation must follow.
             let band = (y * 3 / h == 1) && ((x + shift) / 48 + y / 48) % 2 == 0;
             let edge = if band { 70.0 } else { 0.0 };
