@@ -125,7 +125,11 @@ mod tests {
 
     #[test]
     fn frames_are_deterministic_and_move() {
-        let (mut a, mut b, mut c) = (Frame::new(64, 48), Frame::new(64, 48), Frame::new(64, 48));
+        let (mut a, mut b, mut c) = (
+            Frame::new(320, 240),
+            Frame::new(320, 240),
+            Frame::new(320, 240),
+        );
         render_frame(&mut a, 5);
         render_frame(&mut b, 5);
         render_frame(&mut c, 6);
