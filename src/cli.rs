@@ -39,6 +39,29 @@ pub enum Command {
     /// analysis, diagnosis and a comparison across machines
     #[command(after_help = REPORT_AFTER_HELP)]
     Report(ReportArgs),
+    /// Compare two results files: faster / same / slower / regression per case, noise-aware.
+    /// Exit 0 when nothing regressed, 1 on a regression, 2 on errors
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// The reference results (e.g. reports/baseline/ci-2core.json)
+    pub baseline: PathBuf,
+    /// The results to judge
+    pub current: PathBuf,
+    /// A case regresses only when slower by more than this AND beyond both files' run-to-run spread
+    #[arg(long, default_value = "10%")]
+    pub threshold: String,
+    /// Compare even when CPU, GPU or the encoder actually used differ (warns instead of refusing)
+    #[arg(long)]
+    pub allow_env_mismatch: bool,
+    /// Markdown for a CI job summary (also appended to $GITHUB_STEP_SUMMARY when set)
+    #[arg(long)]
+    pub markdown: bool,
+    /// JSON output
+    #[arg(long, conflicts_with = "markdown")]
+    pub json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -153,6 +176,18 @@ pub struct BenchArgs {
     /// Write the results JSON here (created before the run, updated after every case)
     #[arg(long, value_name = "PATH")]
     pub export_json: Option<PathBuf>,
+    /// Also write Bencher Metric Format JSON (for `bencher run --adapter json`)
+    #[arg(long, value_name = "PATH")]
+    pub export_bencher: Option<PathBuf>,
+    /// Also write github-action-benchmark `customBiggerIsBetter` JSON
+    #[arg(long, value_name = "PATH")]
+    pub export_github_benchmark: Option<PathBuf>,
+    /// Save the results as baseline NAME (in $NVVIZ_BASELINE_DIR, default .nvviz-bench/baselines/)
+    #[arg(long, value_name = "NAME")]
+    pub save_baseline: Option<String>,
+    /// Compare against saved baseline NAME after the run (exit 1 on a regression)
+    #[arg(long, value_name = "NAME")]
+    pub baseline: Option<String>,
     /// Keep encoded outputs in DIR (default: a temporary directory, removed)
     #[arg(long, value_name = "DIR")]
     pub keep_outputs: Option<PathBuf>,

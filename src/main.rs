@@ -11,6 +11,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => commands::bench::run(args, cli.verbose),
         Command::Render(args) => commands::render::run(args, cli.verbose),
         Command::Report(args) => commands::report::run(args),
+        Command::Compare(args) => commands::compare::run(args),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

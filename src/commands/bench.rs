@@ -15,7 +15,8 @@ use crate::bench::{self, EngineOptions};
 use crate::cli::BenchArgs;
 use crate::overlay::{Overlay, StyleKind};
 use crate::probe::gpu;
-use crate::results::export::JsonExport;
+use crate::results::export::{write_atomically, JsonExport};
+use crate::results::formats;
 use crate::results::{fingerprint, CaseStatus, Results, RESULTS_SCHEMA_VERSION};
 
 pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
@@ -105,20 +106,70 @@ pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
     if let Some(export) = &export {
         export.write(&results)?;
     }
+    if let Some(path) = &args.export_bencher {
+        write_atomically(
+            path,
+            serde_json::to_string_pretty(&formats::bencher(&results))?.as_bytes(),
+        )?;
+    }
+    if let Some(path) = &args.export_github_benchmark {
+        write_atomically(
+            path,
+            serde_json::to_string_pretty(&formats::github_benchmark(&results))?.as_bytes(),
+        )?;
+    }
     print!("{}", summary(&results, verbose));
     if let Some(export) = &export {
         println!("results: {}", export.path().display());
+    }
+    if let Some(name) = &args.save_baseline {
+        let path = baseline_path(name)?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        write_atomically(&path, serde_json::to_string_pretty(&results)?.as_bytes())?;
+        println!("baseline '{name}' saved: {}", path.display());
     }
     let failed = results
         .cases
         .iter()
         .filter(|c| matches!(c.status, CaseStatus::Failed))
         .count();
-    Ok(if failed == 0 {
+    let mut outcome = if failed == 0 {
         Outcome::Ok
     } else {
         Outcome::RequirementNotMet
-    })
+    };
+    if let Some(name) = &args.baseline {
+        let path = baseline_path(name)?;
+        let baseline = crate::report::load(std::slice::from_ref(&path)).map_err(|e| {
+            anyhow::anyhow!("baseline '{name}': {e:#} (save one with --save-baseline {name})")
+        })?;
+        println!("\ncompared with baseline '{name}' ({}):", path.display());
+        if super::compare::compare_and_print(
+            &baseline[0].results,
+            &results,
+            0.10,
+            false,
+            false,
+            false,
+        )? != Outcome::Ok
+        {
+            outcome = Outcome::RequirementNotMet;
+        }
+    }
+    Ok(outcome)
+}
+
+/// Where named baselines live: $NVVIZ_BASELINE_DIR, else .nvviz-bench/baselines/.
+pub fn baseline_path(name: &str) -> anyhow::Result<std::path::PathBuf> {
+    if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+        bail!("baseline name '{name}' must be a plain name like 'main' (no slashes)");
+    }
+    let dir = std::env::var_os("NVVIZ_BASELINE_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(".nvviz-bench/baselines"));
+    Ok(dir.join(format!("{name}.json")))
 }
 
 fn write_snapshots(

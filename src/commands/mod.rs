@@ -1,6 +1,7 @@
 //! One file per subcommand.
 
 pub mod bench;
+pub mod compare;
 pub mod doctor;
 pub mod render;
 pub mod report;

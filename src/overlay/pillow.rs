@@ -35,14 +35,7 @@ impl OverlayStyle for PillowStyle {
         let started = Instant::now();
         // Image.fromarray(frame[..., ::-1]).convert("RGBA")
         let mut canvas = RgbaImage::new(w, h);
-        for (dst, src) in canvas
-            .as_flat_samples_mut()
-            .samples
-            .chunks_exact_mut(4)
-            .zip(frame.data.chunks_exact(3))
-        {
-            dst.copy_from_slice(&[src[2], src[1], src[0], 255]);
-        }
+        bgr_to_rgba(frame, &mut canvas);
         let mut conversion = started.elapsed();
 
         for person in &layout.persons {
@@ -73,13 +66,7 @@ impl OverlayStyle for PillowStyle {
         image::imageops::overlay(&mut canvas, &layer, 0, 0);
 
         let back = Instant::now();
-        for (dst, src) in frame
-            .data
-            .chunks_exact_mut(3)
-            .zip(canvas.as_raw().chunks_exact(4))
-        {
-            dst.copy_from_slice(&[src[2], src[1], src[0]]);
-        }
+        rgba_to_bgr(&canvas, frame);
         conversion += back.elapsed();
         conversion
     }
@@ -102,6 +89,29 @@ impl PillowStyle {
             self.font.font(),
             &caption.text,
         );
+    }
+}
+
+/// Whole-frame BGR24 → RGBA (opaque), as Pillow's `convert("RGBA")` after the channel flip.
+pub fn bgr_to_rgba(frame: &Frame, canvas: &mut RgbaImage) {
+    for (dst, src) in canvas
+        .as_flat_samples_mut()
+        .samples
+        .chunks_exact_mut(4)
+        .zip(frame.data.chunks_exact(3))
+    {
+        dst.copy_from_slice(&[src[2], src[1], src[0], 255]);
+    }
+}
+
+/// Whole-frame RGBA → BGR24, dropping alpha.
+pub fn rgba_to_bgr(canvas: &RgbaImage, frame: &mut Frame) {
+    for (dst, src) in frame
+        .data
+        .chunks_exact_mut(3)
+        .zip(canvas.as_raw().chunks_exact(4))
+    {
+        dst.copy_from_slice(&[src[2], src[1], src[0]]);
     }
 }
 

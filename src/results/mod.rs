@@ -4,6 +4,7 @@
 
 pub mod export;
 pub mod fingerprint;
+pub mod formats;
 
 use serde::{Deserialize, Serialize};
 

@@ -1,0 +1,104 @@
+//! The micro view (`bench` is the macro view): each overlay style per 1080p frame
+//! with 10 persons, the Pillow style's colour conversions, raw frames through a
+//! pipe into a null reader, and the detections parsers.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use nvviz_bench::frame::Frame;
+use nvviz_bench::overlay::pillow::{bgr_to_rgba, rgba_to_bgr};
+use nvviz_bench::overlay::{Overlay, StyleKind};
+use nvviz_bench::workload::{detections, synthetic};
+
+const W: u32 = 1920;
+const H: u32 = 1080;
+
+fn frame() -> Frame {
+    let mut f = Frame::new(W, H);
+    synthetic::render_frame(&mut f, 7);
+    f
+}
+
+fn overlays(c: &mut Criterion) {
+    let tracks = synthetic::tracks(W, H, 8, 10);
+    let base = frame();
+    let mut group = c.benchmark_group("overlay 1080p, 10 persons");
+    group.sample_size(10);
+    for kind in [StyleKind::Native, StyleKind::Opencv, StyleKind::Pillow] {
+        if !kind.available() {
+            continue;
+        }
+        let mut overlay = Overlay::new(kind, W, H, 30.0).unwrap();
+        let mut f = base.clone();
+        group.bench_function(kind.name(), |b| {
+            b.iter(|| {
+                f.data.copy_from_slice(&base.data);
+                overlay.draw(&mut f, 7, tracks.persons(7))
+            })
+        });
+    }
+    group.finish();
+}
+
+fn conversions(c: &mut Criterion) {
+    let mut f = frame();
+    let mut canvas = image::RgbaImage::new(W, H);
+    let mut group = c.benchmark_group("colour conversion 1080p");
+    group.throughput(Throughput::Bytes(u64::from(W * H * 3)));
+    group.bench_function("bgr24 -> rgba", |b| {
+        b.iter(|| bgr_to_rgba(black_box(&f), &mut canvas))
+    });
+    group.bench_function("rgba -> bgr24", |b| {
+        b.iter(|| rgba_to_bgr(black_box(&canvas), &mut f))
+    });
+    group.finish();
+}
+
+fn pipe(c: &mut Criterion) {
+    // What the ffmpeg sink pays to hand a frame over, without an encoder behind it.
+    let mut child = Command::new("cat")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("cat");
+    let mut stdin = child.stdin.take().unwrap();
+    let f = frame();
+    let mut group = c.benchmark_group("pipe writer");
+    group.throughput(Throughput::Bytes(f.data.len() as u64));
+    group.bench_function("1080p bgr24 frame into a pipe (null reader)", |b| {
+        b.iter(|| stdin.write_all(black_box(&f.data)).unwrap())
+    });
+    group.finish();
+    drop(stdin);
+    let _ = child.wait();
+}
+
+fn parsers(c: &mut Criterion) {
+    let tracks = synthetic::tracks(W, H, 300, 10);
+    let json = serde_json::to_string(&tracks.to_file(W, H, 30.0)).unwrap();
+    let mut csv = String::new();
+    for f in 0..300u64 {
+        for p in tracks.persons(f) {
+            let [x1, y1, x2, y2] = p.bbox;
+            csv.push_str(&format!(
+                "{},{},{x1},{y1},{},{},0.9,-1,-1,-1\n",
+                f + 1,
+                p.track_id,
+                x2 - x1,
+                y2 - y1
+            ));
+        }
+    }
+    let mut group = c.benchmark_group("detections parser (300 frames x 10 persons)");
+    group.bench_function("json", |b| {
+        b.iter(|| detections::parse_json(black_box(&json)).unwrap())
+    });
+    group.bench_function("mot csv", |b| {
+        b.iter(|| detections::parse_mot_csv(black_box(&csv)).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, overlays, conversions, pipe, parsers);
+criterion_main!(benches);

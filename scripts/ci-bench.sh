@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The short end-to-end bench CI runs on every submission (and that made the
+# committed baseline): the embedded clip at 640x360, every CPU-side mode.
+#
+#   scripts/ci-bench.sh OUT.json                 measure
+#   scripts/ci-bench.sh reports/baseline/ci-2core.json   regenerate the baseline (on the CI machine type)
+set -euo pipefail
+out="${1:?usage: ci-bench.sh OUT.json}"
+bin="${NVVIZ_BIN:-target/release/nvviz-bench}"
+exec "$bin" bench --resolution 640x360 --frames 60 --warmup 5 --runs 3 \
+  --modes original,fast,native,overlay-only,encode-only,encoder-ceiling \
+  --quiet --export-json "$out"
