@@ -203,3 +203,42 @@ fn bad_inputs_are_one_line_errors() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// NVENC cannot run on the hardware at hand, so a T4 run is simulated by editing a real
+/// results file: what is checked is the headroom arithmetic and wording.
+#[test]
+fn headroom_sets_measured_nvenc_against_the_published_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("results/ci-2core-bench.json")).unwrap(),
+    )
+    .unwrap();
+    r["environment"]["gpus"] = serde_json::json!(["Tesla T4"]);
+    for c in r["cases"].as_array_mut().unwrap() {
+        if c["id"] == "nvenc/opencv/h264_nvenc/p1" {
+            c["encoder"] = "h264_nvenc".into();
+            c["preset"] = "p1".into();
+            c["fallback"] = serde_json::Value::Null;
+            c["fps"]["mean"] = 427.5.into();
+        }
+    }
+    let path = dir.path().join("t4.json");
+    std::fs::write(&path, r.to_string()).unwrap();
+    let out = nvviz()
+        .arg("report")
+        .arg(&path)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let tables: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let headroom = tables
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "headroom-t4")
+        .unwrap();
+    assert_eq!(
+        headroom["rows"][0],
+        serde_json::json!(["nvenc/opencv/h264_nvenc/p1", "427.5", "855", "50%"])
+    );
+}
