@@ -234,14 +234,8 @@ fn user_video_with_json_and_mot_detections() {
             .arg(&results_path)
             .output()
             .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let results: Value =
-            serde_json::from_str(&std::fs::read_to_string(&results_path).unwrap()).unwrap();
+        assert_exit(&out, 0);
+        let results: Value = read_json(&results_path);
         assert_eq!(results["workload"]["width"], 160);
         assert_eq!(
             results["workload"]["frames"], 10,
@@ -272,12 +266,7 @@ fn render_writes_a_verified_video_and_names_the_encoder() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     assert!(
         stdout.contains("Successfully encoded 15 frames with "),
         "{stdout}"
@@ -361,8 +350,7 @@ head -c 20000 > /dev/null; echo "[libx264 @ 0x1] simulated crash" >&2; exit 1"#,
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let results: Value =
-        serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    let results: Value = read_json(&json_path);
     assert_eq!(case(&results, "overlay-only/native/null")["status"], "ok");
     let broken = case(&results, "encode-only/none/libx264/p1");
     assert_eq!(broken["status"], "failed");
@@ -398,14 +386,8 @@ fn opencv_decoder_reads_the_same_video() {
         .arg(&results_path)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let results: Value =
-        serde_json::from_str(&std::fs::read_to_string(&results_path).unwrap()).unwrap();
+    assert_exit(&out, 0);
+    let results: Value = read_json(&results_path);
     assert_eq!(results["workload"]["frames"], 8);
     assert_eq!(results["workload"]["width"], 320, "resized to --resolution");
     assert_eq!(case(&results, "overlay-only/native/null")["status"], "ok");

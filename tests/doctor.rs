@@ -38,12 +38,7 @@ fn real_ffmpeg_here_encodes_with_libx264_and_classifies_nvenc() {
         .arg(&ffmpeg)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let report = json(&out);
     assert_eq!(report["schema"], "nvviz-bench.doctor");
     assert_eq!(report["schema_version"], 1);

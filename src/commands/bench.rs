@@ -4,7 +4,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::bail;
-use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
+use comfy_table::{Cell, Color};
 use serde_json::json;
 
 use super::setup;
@@ -225,14 +225,7 @@ pub fn summary(results: &Results, verbose: bool) -> String {
         .iter()
         .find(|c| c.mode == "original")
         .and_then(|c| c.fps.map(|f| f.mean));
-    let mut table = Table::new();
-    table
-        .load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    if std::env::var_os("NO_COLOR").is_some() {
-        table.force_no_tty();
-    }
-    table.set_header(vec![
+    let mut table = super::styled_table(&[
         "mode",
         "overlay",
         "encoder",

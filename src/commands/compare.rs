@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::bail;
-use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
+use comfy_table::{Cell, Color};
 
 use super::Outcome;
 use crate::cli::CompareArgs;
@@ -83,19 +83,7 @@ fn verdict_word(v: Verdict) -> &'static str {
 }
 
 fn table(r: &Comparison) -> String {
-    let mut t = Table::new();
-    t.load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    if std::env::var_os("NO_COLOR").is_some() {
-        t.force_no_tty();
-    }
-    t.set_header(vec![
-        "case",
-        "baseline fps",
-        "current fps",
-        "ratio",
-        "verdict",
-    ]);
+    let mut t = super::styled_table(&["case", "baseline fps", "current fps", "ratio", "verdict"]);
     for c in &r.cases {
         let color = match c.verdict {
             Verdict::Regression => Color::Red,

@@ -2,7 +2,7 @@
 //! people or as versioned JSON for machines.
 
 use anyhow::Context;
-use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
+use comfy_table::{Cell, Color, Table};
 
 use super::setup::seconds;
 use super::Outcome;
@@ -87,17 +87,7 @@ fn section(out: &mut String, title: &str, table: Table) {
 }
 
 fn new_table(header: &[&str]) -> Table {
-    let mut table = Table::new();
-    table
-        .load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    if std::env::var_os("NO_COLOR").is_some() {
-        table.force_no_tty();
-    }
-    if !header.is_empty() {
-        table.set_header(header.to_vec());
-    }
-    table
+    super::styled_table(header)
 }
 
 fn good(text: impl Into<String>, ok: bool) -> Cell {

@@ -15,3 +15,19 @@ pub enum Outcome {
     /// 1: ran fine, but what was required is not available.
     RequirementNotMet,
 }
+
+/// A table in the house style: condensed UTF-8 borders, wrapped to the terminal,
+/// colour only on a terminal and never with NO_COLOR.
+pub fn styled_table(header: &[&str]) -> comfy_table::Table {
+    let mut table = comfy_table::Table::new();
+    table
+        .load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+    if std::env::var_os("NO_COLOR").is_some() {
+        table.force_no_tty();
+    }
+    if !header.is_empty() {
+        table.set_header(header.to_vec());
+    }
+    table
+}
