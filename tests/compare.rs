@@ -230,3 +230,60 @@ fn service_exports_match_golden_files() {
         .iter()
         .all(|e| e["unit"] == "fps" && e["value"].is_number()));
 }
+
+/// `bench --save-baseline NAME` then `bench --baseline NAME`: the second run is compared
+/// with the first (its verdict depends on this machine's noise; that it ran is checked).
+#[test]
+fn named_baselines_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |flag: &str| {
+        nvviz()
+            .args([
+                "bench",
+                "--modes",
+                "overlay-only",
+                "--resolution",
+                "160x120",
+                "--frames",
+                "5",
+                "--runs",
+                "2",
+                "-q",
+            ])
+            .args([flag, "main"])
+            .env("NVVIZ_BASELINE_DIR", dir.path())
+            .output()
+            .unwrap()
+    };
+    let saved = run("--save-baseline");
+    assert_exit(&saved, 0);
+    assert!(dir.path().join("main.json").is_file());
+    let compared = run("--baseline");
+    let stdout = String::from_utf8_lossy(&compared.stdout);
+    assert!(stdout.contains("compared with baseline 'main'"), "{stdout}");
+    assert!(
+        matches!(compared.status.code(), Some(0) | Some(1)),
+        "{stdout}"
+    );
+
+    let missing = nvviz()
+        .args([
+            "bench",
+            "--modes",
+            "overlay-only",
+            "--resolution",
+            "160x120",
+            "--frames",
+            "2",
+            "--runs",
+            "1",
+            "-q",
+            "--baseline",
+            "nope",
+        ])
+        .env("NVVIZ_BASELINE_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert_exit(&missing, 2);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("save one with --save-baseline nope"));
+}
