@@ -27,5 +27,6 @@ pub const LONG_VERSION: &str = concat!(
 pub mod bench;
 pub mod encode;
 pub mod frame;
+pub mod interrupt;
 pub mod overlay;
 pub mod workload;

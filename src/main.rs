@@ -6,6 +6,12 @@ use nvviz_bench::commands::{self, Outcome};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Long runs stop cleanly on Ctrl-C / SIGTERM (ffmpeg reaped, results kept, exit 130).
+    if matches!(cli.command, Command::Bench(_) | Command::Render(_)) {
+        if let Err(e) = nvviz_bench::interrupt::install() {
+            eprintln!("warning: cannot handle Ctrl-C cleanly: {e}");
+        }
+    }
     let result = match &cli.command {
         Command::Doctor(args) => commands::doctor::run(args, cli.verbose),
         Command::Bench(args) => commands::bench::run(args, cli.verbose),
@@ -16,6 +22,10 @@ fn main() -> ExitCode {
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::RequirementNotMet) => ExitCode::from(1),
+        Err(e) if e.is::<nvviz_bench::interrupt::Interrupted>() => {
+            eprintln!("interrupted: ffmpeg stopped, temporary files removed, results so far kept");
+            ExitCode::from(130)
+        }
         Err(e) => {
             // One line, what failed and what to do; the chain only with -v.
             if cli.verbose {

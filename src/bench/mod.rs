@@ -41,6 +41,9 @@ fn reason_json(e: &RunError) -> serde_json::Value {
             serde_json::to_value(f).unwrap_or_else(|_| json!({"cause": "unknown"}))
         }
         RunError::Other(e) => json!({"cause": "error", "message": format!("{e:#}")}),
+        RunError::Interrupted => {
+            json!({"cause": "interrupted", "message": "stopped by Ctrl-C or SIGTERM"})
+        }
     }
 }
 
@@ -125,9 +128,17 @@ pub fn run(
         if options.display != Display::Quiet {
             eprintln!("{label}: {}", one_line(&result));
         }
+        let interrupted =
+            result.reason.as_ref().and_then(|r| r.get("cause")) == Some(&json!("interrupted"));
         results.cases.push(result);
+        if interrupted {
+            results.interrupted = true;
+        }
         if let Some(export) = export {
             export.write(results)?;
+        }
+        if interrupted {
+            return Err(crate::interrupt::Interrupted.into());
         }
     }
     Ok(())

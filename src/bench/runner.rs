@@ -39,6 +39,8 @@ pub struct RunOutcome {
 pub enum RunError {
     Encode(EncodeFailure),
     Other(anyhow::Error),
+    /// Ctrl-C or SIGTERM: stop, clean up, keep what was measured.
+    Interrupted,
 }
 
 impl From<EncodeFailure> for RunError {
@@ -58,6 +60,7 @@ impl std::fmt::Display for RunError {
         match self {
             Self::Encode(e) => write!(f, "{e}"),
             Self::Other(e) => write!(f, "{e:#}"),
+            Self::Interrupted => write!(f, "interrupted"),
         }
     }
 }
@@ -140,6 +143,10 @@ pub fn run_frames(
     let mut stages = Stages::default();
     let mut timed_from: Option<(Instant, usage::CpuTimes)> = None;
     for index in 0..total {
+        if crate::interrupt::requested() {
+            // Dropping the sink kills and reaps ffmpeg's process group.
+            return Err(RunError::Interrupted);
+        }
         if index == ctx.warmup {
             timed_from = Some((Instant::now(), usage::now()));
         }

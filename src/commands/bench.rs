@@ -62,6 +62,7 @@ pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
         incomplete: true,
+        interrupted: false,
         environment: fingerprint::collect(chooser.ffmpeg().zip(chooser.ffmpeg_info()), &gpu),
         config: json!({
             "modes": modes.iter().map(|m| m.name()).collect::<Vec<_>>(),
@@ -94,14 +95,22 @@ pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
         gpu_sample_period: Duration::from_millis(200),
         quality: args.quality,
     };
-    bench::run(
+    if let Err(e) = bench::run(
         &cases,
         &workload,
         &mut chooser,
         &options,
         &mut results,
         export.as_ref(),
-    )?;
+    ) {
+        if e.is::<crate::interrupt::Interrupted>() {
+            print!("{}", summary(&results, verbose));
+            if let Some(export) = &export {
+                eprintln!("results so far: {}", export.path().display());
+            }
+        }
+        return Err(e);
+    }
     results.incomplete = false;
     if let Some(export) = &export {
         export.write(&results)?;

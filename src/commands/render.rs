@@ -111,7 +111,10 @@ pub fn run(args: &RenderArgs, _verbose: bool) -> anyhow::Result<Outcome> {
     );
     let outcome = runner::run_frames(&ctx, &spec, sink, &progress);
     progress.finish();
-    let outcome = outcome.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let outcome = outcome.map_err(|e| match e {
+        runner::RunError::Interrupted => anyhow::Error::new(crate::interrupt::Interrupted),
+        e => anyhow::anyhow!("{e}"),
+    })?;
     if let Some(ffmpeg) = ctx.ffmpeg {
         crate::encode::verify::verify(
             ffmpeg,

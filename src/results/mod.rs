@@ -21,6 +21,9 @@ pub struct Results {
     pub started_unix: u64,
     /// True while the run is in progress or when it did not finish.
     pub incomplete: bool,
+    /// The run was stopped by Ctrl-C or SIGTERM; the cases before it are complete.
+    #[serde(default)]
+    pub interrupted: bool,
     pub environment: fingerprint::Fingerprint,
     pub config: serde_json::Value,
     pub workload: serde_json::Value,

@@ -1,0 +1,131 @@
+//! Ctrl-C / SIGTERM during a bench or a render: exit 130, ffmpeg children killed
+//! and reaped, temporary files gone, results measured so far written and marked.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+fn ffmpeg_children_of(out_dir: &std::path::Path) -> usize {
+    ffmpeg_with(out_dir, "")
+}
+
+/// ffmpeg processes whose command line names `dir` (and `also`).
+fn ffmpeg_with(dir: &std::path::Path, also: &str) -> usize {
+    let needle = dir.to_string_lossy().into_owned();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
+        .filter(|cmd| {
+            let cmd = String::from_utf8_lossy(cmd);
+            cmd.contains("ffmpeg") && cmd.contains(&needle) && cmd.contains(also)
+        })
+        .count()
+}
+
+fn wait_for(mut done: impl FnMut() -> bool, limit: Duration) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "timed out waiting");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn sigterm_during_bench_keeps_results_and_leaves_no_ffmpeg() {
+    let dir = tempfile::tempdir().unwrap();
+    let outputs = dir.path().join("outputs");
+    let json = dir.path().join("r.json");
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("nvviz-bench"))
+        .args([
+            "bench",
+            "--modes",
+            "encoder-ceiling,encode-only",
+            "--codecs",
+            "libx264",
+            "--resolution",
+            "320x240",
+            "--runs",
+            "1",
+            "-q",
+        ])
+        .args(["--frames", "3000", "--keep-outputs"])
+        .arg(&outputs)
+        .arg("--export-json")
+        .arg(&json)
+        .env_remove("NVVIZ_FFMPEG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the encode-only case runs: its ffmpeg reads rawvideo and writes into `outputs`.
+    wait_for(
+        || ffmpeg_with(&outputs, "rawvideo") > 0,
+        Duration::from_secs(120),
+    );
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    wait_for(|| ffmpeg_children_of(&outputs) == 0, Duration::from_secs(5));
+    let results = read_json(&json);
+    assert_eq!(results["interrupted"], true);
+    assert_eq!(results["incomplete"], true);
+    let cases = results["cases"].as_array().unwrap();
+    assert!(
+        cases
+            .iter()
+            .any(|c| c["mode"] == "encoder-ceiling" && c["status"] == "ok"),
+        "the earlier case is kept: {cases:#?}"
+    );
+    let last = cases.last().unwrap();
+    assert_eq!(last["reason"]["cause"], "interrupted");
+}
+
+#[test]
+fn sigint_during_render_leaves_no_partial_video() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("out.mp4");
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("nvviz-bench"))
+        .args([
+            "render",
+            "--mode",
+            "native",
+            "--codec",
+            "libx264",
+            "--resolution",
+            "320x240",
+            "--frames",
+            "3000",
+            "-q",
+            "-o",
+        ])
+        .arg(&output)
+        .env_remove("NVVIZ_FFMPEG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The partial file appears beside the output while encoding.
+    wait_for(
+        || ffmpeg_children_of(dir.path()) > 0,
+        Duration::from_secs(60),
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    wait_for(
+        || ffmpeg_children_of(dir.path()) == 0,
+        Duration::from_secs(5),
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "nothing left behind, found {left:?}");
+}
