@@ -35,6 +35,9 @@ pub fn font_size(width: u32, height: u32) -> u32 {
     ((width.min(height) as f32 / 40.0).round() as u32).max(1)
 }
 
+/// Box coordinates are clamped to ±this many pixels before drawing.
+const COORD_LIMIT: f32 = 1_048_576.0;
+
 /// Integer rectangle, `x0..x1` × `y0..y1` (exclusive ends); may extend past the frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rect {
@@ -126,12 +129,14 @@ pub fn layout(
         .iter()
         .filter(|p| p.bbox.iter().all(|v| v.is_finite()))
         .map(|p| {
+            // Far beyond any frame is as good as the frame's edge, and keeps the integer maths in range.
+            let px = |v: f32| v.clamp(-COORD_LIMIT, COORD_LIMIT).round() as i32;
             let [x1, y1, x2, y2] = p.bbox;
             let outline = Rect {
-                x0: x1.round() as i32,
-                y0: y1.round() as i32,
-                x1: x2.round() as i32 + 1,
-                y1: y2.round() as i32 + 1,
+                x0: px(x1),
+                y0: px(y1),
+                x1: px(x2) + 1,
+                y1: px(y2) + 1,
             };
             // Stacked upwards from the box top; if they would leave the frame, downwards inside the box.
             let n = p.actions.len() as i32;

@@ -58,35 +58,37 @@ pub struct DetectionsFile {
     pub frames: Vec<FrameDetections>,
 }
 
-/// Detections indexed by frame number; frames without an entry have no persons.
+/// Detections by frame number; frames without an entry have no persons. Sparse, so a
+/// file naming frame 10^12 costs one entry, not a terabyte.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Detections {
-    by_frame: Vec<Vec<Person>>,
+    by_frame: std::collections::BTreeMap<u64, Vec<Person>>,
 }
 
 impl Detections {
     pub fn from_frames(frames: Vec<FrameDetections>) -> Self {
-        let mut by_frame: Vec<Vec<Person>> = Vec::new();
+        let mut by_frame: std::collections::BTreeMap<u64, Vec<Person>> =
+            std::collections::BTreeMap::new();
         for f in frames {
-            let i = f.frame as usize;
-            if by_frame.len() <= i {
-                by_frame.resize(i + 1, Vec::new());
-            }
-            by_frame[i].extend(f.persons);
+            by_frame.entry(f.frame).or_default().extend(f.persons);
         }
         Self { by_frame }
     }
 
     pub fn persons(&self, frame: u64) -> &[Person] {
-        self.by_frame.get(frame as usize).map_or(&[], Vec::as_slice)
+        self.by_frame.get(&frame).map_or(&[], Vec::as_slice)
     }
 
+    /// One past the last frame that has an entry.
     pub fn frame_count(&self) -> u64 {
-        self.by_frame.len() as u64
+        self.by_frame
+            .keys()
+            .next_back()
+            .map_or(0, |f| f.saturating_add(1))
     }
 
     pub fn max_persons(&self) -> usize {
-        self.by_frame.iter().map(Vec::len).max().unwrap_or(0)
+        self.by_frame.values().map(Vec::len).max().unwrap_or(0)
     }
 
     /// As the JSON document, e.g. to export the embedded workload's tracks.
@@ -100,10 +102,9 @@ impl Detections {
             frames: self
                 .by_frame
                 .iter()
-                .enumerate()
-                .map(|(i, p)| FrameDetections {
-                    frame: i as u64,
-                    persons: p.clone(),
+                .map(|(frame, persons)| FrameDetections {
+                    frame: *frame,
+                    persons: persons.clone(),
                 })
                 .collect(),
         }
@@ -177,7 +178,12 @@ pub fn parse_mot_csv(text: &str) -> anyhow::Result<Detections> {
                 )
             })
         };
-        let frame = num(0)?;
+        // Frames are counted in f64: exact to 2^53, where f32 would round large indices.
+        let frame: f64 = fields[0]
+            .parse()
+            .ok()
+            .filter(|f: &f64| f.is_finite())
+            .with_context(|| format!("line {}: frame '{}' is not a number", n + 1, fields[0]))?;
         if frame < 1.0 {
             bail!("line {}: MOT frames start at 1, got {}", n + 1, fields[0]);
         }
@@ -224,6 +230,13 @@ mod tests {
         assert_eq!(d.persons(0), &[]);
         assert_eq!(d.persons(2)[0].track_id, 7);
         assert_eq!(d.frame_count(), 3);
+    }
+
+    #[test]
+    fn a_frame_far_in_the_future_costs_one_entry() {
+        let d = parse_mot_csv("1000000000000,1,0,0,10,10,1\n").unwrap();
+        assert_eq!(d.frame_count(), 1_000_000_000_000);
+        assert_eq!(d.persons(999_999_999_999).len(), 1);
     }
 
     #[test]
