@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::encode::fallback::{codec_of, Chooser, Writer};
+use crate::encode::fallback::{codec_of, Chooser};
 use crate::encode::verify::verify;
 use crate::results::export::JsonExport;
 use crate::results::{CaseResult, CaseStatus, Results, Stages};
@@ -185,15 +185,11 @@ fn run_case(
     // Resolve the writer (with the guide's fallback) for ffmpeg cases.
     let (writer, settings) = match &spec.sink {
         SinkSpec::Pipe { settings } | SinkSpec::Lavfi { settings } => {
-            match chooser.choose(&settings.encoder) {
-                Ok(choice) => {
+            match chooser.resolve(settings) {
+                Ok((choice, settings)) => {
                     if let Some(fb) = &choice.fallback {
                         result.fallback = serde_json::to_value(fb).ok();
                     }
-                    let settings = match &choice.writer {
-                        Writer::Ffmpeg { encoder } => Some(settings.for_encoder(encoder)),
-                        Writer::Opencv { .. } => None,
-                    };
                     result.encoder = Some(choice.writer.name());
                     result.preset = settings
                         .as_ref()

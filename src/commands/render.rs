@@ -61,8 +61,8 @@ pub fn run(args: &RenderArgs, _verbose: bool) -> anyhow::Result<Outcome> {
     }
     let (writer, settings) = match &spec.sink {
         SinkSpec::Pipe { settings } => {
-            let choice = chooser
-                .choose(&settings.encoder)
+            let (choice, settings) = chooser
+                .resolve(settings)
                 .map_err(|f| anyhow::anyhow!("{f}: {}", f.fix()))?;
             if let Some(fb) = &choice.fallback {
                 eprintln!(
@@ -73,10 +73,6 @@ pub fn run(args: &RenderArgs, _verbose: bool) -> anyhow::Result<Outcome> {
                     fb.reason.fix()
                 );
             }
-            let settings = match &choice.writer {
-                Writer::Ffmpeg { encoder } => Some(settings.for_encoder(encoder)),
-                Writer::Opencv { .. } => None,
-            };
             (Some(choice.writer), settings)
         }
         _ => (None, None),

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::ffmpeg::args::EncodeSettings;
 use crate::ffmpeg::info::FfmpegInfo;
 use crate::ffmpeg::EncodeFailure;
 use crate::probe::gpu::GpuProbe;
@@ -142,6 +143,20 @@ impl Chooser {
         };
         self.trials.insert(encoder.to_string(), result.clone());
         result
+    }
+
+    /// The writer for `settings.encoder` and the settings it runs with (mapped to the
+    /// fallback encoder's own preset names; none for the OpenCV writer).
+    pub fn resolve(
+        &mut self,
+        settings: &EncodeSettings,
+    ) -> Result<(Choice, Option<EncodeSettings>), EncodeFailure> {
+        let choice = self.choose(&settings.encoder)?;
+        let mapped = match &choice.writer {
+            Writer::Ffmpeg { encoder } => Some(settings.for_encoder(encoder)),
+            Writer::Opencv { .. } => None,
+        };
+        Ok((choice, mapped))
     }
 
     /// The writer for `requested`, falling back as the guide does unless told not to.
