@@ -27,11 +27,11 @@ fn main() -> ExitCode {
             ExitCode::from(130)
         }
         Err(e) => {
-            // One line, what failed and what to do; the chain only with -v.
+            // One line: the whole chain of what failed, joined; the detailed form with -v.
             if cli.verbose {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {e:?}");
             } else {
-                eprintln!("error: {e}");
+                eprintln!("error: {e:#}");
             }
             ExitCode::from(2)
         }

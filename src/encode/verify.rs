@@ -40,12 +40,18 @@ pub fn verify(
         ));
     }
     let padded = |v: u32| v + v % 2;
-    if (info.width, info.height) != (width, height)
-        && (info.width, info.height) != (padded(width), padded(height))
-    {
+    let got = (info.width, info.height);
+    if got != (width, height) && got != (padded(width), padded(height)) {
+        let cropped = got == (width - width % 2, height - height % 2);
         return Err(format!(
-            "output is {}x{}, expected {width}x{height}",
-            info.width, info.height
+            "output is {}x{}, expected {width}x{height}{}",
+            info.width,
+            info.height,
+            if cropped {
+                " (the writer cropped the odd size: use an even --resolution)"
+            } else {
+                ""
+            }
         ));
     }
     Ok(Verified {

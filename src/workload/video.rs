@@ -34,8 +34,12 @@ pub fn probe(ffmpeg: &Path, path: &Path) -> anyhow::Result<VideoStreamInfo> {
         Duration::from_secs(20),
     )
     .with_context(|| format!("probing {}", path.display()))?;
-    parse_probe(&out.stderr)
-        .with_context(|| format!("{} has no video stream ffmpeg can read", path.display()))
+    parse_probe(&out.stderr).with_context(|| {
+        format!(
+            "{} has no video stream ffmpeg can read (not a video, or truncated/corrupt)",
+            path.display()
+        )
+    })
 }
 
 pub fn parse_probe(stderr: &str) -> anyhow::Result<VideoStreamInfo> {
