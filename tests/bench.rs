@@ -182,25 +182,7 @@ fn presets_and_codecs_expand_and_map_to_cpu_presets() {
 }
 
 fn make_video(dir: &std::path::Path, frames: u32) -> std::path::PathBuf {
-    let path = dir.join("in.mp4");
-    let status = std::process::Command::new(real_ffmpeg().expect("ffmpeg on PATH"))
-        .args([
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=160x120:rate=25",
-            "-frames:v",
-        ])
-        .arg(frames.to_string())
-        .args(["-pix_fmt", "yuv420p"])
-        .arg(&path)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    path
+    lavfi_video(dir, "in.mp4", "160x120", frames)
 }
 
 #[test]

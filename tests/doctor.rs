@@ -6,6 +6,19 @@ mod common;
 use common::*;
 use std::time::{Duration, Instant};
 
+/// `doctor --json [extra] --ffmpeg BINARY`, parsed.
+fn doctor_json(binary: &std::path::Path, extra: &[&str]) -> serde_json::Value {
+    json(
+        &nvviz()
+            .args(["doctor", "--json"])
+            .args(extra)
+            .arg("--ffmpeg")
+            .arg(binary)
+            .output()
+            .unwrap(),
+    )
+}
+
 fn trial<'a>(report: &'a serde_json::Value, encoder: &str) -> &'a serde_json::Value {
     report["trials"]
         .as_array()
@@ -157,12 +170,7 @@ fn env_var_points_at_ffmpeg() {
 fn garbage_printing_ffmpeg_is_unusable() {
     let dir = tempfile::tempdir().unwrap();
     let fake = fake_ffmpeg(dir.path(), "echo 'hello, I am not ffmpeg'; exit 0");
-    let out = nvviz()
-        .args(["doctor", "--json", "--ffmpeg"])
-        .arg(&fake)
-        .output()
-        .unwrap();
-    let report = json(&out);
+    let report = doctor_json(&fake, &[]);
     assert_eq!(report["ffmpeg"]["failure"]["cause"], "ffmpeg_unusable");
     assert!(report["ffmpeg"]["failure"]["detail"]
         .as_str()
@@ -174,13 +182,7 @@ fn garbage_printing_ffmpeg_is_unusable() {
 fn ffmpeg_that_exits_at_once_is_unusable() {
     let dir = tempfile::tempdir().unwrap();
     let fake = fake_ffmpeg(dir.path(), "exit 3");
-    let report = json(
-        &nvviz()
-            .args(["doctor", "--json", "--ffmpeg"])
-            .arg(&fake)
-            .output()
-            .unwrap(),
-    );
+    let report = doctor_json(&fake, &[]);
     assert_eq!(report["ffmpeg"]["failure"]["cause"], "ffmpeg_unusable");
 }
 
@@ -213,13 +215,7 @@ fn hanging_ffmpeg_is_killed_at_the_deadline_and_reaped() {
 fn encode_that_hangs_is_a_timeout_trial() {
     let dir = tempfile::tempdir().unwrap();
     let fake = scripted_ffmpeg(dir.path(), "sleep 60");
-    let report = json(
-        &nvviz()
-            .args(["doctor", "--json", "--trial-timeout", "1", "--ffmpeg"])
-            .arg(&fake)
-            .output()
-            .unwrap(),
-    );
+    let report = doctor_json(&fake, &["--trial-timeout", "1"]);
     assert_eq!(trial(&report, "h264_nvenc")["failure"]["cause"], "timeout");
 }
 
@@ -239,13 +235,7 @@ fn replaying(dir: &std::path::Path, capture: &str, exit: i32) -> std::path::Path
 fn h100_unsupported_device_is_no_nvenc_engine() {
     let dir = tempfile::tempdir().unwrap();
     let fake = replaying(dir.path(), "h100_pyav-19_nvenc.stderr.txt", 1);
-    let report = json(
-        &nvviz()
-            .args(["doctor", "--json", "--ffmpeg"])
-            .arg(&fake)
-            .output()
-            .unwrap(),
-    );
+    let report = doctor_json(&fake, &[]);
     assert_eq!(
         trial(&report, "h264_nvenc")["failure"]["cause"],
         "no_nvenc_engine"
@@ -264,13 +254,7 @@ fn driver_too_old_is_parsed_with_both_versions() {
         "h100_static-ffmpeg-9.0.2_h264_nvenc_driver-too-old.stderr.txt",
         218,
     );
-    let report = json(
-        &nvviz()
-            .args(["doctor", "--json", "--ffmpeg"])
-            .arg(&fake)
-            .output()
-            .unwrap(),
-    );
+    let report = doctor_json(&fake, &[]);
     let failure = &trial(&report, "h264_nvenc")["failure"];
     assert_eq!(failure["cause"], "driver_too_old");
     assert_eq!(failure["required_api"], "13.1");
@@ -287,13 +271,7 @@ fn session_limit_is_classified() {
         dir.path(),
         "echo '[h264_nvenc @ 0x5] OpenEncodeSessionEx failed: incompatible client key (21): (no details)' >&2; exit 1",
     );
-    let report = json(
-        &nvviz()
-            .args(["doctor", "--json", "--ffmpeg"])
-            .arg(&fake)
-            .output()
-            .unwrap(),
-    );
+    let report = doctor_json(&fake, &[]);
     assert_eq!(
         trial(&report, "h264_nvenc")["failure"]["cause"],
         "session_limit"

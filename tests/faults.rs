@@ -4,28 +4,6 @@ mod common;
 
 use common::*;
 
-fn lavfi_video(dir: &std::path::Path, name: &str, frames: u32) -> std::path::PathBuf {
-    let path = dir.join(name);
-    let status = std::process::Command::new(real_ffmpeg().expect("ffmpeg on PATH"))
-        .args([
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=320x240:rate=25",
-            "-frames:v",
-        ])
-        .arg(frames.to_string())
-        .args(["-pix_fmt", "yuv420p"])
-        .arg(&path)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    path
-}
-
 fn bench_video(video: &std::path::Path) -> std::process::Output {
     nvviz()
         .args([
@@ -59,7 +37,7 @@ fn not_a_video_and_truncated_video() {
     std::fs::write(&text, "hello").unwrap();
     one_line_error(&bench_video(&text), "no video stream ffmpeg can read");
 
-    let full = lavfi_video(dir.path(), "full.mp4", 40);
+    let full = lavfi_video(dir.path(), "full.mp4", "320x240", 40);
     let bytes = std::fs::read(&full).unwrap();
     let cut = dir.path().join("cut.mp4");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();

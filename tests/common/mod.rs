@@ -79,3 +79,19 @@ pub fn read_json(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap()
 }
+
+/// A short testsrc2 clip made with this machine's ffmpeg.
+pub fn lavfi_video(dir: &Path, name: &str, size: &str, frames: u32) -> PathBuf {
+    let path = dir.join(name);
+    let status = std::process::Command::new(real_ffmpeg().expect("ffmpeg on PATH"))
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc2=size={size}:rate=25"))
+        .arg("-frames:v")
+        .arg(frames.to_string())
+        .args(["-pix_fmt", "yuv420p"])
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    path
+}
