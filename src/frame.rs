@@ -25,19 +25,18 @@ impl Frame {
         self.width as usize * 3
     }
 
-    /// Writes the frame as a PNG (for `--snapshot`).
+    /// Writes the frame as a PNG (for `--snapshot`), whole or not at all.
     pub fn save_png(&self, path: &std::path::Path) -> anyhow::Result<()> {
         let mut rgb = self.data.clone();
         for px in rgb.chunks_exact_mut(3) {
             px.swap(0, 2);
         }
-        image::save_buffer(
-            path,
-            &rgb,
-            self.width,
-            self.height,
-            image::ExtendedColorType::Rgb8,
-        )
-        .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))
+        let image = image::RgbImage::from_raw(self.width, self.height, rgb)
+            .ok_or_else(|| anyhow::anyhow!("frame buffer does not match its size"))?;
+        let mut png = std::io::Cursor::new(Vec::new());
+        image
+            .write_to(&mut png, image::ImageFormat::Png)
+            .map_err(|e| anyhow::anyhow!("encoding {}: {e}", path.display()))?;
+        crate::atomic_file::write_atomically(path, png.get_ref())
     }
 }

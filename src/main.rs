@@ -5,6 +5,23 @@ use nvviz_bench::cli::{Cli, Command};
 use nvviz_bench::commands::{self, Outcome};
 
 fn main() -> ExitCode {
+    // A panic is a bug: say so in one line instead of a Rust backtrace hint.
+    // Unwinding still runs the drops that kill and reap ffmpeg children.
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        eprintln!(
+            "internal error (a bug in nvviz-bench, please report it with the command line): {message}{location}"
+        );
+    }));
     let cli = Cli::parse();
     // Long runs stop cleanly on Ctrl-C / SIGTERM (ffmpeg reaped, results kept, exit 130).
     if matches!(cli.command, Command::Bench(_) | Command::Render(_)) {

@@ -374,3 +374,54 @@ fn opencv_decoder_reads_the_same_video() {
     assert_eq!(results["workload"]["width"], 320, "resized to --resolution");
     assert_eq!(case(&results, "overlay-only/native/null")["status"], "ok");
 }
+
+/// The trial (320x240) passes through a libx264 shim, then the real run meets the
+/// session limit, as when other processes hold every NVENC session.
+fn session_limited_ffmpeg(dir: &std::path::Path) -> std::path::PathBuf {
+    scripted_ffmpeg(
+        dir,
+        r#"case " $* " in
+  *" h264_nvenc "*" 320x240 "*|*" 320x240 "*" h264_nvenc "*)
+    args=()
+    for a in "$@"; do
+      case "$a" in
+        h264_nvenc) args+=(libx264) ;; p1) args+=(ultrafast) ;; ll) args+=(zerolatency) ;;
+        -rc) skip=1; continue ;;
+        *) if [ -n "${skip:-}" ]; then skip=; continue; fi; args+=("$a") ;;
+      esac
+    done
+    exec /usr/bin/env ffmpeg "${args[@]}" ;;
+  *" h264_nvenc "*)
+    echo '[h264_nvenc @ 0x5] OpenEncodeSessionEx failed: out of memory (10): (no details)' >&2; exit 1 ;;
+esac
+exec /usr/bin/env ffmpeg "$@""#,
+    )
+}
+
+#[test]
+fn a_session_limit_mid_bench_falls_back_or_fails_as_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = session_limited_ffmpeg(dir.path());
+    for (flags, exit, status) in [(&[][..], 0, "ok"), (&["--no-fallback"][..], 1, "failed")] {
+        let json = dir.path().join("r.json");
+        let out = nvviz()
+            .args(["bench", "--modes", "native", "--resolution", "160x120"])
+            .args(["--frames", "10", "--runs", "1", "--warmup", "0", "-q"])
+            .args(flags)
+            .arg("--ffmpeg")
+            .arg(&fake)
+            .arg("--export-json")
+            .arg(&json)
+            .output()
+            .unwrap();
+        assert_exit(&out, exit);
+        let c = read_json(&json)["cases"][0].clone();
+        assert_eq!(c["status"], status, "{c:#}");
+        if status == "ok" {
+            assert_eq!(c["encoder"], "libx264");
+            assert_eq!(c["fallback"]["reason"]["cause"], "session_limit", "{c:#}");
+        } else {
+            assert_eq!(c["reason"]["cause"], "session_limit", "{c:#}");
+        }
+    }
+}

@@ -129,3 +129,129 @@ fn bad_detections_are_one_line_errors() {
         assert!(err.contains(needle), "{name}: {err}");
     }
 }
+
+#[test]
+fn zero_frame_videos_are_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    // A valid stream header with no frames after it.
+    let empty = dir.path().join("empty.y4m");
+    std::fs::write(&empty, "YUV4MPEG2 W320 H240 F25:1 Ip A1:1 C420jpeg\n").unwrap();
+    one_line_error(&bench_video(&empty), "has no video frames");
+    // An mp4 that ffmpeg wrote with zero frames holds no stream at all.
+    let status = std::process::Command::new(real_ffmpeg().unwrap())
+        .args(["-v", "error", "-f", "lavfi", "-i"])
+        .arg("testsrc=size=320x240:rate=25")
+        .args(["-frames:v", "0", "-c:v", "libx264"])
+        .arg(dir.path().join("zero.mp4"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    one_line_error(
+        &bench_video(&dir.path().join("zero.mp4")),
+        "no video stream",
+    );
+}
+
+#[test]
+fn variable_frame_rate_video_uses_every_decoded_frame_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let vfr = dir.path().join("vfr.mp4");
+    // 40 frames: the first 20 at 25 fps, the rest at 12.5 fps.
+    let status = std::process::Command::new(real_ffmpeg().unwrap())
+        .args([
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x240:rate=25",
+        ])
+        .args(["-frames:v", "40", "-vf"])
+        .arg("setpts='if(lt(N,20),N,2*N-20)/25/TB'")
+        .args(["-fps_mode", "vfr", "-pix_fmt", "yuv420p"])
+        .arg(&vfr)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let json = dir.path().join("r.json");
+    let out = nvviz()
+        .args([
+            "bench", "--modes", "native", "--runs", "1", "--warmup", "0", "-q", "--video",
+        ])
+        .arg(&vfr)
+        .arg("--export-json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("variable frame rate"));
+    let results = read_json(&json);
+    assert_eq!(results["workload"]["frames"], 40);
+    assert_eq!(results["cases"][0]["verified"]["frames"], 40);
+}
+
+#[test]
+fn frame_sizes_outside_16_to_8192_are_refused_and_the_extremes_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = lavfi_video(dir.path(), "tiny.mp4", "8x8", 3);
+    one_line_error(&bench_video(&tiny), "16 to 8192 pixels a side");
+    for resolution in ["8x8", "9000x1080"] {
+        let out = nvviz()
+            .args(["bench", "--resolution", resolution])
+            .output()
+            .unwrap();
+        one_line_error(&out, "from 16 to 8192");
+    }
+    // Below NVENC's minimum and at its maximum width: the CPU fallback encodes both.
+    for resolution in ["16x16", "8192x1080"] {
+        let json = dir.path().join(format!("{resolution}.json"));
+        let out = nvviz()
+            .args([
+                "bench",
+                "--modes",
+                "native",
+                "--runs",
+                "1",
+                "--warmup",
+                "0",
+                "--frames",
+                "2",
+                "-q",
+                "--resolution",
+                resolution,
+                "--export-json",
+            ])
+            .arg(&json)
+            .output()
+            .unwrap();
+        assert_exit(&out, 0);
+        let (w, h) = resolution.split_once('x').unwrap();
+        let verified = &read_json(&json)["cases"][0]["verified"];
+        assert_eq!(verified["width"].to_string(), w);
+        assert_eq!(verified["height"].to_string(), h);
+    }
+}
+
+#[test]
+fn nvenc_frame_size_errors_are_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = scripted_ffmpeg(
+        dir.path(),
+        "echo '[h264_nvenc @ 0x1] InitializeEncoder failed: invalid param (8): Frame Dimension less than the minimum supported value.' >&2; exit 1",
+    );
+    let out = nvviz()
+        .args(["render", "--frames", "2", "--no-fallback", "--ffmpeg"])
+        .arg(&fake)
+        .arg("-o")
+        .arg(dir.path().join("out.mp4"))
+        .output()
+        .unwrap();
+    assert_exit(&out, 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Frame Dimension less than the minimum"),
+        "{err}"
+    );
+    assert!(err.contains("--resolution"), "{err}");
+    assert!(!dir.path().join("out.mp4").exists());
+}

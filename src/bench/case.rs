@@ -105,6 +105,11 @@ pub struct CaseSpec {
 }
 
 impl CaseSpec {
+    /// The file this case's output gets in --keep-outputs.
+    pub fn output_file_name(&self) -> String {
+        format!("{}.mp4", self.id().replace('/', "_"))
+    }
+
     pub fn id(&self) -> String {
         let overlay = self.overlay.map_or("none", StyleKind::name);
         let sink = match &self.sink {

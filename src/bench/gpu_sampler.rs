@@ -75,10 +75,21 @@ impl GpuSampler {
     }
 
     pub fn finish(mut self) -> Vec<GpuSample> {
+        self.stop_thread();
+        self.samples.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    fn stop_thread(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
-        self.samples.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for GpuSampler {
+    /// A sampler dropped without `finish` (a case retried) stops its thread too.
+    fn drop(&mut self) {
+        self.stop_thread();
     }
 }

@@ -9,7 +9,7 @@ pub mod runner;
 pub mod stats;
 pub mod usage;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::json;
@@ -111,6 +111,13 @@ pub fn run(
     std::fs::create_dir_all(&out_dir).map_err(|e| {
         anyhow::anyhow!("cannot create output directory {}: {e}", out_dir.display())
     })?;
+    // Checked before the long run: a read-only or full directory fails now.
+    tempfile::tempfile_in(&out_dir).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot write in output directory {}: {e} (choose another --keep-outputs)",
+            out_dir.display()
+        )
+    })?;
     let opencv_built = cfg!(feature = "opencv");
     for (n, spec) in cases.iter().enumerate() {
         let label = format!("[{}/{}] {}", n + 1, cases.len(), spec.id());
@@ -168,6 +175,14 @@ fn one_line(r: &CaseResult) -> String {
     }
 }
 
+/// The encoder a pipe or lavfi case asks for ("" for others).
+fn spec_encoder(spec: &CaseSpec) -> String {
+    match &spec.sink {
+        SinkSpec::Pipe { settings } | SinkSpec::Lavfi { settings } => settings.encoder.clone(),
+        _ => String::new(),
+    }
+}
+
 fn run_case(
     spec: &CaseSpec,
     workload: &Workload,
@@ -219,11 +234,31 @@ fn run_case(
         warmup: result.warmup_frames,
         write_timeout: options.write_timeout,
     };
-    let output = if spec.mode == case::Mode::EncodeToNull {
-        PathBuf::from(crate::ffmpeg::args::DISCARD)
+    // Encoded into a temporary name beside the final one and renamed once verified: a
+    // failed case leaves no half-written file (and frees its disk space at once).
+    let partial = if spec.mode == case::Mode::EncodeToNull || matches!(spec.sink, SinkSpec::Null) {
+        None
     } else {
-        out_dir.join(format!("{}.mp4", spec.id().replace('/', "_")))
+        match tempfile::Builder::new()
+            .prefix(".nvviz-case-")
+            .suffix(".mp4")
+            .tempfile_in(out_dir)
+        {
+            Ok(file) => Some(file.into_temp_path()),
+            Err(e) => {
+                result.status = CaseStatus::Failed;
+                result.reason = Some(json!({
+                    "cause": "output_not_writable",
+                    "message": format!("cannot write in {}: {e}", out_dir.display()),
+                }));
+                return result;
+            }
+        }
     };
+    let output = partial.as_deref().map_or_else(
+        || PathBuf::from(crate::ffmpeg::args::DISCARD),
+        Path::to_path_buf,
+    );
     let sampler = gpu_sampler::GpuSampler::start(options.gpu_sample_period);
     let mut last_output = None;
     for run in 0..options.runs {
@@ -246,6 +281,20 @@ fn run_case(
                 result.command = o.output.command.clone().or(result.command);
                 last_output = o.output.path.clone();
                 result.runs.push(o.result);
+            }
+            Err(RunError::Encode(failure))
+                if failure.is_nvenc_environment()
+                    && result.fallback.is_none()
+                    && writer
+                        .as_ref()
+                        .is_some_and(|w| w.name() == spec_encoder(spec)) =>
+            {
+                // The trial passed but the real run met the NVENC stack's limits (a
+                // session limit, most often): decide again, which falls back or
+                // fails as configured, with this failure as the reason.
+                drop(sampler);
+                chooser.mark_failed(&spec_encoder(spec), failure);
+                return run_case(spec, workload, chooser, options, out_dir, label);
             }
             Err(e) => {
                 result.status = CaseStatus::Failed;
@@ -305,6 +354,16 @@ fn run_case(
                 result.status = CaseStatus::Failed;
                 result.reason = Some(json!({"cause": "verification_failed", "message": why}));
             }
+        }
+    }
+    if let (CaseStatus::Ok, Some(partial)) = (&result.status, partial) {
+        let kept = out_dir.join(spec.output_file_name());
+        if let Err(e) = partial.persist(&kept) {
+            result.status = CaseStatus::Failed;
+            result.reason = Some(json!({
+                "cause": "output_not_writable",
+                "message": format!("cannot move the output to {}: {e}", kept.display()),
+            }));
         }
     }
     result

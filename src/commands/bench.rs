@@ -9,13 +9,14 @@ use serde_json::json;
 
 use super::setup;
 use super::Outcome;
+use crate::atomic_file::write_atomically;
 use crate::bench::case::{expand, parse_presets, MatrixOptions, Mode};
 use crate::bench::progress::Display;
 use crate::bench::{self, EngineOptions};
 use crate::cli::BenchArgs;
 use crate::overlay::{Overlay, StyleKind};
 use crate::probe::gpu;
-use crate::results::export::{write_atomically, JsonExport};
+use crate::results::export::JsonExport;
 use crate::results::formats;
 use crate::results::{fingerprint, CaseStatus, Results, RESULTS_SCHEMA_VERSION};
 
@@ -40,7 +41,6 @@ pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
     };
     let gpu = gpu::probe();
     let mut chooser = setup::chooser(&args.encoder, &gpu)?;
-    let workload = setup::workload(&args.workload, chooser.ffmpeg(), args.warmup)?;
     let template = setup::encode_template(&args.encoder);
     let cases = expand(&MatrixOptions {
         modes: &modes,
@@ -50,6 +50,24 @@ pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
         fourcc: &args.encoder.fourcc,
         opencv_built: cfg!(feature = "opencv"),
     });
+
+    let mut outputs: Vec<(&str, std::path::PathBuf)> = [
+        ("--export-json", &args.export_json),
+        ("--export-bencher", &args.export_bencher),
+        ("--export-github-benchmark", &args.export_github_benchmark),
+    ]
+    .into_iter()
+    .filter_map(|(flag, path)| Some((flag, path.clone()?)))
+    .collect();
+    if let Some(dir) = &args.keep_outputs {
+        outputs.extend(
+            cases
+                .iter()
+                .map(|c| ("--keep-outputs", dir.join(c.output_file_name()))),
+        );
+    }
+    setup::refuse_overwriting_inputs(&args.workload, &outputs)?;
+    let workload = setup::workload(&args.workload, chooser.ffmpeg(), args.warmup)?;
 
     if let Some(n) = args.snapshot {
         write_snapshots(&workload, n, &args.snapshot_dir)?;

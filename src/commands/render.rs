@@ -21,16 +21,8 @@ pub fn run(args: &RenderArgs, _verbose: bool) -> anyhow::Result<Outcome> {
         bail!("--mode must be nvenc, fast, original or native");
     }
     let output = &args.output;
-    if let Some(video) = &args.workload.video {
-        if std::fs::canonicalize(video).ok() == std::fs::canonicalize(output).ok()
-            && output.exists()
-        {
-            bail!(
-                "the output {} is the input video: choose another -o",
-                output.display()
-            );
-        }
-    }
+    setup::refuse_overwriting_inputs(&args.workload, &[("-o", output.clone())])?;
+    crate::atomic_file::refuse_special_file(output)?;
     let dir = output
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -89,7 +81,8 @@ pub fn run(args: &RenderArgs, _verbose: bool) -> anyhow::Result<Outcome> {
     let partial = tempfile::Builder::new()
         .prefix(".nvviz-render-")
         .suffix(".mp4")
-        .tempfile_in(dir)?
+        .tempfile_in(dir)
+        .map_err(|e| anyhow::anyhow!("cannot write in {}: {e} (choose another -o)", dir.display()))?
         .into_temp_path();
     let sink = runner::open_sink(&ctx, &spec, writer.as_ref(), settings.as_ref(), &partial)
         .map_err(|f| anyhow::anyhow!("{f}: {}", f.fix()))?;
@@ -109,6 +102,7 @@ pub fn run(args: &RenderArgs, _verbose: bool) -> anyhow::Result<Outcome> {
     progress.finish();
     let outcome = outcome.map_err(|e| match e {
         runner::RunError::Interrupted => anyhow::Error::new(crate::interrupt::Interrupted),
+        runner::RunError::Encode(f) => anyhow::anyhow!("{f}: {}", f.fix()),
         e => anyhow::anyhow!("{e}"),
     })?;
     if let Some(ffmpeg) = ctx.ffmpeg {

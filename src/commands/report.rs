@@ -3,9 +3,9 @@
 use anyhow::bail;
 
 use super::Outcome;
+use crate::atomic_file::write_atomically;
 use crate::cli::ReportArgs;
 use crate::report::{self, charts, format, stages};
-use crate::results::export::write_atomically;
 
 pub fn run(args: &ReportArgs) -> anyhow::Result<Outcome> {
     if args.output.is_none() && args.format.is_none() {
@@ -21,7 +21,10 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Outcome> {
 
     if let Some(dir) = &args.output {
         std::fs::create_dir_all(dir).map_err(|e| {
-            anyhow::anyhow!("cannot create report directory {}: {e}", dir.display())
+            anyhow::anyhow!(
+                "cannot create report directory {}: {e} (choose another -o)",
+                dir.display()
+            )
         })?;
         let mut written = Vec::new();
         for input in &inputs {

@@ -14,6 +14,10 @@ use crate::probe::gpu::GpuProbe;
 use crate::probe::{probe_ffmpeg, FfmpegProbe};
 use crate::workload::{detections, video, Input, Workload};
 
+/// Frame sides the tool accepts: ffmpeg's H.264 encoders need 16 pixels, and
+/// 8192 is the largest any NVENC codec takes.
+const FRAME_SIDE: std::ops::RangeInclusive<u32> = 16..=8192;
+
 pub fn parse_resolution(s: &str) -> anyhow::Result<(u32, u32)> {
     let (w, h) = s
         .split_once(['x', 'X'])
@@ -22,7 +26,7 @@ pub fn parse_resolution(s: &str) -> anyhow::Result<(u32, u32)> {
         v.trim()
             .parse::<u32>()
             .ok()
-            .filter(|n| (16..=8192).contains(n))
+            .filter(|n| FRAME_SIDE.contains(n))
     };
     match (parse(w), parse(h)) {
         (Some(w), Some(h)) => Ok((w, h)),
@@ -35,6 +39,29 @@ pub fn seconds(flag: &str, value: f64) -> anyhow::Result<Duration> {
         bail!("{flag} must be a number of seconds between 0 and 3600 (got {value})");
     }
     Ok(Duration::from_secs_f64(value))
+}
+
+/// Refuses an output path that names one of the inputs: writing there would
+/// destroy the video or detections being read.
+pub fn refuse_overwriting_inputs(
+    args: &WorkloadArgs,
+    outputs: &[(&str, std::path::PathBuf)],
+) -> anyhow::Result<()> {
+    let inputs = [("video", &args.video), ("detections", &args.detections)];
+    for (input_name, input) in inputs {
+        let Some(input) = input.as_ref().and_then(|p| std::fs::canonicalize(p).ok()) else {
+            continue;
+        };
+        for (flag, output) in outputs {
+            if std::fs::canonicalize(output).ok().as_ref() == Some(&input) {
+                bail!(
+                    "{flag} {} is the input {input_name}: choose another path",
+                    output.display()
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The settings every ffmpeg case starts from (encoder and preset filled per case).
@@ -126,22 +153,40 @@ pub fn workload(
         ffmpeg.context("--video needs ffmpeg to decode it: install ffmpeg or pass --ffmpeg")?;
     let stream = video::probe(ffmpeg, video_path)?;
     let (w, h) = resolution.unwrap_or((stream.width, stream.height));
+    if !(FRAME_SIDE.contains(&w) && FRAME_SIDE.contains(&h)) {
+        bail!(
+            "{} is {w}x{h}; frames must be 16 to 8192 pixels a side: scale it with --resolution (e.g. --resolution 1920x1080)",
+            video_path.display()
+        );
+    }
     let fps = args.fps.unwrap_or(stream.fps);
-    let available = stream
-        .duration_seconds
-        .map(|d| (d * stream.fps).floor() as u64);
-    let frames = match (args.frames, available) {
-        (Some(n), _) => n,
-        (None, Some(n)) if n > warmup => n - warmup,
-        (None, Some(n)) => bail!(
-            "{} has only {n} frames; lower --warmup",
+    if !(fps.is_finite() && fps > 0.0) {
+        bail!(
+            "{} reports no usable frame rate: pass --fps",
             video_path.display()
-        ),
-        (None, None) => bail!(
-            "cannot tell how many frames {} has: pass --frames",
-            video_path.display()
-        ),
+        );
+    }
+    let frames = match args.frames {
+        Some(n) => n,
+        None => match video::count_frames(ffmpeg, video_path)? {
+            0 => bail!(
+                "{} has no video frames: use a video with at least one frame",
+                video_path.display()
+            ),
+            n if n > warmup => n - warmup,
+            n => bail!(
+                "{} has only {n} frames; lower --warmup",
+                video_path.display()
+            ),
+        },
     };
+    if stream.variable_frame_rate {
+        eprintln!(
+            "note: {} has a variable frame rate: every decoded frame is used once and the output runs at {} fps",
+            video_path.display(),
+            crate::ffmpeg::args::format_fps(fps)
+        );
+    }
     let (dets, persons, source) = match loaded {
         Some((dets, _)) => {
             let persons = dets.max_persons();

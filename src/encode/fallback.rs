@@ -145,6 +145,12 @@ impl Chooser {
         result
     }
 
+    /// Records that `encoder` failed for real after its trial passed (e.g. the
+    /// NVENC session limit hit by a later case), so the next choice falls back.
+    pub fn mark_failed(&mut self, encoder: &str, failure: EncodeFailure) {
+        self.trials.insert(encoder.to_string(), Err(failure));
+    }
+
     /// The writer for `settings.encoder` and the settings it runs with (mapped to the
     /// fallback encoder's own preset names; none for the OpenCV writer).
     pub fn resolve(

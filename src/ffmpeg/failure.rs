@@ -86,6 +86,7 @@ impl EncodeFailure {
             Self::DriverTooOld { .. } => "upgrade the NVIDIA driver, or use an ffmpeg built for an older NVENC API (Debian/Ubuntu's apt ffmpeg)".into(),
             Self::NoNvencEngine { .. } => "encode on a GPU that has NVENC (T4, L4, A10, RTX ...) or use the CPU fallback (libx264 through ffmpeg)".into(),
             Self::SessionLimit { .. } => "end other encode sessions (`nvidia-smi -q -d ENCODER_STATS` lists them) or run fewer at once; GeForce drivers cap concurrent NVENC sessions".into(),
+            Self::InvalidParameter { detail } if detail.contains("Frame Dimension") => "NVENC takes frames from about 145x145 (H.264; HEVC 129x129, AV1 128x128) up to 4096x4096 (H.264; HEVC/AV1 8192x8192): scale with --resolution, or use a CPU encoder (--codecs libx264)".into(),
             Self::InvalidParameter { .. } => "check resolution (even width and height for yuv420p), the preset names this encoder accepts, and bitrate flags".into(),
             Self::OutputNotWritable { .. } => "create the output directory, or choose a writable path on a disk with free space".into(),
             Self::BrokenPipe { .. } => "ffmpeg exited while frames were being written: read its last lines, and check that resolution/fps match the frames".into(),

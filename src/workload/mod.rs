@@ -19,6 +19,15 @@ pub const SYNTHETIC_SOURCE: &str = "synthetic-v2";
 /// Frames kept pre-rendered for the synthetic clip: generation is not what we measure.
 pub const SYNTHETIC_RING: usize = 16;
 
+/// Memory the ring may take: fewer frames for very large sizes (8192x8192 is 200 MB a frame).
+const SYNTHETIC_RING_BYTES: usize = 256 << 20;
+
+/// How many frames the ring holds at this size.
+pub fn ring_len(width: u32, height: u32, frames: u64) -> usize {
+    let by_memory = SYNTHETIC_RING_BYTES / Frame::bytes_len(width, height).max(1);
+    SYNTHETIC_RING.min(by_memory).min(frames as usize).max(1)
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct WorkloadInfo {
     /// "synthetic" or the video path.
@@ -58,7 +67,7 @@ pub enum Decoder {
 impl Workload {
     /// The embedded default clip: `frames` frames with `persons` tracks.
     pub fn synthetic(width: u32, height: u32, fps: f64, frames: u64, persons: u32) -> Self {
-        let ring: Vec<Frame> = (0..SYNTHETIC_RING.min(frames.max(1) as usize))
+        let ring: Vec<Frame> = (0..ring_len(width, height, frames))
             .map(|i| {
                 let mut f = Frame::new(width, height);
                 synthetic::render_frame(&mut f, i as u64);

@@ -21,6 +21,8 @@ pub struct VideoStreamInfo {
     pub height: u32,
     pub fps: f64,
     pub duration_seconds: Option<f64>,
+    /// Average and base frame rates differ: frames are taken once each as decoded.
+    pub variable_frame_rate: bool,
 }
 
 /// Reads the first video stream's properties from `ffmpeg -i FILE` (no ffprobe needed:
@@ -57,6 +59,7 @@ pub fn parse_probe(stderr: &str) -> anyhow::Result<VideoStreamInfo> {
                         height: v.height,
                         fps: f64::from(v.fps),
                         duration_seconds: duration,
+                        variable_frame_rate: is_variable_rate(&stream.raw_log_message),
                     });
                 }
             }
@@ -64,6 +67,43 @@ pub fn parse_probe(stderr: &str) -> anyhow::Result<VideoStreamInfo> {
         }
     }
     bail!("no video stream found")
+}
+
+/// `30 fps, 25 tbr`: the average rate differs from the stream's base rate.
+fn is_variable_rate(stream_line: &str) -> bool {
+    let rate_before = |unit: &str| {
+        let end = stream_line.find(unit)?;
+        stream_line[..end]
+            .rsplit([',', ' '])
+            .find(|t| !t.is_empty())?
+            .parse::<f64>()
+            .ok()
+    };
+    match (rate_before(" fps"), rate_before(" tbr")) {
+        (Some(fps), Some(tbr)) => (fps - tbr).abs() > 0.01 * tbr.max(1.0),
+        _ => false,
+    }
+}
+
+/// The exact number of video frames, from a stream copy into the null muxer
+/// (no decoding): a duration × rate estimate is wrong for variable-rate video.
+pub fn count_frames(ffmpeg: &Path, path: &Path) -> anyhow::Result<u64> {
+    let out = run_with_timeout(
+        Command::new(ffmpeg)
+            .args(["-hide_banner", "-nostdin", "-i"])
+            .arg(path)
+            .args(["-map", "0:v:0", "-c", "copy", "-f", "null", "-"]),
+        Duration::from_secs(120),
+    )
+    .with_context(|| format!("counting the frames of {}", path.display()))?;
+    out.stderr
+        .split(['\r', '\n'])
+        .rev()
+        .find_map(|line| {
+            let rest = line.trim_start().strip_prefix("frame=")?;
+            rest.split_whitespace().next()?.parse::<u64>().ok()
+        })
+        .with_context(|| format!("ffmpeg could not count the frames of {}", path.display()))
 }
 
 pub struct VideoReader {
@@ -81,6 +121,10 @@ impl VideoReader {
             &path.to_string_lossy(),
             "-map",
             "0:v:0",
+            // Every decoded frame once, as cv2.VideoCapture gives them: no frames
+            // duplicated or dropped for variable-rate input.
+            "-fps_mode",
+            "passthrough",
             "-vf",
             &format!("scale={width}:{height}"),
             "-f",
@@ -201,6 +245,15 @@ mod tests {
         assert_eq!(info.fps, 30.0);
         assert_eq!(info.codec, "h264");
         assert_eq!(info.duration_seconds, Some(2.0));
+    }
+
+    #[test]
+    fn variable_rate_is_told_by_fps_against_tbr() {
+        let vfr = "Stream #0:0[0x1](und): Video: h264 (High), yuv420p(progressive), 320x240 [SAR 1:1 DAR 4:3], 27 kb/s, 13.02 fps, 25 tbr, 12800 tbn (default)";
+        assert!(super::is_variable_rate(vfr));
+        let cfr = "Stream #0:0: Video: h264 (High), yuv420p, 320x240, 1 kb/s, 29.97 fps, 29.97 tbr, 30k tbn";
+        assert!(!super::is_variable_rate(cfr));
+        assert!(!super::is_variable_rate("no rates here"));
     }
 
     #[test]

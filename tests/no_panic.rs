@@ -1,0 +1,237 @@
+//! The fault matrix swept through every command: whatever the input, the tool
+//! exits 0, 1 or 2 with a one-line error — never a panic, never a signal.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+const DETS: &str = r#"{"schema":"nvviz-bench.detections","version":1,"frames":[FRAMES]}"#;
+
+fn detections(dir: &Path, name: &str, frames: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, DETS.replace("FRAMES", frames)).unwrap();
+    path.display().to_string()
+}
+
+/// Every bad input the matrix names, as extra arguments for `bench`/`render`.
+fn faults(dir: &Path) -> Vec<(String, Vec<String>)> {
+    let s = |v: &[&str]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+    let path = |p: &Path| p.display().to_string();
+    let text = dir.join("notes.mp4");
+    std::fs::write(&text, "hello").unwrap();
+    let video = lavfi_video(dir, "ok.mp4", "320x240", 12);
+    let cut = dir.join("cut.mp4");
+    let bytes = std::fs::read(&video).unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let empty = dir.join("empty.y4m");
+    std::fs::write(&empty, "YUV4MPEG2 W320 H240 F25:1 Ip A1:1 C420jpeg\n").unwrap();
+    let tiny = lavfi_video(dir, "tiny.mp4", "8x8", 3);
+    let odd = lavfi_video(dir, "odd.mp4", "161x121", 4);
+    let person = |bbox: &str, label: &str, score: &str| {
+        format!(r#"{{"track_id":1,"box":{bbox},"actions":[{{"label":{label},"score":{score}}}]}}"#)
+    };
+    let frame = |n: u64, persons: &[String]| {
+        format!(r#"{{"frame":{n},"persons":[{}]}}"#, persons.join(","))
+    };
+    let weird = detections(
+        dir,
+        "weird.json",
+        &[
+            frame(0, &[person("[-50,-50,10000,10000]", r#""""#, "0.5")]),
+            frame(
+                1,
+                &[person("[300,200,100,50]", r#""跑步 🏃‍♂️ \u202ertl""#, "1e39")],
+            ),
+            frame(
+                2,
+                &[person(
+                    "[3e38,3e38,-3e38,1]",
+                    &format!("\"{}\"", "long ".repeat(400)),
+                    "-1",
+                )],
+            ),
+            frame(99_999_999_999, &[person("[0,0,1,1]", r#""far""#, "0.1")]),
+        ]
+        .join(","),
+    );
+    let mot = dir.join("nan.csv");
+    std::fs::write(
+        &mot,
+        "1,1,NaN,inf,-inf,5,nan,-1,-1,-1\n2,2,10,10,-5,-5,1,-1,-1,-1\n",
+    )
+    .unwrap();
+    let bad_json = dir.join("bad.json");
+    std::fs::write(&bad_json, "{\"schema\":").unwrap();
+    let v9 = dir.join("v9.json");
+    std::fs::write(
+        &v9,
+        r#"{"schema":"nvviz-bench.detections","version":9,"frames":[]}"#,
+    )
+    .unwrap();
+    let garbage = dir.join("garbage");
+    std::fs::create_dir_all(&garbage).unwrap();
+    let garbage = fake_ffmpeg(&garbage, "echo 'not ffmpeg'; exit 0");
+    let quits = dir.join("quits");
+    std::fs::create_dir_all(&quits).unwrap();
+    let quits = scripted_ffmpeg(&quits, "exit 1");
+    let dies = dir.join("dies");
+    std::fs::create_dir_all(&dies).unwrap();
+    let dies = scripted_ffmpeg(
+        &dies,
+        r#"case " $* " in *" 320x240 "*|*" -i /"*|*" -i "/*) exec /usr/bin/env ffmpeg "$@" ;; esac
+head -c 20000 > /dev/null; exit 1"#,
+    );
+    let noexec = dir.join("noexec-ffmpeg");
+    std::fs::write(&noexec, "#!/bin/sh\n").unwrap();
+    vec![
+        (
+            "missing video".into(),
+            s(&["--video", "/nonexistent/in.mp4"]),
+        ),
+        ("not a video".into(), vec!["--video".into(), path(&text)]),
+        ("truncated video".into(), vec!["--video".into(), path(&cut)]),
+        (
+            "zero-frame video".into(),
+            vec!["--video".into(), path(&empty)],
+        ),
+        ("8x8 video".into(), vec!["--video".into(), path(&tiny)]),
+        ("odd-size video".into(), vec!["--video".into(), path(&odd)]),
+        (
+            "frames beyond the video".into(),
+            vec![
+                "--video".into(),
+                path(&video),
+                "--frames".into(),
+                "40".into(),
+            ],
+        ),
+        (
+            "weird detections".into(),
+            vec!["--detections".into(), weird],
+        ),
+        (
+            "NaN/inf MOT rows".into(),
+            vec!["--detections".into(), path(&mot)],
+        ),
+        (
+            "malformed JSON".into(),
+            vec!["--detections".into(), path(&bad_json)],
+        ),
+        (
+            "wrong schema version".into(),
+            vec!["--detections".into(), path(&v9)],
+        ),
+        (
+            "missing detections".into(),
+            s(&["--detections", "/nonexistent.json"]),
+        ),
+        ("16x16 frames".into(), s(&["--resolution", "16x16"])),
+        ("0x0 frames".into(), s(&["--resolution", "0x0"])),
+        ("fps 0".into(), s(&["--fps", "0"])),
+        ("fps NaN".into(), s(&["--fps", "NaN"])),
+        ("frames 0".into(), s(&["--frames", "0"])),
+        ("negative timeout".into(), s(&["--write-timeout=-1"])),
+        (
+            "ffmpeg missing".into(),
+            s(&["--ffmpeg", "/nonexistent/ffmpeg"]),
+        ),
+        (
+            "ffmpeg not executable".into(),
+            vec!["--ffmpeg".into(), path(&noexec)],
+        ),
+        (
+            "ffmpeg prints garbage".into(),
+            vec!["--ffmpeg".into(), path(&garbage)],
+        ),
+        (
+            "ffmpeg exits at once".into(),
+            vec!["--ffmpeg".into(), path(&quits)],
+        ),
+        (
+            "ffmpeg dies mid-run".into(),
+            vec![
+                "--ffmpeg".into(),
+                path(&dies),
+                "--frames".into(),
+                "30".into(),
+            ],
+        ),
+        ("no fallback".into(), s(&["--no-fallback"])),
+    ]
+}
+
+fn assert_clean_exit(what: &str, out: &std::process::Output) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    let code = out.status.code();
+    assert!(
+        matches!(code, Some(0..=2)),
+        "{what}: exit {:?} (a signal or panic)\n{err}",
+        out.status
+    );
+    assert!(
+        !err.contains("panicked")
+            && !err.contains("internal error")
+            && !err.contains("RUST_BACKTRACE"),
+        "{what}: panic\n{err}"
+    );
+    if code == Some(2) {
+        // Ours is one line; clap's usage errors add a usage hint below theirs.
+        assert!(
+            err.lines().any(|l| l.starts_with("error: ")),
+            "{what}: {err}"
+        );
+    }
+}
+
+#[test]
+fn no_fault_makes_any_command_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let faults = faults(dir.path());
+    let mut tried = 0;
+    for (what, extra) in &faults {
+        let commands: [Vec<String>; 2] = [
+            vec![
+                "bench".into(),
+                "--modes".into(),
+                "original,fast,native,encode-only".into(),
+            ],
+            vec![
+                "render".into(),
+                "--mode".into(),
+                "nvenc".into(),
+                "-o".into(),
+                dir.path().join("out.mp4").display().to_string(),
+            ],
+        ];
+        for command in commands {
+            let mut cmd = nvviz();
+            cmd.args(&command).arg("-q");
+            if !extra.iter().any(|a| a == "--frames") {
+                cmd.args(["--frames", "4"]);
+            }
+            if command[0] == "bench" {
+                cmd.args(["--runs", "1", "--warmup", "0"]);
+            }
+            if !extra.iter().any(|a| a == "--resolution" || a == "--video") {
+                cmd.args(["--resolution", "320x240"]);
+            }
+            let out = cmd.args(extra).output().unwrap();
+            assert_clean_exit(&format!("{} with {what}", command[..3].join(" ")), &out);
+            tried += 1;
+        }
+    }
+    // doctor and report on their own bad inputs.
+    for args in [
+        vec!["doctor", "--ffmpeg", "/nonexistent/ffmpeg"],
+        vec!["report", "/nonexistent.json"],
+        vec!["compare", "/nonexistent.json", "/nonexistent.json"],
+    ] {
+        let out = nvviz().args(&args).output().unwrap();
+        assert_clean_exit(&args.join(" "), &out);
+        tried += 1;
+    }
+    eprintln!("{tried} runs across {} faults, none panicked", faults.len());
+    assert!(tried >= 50);
+}
