@@ -32,9 +32,9 @@ pub enum Command {
     /// Measure the overlay + encode path in the guide's modes (original, fast, nvenc) plus
     /// native and baselines, across codecs and presets, on the embedded clip or your video
     #[command(after_help = BENCH_AFTER_HELP)]
-    Bench(BenchArgs),
+    Bench(Box<BenchArgs>),
     /// Write the annotated video once: the drop-in visualizer the guide describes
-    Render(RenderArgs),
+    Render(Box<RenderArgs>),
     /// Turn results files into the guide's tables (markdown + SVG charts), with bottleneck
     /// analysis, diagnosis and a comparison across machines
     #[command(after_help = REPORT_AFTER_HELP)]
@@ -152,12 +152,47 @@ pub struct EncoderArgs {
     pub write_timeout: f64,
 }
 
+/// How frames move through a run: threads, queues, the pipe's pixel format.
+#[derive(Debug, clap::Args)]
+pub struct EngineArgs {
+    /// pipelined: input, overlay workers and writer on their own threads; sequential: the guide's one-frame-at-a-time loop
+    #[arg(long, value_enum, default_value = "pipelined")]
+    pub engine: crate::bench::pipeline::EngineKind,
+    /// Frames each queue between stages holds (memory stays bounded by it, whatever --frames is)
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub queue_depth: u32,
+    /// Overlay/conversion worker threads (0: half the cores, 1 to 8)
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=64))]
+    pub overlay_threads: u32,
+}
+
+impl EngineArgs {
+    pub fn config(&self) -> crate::bench::pipeline::EngineConfig {
+        crate::bench::pipeline::EngineConfig {
+            kind: self.engine,
+            queue_depth: self.queue_depth as usize,
+            workers: match self.overlay_threads {
+                0 => crate::bench::pipeline::EngineConfig::default_workers(),
+                n => n as usize,
+            },
+        }
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
     #[command(flatten)]
     pub workload: WorkloadArgs,
     #[command(flatten)]
     pub encoder: EncoderArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    /// Pixel formats on the pipe to compare: bgr24 (the guide's), bgr0, bgra, yuv420p (converted in Rust)
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "bgr24")]
+    pub pix_fmts: Vec<crate::encode::pixfmt::PixFmt>,
+    /// Encode streams at once, e.g. 1,2,4: aggregate and per-stream fps (NVENC's session limit)
+    #[arg(long, value_delimiter = ',', default_value = "1", value_parser = clap::value_parser!(u32).range(1..=32))]
+    pub sessions: Vec<u32>,
     /// Modes to run (default: all)
     #[arg(long, value_enum, value_delimiter = ',')]
     pub modes: Vec<crate::bench::case::Mode>,
@@ -211,6 +246,11 @@ pub struct RenderArgs {
     pub workload: WorkloadArgs,
     #[command(flatten)]
     pub encoder: EncoderArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    /// Pixel format on the pipe: bgr24 (the guide's), bgr0, bgra, yuv420p (converted in Rust)
+    #[arg(long, value_enum, default_value = "bgr24")]
+    pub pix_fmt: crate::encode::pixfmt::PixFmt,
     /// Output video
     #[arg(short, long, value_name = "PATH")]
     pub output: PathBuf,

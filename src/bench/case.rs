@@ -4,6 +4,7 @@ use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
 use crate::encode::fallback::nvenc_encoder;
+use crate::encode::pixfmt::PixFmt;
 use crate::ffmpeg::args::EncodeSettings;
 use crate::overlay::StyleKind;
 
@@ -102,6 +103,8 @@ pub struct CaseSpec {
     /// Why the overlay differs from the mode's usual one, if it does.
     pub overlay_note: Option<String>,
     pub sink: SinkSpec,
+    /// Encode streams run at once (`--sessions`): NVENC's concurrent-session question.
+    pub sessions: u32,
 }
 
 impl CaseSpec {
@@ -121,7 +124,16 @@ impl CaseSpec {
                 settings.preset.as_deref().unwrap_or("default")
             ),
         };
-        format!("{}/{overlay}/{sink}", self.mode.name())
+        let mut id = format!("{}/{overlay}/{sink}", self.mode.name());
+        if let SinkSpec::Pipe { settings } = &self.sink {
+            if settings.pix_fmt != PixFmt::Bgr24 {
+                id.push_str(&format!("/{}", settings.pix_fmt.name()));
+            }
+        }
+        if self.sessions > 1 {
+            id.push_str(&format!("/x{}", self.sessions));
+        }
+        id
     }
 
     pub fn sink_kind(&self) -> &'static str {
@@ -141,29 +153,45 @@ pub struct MatrixOptions<'a> {
     pub template: &'a EncodeSettings,
     pub fourcc: &'a str,
     pub opencv_built: bool,
+    /// Pipe formats to compare (pipe cases only).
+    pub pix_fmts: &'a [PixFmt],
+    /// Concurrent streams to compare (pipe cases only).
+    pub sessions: &'a [u32],
 }
 
 pub fn expand(o: &MatrixOptions) -> Vec<CaseSpec> {
     let mut cases = Vec::new();
     let encoded = |mode: Mode, overlay: Option<StyleKind>, note: Option<String>, lavfi: bool| {
         let mut out = Vec::new();
+        // ffmpeg's own source has no pipe: one format, one stream.
+        let (pix_fmts, sessions) = if lavfi {
+            (&[PixFmt::Bgr24][..], &[1][..])
+        } else {
+            (o.pix_fmts, o.sessions)
+        };
         for codec in o.codecs {
             let encoder = nvenc_encoder(codec).map_or_else(|| codec.clone(), str::to_string);
             for preset in o.presets {
-                let mut settings = o.template.clone();
-                settings.encoder = encoder.clone();
-                settings.preset = Some(preset.clone());
-                let sink = if lavfi {
-                    SinkSpec::Lavfi { settings }
-                } else {
-                    SinkSpec::Pipe { settings }
-                };
-                out.push(CaseSpec {
-                    mode,
-                    overlay,
-                    overlay_note: note.clone(),
-                    sink,
-                });
+                for &pix_fmt in pix_fmts {
+                    for &streams in sessions {
+                        let mut settings = o.template.clone();
+                        settings.encoder = encoder.clone();
+                        settings.preset = Some(preset.clone());
+                        settings.pix_fmt = pix_fmt;
+                        let sink = if lavfi {
+                            SinkSpec::Lavfi { settings }
+                        } else {
+                            SinkSpec::Pipe { settings }
+                        };
+                        out.push(CaseSpec {
+                            mode,
+                            overlay,
+                            overlay_note: note.clone(),
+                            sink,
+                            sessions: streams,
+                        });
+                    }
+                }
             }
         }
         out
@@ -177,6 +205,7 @@ pub fn expand(o: &MatrixOptions) -> Vec<CaseSpec> {
                 sink: SinkSpec::OpenCv {
                     fourcc: o.fourcc.to_string(),
                 },
+                sessions: 1,
             }),
             Mode::Fast => cases.push(CaseSpec {
                 mode,
@@ -185,6 +214,7 @@ pub fn expand(o: &MatrixOptions) -> Vec<CaseSpec> {
                 sink: SinkSpec::OpenCv {
                     fourcc: o.fourcc.to_string(),
                 },
+                sessions: 1,
             }),
             Mode::Nvenc if o.opencv_built => {
                 cases.extend(encoded(mode, Some(StyleKind::Opencv), None, false))
@@ -205,6 +235,7 @@ pub fn expand(o: &MatrixOptions) -> Vec<CaseSpec> {
                         overlay: Some(style),
                         overlay_note: None,
                         sink: SinkSpec::Null,
+                        sessions: 1,
                     });
                 }
             }
@@ -269,6 +300,8 @@ mod tests {
             template: &template,
             fourcc: "mp4v",
             opencv_built: false,
+            pix_fmts: &[PixFmt::Bgr24],
+            sessions: &[1],
         });
         // original + fast + 4 nvenc + 4 native + 3 overlay-only + 4 encode-only + 4 ceiling
         assert_eq!(cases.len(), 2 + 4 + 4 + 3 + 4 + 4);
@@ -282,6 +315,33 @@ mod tests {
             .as_deref()
             .unwrap()
             .contains("without OpenCV"));
+    }
+
+    #[test]
+    fn pipe_formats_and_sessions_multiply_pipe_cases_only() {
+        let template = EncodeSettings::guide("h264_nvenc");
+        let cases = expand(&MatrixOptions {
+            modes: &[Mode::EncodeOnly, Mode::EncoderCeiling, Mode::Fast],
+            codecs: &["h264".to_string()],
+            presets: &["p1".to_string()],
+            template: &template,
+            fourcc: "mp4v",
+            opencv_built: true,
+            pix_fmts: &[PixFmt::Bgr24, PixFmt::Yuv420p],
+            sessions: &[1, 2],
+        });
+        let ids: Vec<String> = cases.iter().map(CaseSpec::id).collect();
+        assert_eq!(
+            ids,
+            [
+                "encode-only/none/h264_nvenc/p1",
+                "encode-only/none/h264_nvenc/p1/x2",
+                "encode-only/none/h264_nvenc/p1/yuv420p",
+                "encode-only/none/h264_nvenc/p1/yuv420p/x2",
+                "encoder-ceiling/none/h264_nvenc/p1",
+                "fast/opencv/opencv-mp4v",
+            ]
+        );
     }
 
     #[test]

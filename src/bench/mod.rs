@@ -4,6 +4,7 @@
 
 pub mod case;
 pub mod gpu_sampler;
+pub mod pipeline;
 pub mod progress;
 pub mod runner;
 pub mod stats;
@@ -33,6 +34,7 @@ pub struct EngineOptions {
     pub gpu_sample_period: Duration,
     /// Measure PSNR/SSIM (and VMAF where available) of every ffmpeg-pipe output.
     pub quality: bool,
+    pub engine: pipeline::EngineConfig,
 }
 
 fn reason_json(e: &RunError) -> serde_json::Value {
@@ -175,6 +177,26 @@ fn one_line(r: &CaseResult) -> String {
     }
 }
 
+/// Temporary outputs for streams 2..N of a `--sessions` case (removed when dropped).
+fn extra_outputs(
+    spec: &CaseSpec,
+    first: &Path,
+    out_dir: &Path,
+) -> anyhow::Result<Vec<tempfile::TempPath>> {
+    if first == Path::new(crate::ffmpeg::args::DISCARD) {
+        anyhow::bail!("--sessions with encode-to-null is not supported: use encode-only");
+    }
+    (1..spec.sessions)
+        .map(|i| {
+            Ok(tempfile::Builder::new()
+                .prefix(&format!(".nvviz-stream{i}-"))
+                .suffix(".mp4")
+                .tempfile_in(out_dir)?
+                .into_temp_path())
+        })
+        .collect()
+}
+
 /// The encoder a pipe or lavfi case asks for ("" for others).
 fn spec_encoder(spec: &CaseSpec) -> String {
     match &spec.sink {
@@ -233,6 +255,7 @@ fn run_case(
         ffmpeg: chooser.ffmpeg(),
         warmup: result.warmup_frames,
         write_timeout: options.write_timeout,
+        engine: options.engine,
     };
     // Encoded into a temporary name beside the final one and renamed once verified: a
     // failed case leaves no half-written file (and frees its disk space at once).
@@ -271,6 +294,22 @@ fn run_case(
             SinkSpec::Lavfi { .. } => {
                 runner::run_lavfi(&ctx, settings.as_ref().expect("resolved above"), &output)
             }
+            _ if spec.sessions > 1 => match extra_outputs(spec, &output, out_dir) {
+                Ok(extra) => {
+                    let outputs: Vec<PathBuf> = std::iter::once(output.clone())
+                        .chain(extra.iter().map(|p| p.to_path_buf()))
+                        .collect();
+                    runner::run_streams(
+                        &ctx,
+                        spec,
+                        writer.as_ref(),
+                        settings.as_ref(),
+                        &outputs,
+                        &progress,
+                    )
+                }
+                Err(e) => Err(RunError::Other(e)),
+            },
             _ => runner::open_sink(&ctx, spec, writer.as_ref(), settings.as_ref(), &output)
                 .map_err(RunError::from)
                 .and_then(|sink| runner::run_frames(&ctx, spec, sink, &progress)),
@@ -282,8 +321,10 @@ fn run_case(
                 last_output = o.output.path.clone();
                 result.runs.push(o.result);
             }
+            // With several sessions a limit is the finding, not a reason to fall back.
             Err(RunError::Encode(failure))
                 if failure.is_nvenc_environment()
+                    && spec.sessions == 1
                     && result.fallback.is_none()
                     && writer
                         .as_ref()

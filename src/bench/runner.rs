@@ -4,11 +4,13 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::case::{CaseSpec, SinkSpec};
+use super::pipeline::{EngineConfig, EngineKind};
 use super::progress::Progress;
 use super::usage;
 use crate::encode::fallback::Writer;
 use crate::encode::ffmpeg_pipe::FfmpegPipeSink;
 use crate::encode::null::NullSink;
+use crate::encode::pixfmt::PixFmt;
 use crate::encode::{FrameSink, SinkOutput};
 use crate::ffmpeg::args::{
     browser_args, encoder_args, format_fps, shell_line, EncodeSettings, RawInput,
@@ -26,9 +28,11 @@ pub struct RunContext<'a> {
     pub ffmpeg: Option<&'a Path>,
     pub warmup: u64,
     pub write_timeout: Duration,
+    pub engine: EngineConfig,
 }
 
 /// What one run produced.
+#[derive(Debug)]
 pub struct RunOutcome {
     pub result: RunResult,
     pub output: SinkOutput,
@@ -85,7 +89,11 @@ pub fn open_sink(
             let ffmpeg = ctx.ffmpeg.ok_or(EncodeFailure::FfmpegNotFound {
                 searched: "--ffmpeg, $NVVIZ_FFMPEG, PATH".into(),
             })?;
-            let input = RawInput::bgr24(info.width, info.height, info.fps);
+            settings
+                .pix_fmt
+                .check_size(info.width, info.height)
+                .map_err(|detail| EncodeFailure::InvalidParameter { detail })?;
+            let input = RawInput::new(info.width, info.height, info.fps, settings.pix_fmt);
             Ok(Box::new(FfmpegPipeSink::spawn(
                 ffmpeg,
                 &input,
@@ -125,8 +133,73 @@ fn open_opencv(
     })
 }
 
-/// One timed pass over the workload.
+/// One timed pass over the workload, with the engine the context names.
 pub fn run_frames(
+    ctx: &RunContext,
+    spec: &CaseSpec,
+    sink: Box<dyn FrameSink>,
+    progress: &Progress,
+) -> Result<RunOutcome, RunError> {
+    match ctx.engine.kind {
+        EngineKind::Pipelined => super::pipeline::run_frames(ctx, spec, sink, progress),
+        EngineKind::Sequential => run_sequential(ctx, spec, sink, progress),
+    }
+}
+
+/// Wall clock, CPU and stage times of one run; turned into its result at the end.
+pub struct Timing {
+    pub stages: Stages,
+    started: Instant,
+    cpu: usage::CpuTimes,
+}
+
+impl Timing {
+    pub fn start() -> Self {
+        Self {
+            stages: Stages::default(),
+            started: Instant::now(),
+            cpu: usage::now(),
+        }
+    }
+
+    /// The timed part begins (after the warm-up frames).
+    pub fn restart(&mut self) {
+        self.started = Instant::now();
+        self.cpu = usage::now();
+    }
+
+    /// Stage seconds become milliseconds per timed frame.
+    pub fn outcome(self, frames: u64, output: SinkOutput) -> RunOutcome {
+        let wall = self.started.elapsed().as_secs_f64();
+        let cpu = usage::now();
+        let per_frame = 1000.0 / frames.max(1) as f64;
+        let s = &self.stages;
+        let uses_ffmpeg = output.command.is_some();
+        RunOutcome {
+            result: RunResult {
+                fps: frames as f64 / wall,
+                wall_s: wall,
+                stages_ms_per_frame: Stages {
+                    input: s.input * per_frame,
+                    overlay: s.overlay * per_frame,
+                    conversion: s.conversion * per_frame,
+                    write: s.write * per_frame,
+                    finalize: s.finalize * per_frame,
+                },
+                cpu_own_cores: (cpu.own_s - self.cpu.own_s) / wall,
+                cpu_children_cores: uses_ffmpeg
+                    .then(|| (cpu.children_s - self.cpu.children_s) / wall),
+                max_rss_mib: cpu.max_rss_mib,
+                first_frame_ms: output.first_frame_s.map(|s| s * 1000.0),
+                stream_fps: Vec::new(),
+            },
+            output,
+        }
+    }
+}
+
+/// The guide's loop: read, draw, write, one frame at a time.
+fn run_sequential(
     ctx: &RunContext,
     spec: &CaseSpec,
     mut sink: Box<dyn FrameSink>,
@@ -139,18 +212,17 @@ pub fn run_frames(
         .map(|k| Overlay::new(k, info.width, info.height, info.fps))
         .transpose()?;
     let mut frame = Frame::new(info.width, info.height);
-    let total = ctx.warmup + info.frames;
-    let mut stages = Stages::default();
-    let mut timed_from: Option<(Instant, usage::CpuTimes)> = None;
-    for index in 0..total {
+    let pix_fmt = sink.pix_fmt();
+    let mut wire = Vec::new();
+    let mut timing = Timing::start();
+    for index in 0..ctx.warmup + info.frames {
         if crate::interrupt::requested() {
             // Dropping the sink kills and reaps ffmpeg's process group.
             return Err(RunError::Interrupted);
         }
         if index == ctx.warmup {
-            timed_from = Some((Instant::now(), usage::now()));
+            timing.restart();
         }
-        let timed = index >= ctx.warmup;
         let t = Instant::now();
         if !reader.read_into(&mut frame)? {
             return Err(RunError::Other(anyhow::anyhow!(
@@ -158,46 +230,85 @@ pub fn run_frames(
             )));
         }
         let t_overlay = Instant::now();
-        let conversion = overlay.as_mut().map_or(Duration::ZERO, |o| {
+        let inner = overlay.as_mut().map_or(Duration::ZERO, |o| {
             o.draw(&mut frame, index, ctx.workload.detections.persons(index))
         });
+        let t_convert = Instant::now();
+        if pix_fmt != PixFmt::Bgr24 {
+            pix_fmt.convert(&frame, &mut wire);
+        }
         let t_write = Instant::now();
-        sink.write(&frame)?;
-        let done = Instant::now();
-        if timed {
-            stages.input += (t_overlay - t).as_secs_f64();
-            stages.overlay += (t_write - t_overlay - conversion).as_secs_f64();
-            stages.conversion += conversion.as_secs_f64();
-            stages.write += (done - t_write).as_secs_f64();
+        sink.write(
+            &frame,
+            if pix_fmt == PixFmt::Bgr24 {
+                &frame.data
+            } else {
+                &wire
+            },
+        )?;
+        if index >= ctx.warmup {
+            let s = &mut timing.stages;
+            s.input += (t_overlay - t).as_secs_f64();
+            s.overlay += (t_convert - t_overlay - inner).as_secs_f64();
+            s.conversion += (inner + (t_write - t_convert)).as_secs_f64();
+            s.write += t_write.elapsed().as_secs_f64();
         }
         progress.frame();
     }
     let t = Instant::now();
     let output = sink.finish()?;
-    stages.finalize = t.elapsed().as_secs_f64();
-    let (started, cpu0) = timed_from.unwrap_or((t, usage::now()));
-    let wall = started.elapsed().as_secs_f64();
-    let cpu1 = usage::now();
-    let per_frame = 1000.0 / info.frames.max(1) as f64;
-    let stages_ms = Stages {
-        input: stages.input * per_frame,
-        overlay: stages.overlay * per_frame,
-        conversion: stages.conversion * per_frame,
-        write: stages.write * per_frame,
-        finalize: stages.finalize * per_frame,
-    };
-    let uses_ffmpeg = output.command.is_some();
-    Ok(RunOutcome {
-        result: RunResult {
-            fps: info.frames as f64 / wall,
-            wall_s: wall,
-            stages_ms_per_frame: stages_ms,
-            cpu_own_cores: (cpu1.own_s - cpu0.own_s) / wall,
-            cpu_children_cores: uses_ffmpeg.then(|| (cpu1.children_s - cpu0.children_s) / wall),
-            max_rss_mib: cpu1.max_rss_mib,
-        },
-        output,
-    })
+    timing.stages.finalize = t.elapsed().as_secs_f64();
+    Ok(timing.outcome(info.frames, output))
+}
+
+/// `--sessions N`: N encode streams at once, each its own pipeline and ffmpeg.
+/// `fps` is their aggregate (all frames over the longest stream's wall time),
+/// `stream_fps` each one's own; stream 0's output stands for the case. The first
+/// failing stream's classified failure is the case's (a session limit shows here).
+pub fn run_streams(
+    ctx: &RunContext,
+    spec: &CaseSpec,
+    writer: Option<&Writer>,
+    settings: Option<&EncodeSettings>,
+    outputs: &[PathBuf],
+    progress: &Progress,
+) -> Result<RunOutcome, RunError> {
+    let quiet = Progress::start(super::progress::Display::Quiet, "", 0);
+    let streams: Vec<Result<RunOutcome, RunError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = outputs
+            .iter()
+            .enumerate()
+            .map(|(i, output)| {
+                let progress = if i == 0 { progress } else { &quiet };
+                scope.spawn(move || {
+                    let sink = open_sink(ctx, spec, writer, settings, output)?;
+                    run_frames(ctx, spec, sink, progress)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(RunError::Other(anyhow::anyhow!(
+                        "an encode stream panicked"
+                    )))
+                })
+            })
+            .collect()
+    });
+    let mut outcomes = Vec::new();
+    for stream in streams {
+        outcomes.push(stream?);
+    }
+    let frames = ctx.workload.info.frames * outcomes.len() as u64;
+    let wall = outcomes.iter().map(|o| o.result.wall_s).fold(0.0, f64::max);
+    let stream_fps = outcomes.iter().map(|o| o.result.fps).collect();
+    let mut first = outcomes.swap_remove(0);
+    first.result.fps = frames as f64 / wall;
+    first.result.wall_s = wall;
+    first.result.stream_fps = stream_fps;
+    Ok(first)
 }
 
 /// ffmpeg generating frames itself with the same encoder: no pipe, no overlay.
@@ -252,12 +363,15 @@ pub fn run_lavfi(
             cpu_own_cores: (cpu1.own_s - cpu0.own_s) / wall,
             cpu_children_cores: Some((cpu1.children_s - cpu0.children_s) / wall),
             max_rss_mib: cpu1.max_rss_mib,
+            first_frame_ms: None,
+            stream_fps: Vec::new(),
         },
         output: SinkOutput {
             path: (output != Path::new(crate::ffmpeg::args::DISCARD))
                 .then(|| PathBuf::from(output)),
             command: Some(shell_line(ffmpeg, &args)),
             stderr_tail: last_lines(&lines),
+            first_frame_s: None,
         },
     })
 }

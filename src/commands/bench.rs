@@ -49,6 +49,8 @@ pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
         template: &template,
         fourcc: &args.encoder.fourcc,
         opencv_built: cfg!(feature = "opencv"),
+        pix_fmts: &args.pix_fmts,
+        sessions: &args.sessions,
     });
 
     let mut outputs: Vec<(&str, std::path::PathBuf)> = [
@@ -93,6 +95,9 @@ pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
             "fourcc": args.encoder.fourcc,
             "fallback": !args.encoder.no_fallback,
             "quality": args.quality,
+            "engine": args.engine.config(),
+            "pix_fmts": args.pix_fmts,
+            "sessions": args.sessions,
         }),
         workload: serde_json::to_value(&workload.info)?,
         cases: Vec::new(),
@@ -112,6 +117,7 @@ pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
         display: Display::detect(args.quiet),
         gpu_sample_period: Duration::from_millis(200),
         quality: args.quality,
+        engine: args.engine.config(),
     };
     if let Err(e) = bench::run(
         &cases,

@@ -44,6 +44,8 @@ pub fn run(args: &RenderArgs, _verbose: bool) -> anyhow::Result<Outcome> {
         template: &template,
         fourcc: &args.encoder.fourcc,
         opencv_built: cfg!(feature = "opencv"),
+        pix_fmts: &[args.pix_fmt],
+        sessions: &[1],
     })
     .into_iter()
     .next()
@@ -75,6 +77,7 @@ pub fn run(args: &RenderArgs, _verbose: bool) -> anyhow::Result<Outcome> {
         warmup: 0,
         write_timeout: setup::seconds("--write-timeout", args.encoder.write_timeout)?
             .max(Duration::from_secs(1)),
+        engine: args.engine.config(),
     };
     // Encode into a temporary file beside the output, renamed on success: a failed
     // render never leaves half a video where a good one was.

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::pixfmt::PixFmt;
 use super::{FrameSink, SinkOutput};
 use crate::ffmpeg::args::{pipe_args, shell_line, EncodeSettings, RawInput};
 use crate::ffmpeg::child::{exit_info, FfmpegProcess};
@@ -26,6 +27,7 @@ pub struct FfmpegPipeSink {
     frames_written: u64,
     finish_timeout: Duration,
     watchdog: Watchdog,
+    pix_fmt: PixFmt,
 }
 
 impl FfmpegPipeSink {
@@ -36,7 +38,9 @@ impl FfmpegPipeSink {
         output: &Path,
         write_timeout: Duration,
     ) -> Result<Self, EncodeFailure> {
-        let args = pipe_args(input, settings, output);
+        // Progress every 50 ms (not 500): time to the first encoded frame is measured from it.
+        let mut args: Vec<String> = vec!["-stats_period".into(), "0.05".into()];
+        args.extend(pipe_args(input, settings, output));
         let mut process = FfmpegProcess::spawn(binary, &args)?;
         let stdin = process.take_stdin();
         let watchdog = Watchdog::start(process.pid(), write_timeout);
@@ -49,6 +53,7 @@ impl FfmpegPipeSink {
             frames_written: 0,
             finish_timeout: write_timeout.max(Duration::from_secs(30)),
             watchdog,
+            pix_fmt: settings.pix_fmt,
         })
     }
 
@@ -85,12 +90,16 @@ impl FrameSink for FfmpegPipeSink {
         format!("ffmpeg:{}", self.encoder)
     }
 
-    fn write(&mut self, frame: &Frame) -> Result<(), EncodeFailure> {
+    fn pix_fmt(&self) -> PixFmt {
+        self.pix_fmt
+    }
+
+    fn write(&mut self, _frame: &Frame, wire: &[u8]) -> Result<(), EncodeFailure> {
         let Some(stdin) = self.stdin.as_mut() else {
             return Err(self.failure(true));
         };
         self.watchdog.arm();
-        let result = stdin.write_all(&frame.data);
+        let result = stdin.write_all(wire);
         self.watchdog.disarm();
         match result {
             Ok(()) => {
@@ -117,6 +126,10 @@ impl FrameSink for FfmpegPipeSink {
                 .then(|| self.output.clone()),
             command: Some(self.command.clone()),
             stderr_tail: last_lines(&lines),
+            first_frame_s: self
+                .process
+                .first_frame_after_start()
+                .map(|d| d.as_secs_f64()),
         })
     }
 }

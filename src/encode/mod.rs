@@ -6,6 +6,7 @@ pub mod ffmpeg_pipe;
 pub mod null;
 #[cfg(feature = "opencv")]
 pub mod opencv_writer;
+pub mod pixfmt;
 pub mod quality;
 pub mod verify;
 
@@ -20,7 +21,12 @@ use crate::frame::Frame;
 pub trait FrameSink {
     /// What this sink is, for results ("ffmpeg:libx264", "opencv:mp4v", "null").
     fn label(&self) -> String;
-    fn write(&mut self, frame: &Frame) -> Result<(), EncodeFailure>;
+    /// Takes one frame: `wire` is the frame in `pix_fmt()` (`frame.data` itself for bgr24).
+    fn write(&mut self, frame: &Frame, wire: &[u8]) -> Result<(), EncodeFailure>;
+    /// The format this sink wants on its wire (OpenCV's writer and the null sink take BGR).
+    fn pix_fmt(&self) -> pixfmt::PixFmt {
+        pixfmt::PixFmt::Bgr24
+    }
     /// Flushes and closes; for ffmpeg, waits for it to exit.
     fn finish(self: Box<Self>) -> Result<SinkOutput, EncodeFailure>;
 }
@@ -32,4 +38,6 @@ pub struct SinkOutput {
     pub command: Option<String>,
     /// ffmpeg's last stderr lines (kept for the record, shown with -v).
     pub stderr_tail: Vec<String>,
+    /// From the encoder's start to its first frame done, where the sink can tell.
+    pub first_frame_s: Option<f64>,
 }

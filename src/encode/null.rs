@@ -11,7 +11,7 @@ impl FrameSink for NullSink {
         "null".into()
     }
 
-    fn write(&mut self, frame: &Frame) -> Result<(), EncodeFailure> {
+    fn write(&mut self, frame: &Frame, _wire: &[u8]) -> Result<(), EncodeFailure> {
         std::hint::black_box(&frame.data);
         Ok(())
     }

@@ -64,7 +64,7 @@ impl FrameSink for OpenCvWriterSink {
         format!("opencv:{}", self.fourcc)
     }
 
-    fn write(&mut self, frame: &Frame) -> Result<(), EncodeFailure> {
+    fn write(&mut self, frame: &Frame, _wire: &[u8]) -> Result<(), EncodeFailure> {
         // Zero-copy view of the frame as a Mat (OpenCV does not keep it).
         let mat = Mat::new_rows_cols_with_bytes::<Vec3b>(
             frame.height as i32,
@@ -81,6 +81,7 @@ impl FrameSink for OpenCvWriterSink {
             path: Some(self.output.clone()),
             command: None,
             stderr_tail: Vec::new(),
+            first_frame_s: None,
         })
     }
 }

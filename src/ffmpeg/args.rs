@@ -17,11 +17,15 @@ pub struct RawInput {
 
 impl RawInput {
     pub fn bgr24(width: u32, height: u32, fps: f64) -> Self {
+        Self::new(width, height, fps, crate::encode::pixfmt::PixFmt::Bgr24)
+    }
+
+    pub fn new(width: u32, height: u32, fps: f64, pix_fmt: crate::encode::pixfmt::PixFmt) -> Self {
         Self {
             width,
             height,
             fps,
-            pix_fmt: "bgr24".into(),
+            pix_fmt: pix_fmt.name().into(),
         }
     }
 
@@ -56,6 +60,9 @@ pub struct EncodeSettings {
     /// NVENC `-multipass` (quality profile); dropped for other encoders.
     #[serde(default)]
     pub multipass: Option<String>,
+    /// The raw format written into the pipe (the guide's bgr24 by default).
+    #[serde(default)]
+    pub pix_fmt: crate::encode::pixfmt::PixFmt,
 }
 
 /// Families of encoders whose options are spelled alike.
@@ -97,6 +104,7 @@ impl EncodeSettings {
             faststart: true,
             browser_compat: false,
             multipass: None,
+            pix_fmt: crate::encode::pixfmt::PixFmt::Bgr24,
         };
         nvenc.for_encoder(encoder)
     }
@@ -180,10 +188,25 @@ pub fn pipe_args(input: &RawInput, settings: &EncodeSettings, output: &Path) -> 
     .into();
     args.extend(encoder_args(settings));
     if settings.browser_compat {
-        args.extend(browser_args(input.width, input.height));
+        args.extend(output_format_args(input, &settings.encoder));
     }
     push_output(&mut args, output);
     args
+}
+
+/// Browser-playable output for what the pipe carries: ffmpeg's CPU conversion to
+/// BT.709 yuv420p for bgr24 (and for bgr0/bgra into CPU encoders); only the tags
+/// for yuv420p we converted ourselves; nothing for bgr0/bgra into NVENC, which
+/// converts on the GPU (a CPU filter here would undo the point of sending them).
+fn output_format_args(input: &RawInput, encoder: &str) -> Vec<String> {
+    match input.pix_fmt.as_str() {
+        "yuv420p" => browser_args(input.width, input.height)[2..]
+            .iter()
+            .map(String::clone)
+            .collect(),
+        "bgr0" | "bgra" if family(encoder) == EncoderFamily::Nvenc => Vec::new(),
+        _ => browser_args(input.width, input.height),
+    }
 }
 
 /// Where encoded output goes: the file, or ffmpeg's null muxer for `DISCARD`.

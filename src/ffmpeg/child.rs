@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{ChildStdin, ExitStatus};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ffmpeg_sidecar::child::FfmpegChild;
 use ffmpeg_sidecar::command::FfmpegCommand;
@@ -28,6 +28,8 @@ pub struct StderrLog {
     tail: std::collections::VecDeque<String>,
     dropped: usize,
     pub last_progress: Option<FfmpegProgress>,
+    /// When ffmpeg first reported a frame done.
+    pub first_frame_at: Option<Instant>,
 }
 
 impl StderrLog {
@@ -51,6 +53,7 @@ impl StderrLog {
 
 pub struct FfmpegProcess {
     child: FfmpegChild,
+    started: Instant,
     log: Arc<Mutex<StderrLog>>,
     reader: Option<JoinHandle<()>>,
     reaped: bool,
@@ -84,6 +87,7 @@ impl FfmpegProcess {
         });
         Ok(Self {
             child,
+            started: Instant::now(),
             log,
             reader,
             reaped: false,
@@ -137,6 +141,13 @@ impl FfmpegProcess {
         self.log.lock().ok().and_then(|l| l.last_progress.clone())
     }
 
+    /// From spawn to ffmpeg's first progress line with a frame done (as fine as
+    /// its `-stats_period`).
+    pub fn first_frame_after_start(&self) -> Option<Duration> {
+        let at = self.log.lock().ok()?.first_frame_at?;
+        Some(at.saturating_duration_since(self.started))
+    }
+
     fn join_reader(&mut self) {
         if let Some(reader) = self.reader.take() {
             let _ = reader.join();
@@ -170,6 +181,9 @@ fn drain_stderr(stderr: std::process::ChildStderr, log: &Mutex<StderrLog>) {
         match event {
             Ok(FfmpegEvent::LogEOF) => return,
             Ok(FfmpegEvent::Progress(progress)) => {
+                if progress.frame > 0 && log.first_frame_at.is_none() {
+                    log.first_frame_at = Some(Instant::now());
+                }
                 log.push(progress.raw_log_message.clone());
                 log.last_progress = Some(progress);
             }

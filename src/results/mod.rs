@@ -119,5 +119,12 @@ pub struct RunResult {
     pub cpu_own_cores: f64,
     /// ffmpeg's CPU time over wall time, where it was a child of this run.
     pub cpu_children_cores: Option<f64>,
+    /// Peak resident memory of this process so far (MiB).
     pub max_rss_mib: f64,
+    /// From the encoder's start to its first frame done (ffmpeg pipe cases).
+    #[serde(default)]
+    pub first_frame_ms: Option<f64>,
+    /// With `--sessions N` > 1: each stream's own fps (`fps` is their aggregate).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stream_fps: Vec<f64>,
 }

@@ -1,0 +1,428 @@
+//! The pipelined engine: input → overlay workers → in-order writer, each on its
+//! own thread, joined by bounded channels and fed from a fixed pool of frame
+//! buffers. Memory is the pool, whatever the frame count; a stalled encoder
+//! stalls the pool, never grows it. Overlay (and the pipe's pixel conversion) is
+//! split across workers by whole frames, which keeps every pixel identical to
+//! the sequential engine: each frame is drawn by one style instance alone.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::case::CaseSpec;
+use super::progress::Progress;
+use super::runner::{RunContext, RunError, RunOutcome, Timing};
+use crate::encode::pixfmt::PixFmt;
+use crate::encode::FrameSink;
+use crate::frame::Frame;
+use crate::overlay::Overlay;
+
+/// How frames move through a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    /// Stages on their own threads, overlapping (the default)
+    Pipelined,
+    /// One frame at a time through every stage: the guide's loop, for comparison
+    Sequential,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct EngineConfig {
+    pub kind: EngineKind,
+    /// Frames each channel holds between stages.
+    pub queue_depth: usize,
+    /// Overlay/conversion workers.
+    pub workers: usize,
+}
+
+impl EngineConfig {
+    /// Workers by default: half the cores (the encoder needs the rest), 1 to 8.
+    pub fn default_workers() -> usize {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        (cores / 2).clamp(1, 8)
+    }
+
+    /// Frame buffers in the pool: enough for every stage to hold one while both
+    /// channels are full; the most that is ever allocated.
+    pub fn pool_size(&self) -> usize {
+        2 * self.queue_depth.max(1) + self.workers.max(1) + 2
+    }
+}
+
+/// One reusable buffer: the BGR frame and its bytes in the pipe's format.
+struct Slot {
+    index: u64,
+    frame: Frame,
+    wire: Vec<u8>,
+}
+
+/// Busy time per stage in nanoseconds, timed frames only, summed over workers.
+#[derive(Default)]
+struct StageClock {
+    input: AtomicU64,
+    overlay: AtomicU64,
+    conversion: AtomicU64,
+}
+
+fn add(counter: &AtomicU64, d: Duration) {
+    counter.fetch_add(d.as_nanos() as u64, Ordering::Relaxed);
+}
+
+fn secs(counter: &AtomicU64) -> f64 {
+    counter.load(Ordering::Relaxed) as f64 / 1e9
+}
+
+type Item = Result<Slot, anyhow::Error>;
+
+/// One timed pass over the workload through the threaded stages.
+pub fn run_frames(
+    ctx: &RunContext,
+    spec: &CaseSpec,
+    mut sink: Box<dyn FrameSink>,
+    progress: &Progress,
+) -> Result<RunOutcome, RunError> {
+    let info = &ctx.workload.info;
+    let config = ctx.engine;
+    let total = ctx.warmup + info.frames;
+    let pix_fmt = sink.pix_fmt();
+    let overlays = (0..config.workers.max(1))
+        .map(|_| {
+            spec.overlay
+                .map(|k| Overlay::new(k, info.width, info.height, info.fps))
+                .transpose()
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+
+    let (free_tx, free_rx) = sync_channel::<Slot>(config.pool_size());
+    for _ in 0..config.pool_size() {
+        let slot = Slot {
+            index: 0,
+            frame: Frame::new(info.width, info.height),
+            wire: Vec::with_capacity(pix_fmt.frame_bytes(info.width, info.height)),
+        };
+        free_tx
+            .send(slot)
+            .expect("the pool channel holds the whole pool");
+    }
+    let (work_tx, work_rx) = sync_channel::<Item>(config.queue_depth.max(1));
+    let (done_tx, done_rx) = sync_channel::<Item>(config.queue_depth.max(1));
+    // Owned by the workers only: when the last one stops, the input's sends fail.
+    let work_rx = Arc::new(Mutex::new(work_rx));
+    let clock = StageClock::default();
+    let timing = Timing::start();
+
+    std::thread::scope(|scope| {
+        let clock = &clock;
+        scope.spawn(move || read_frames(ctx, total, free_rx, work_tx, clock));
+        for mut overlay in overlays {
+            let (work_rx, done_tx) = (Arc::clone(&work_rx), done_tx.clone());
+            scope.spawn(move || loop {
+                let next = work_rx.lock().map(|rx| rx.recv());
+                let Ok(Ok(item)) = next else { return };
+                let item = item.map(|mut slot| {
+                    let t = Instant::now();
+                    let inner = overlay.as_mut().map_or(Duration::ZERO, |o| {
+                        let persons = ctx.workload.detections.persons(slot.index);
+                        o.draw(&mut slot.frame, slot.index, persons)
+                    });
+                    let t_convert = Instant::now();
+                    if pix_fmt != PixFmt::Bgr24 {
+                        pix_fmt.convert(&slot.frame, &mut slot.wire);
+                    }
+                    if slot.index >= ctx.warmup {
+                        add(&clock.overlay, t_convert - t - inner);
+                        add(&clock.conversion, inner + t_convert.elapsed());
+                    }
+                    slot
+                });
+                if done_tx.send(item).is_err() {
+                    return;
+                }
+            });
+        }
+        drop((work_rx, done_tx));
+        // The writer is this thread; returning drops its channel ends, which
+        // unblocks and ends every other stage.
+        write_in_order(ctx, &mut *sink, total, done_rx, free_tx, progress, timing)
+    })
+    .and_then(|mut timing| {
+        let t = Instant::now();
+        let output = sink.finish()?;
+        timing.stages.finalize = t.elapsed().as_secs_f64();
+        timing.stages.input = secs(&clock.input);
+        timing.stages.overlay = secs(&clock.overlay);
+        timing.stages.conversion = secs(&clock.conversion);
+        Ok(timing.outcome(info.frames, output))
+    })
+}
+
+fn read_frames(
+    ctx: &RunContext,
+    total: u64,
+    free: Receiver<Slot>,
+    work: SyncSender<Item>,
+    clock: &StageClock,
+) {
+    let mut reader = match ctx.workload.reader() {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = work.send(Err(e));
+            return;
+        }
+    };
+    for index in 0..total {
+        // Blocks while every buffer is in use: this is what bounds memory.
+        let Ok(mut slot) = free.recv() else { return };
+        let t = Instant::now();
+        let item = match reader.read_into(&mut slot.frame) {
+            Ok(true) => {
+                if index >= ctx.warmup {
+                    add(&clock.input, t.elapsed());
+                }
+                slot.index = index;
+                Ok(slot)
+            }
+            Ok(false) => Err(anyhow::anyhow!(
+                "the input ended after {index} frames; ask for fewer with --frames"
+            )),
+            Err(e) => Err(e),
+        };
+        let stop = item.is_err();
+        if work.send(item).is_err() || stop {
+            return;
+        }
+    }
+}
+
+fn write_in_order(
+    ctx: &RunContext,
+    sink: &mut dyn FrameSink,
+    total: u64,
+    done: Receiver<Item>,
+    free: SyncSender<Slot>,
+    progress: &Progress,
+    mut timing: Timing,
+) -> Result<Timing, RunError> {
+    // Workers finish out of order; frames wait here (never more than the pool) for their turn.
+    let mut waiting: BTreeMap<u64, Slot> = BTreeMap::new();
+    let mut next = 0;
+    while next < total {
+        if crate::interrupt::requested() {
+            return Err(RunError::Interrupted);
+        }
+        let Some(slot) = waiting.remove(&next) else {
+            match done.recv() {
+                Ok(Ok(slot)) => {
+                    waiting.insert(slot.index, slot);
+                }
+                Ok(Err(e)) => return Err(RunError::Other(e)),
+                Err(_) => {
+                    return Err(RunError::Other(anyhow::anyhow!(
+                        "the frame pipeline stopped after {next} frames"
+                    )))
+                }
+            }
+            continue;
+        };
+        if next == ctx.warmup {
+            timing.restart();
+        }
+        let t = Instant::now();
+        let wire = if sink.pix_fmt() == PixFmt::Bgr24 {
+            &slot.frame.data
+        } else {
+            &slot.wire
+        };
+        sink.write(&slot.frame, wire)?;
+        if next >= ctx.warmup {
+            timing.stages.write += t.elapsed().as_secs_f64();
+        }
+        progress.frame();
+        next += 1;
+        // The input may have stopped (all frames read): a closed pool is fine.
+        let _ = free.send(slot);
+    }
+    Ok(timing)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::case::{Mode, SinkSpec};
+    use crate::bench::progress::Display;
+    use crate::encode::SinkOutput;
+    use crate::ffmpeg::EncodeFailure;
+    use crate::overlay::StyleKind;
+    use crate::workload::Workload;
+    use std::collections::BTreeSet;
+    use std::sync::atomic::AtomicUsize;
+
+    /// Keeps a digest of every frame and the buffers it was handed.
+    #[derive(Clone, Default)]
+    struct Recorder {
+        digests: Arc<Mutex<Vec<u64>>>,
+        buffers: Arc<Mutex<BTreeSet<usize>>>,
+        delay: Duration,
+        pix_fmt: PixFmt,
+        writes: Arc<AtomicUsize>,
+    }
+
+    impl FrameSink for Recorder {
+        fn label(&self) -> String {
+            "recorder".into()
+        }
+        fn pix_fmt(&self) -> PixFmt {
+            self.pix_fmt
+        }
+        fn write(&mut self, frame: &Frame, wire: &[u8]) -> Result<(), EncodeFailure> {
+            use std::hash::{Hash, Hasher};
+            std::thread::sleep(self.delay);
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            wire.hash(&mut h);
+            self.digests.lock().unwrap().push(h.finish());
+            self.buffers
+                .lock()
+                .unwrap()
+                .insert(frame.data.as_ptr() as usize);
+            self.writes.fetch_add(1, Ordering::Relaxed);
+            Ok(())
+        }
+        fn finish(self: Box<Self>) -> Result<SinkOutput, EncodeFailure> {
+            Ok(SinkOutput::default())
+        }
+    }
+
+    fn run(
+        workload: &Workload,
+        kind: EngineKind,
+        workers: usize,
+        depth: usize,
+        sink: Recorder,
+        overlay: StyleKind,
+    ) {
+        let ctx = RunContext {
+            workload,
+            ffmpeg: None,
+            warmup: 2,
+            write_timeout: Duration::from_secs(5),
+            engine: EngineConfig {
+                kind,
+                queue_depth: depth,
+                workers,
+            },
+        };
+        let spec = CaseSpec {
+            mode: Mode::OverlayOnly,
+            overlay: Some(overlay),
+            overlay_note: None,
+            sink: SinkSpec::Null,
+            sessions: 1,
+        };
+        let progress = Progress::start(Display::Quiet, "", 0);
+        super::super::runner::run_frames(&ctx, &spec, Box::new(sink), &progress).unwrap();
+    }
+
+    #[test]
+    fn threaded_overlay_and_conversion_match_the_sequential_engine_pixel_for_pixel() {
+        let workload = Workload::synthetic(160, 90, 30.0, 30, 6);
+        for style in [StyleKind::Native, StyleKind::Pillow] {
+            for pix_fmt in [PixFmt::Bgr24, PixFmt::Yuv420p] {
+                let digests = |kind, workers| {
+                    let sink = Recorder {
+                        pix_fmt,
+                        ..Recorder::default()
+                    };
+                    run(&workload, kind, workers, 2, sink.clone(), style);
+                    let d = sink.digests.lock().unwrap().clone();
+                    d
+                };
+                let sequential = digests(EngineKind::Sequential, 1);
+                assert_eq!(sequential.len(), 32);
+                for workers in [1, 3, 5] {
+                    assert_eq!(
+                        digests(EngineKind::Pipelined, workers),
+                        sequential,
+                        "{style:?} {pix_fmt:?} with {workers} workers"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_stalled_encoder_never_grows_the_pool() {
+        let workload = Workload::synthetic(64, 48, 30.0, 120, 3);
+        let sink = Recorder {
+            delay: Duration::from_millis(2),
+            ..Recorder::default()
+        };
+        let config = EngineConfig {
+            kind: EngineKind::Pipelined,
+            queue_depth: 2,
+            workers: 3,
+        };
+        run(
+            &workload,
+            config.kind,
+            3,
+            2,
+            sink.clone(),
+            StyleKind::Native,
+        );
+        assert_eq!(sink.writes.load(Ordering::Relaxed), 122);
+        // Every frame went through one of the pool's buffers; none was allocated per frame.
+        let buffers = sink.buffers.lock().unwrap().len();
+        assert!(
+            buffers <= config.pool_size(),
+            "{buffers} buffers for a pool of {}",
+            config.pool_size()
+        );
+    }
+
+    #[test]
+    fn a_failing_writer_stops_every_stage() {
+        let workload = Workload::synthetic(64, 48, 30.0, 10, 1);
+        let ctx = RunContext {
+            workload: &workload,
+            ffmpeg: None,
+            warmup: 0,
+            write_timeout: Duration::from_secs(5),
+            engine: EngineConfig {
+                kind: EngineKind::Pipelined,
+                queue_depth: 1,
+                workers: 2,
+            },
+        };
+        // A writer that fails at once: every stage must stop and the call return.
+        struct Failing;
+        impl FrameSink for Failing {
+            fn label(&self) -> String {
+                "failing".into()
+            }
+            fn write(&mut self, _: &Frame, _: &[u8]) -> Result<(), EncodeFailure> {
+                Err(EncodeFailure::BrokenPipe {
+                    frames_written: 0,
+                    last_lines: vec![],
+                })
+            }
+            fn finish(self: Box<Self>) -> Result<SinkOutput, EncodeFailure> {
+                Ok(SinkOutput::default())
+            }
+        }
+        let spec = CaseSpec {
+            mode: Mode::EncodeOnly,
+            overlay: None,
+            overlay_note: None,
+            sink: SinkSpec::Null,
+            sessions: 1,
+        };
+        let progress = Progress::start(Display::Quiet, "", 0);
+        let err = run_frames(&ctx, &spec, Box::new(Failing), &progress).unwrap_err();
+        assert!(matches!(err, RunError::Encode(_)), "{err}");
+    }
+}

@@ -1,0 +1,168 @@
+//! The pixel format on the pipe. The guide sends bgr24, which no NVENC encoder
+//! takes: ffmpeg converts it on the CPU. bgr0/bgra go to NVENC as they are (the
+//! GPU converts); yuv420p converted here, across the engine's workers, sends half
+//! the bytes of bgr24 and leaves ffmpeg no conversion at all.
+
+use clap::ValueEnum;
+use serde::{Deserialize, Serialize};
+
+use crate::frame::Frame;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum PixFmt {
+    /// The guide's format: packed B, G, R (ffmpeg converts on the CPU)
+    #[default]
+    Bgr24,
+    /// B, G, R, padding byte: NVENC converts on the GPU
+    Bgr0,
+    /// B, G, R, opaque alpha: NVENC converts on the GPU
+    Bgra,
+    /// Planar 4:2:0, BT.709 limited range, converted in Rust (even sizes only)
+    Yuv420p,
+}
+
+impl PixFmt {
+    /// ffmpeg's name for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Bgr24 => "bgr24",
+            Self::Bgr0 => "bgr0",
+            Self::Bgra => "bgra",
+            Self::Yuv420p => "yuv420p",
+        }
+    }
+
+    pub fn frame_bytes(self, width: u32, height: u32) -> usize {
+        let pixels = width as usize * height as usize;
+        match self {
+            Self::Bgr24 => pixels * 3,
+            Self::Bgr0 | Self::Bgra => pixels * 4,
+            Self::Yuv420p => pixels + 2 * (pixels / 4),
+        }
+    }
+
+    /// RGB formats that NVENC converts itself (no CPU conversion filter wanted).
+    pub fn is_packed_rgb32(self) -> bool {
+        matches!(self, Self::Bgr0 | Self::Bgra)
+    }
+
+    /// Why this format cannot carry `width`x`height` frames, if it cannot.
+    pub fn check_size(self, width: u32, height: u32) -> Result<(), String> {
+        if self == Self::Yuv420p && (width % 2 == 1 || height % 2 == 1) {
+            return Err(format!(
+                "--pix-fmt yuv420p needs an even width and height ({width}x{height} is not): use bgr24, or an even --resolution"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Writes `frame` in this format into `out` (resized to fit; no allocation once sized).
+    /// bgr24 is the frame itself: callers send `frame.data` and skip this.
+    pub fn convert(self, frame: &Frame, out: &mut Vec<u8>) {
+        out.resize(self.frame_bytes(frame.width, frame.height), 0);
+        match self {
+            Self::Bgr24 => out.copy_from_slice(&frame.data),
+            Self::Bgr0 | Self::Bgra => {
+                for (dst, src) in out.chunks_exact_mut(4).zip(frame.data.chunks_exact(3)) {
+                    dst[..3].copy_from_slice(src);
+                    dst[3] = 255;
+                }
+            }
+            Self::Yuv420p => bgr_to_yuv420p_bt709(frame, out),
+        }
+    }
+}
+
+// BT.709, limited range, in 16.16 fixed point: Y = 16 + 219/255·(0.2126 R +
+// 0.7152 G + 0.0722 B); Cb, Cr = 128 + 224/255·(B−Y)/1.8556, (R−Y)/1.5748.
+const Y_R: i32 = 11966;
+const Y_G: i32 = 40254;
+const Y_B: i32 = 4064;
+const CB_R: i32 = -6596;
+const CB_G: i32 = -22189;
+const CB_B: i32 = 28784;
+const CR_R: i32 = 28784;
+const CR_G: i32 = -26145;
+const CR_B: i32 = -2639;
+const HALF: i32 = 1 << 15;
+
+fn bgr_to_yuv420p_bt709(frame: &Frame, out: &mut [u8]) {
+    let (w, h) = (frame.width as usize, frame.height as usize);
+    let (luma, chroma) = out.split_at_mut(w * h);
+    let (cb_plane, cr_plane) = chroma.split_at_mut((w / 2) * (h / 2));
+    for (y, row) in frame.data.chunks_exact(w * 3).enumerate() {
+        let luma_row = &mut luma[y * w..(y + 1) * w];
+        for (dst, px) in luma_row.iter_mut().zip(row.chunks_exact(3)) {
+            let (b, g, r) = (px[0] as i32, px[1] as i32, px[2] as i32);
+            *dst = (16 + ((Y_R * r + Y_G * g + Y_B * b + HALF) >> 16)) as u8;
+        }
+    }
+    // Chroma from the mean of each 2x2 block (centre-sited, as ffmpeg's default).
+    let stride = w * 3;
+    for cy in 0..h / 2 {
+        let top = &frame.data[2 * cy * stride..(2 * cy + 1) * stride];
+        let bottom = &frame.data[(2 * cy + 1) * stride..(2 * cy + 2) * stride];
+        for cx in 0..w / 2 {
+            let i = cx * 6;
+            let sum = |c: usize| {
+                top[i + c] as i32
+                    + top[i + 3 + c] as i32
+                    + bottom[i + c] as i32
+                    + bottom[i + 3 + c] as i32
+            };
+            let (b, g, r) = (sum(0), sum(1), sum(2));
+            // Sums of four: shift two more bits.
+            let cb = 128 + ((CB_R * r + CB_G * g + CB_B * b + (HALF << 2)) >> 18);
+            let cr = 128 + ((CR_R * r + CR_G * g + CR_B * b + (HALF << 2)) >> 18);
+            cb_plane[cy * (w / 2) + cx] = cb.clamp(0, 255) as u8;
+            cr_plane[cy * (w / 2) + cx] = cr.clamp(0, 255) as u8;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn solid(b: u8, g: u8, r: u8) -> Frame {
+        let mut f = Frame::new(4, 2);
+        for px in f.data.chunks_exact_mut(3) {
+            px.copy_from_slice(&[b, g, r]);
+        }
+        f
+    }
+
+    fn yuv(frame: &Frame) -> (u8, u8, u8) {
+        let mut out = Vec::new();
+        PixFmt::Yuv420p.convert(frame, &mut out);
+        assert_eq!(out.len(), 4 * 2 + 2 * 2);
+        (out[0], out[8], out[10])
+    }
+
+    #[test]
+    fn bt709_limited_range_reference_colours() {
+        assert_eq!(yuv(&solid(0, 0, 0)), (16, 128, 128));
+        assert_eq!(yuv(&solid(255, 255, 255)), (235, 128, 128));
+        // Pure red in BT.709: Y 63, Cb 102, Cr 240.
+        assert_eq!(yuv(&solid(0, 0, 255)), (63, 102, 240));
+        // Pure blue: Y 32, Cb 240, Cr 118.
+        assert_eq!(yuv(&solid(255, 0, 0)), (32, 240, 118));
+    }
+
+    #[test]
+    fn packed_formats_keep_bgr_and_add_an_opaque_byte() {
+        let f = solid(1, 2, 3);
+        let mut out = Vec::new();
+        PixFmt::Bgr0.convert(&f, &mut out);
+        assert_eq!(&out[..8], &[1, 2, 3, 255, 1, 2, 3, 255]);
+        assert_eq!(out.len(), PixFmt::Bgr0.frame_bytes(4, 2));
+    }
+
+    #[test]
+    fn odd_sizes_are_refused_for_yuv420p_only() {
+        assert!(PixFmt::Yuv420p.check_size(161, 120).is_err());
+        assert!(PixFmt::Bgr24.check_size(161, 121).is_ok());
+        assert!(PixFmt::Yuv420p.check_size(160, 120).is_ok());
+    }
+}
