@@ -43,6 +43,9 @@ impl FfmpegPipeSink {
         args.extend(pipe_args(input, settings, output));
         let mut process = FfmpegProcess::spawn(binary, &args)?;
         let stdin = process.take_stdin();
+        if let Some(stdin) = &stdin {
+            enlarge_pipe(stdin, input.frame_bytes());
+        }
         let watchdog = Watchdog::start(process.pid(), write_timeout);
         Ok(Self {
             process,
@@ -131,6 +134,19 @@ impl FrameSink for FfmpegPipeSink {
                 .first_frame_after_start()
                 .map(|d| d.as_secs_f64()),
         })
+    }
+}
+
+/// Asks for a pipe that holds a whole frame (Linux's default is 64 KiB: a 6 MB
+/// frame is a hundred wake-ups of ffmpeg). Unprivileged users get up to
+/// /proc/sys/fs/pipe-max-size (1 MiB by default); failures leave the default.
+fn enlarge_pipe(stdin: &ChildStdin, frame_bytes: usize) {
+    use std::os::fd::AsRawFd;
+    for size in [frame_bytes.clamp(1 << 16, 8 << 20), 1 << 20] {
+        // SAFETY: F_SETPIPE_SZ on a pipe fd we own; no memory is passed.
+        if unsafe { libc::fcntl(stdin.as_raw_fd(), libc::F_SETPIPE_SZ, size as libc::c_int) } > 0 {
+            return;
+        }
     }
 }
 
