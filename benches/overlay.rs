@@ -6,8 +6,9 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use nvviz_bench::encode::pixfmt::PixFmt;
 use nvviz_bench::frame::Frame;
-use nvviz_bench::overlay::pillow::{bgr_to_rgba, rgba_to_bgr};
+use nvviz_bench::overlay::pillow::{alpha_composite, bgr_to_rgba, rgba_to_bgr};
 use nvviz_bench::overlay::{Overlay, StyleKind};
 use nvviz_bench::workload::{detections, synthetic};
 
@@ -52,6 +53,18 @@ fn conversions(c: &mut Criterion) {
     group.bench_function("rgba -> bgr24", |b| {
         b.iter(|| rgba_to_bgr(black_box(&canvas), &mut f))
     });
+    // The pipe's formats (`--pix-fmts`), converted by the engine's workers.
+    let mut wire = Vec::new();
+    for pix_fmt in [PixFmt::Bgr0, PixFmt::Yuv420p] {
+        group.bench_function(format!("bgr24 -> {} (pipe)", pix_fmt.name()), |b| {
+            b.iter(|| pix_fmt.convert(black_box(&f), &mut wire))
+        });
+    }
+    // One person's layer over the frame, as Pillow's Image.alpha_composite.
+    let layer = image::RgbaImage::from_pixel(W, H, image::Rgba([200, 10, 10, 0]));
+    group.bench_function("pillow alpha_composite (transparent layer)", |b| {
+        b.iter(|| alpha_composite(&mut canvas, black_box(&layer)))
+    });
     group.finish();
 }
 
@@ -68,6 +81,12 @@ fn pipe(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(f.data.len() as u64));
     group.bench_function("1080p bgr24 frame into a pipe (null reader)", |b| {
         b.iter(|| stdin.write_all(black_box(&f.data)).unwrap())
+    });
+    let mut yuv = Vec::new();
+    PixFmt::Yuv420p.convert(&f, &mut yuv);
+    group.throughput(Throughput::Bytes(yuv.len() as u64));
+    group.bench_function("1080p yuv420p frame into a pipe (null reader)", |b| {
+        b.iter(|| stdin.write_all(black_box(&yuv)).unwrap())
     });
     group.finish();
     drop(stdin);

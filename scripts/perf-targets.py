@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Prints issue 6's targets as a markdown table from a scripts/perf-run.sh OUTDIR."""
+import json
+import sys
+from pathlib import Path
+
+out = Path(sys.argv[1])
+
+
+def cases(name):
+    path = out / f"{name}.json"
+    if not path.exists():
+        return {}
+    return {c["id"]: c for c in json.loads(path.read_text())["cases"]}
+
+
+def fps(c):
+    return c["fps"]["mean"] if c and c.get("status") == "ok" and c.get("fps") else None
+
+
+def find(cs, mode, pix=None, overlay=None):
+    for id_, c in cs.items():
+        parts = id_.split("/")
+        if c["mode"] != mode or (overlay and c.get("overlay") != overlay):
+            continue
+        has_pix = parts[-1] in ("yuv420p", "bgr0", "bgra")
+        if (pix is None and not has_pix) or (pix and parts[-1] == pix):
+            return c
+    return None
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}" if a and b else "n/a"
+
+
+def enc(c):
+    if not c:
+        return "?"
+    e = c.get("encoder") or "?"
+    return f"{e} (fallback from {c['requested_encoder']})" if c.get("fallback") else e
+
+
+rows = []
+for engine in ("pipelined", "sequential"):
+    cs = cases(f"engine-{engine}")
+    for pix in (None, "yuv420p"):
+        label = pix or "bgr24"
+        n, nv, eo = find(cs, "native", pix), find(cs, "nvenc", pix), find(cs, "encode-only", pix)
+        ceil = find(cs, "encoder-ceiling")
+        rows.append((f"1. nvenc mode / encode-only ({engine}, {label})",
+                     f"{fps(nv) or 0:.1f} / {fps(eo) or 0:.1f} fps", ratio(fps(nv), fps(eo)), "≥ 0.95", enc(eo)))
+        rows.append((f"1. native mode / encode-only ({engine}, {label})",
+                     f"{fps(n) or 0:.1f} / {fps(eo) or 0:.1f} fps", ratio(fps(n), fps(eo)), "≥ 0.95", enc(eo)))
+        rows.append((f"4. encode-only / encoder-ceiling ({engine}, {label})",
+                     f"{fps(eo) or 0:.1f} / {fps(ceil) or 0:.1f} fps", ratio(fps(eo), fps(ceil)), "≥ 0.8", enc(ceil)))
+ov = cases("overlay")
+ms = {k: (find(ov, "overlay-only", overlay=k) or {}).get("stages_ms_per_frame") for k in ("native", "opencv", "pillow")}
+per = {k: (v["overlay"] + v["conversion"]) if v else None for k, v in ms.items()}
+rows.append(("2. native overlay ms/frame (1080p, 10 persons)", f"{per['native']:.2f} ms" if per["native"] else "n/a", "", "≤ 1 ms (H100)", ""))
+if per["opencv"] and per["native"]:
+    rows.append(("2. opencv / native overlay time", f"{per['opencv']:.2f} / {per['native']:.2f} ms", ratio(per["opencv"], per["native"]), "≥ 3", ""))
+if per["pillow"]:
+    rows.append(("5. pillow (original) overlay ms/frame", f"{per['pillow']:.1f} ms", "", "", ""))
+rss = cases("rss-3000")
+for c in rss.values():
+    peak = max((r["max_rss_mib"] for r in c.get("runs", [])), default=None)
+    first = [r.get("first_frame_ms") for r in c.get("runs", []) if r.get("first_frame_ms")]
+    rows.append(("3. peak RSS, 3000 frames 1080p", f"{peak:.0f} MiB" if peak else "n/a", "", "≤ 300 MB", enc(c)))
+    if first:
+        rows.append(("time to first encoded frame", f"{first[0]:.0f} ms", "", "", enc(c)))
+ss = cases("sessions")
+for id_, c in ss.items():
+    streams = [f"{x:.1f}" for x in (c.get("runs") or [{}])[0].get("stream_fps", [])]
+    rows.append((f"sessions: {id_}", f"{fps(c) or 0:.1f} fps aggregate", " + ".join(streams), "", enc(c)))
+
+print("| target | measured | ratio / per stream | goal | encoder |")
+print("|---|---|---|---|---|")
+for r in rows:
+    print("| " + " | ".join(r) + " |")
