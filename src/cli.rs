@@ -316,7 +316,7 @@ Modes (the guide's names):
   native           nvviz-bench's native overlay + ffmpeg pipe
   overlay-only     each overlay style, frames discarded (the overlay's cost)
   encode-only      frames straight into the pipe (the pipe + encoder cost)
-  encoder-ceiling  ffmpeg's own testsrc2, same encoder (the encoder's limit)
+  encoder-ceiling  ffmpeg reading the same frames from a file, same encoder (its limit)
   encode-to-null   encode-only with the output discarded (disk I/O check; only when named)
 
 Profiles: fast = p1/ll, balanced = p4/hq, quality = p7/hq + -multipass fullres

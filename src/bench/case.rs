@@ -23,7 +23,7 @@ pub enum Mode {
     OverlayOnly,
     /// Baseline: frames straight into the ffmpeg pipe, no overlay
     EncodeOnly,
-    /// Baseline: ffmpeg generating frames itself (lavfi testsrc2), same encoder, no pipe
+    /// Baseline: ffmpeg reading the same frames from a file itself, same encoder and format, no pipe
     EncoderCeiling,
     /// Baseline: like encode-only, but ffmpeg discards the output (null muxer): the disk's share
     EncodeToNull,
@@ -125,7 +125,7 @@ impl CaseSpec {
             ),
         };
         let mut id = format!("{}/{overlay}/{sink}", self.mode.name());
-        if let SinkSpec::Pipe { settings } = &self.sink {
+        if let SinkSpec::Pipe { settings } | SinkSpec::Lavfi { settings } = &self.sink {
             if settings.pix_fmt != PixFmt::Bgr24 {
                 id.push_str(&format!("/{}", settings.pix_fmt.name()));
             }
@@ -163,12 +163,9 @@ pub fn expand(o: &MatrixOptions) -> Vec<CaseSpec> {
     let mut cases = Vec::new();
     let encoded = |mode: Mode, overlay: Option<StyleKind>, note: Option<String>, lavfi: bool| {
         let mut out = Vec::new();
-        // ffmpeg's own source has no pipe: one format, one stream.
-        let (pix_fmts, sessions) = if lavfi {
-            (&[PixFmt::Bgr24][..], &[1][..])
-        } else {
-            (o.pix_fmts, o.sessions)
-        };
+        // The ceiling reads each pipe format from a file: one stream.
+        let sessions = if lavfi { &[1][..] } else { o.sessions };
+        let pix_fmts = o.pix_fmts;
         for codec in o.codecs {
             let encoder = nvenc_encoder(codec).map_or_else(|| codec.clone(), str::to_string);
             for preset in o.presets {
@@ -339,6 +336,7 @@ mod tests {
                 "encode-only/none/h264_nvenc/p1/yuv420p",
                 "encode-only/none/h264_nvenc/p1/yuv420p/x2",
                 "encoder-ceiling/none/h264_nvenc/p1",
+                "encoder-ceiling/none/h264_nvenc/p1/yuv420p",
                 "fast/opencv/opencv-mp4v",
             ]
         );

@@ -47,10 +47,11 @@ impl EngineConfig {
         (cores / 2).clamp(1, 8)
     }
 
-    /// Frame buffers in the pool: enough for every stage to hold one while both
-    /// channels are full; the most that is ever allocated.
+    /// Frame buffers in the pool, the most that is ever allocated: one per worker,
+    /// a queue's worth waiting for them, one being read and one being written.
+    /// When the encoder is the slow stage, more would only wait longer.
     pub fn pool_size(&self) -> usize {
-        2 * self.queue_depth.max(1) + self.workers.max(1) + 2
+        self.queue_depth.max(1) + self.workers.max(1) + 2
     }
 }
 
@@ -103,7 +104,11 @@ pub fn run_frames(
         let slot = Slot {
             index: 0,
             frame: Frame::new(info.width, info.height),
-            wire: Vec::with_capacity(pix_fmt.frame_bytes(info.width, info.height)),
+            // bgr24 goes out as the frame itself: no second buffer.
+            wire: match pix_fmt {
+                PixFmt::Bgr24 => Vec::new(),
+                f => Vec::with_capacity(f.frame_bytes(info.width, info.height)),
+            },
         };
         free_tx
             .send(slot)

@@ -13,7 +13,8 @@ use crate::encode::null::NullSink;
 use crate::encode::pixfmt::PixFmt;
 use crate::encode::{FrameSink, SinkOutput};
 use crate::ffmpeg::args::{
-    browser_args, encoder_args, format_fps, shell_line, EncodeSettings, RawInput,
+    browser_args, encoder_args, format_fps, output_format_args, shell_line, EncodeSettings,
+    RawInput,
 };
 use crate::ffmpeg::child::{exit_info, FfmpegProcess};
 use crate::ffmpeg::failure::{classify, last_lines};
@@ -261,6 +262,28 @@ fn run_sequential(
     Ok(timing.outcome(info.frames, output))
 }
 
+/// The synthetic ring in `pix_fmt`, as one raw file for ffmpeg to loop (None for videos).
+fn ring_file(ctx: &RunContext, pix_fmt: PixFmt) -> anyhow::Result<Option<tempfile::TempPath>> {
+    let crate::workload::Input::Synthetic(ring) = &ctx.workload.input else {
+        return Ok(None);
+    };
+    let mut file = tempfile::Builder::new()
+        .prefix("nvviz-ring-")
+        .suffix(".raw")
+        .tempfile()?;
+    let mut wire = Vec::new();
+    for frame in ring {
+        let bytes = if pix_fmt == PixFmt::Bgr24 {
+            &frame.data
+        } else {
+            pix_fmt.convert(frame, &mut wire);
+            &wire
+        };
+        std::io::Write::write_all(&mut file, bytes)?;
+    }
+    Ok(Some(file.into_temp_path()))
+}
+
 /// `--sessions N`: N encode streams at once, each its own pipeline and ffmpeg.
 /// `fps` is their aggregate (all frames over the longest stream's wall time),
 /// `stream_fps` each one's own; stream 0's output stands for the case. The first
@@ -311,7 +334,10 @@ pub fn run_streams(
     Ok(first)
 }
 
-/// ffmpeg generating frames itself with the same encoder: no pipe, no overlay.
+/// The encoder's ceiling: ffmpeg encoding on its own, with the same encoder, settings
+/// and pipe format, no pipe and no overlay. For the embedded clip it reads the very
+/// frames the pipe cases send (the ring, written once to a file and looped), so the
+/// only difference is the pipe; for a user's video, ffmpeg's testsrc2 stands in.
 pub fn run_lavfi(
     ctx: &RunContext,
     settings: &EncodeSettings,
@@ -321,23 +347,46 @@ pub fn run_lavfi(
     let ffmpeg = ctx.ffmpeg.ok_or(EncodeFailure::FfmpegNotFound {
         searched: "--ffmpeg, $NVVIZ_FFMPEG, PATH".into(),
     })?;
-    let mut args: Vec<String> = vec![
-        "-y".into(),
-        "-f".into(),
-        "lavfi".into(),
-        "-i".into(),
-        format!(
-            "testsrc2=size={}x{}:rate={}",
-            info.width,
-            info.height,
-            format_fps(info.fps)
+    let raw = RawInput::new(info.width, info.height, info.fps, settings.pix_fmt);
+    let ring_file = ring_file(ctx, settings.pix_fmt)?;
+    let mut args: Vec<String> = vec!["-y".into()];
+    match &ring_file {
+        Some(file) => args.extend(
+            [
+                "-stream_loop",
+                "-1",
+                "-f",
+                "rawvideo",
+                "-pix_fmt",
+                &raw.pix_fmt,
+                "-s",
+                &format!("{}x{}", info.width, info.height),
+                "-r",
+                &format_fps(info.fps),
+                "-i",
+                &file.to_string_lossy(),
+            ]
+            .map(String::from),
         ),
-        "-frames:v".into(),
-        info.frames.to_string(),
-    ];
+        None => args.extend([
+            "-f".into(),
+            "lavfi".into(),
+            "-i".into(),
+            format!(
+                "testsrc2=size={}x{}:rate={}",
+                info.width,
+                info.height,
+                format_fps(info.fps)
+            ),
+        ]),
+    }
+    args.extend(["-frames:v".into(), info.frames.to_string()]);
     args.extend(encoder_args(settings));
     if settings.browser_compat {
-        args.extend(browser_args(info.width, info.height));
+        args.extend(match &ring_file {
+            Some(_) => output_format_args(&raw, &settings.encoder),
+            None => browser_args(info.width, info.height),
+        });
     }
     crate::ffmpeg::args::push_output(&mut args, output);
     let cpu0 = usage::now();

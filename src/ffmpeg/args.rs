@@ -198,7 +198,7 @@ pub fn pipe_args(input: &RawInput, settings: &EncodeSettings, output: &Path) -> 
 /// BT.709 yuv420p for bgr24 (and for bgr0/bgra into CPU encoders); only the tags
 /// for yuv420p we converted ourselves; nothing for bgr0/bgra into NVENC, which
 /// converts on the GPU (a CPU filter here would undo the point of sending them).
-fn output_format_args(input: &RawInput, encoder: &str) -> Vec<String> {
+pub fn output_format_args(input: &RawInput, encoder: &str) -> Vec<String> {
     match input.pix_fmt.as_str() {
         "yuv420p" => browser_args(input.width, input.height)[2..]
             .iter()

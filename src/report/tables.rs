@@ -40,7 +40,7 @@ fn technology(c: &CaseResult) -> String {
         "overlay-only" => format!("{overlay} overlay, frames discarded"),
         "encode-only" => format!("FFmpeg pipe, {enc}, no overlay"),
         "encode-to-null" => format!("FFmpeg pipe, {enc}, output discarded"),
-        "encoder-ceiling" => format!("FFmpeg testsrc2, {enc}, no pipe"),
+        "encoder-ceiling" => format!("FFmpeg reading the frames itself, {enc}, no pipe"),
         _ => enc,
     }
 }
