@@ -425,3 +425,132 @@ fn a_session_limit_mid_bench_falls_back_or_fails_as_configured() {
         }
     }
 }
+
+/// A GeForce-like NVENC with one session: a slow shim (it starts late, then maps
+/// h264_nvenc to libx264) while it holds the only session; a second encode at the
+/// same time meets the session limit.
+fn one_session_ffmpeg(dir: &std::path::Path) -> std::path::PathBuf {
+    let lock = dir.join("session.lock");
+    scripted_ffmpeg(
+        dir,
+        &format!(
+            r#"case " $* " in
+  *" 320x240 "*) ;;
+  *" h264_nvenc "*)
+    if ! mkdir '{lock}' 2>/dev/null; then
+      echo '[h264_nvenc @ 0x5] OpenEncodeSessionEx failed: incompatible client key (21): (no details)' >&2; exit 1
+    fi
+    trap "rmdir '{lock}'" EXIT
+    sleep 0.5 ;;
+esac
+args=()
+for a in "$@"; do
+  case "$a" in
+    h264_nvenc) args+=(libx264) ;; p1) args+=(ultrafast) ;; ll) args+=(zerolatency) ;;
+    -rc) skip=1; continue ;;
+    *) if [ -n "${{skip:-}}" ]; then skip=; continue; fi; args+=("$a") ;;
+  esac
+done
+/usr/bin/env ffmpeg "${{args[@]}}""#,
+            lock = lock.display()
+        ),
+    )
+}
+
+#[test]
+fn sessions_report_each_stream_and_a_session_limit_as_the_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = one_session_ffmpeg(dir.path());
+    let json = dir.path().join("r.json");
+    let out = nvviz()
+        .args(["bench", "--modes", "encode-only", "--resolution", "160x120"])
+        .args(["--frames", "12", "--runs", "1", "--warmup", "0", "-q"])
+        .args(["--sessions", "1,2", "--ffmpeg"])
+        .arg(&fake)
+        .arg("--export-json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert_exit(&out, 1);
+    let results = read_json(&json);
+    let one = case(&results, "encode-only/none/h264_nvenc/p1");
+    assert_eq!(one["status"], "ok", "{one:#}");
+    assert_eq!(one["encoder"], "h264_nvenc");
+    let two = case(&results, "encode-only/none/h264_nvenc/p1/x2");
+    assert_eq!(two["status"], "failed", "{two:#}");
+    assert_eq!(two["reason"]["cause"], "session_limit");
+    assert!(two["fallback"].is_null(), "a limit found is not a fallback");
+
+    // Without the limit (libx264 has none), both streams run and are reported.
+    let out = nvviz()
+        .args(["bench", "--modes", "encode-only", "--resolution", "160x120"])
+        .args(["--frames", "12", "--runs", "1", "--warmup", "0", "-q"])
+        .args([
+            "--sessions",
+            "2",
+            "--codecs",
+            "libx264",
+            "--pix-fmts",
+            "yuv420p",
+        ])
+        .arg("--export-json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let results = read_json(&json);
+    let two = case(&results, "encode-only/none/libx264/p1/yuv420p/x2");
+    let run = &two["runs"][0];
+    let streams: Vec<f64> = run["stream_fps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!(streams.len(), 2);
+    let aggregate = run["fps"].as_f64().unwrap();
+    assert!(streams.iter().all(|s| *s > 0.0 && *s <= aggregate));
+    assert!(aggregate <= streams.iter().sum::<f64>() * 1.001);
+    assert_eq!(two["verified"]["frames"], 12);
+}
+
+#[test]
+fn every_pipe_format_and_both_engines_produce_verified_outputs() {
+    for engine in ["pipelined", "sequential"] {
+        let (out, results, _dir) = small_bench(&[
+            "--modes",
+            "native,encoder-ceiling",
+            "--pix-fmts",
+            "bgr24,bgr0,yuv420p",
+            "--engine",
+            engine,
+            "--runs",
+            "1",
+        ]);
+        assert_exit(&out, 0);
+        let cases = results["cases"].as_array().unwrap();
+        assert_eq!(cases.len(), 6, "{engine}");
+        for c in cases {
+            assert_eq!(c["status"], "ok", "{engine}: {c:#}");
+            assert!(c["verified"]["frames"].as_u64().unwrap() > 0);
+        }
+        assert_eq!(results["config"]["engine"]["kind"], engine);
+    }
+    // yuv420p cannot carry odd sizes: a classified failure, never a crop.
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let out = nvviz()
+        .args(["bench", "--modes", "native", "--resolution", "161x120"])
+        .args(["--frames", "4", "--runs", "1", "--warmup", "0", "-q"])
+        .args(["--pix-fmts", "yuv420p", "--export-json"])
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert_exit(&out, 1);
+    let c = &read_json(&json)["cases"][0];
+    assert_eq!(c["reason"]["cause"], "invalid_parameter");
+    assert!(c["reason"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("even width"));
+}
