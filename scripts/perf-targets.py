@@ -77,3 +77,19 @@ print("| target | measured | ratio / per stream | goal | encoder |")
 print("|---|---|---|---|---|")
 for r in rows:
     print("| " + " | ".join(r) + " |")
+
+print()
+print("Where time goes, per stage (ms per frame; in the pipelined engine stages overlap,")
+print("so their sum exceeds the frame time; `write` is time blocked handing frames to ffmpeg):")
+print()
+print("| engine | case | fps (runs) | input | overlay | conversion | write | finalize | own cores | ffmpeg cores |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+for engine in ("sequential", "pipelined"):
+    for id_, c in cases(f"engine-{engine}").items():
+        s = c.get("stages_ms_per_frame") or {}
+        runs = c.get("runs") or []
+        own = sum(r["cpu_own_cores"] for r in runs) / max(len(runs), 1)
+        ff = sum((r.get("cpu_children_cores") or 0) for r in runs) / max(len(runs), 1)
+        per_run = ", ".join(f"{r['fps']:.0f}" for r in runs)
+        cells = [f"{s.get(k, 0):.2f}" for k in ("input", "overlay", "conversion", "write", "finalize")]
+        print(f"| {engine} | {id_} | {fps(c) or 0:.1f} ({per_run}) | " + " | ".join(cells) + f" | {own:.2f} | {ff:.2f} |")

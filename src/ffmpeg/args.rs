@@ -364,6 +364,34 @@ mod tests {
         );
     }
 
+    /// What each pipe format asks of ffmpeg: the NVENC success path cannot run on
+    /// the hardware at hand, so the command is checked here, by construction.
+    #[test]
+    fn pipe_formats_shape_the_command() {
+        use crate::encode::pixfmt::PixFmt;
+        let command = |encoder: &str, pix_fmt: PixFmt| {
+            let mut settings = EncodeSettings::guide(encoder);
+            settings.browser_compat = true;
+            settings.pix_fmt = pix_fmt;
+            let input = RawInput::new(1920, 1080, 30.0, pix_fmt);
+            pipe_args(&input, &settings, Path::new("o.mp4")).join(" ")
+        };
+        // bgr0 into NVENC: no CPU filter, the GPU converts.
+        let nvenc_bgr0 = command("h264_nvenc", PixFmt::Bgr0);
+        assert!(nvenc_bgr0.contains("-f rawvideo -pix_fmt bgr0 -s 1920x1080"));
+        assert!(!nvenc_bgr0.contains("-vf"), "{nvenc_bgr0}");
+        // bgr0 into a CPU encoder: ffmpeg converts, to BT.709 yuv420p.
+        assert!(command("libx264", PixFmt::Bgr0).contains("out_color_matrix=bt709"));
+        // yuv420p from Rust: tagged BT.709, nothing converted.
+        let yuv = command("h264_nvenc", PixFmt::Yuv420p);
+        assert!(yuv.contains("-pix_fmt yuv420p -s 1920x1080"));
+        assert!(!yuv.contains("-vf"), "{yuv}");
+        assert!(yuv
+            .contains("-colorspace bt709 -color_primaries bt709 -color_trc bt709 -color_range tv"));
+        // bgr24, the guide's: ffmpeg's conversion filter.
+        assert!(command("h264_nvenc", PixFmt::Bgr24).contains("-vf scale=out_color_matrix=bt709"));
+    }
+
     #[test]
     fn frame_bytes_per_format() {
         let mut input = RawInput::bgr24(4, 2, 30.0);

@@ -40,7 +40,15 @@ fn technology(c: &CaseResult) -> String {
         "overlay-only" => format!("{overlay} overlay, frames discarded"),
         "encode-only" => format!("FFmpeg pipe, {enc}, no overlay"),
         "encode-to-null" => format!("FFmpeg pipe, {enc}, output discarded"),
-        "encoder-ceiling" => format!("FFmpeg reading the frames itself, {enc}, no pipe"),
+        // Results before the ceiling read the clip's own frames used testsrc2.
+        "encoder-ceiling"
+            if c.command
+                .as_deref()
+                .is_some_and(|cmd| cmd.contains("testsrc2")) =>
+        {
+            format!("FFmpeg testsrc2, {enc}, no pipe")
+        }
+        "encoder-ceiling" => format!("FFmpeg reading the same frames itself, {enc}, no pipe"),
         _ => enc,
     }
 }
