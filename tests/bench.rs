@@ -380,21 +380,15 @@ fn opencv_decoder_reads_the_same_video() {
 fn session_limited_ffmpeg(dir: &std::path::Path) -> std::path::PathBuf {
     scripted_ffmpeg(
         dir,
-        r#"case " $* " in
+        &(NVENC_AS_X264.to_string()
+            + r#"case " $* " in
   *" h264_nvenc "*" 320x240 "*|*" 320x240 "*" h264_nvenc "*)
-    args=()
-    for a in "$@"; do
-      case "$a" in
-        h264_nvenc) args+=(libx264) ;; p1) args+=(ultrafast) ;; ll) args+=(zerolatency) ;;
-        -rc) skip=1; continue ;;
-        *) if [ -n "${skip:-}" ]; then skip=; continue; fi; args+=("$a") ;;
-      esac
-    done
+    to_x264 "$@"
     exec /usr/bin/env ffmpeg "${args[@]}" ;;
   *" h264_nvenc "*)
     echo '[h264_nvenc @ 0x5] OpenEncodeSessionEx failed: out of memory (10): (no details)' >&2; exit 1 ;;
 esac
-exec /usr/bin/env ffmpeg "$@""#,
+exec /usr/bin/env ffmpeg "$@""#),
     )
 }
 
@@ -433,8 +427,9 @@ fn one_session_ffmpeg(dir: &std::path::Path) -> std::path::PathBuf {
     let lock = dir.join("session.lock");
     scripted_ffmpeg(
         dir,
-        &format!(
-            r#"case " $* " in
+        &(NVENC_AS_X264.to_string()
+            + &format!(
+                r#"case " $* " in
   *" 320x240 "*) ;;
   *" h264_nvenc "*)
     if ! mkdir '{lock}' 2>/dev/null; then
@@ -443,17 +438,10 @@ fn one_session_ffmpeg(dir: &std::path::Path) -> std::path::PathBuf {
     trap "rmdir '{lock}'" EXIT
     sleep 0.5 ;;
 esac
-args=()
-for a in "$@"; do
-  case "$a" in
-    h264_nvenc) args+=(libx264) ;; p1) args+=(ultrafast) ;; ll) args+=(zerolatency) ;;
-    -rc) skip=1; continue ;;
-    *) if [ -n "${{skip:-}}" ]; then skip=; continue; fi; args+=("$a") ;;
-  esac
-done
+to_x264 "$@"
 /usr/bin/env ffmpeg "${{args[@]}}""#,
-            lock = lock.display()
-        ),
+                lock = lock.display()
+            )),
     )
 }
 

@@ -287,16 +287,10 @@ fn working_nvenc_gives_usable_verdict() {
     let dir = tempfile::tempdir().unwrap();
     let fake = scripted_ffmpeg(
         dir.path(),
-        r#"args=()
-for a in "$@"; do
-  case "$a" in
-    h264_nvenc) args+=(libx264) ;; p1) args+=(ultrafast) ;; ll) args+=(zerolatency) ;;
-    -rc) skip=1; continue ;;
-    *) if [ -n "${skip:-}" ]; then skip=; continue; fi; args+=("$a") ;;
-  esac
-done
+        &(NVENC_AS_X264.to_string()
+            + r#"to_x264 "$@"
 case " $* " in *hevc_nvenc*) echo "[hevc_nvenc @ 0x1] Cannot load libcuda.so.1" >&2; exit 1 ;; esac
-exec /usr/bin/env ffmpeg "${args[@]}""#,
+exec /usr/bin/env ffmpeg "${args[@]}""#),
     );
     let out = nvviz()
         .args(["doctor", "--json", "--require", "nvenc", "--ffmpeg"])

@@ -47,6 +47,21 @@ esac
     )
 }
 
+/// Bash: `to_x264 "$@"` leaves in `args` the command with the guide's NVENC
+/// options swapped for libx264's — a stand-in for a working h264_nvenc, since the
+/// NVENC success path cannot run on the hardware at hand.
+pub const NVENC_AS_X264: &str = r#"to_x264() {
+  args=()
+  for a in "$@"; do
+    case "$a" in
+      h264_nvenc) args+=(libx264) ;; p1) args+=(ultrafast) ;; ll) args+=(zerolatency) ;;
+      -rc) skip=1; continue ;;
+      *) if [ -n "${skip:-}" ]; then skip=; continue; fi; args+=("$a") ;;
+    esac
+  done
+}
+"#;
+
 pub fn real_ffmpeg() -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
