@@ -542,3 +542,36 @@ fn every_pipe_format_and_both_engines_produce_verified_outputs() {
         .unwrap()
         .contains("even width"));
 }
+
+#[test]
+fn an_encoder_that_stops_reading_is_killed_by_the_watchdog() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = format!("nvviz-stall-{}", std::process::id());
+    // Trials (320x240) and decode checks (-i /path) work; the real run never reads its stdin.
+    let fake = scripted_ffmpeg(
+        dir.path(),
+        &format!(
+            r#"case " $* " in *" 320x240 "*|*" -i /"*) exec /usr/bin/env ffmpeg "$@" ;; esac
+exec -a {marker} sleep 60"#
+        ),
+    );
+    let json = dir.path().join("r.json");
+    let out = nvviz()
+        .args(["bench", "--modes", "encode-only", "--codecs", "libx264"])
+        .args(["--resolution", "160x120", "--frames", "200", "--runs", "1"])
+        .args(["--warmup", "0", "-q", "--write-timeout", "1", "--ffmpeg"])
+        .arg(&fake)
+        .arg("--export-json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert_exit(&out, 1);
+    let c = &read_json(&json)["cases"][0];
+    assert_eq!(c["status"], "failed");
+    assert_eq!(c["reason"]["cause"], "timeout", "{c:#}");
+    let leftover = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
+        .any(|cmd| String::from_utf8_lossy(&cmd).contains(&marker));
+    assert!(!leftover, "the stalled ffmpeg survived");
+}

@@ -91,8 +91,10 @@ pub fn profile_preset(profile: Option<Profile>) -> Option<String> {
 
 /// Finds ffmpeg (never fatal: the OpenCV writer may still work) and prepares trials.
 pub fn chooser(args: &EncoderArgs, gpu: &GpuProbe) -> anyhow::Result<Chooser> {
-    let trial_timeout =
-        seconds("--write-timeout", args.write_timeout)?.min(Duration::from_secs(15));
+    // A trial includes ffmpeg's start and a decode check: never less than 10 s,
+    // even with a short --write-timeout (that one bounds a single frame's write).
+    let trial_timeout = seconds("--write-timeout", args.write_timeout)?
+        .clamp(Duration::from_secs(10), Duration::from_secs(15));
     let ffmpeg = match probe_ffmpeg(args.ffmpeg.as_deref(), Duration::from_secs(10)) {
         FfmpegProbe::Found { binary, info } => Ok((binary.path, info)),
         FfmpegProbe::Missing { failure } => Err(failure),
