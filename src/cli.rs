@@ -155,9 +155,9 @@ pub struct EncoderArgs {
 /// How frames move through a run: threads, queues, the pipe's pixel format.
 #[derive(Debug, clap::Args)]
 pub struct EngineArgs {
-    /// pipelined: input, overlay workers and writer on their own threads; sequential: the guide's one-frame-at-a-time loop
-    #[arg(long, value_enum, default_value = "pipelined")]
-    pub engine: crate::bench::pipeline::EngineKind,
+    /// pipelined: input, overlay workers and writer on their own threads; sequential: the guide's one-frame-at-a-time loop [default: pipelined, sequential on 2 cores or fewer]
+    #[arg(long, value_enum)]
+    pub engine: Option<crate::bench::pipeline::EngineKind>,
     /// Frames each queue between stages holds (memory stays bounded by it, whatever --frames is)
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub queue_depth: u32,
@@ -169,7 +169,14 @@ pub struct EngineArgs {
 impl EngineArgs {
     pub fn config(&self) -> crate::bench::pipeline::EngineConfig {
         crate::bench::pipeline::EngineConfig {
-            kind: self.engine,
+            kind: self
+                .engine
+                .unwrap_or_else(crate::bench::pipeline::EngineKind::for_this_machine),
+            chosen: if self.engine.is_some() {
+                "--engine"
+            } else {
+                "by core count"
+            },
             queue_depth: self.queue_depth as usize,
             workers: match self.overlay_threads {
                 0 => crate::bench::pipeline::EngineConfig::default_workers(),

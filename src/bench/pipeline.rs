@@ -31,9 +31,22 @@ pub enum EngineKind {
     Sequential,
 }
 
+impl EngineKind {
+    /// Threads pay off only with cores to spare: on 2 cores a CPU encoder already
+    /// uses both, and the extra threads measurably cost (reports/perf/ci-2core).
+    pub fn for_this_machine() -> Self {
+        match std::thread::available_parallelism().map_or(1, |n| n.get()) {
+            0..=2 => Self::Sequential,
+            _ => Self::Pipelined,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct EngineConfig {
     pub kind: EngineKind,
+    /// "--engine", or "by core count" when the default chose.
+    pub chosen: &'static str,
     /// Frames each channel holds between stages.
     pub queue_depth: usize,
     /// Overlay/conversion workers.
@@ -317,6 +330,7 @@ mod tests {
             write_timeout: Duration::from_secs(5),
             engine: EngineConfig {
                 kind,
+                chosen: "test",
                 queue_depth: depth,
                 workers,
             },
@@ -368,6 +382,7 @@ mod tests {
         };
         let config = EngineConfig {
             kind: EngineKind::Pipelined,
+            chosen: "test",
             queue_depth: 2,
             workers: 3,
         };
@@ -399,6 +414,7 @@ mod tests {
             write_timeout: Duration::from_secs(5),
             engine: EngineConfig {
                 kind: EngineKind::Pipelined,
+                chosen: "test",
                 queue_depth: 1,
                 workers: 2,
             },
