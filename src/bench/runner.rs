@@ -358,7 +358,7 @@ pub fn run_lavfi(
                 "-f",
                 "rawvideo",
                 "-pix_fmt",
-                &raw.pix_fmt,
+                raw.pix_fmt.name(),
                 "-s",
                 &format!("{}x{}", info.width, info.height),
                 "-r",

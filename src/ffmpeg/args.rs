@@ -5,38 +5,34 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::encode::pixfmt::PixFmt;
+
 /// Raw frames arriving on ffmpeg's stdin.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RawInput {
     pub width: u32,
     pub height: u32,
     pub fps: f64,
-    /// ffmpeg pixel format name of the bytes we write ("bgr24" in the guide).
-    pub pix_fmt: String,
+    /// The format of the bytes we write (bgr24 in the guide).
+    pub pix_fmt: PixFmt,
 }
 
 impl RawInput {
     pub fn bgr24(width: u32, height: u32, fps: f64) -> Self {
-        Self::new(width, height, fps, crate::encode::pixfmt::PixFmt::Bgr24)
+        Self::new(width, height, fps, PixFmt::Bgr24)
     }
 
-    pub fn new(width: u32, height: u32, fps: f64, pix_fmt: crate::encode::pixfmt::PixFmt) -> Self {
+    pub fn new(width: u32, height: u32, fps: f64, pix_fmt: PixFmt) -> Self {
         Self {
             width,
             height,
             fps,
-            pix_fmt: pix_fmt.name().into(),
+            pix_fmt,
         }
     }
 
-    /// Bytes per frame for the packed formats we write.
     pub fn frame_bytes(&self) -> usize {
-        let pixels = self.width as usize * self.height as usize;
-        match self.pix_fmt.as_str() {
-            "bgra" | "bgr0" | "rgba" | "rgb0" => pixels * 4,
-            "yuv420p" | "nv12" => pixels * 3 / 2,
-            _ => pixels * 3,
-        }
+        self.pix_fmt.frame_bytes(self.width, self.height)
     }
 }
 
@@ -62,7 +58,7 @@ pub struct EncodeSettings {
     pub multipass: Option<String>,
     /// The raw format written into the pipe (the guide's bgr24 by default).
     #[serde(default)]
-    pub pix_fmt: crate::encode::pixfmt::PixFmt,
+    pub pix_fmt: PixFmt,
 }
 
 /// Families of encoders whose options are spelled alike.
@@ -104,7 +100,7 @@ impl EncodeSettings {
             faststart: true,
             browser_compat: false,
             multipass: None,
-            pix_fmt: crate::encode::pixfmt::PixFmt::Bgr24,
+            pix_fmt: PixFmt::Bgr24,
         };
         nvenc.for_encoder(encoder)
     }
@@ -177,7 +173,7 @@ pub fn pipe_args(input: &RawInput, settings: &EncodeSettings, output: &Path) -> 
         "-f".into(),
         "rawvideo".into(),
         "-pix_fmt".into(),
-        input.pix_fmt.clone(),
+        input.pix_fmt.name().into(),
         "-s".into(),
         format!("{}x{}", input.width, input.height),
         "-r".into(),
@@ -199,12 +195,9 @@ pub fn pipe_args(input: &RawInput, settings: &EncodeSettings, output: &Path) -> 
 /// for yuv420p we converted ourselves; nothing for bgr0/bgra into NVENC, which
 /// converts on the GPU (a CPU filter here would undo the point of sending them).
 pub fn output_format_args(input: &RawInput, encoder: &str) -> Vec<String> {
-    match input.pix_fmt.as_str() {
-        "yuv420p" => browser_args(input.width, input.height)[2..]
-            .iter()
-            .map(String::clone)
-            .collect(),
-        "bgr0" | "bgra" if family(encoder) == EncoderFamily::Nvenc => Vec::new(),
+    match input.pix_fmt {
+        PixFmt::Yuv420p => browser_args(input.width, input.height)[2..].to_vec(),
+        f if f.is_packed_rgb32() && family(encoder) == EncoderFamily::Nvenc => Vec::new(),
         _ => browser_args(input.width, input.height),
     }
 }
@@ -368,7 +361,6 @@ mod tests {
     /// the hardware at hand, so the command is checked here, by construction.
     #[test]
     fn pipe_formats_shape_the_command() {
-        use crate::encode::pixfmt::PixFmt;
         let command = |encoder: &str, pix_fmt: PixFmt| {
             let mut settings = EncodeSettings::guide(encoder);
             settings.browser_compat = true;
@@ -396,9 +388,9 @@ mod tests {
     fn frame_bytes_per_format() {
         let mut input = RawInput::bgr24(4, 2, 30.0);
         assert_eq!(input.frame_bytes(), 24);
-        input.pix_fmt = "bgr0".into();
+        input.pix_fmt = PixFmt::Bgr0;
         assert_eq!(input.frame_bytes(), 32);
-        input.pix_fmt = "yuv420p".into();
+        input.pix_fmt = PixFmt::Yuv420p;
         assert_eq!(input.frame_bytes(), 12);
     }
 
