@@ -113,19 +113,27 @@ impl CaseSpec {
         format!("{}.mp4", self.id().replace('/', "_"))
     }
 
+    /// The requested encoder settings of the ffmpeg sinks (pipe and ceiling).
+    pub fn settings(&self) -> Option<&EncodeSettings> {
+        match &self.sink {
+            SinkSpec::Pipe { settings } | SinkSpec::Lavfi { settings } => Some(settings),
+            SinkSpec::Null | SinkSpec::OpenCv { .. } => None,
+        }
+    }
+
     pub fn id(&self) -> String {
         let overlay = self.overlay.map_or("none", StyleKind::name);
-        let sink = match &self.sink {
-            SinkSpec::Null => "null".to_string(),
-            SinkSpec::OpenCv { fourcc } => format!("opencv-{fourcc}"),
-            SinkSpec::Pipe { settings } | SinkSpec::Lavfi { settings } => format!(
+        let sink = match (&self.sink, self.settings()) {
+            (_, Some(settings)) => format!(
                 "{}/{}",
                 settings.encoder,
                 settings.preset.as_deref().unwrap_or("default")
             ),
+            (SinkSpec::OpenCv { fourcc }, None) => format!("opencv-{fourcc}"),
+            _ => "null".to_string(),
         };
         let mut id = format!("{}/{overlay}/{sink}", self.mode.name());
-        if let SinkSpec::Pipe { settings } | SinkSpec::Lavfi { settings } = &self.sink {
+        if let Some(settings) = self.settings() {
             if settings.pix_fmt != PixFmt::Bgr24 {
                 id.push_str(&format!("/{}", settings.pix_fmt.name()));
             }

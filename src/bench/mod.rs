@@ -57,10 +57,7 @@ fn skipped(spec: &CaseSpec, workload: &Workload, why: serde_json::Value) -> Case
 }
 
 fn base_result(spec: &CaseSpec, workload: &Workload) -> CaseResult {
-    let settings = match &spec.sink {
-        SinkSpec::Pipe { settings } | SinkSpec::Lavfi { settings } => Some(settings),
-        _ => None,
-    };
+    let settings = spec.settings();
     let info = &workload.info;
     CaseResult {
         id: spec.id(),
@@ -197,14 +194,6 @@ fn extra_outputs(
         .collect()
 }
 
-/// The encoder a pipe or lavfi case asks for ("" for others).
-fn spec_encoder(spec: &CaseSpec) -> String {
-    match &spec.sink {
-        SinkSpec::Pipe { settings } | SinkSpec::Lavfi { settings } => settings.encoder.clone(),
-        _ => String::new(),
-    }
-}
-
 fn run_case(
     spec: &CaseSpec,
     workload: &Workload,
@@ -220,28 +209,26 @@ fn run_case(
         options.warmup
     };
     // Resolve the writer (with the guide's fallback) for ffmpeg cases.
-    let (writer, settings) = match &spec.sink {
-        SinkSpec::Pipe { settings } | SinkSpec::Lavfi { settings } => {
-            match chooser.resolve(settings) {
-                Ok((choice, settings)) => {
-                    if let Some(fb) = &choice.fallback {
-                        result.fallback = serde_json::to_value(fb).ok();
-                    }
-                    result.encoder = Some(choice.writer.name());
-                    result.preset = settings
-                        .as_ref()
-                        .and_then(|s| s.preset.clone())
-                        .or(result.preset);
-                    (Some(choice.writer), settings)
+    let (writer, settings) = match spec.settings() {
+        Some(settings) => match chooser.resolve(settings) {
+            Ok((choice, settings)) => {
+                if let Some(fb) = &choice.fallback {
+                    result.fallback = serde_json::to_value(fb).ok();
                 }
-                Err(failure) => {
-                    result.status = CaseStatus::Failed;
-                    result.reason = serde_json::to_value(&failure).ok();
-                    return result;
-                }
+                result.encoder = Some(choice.writer.name());
+                result.preset = settings
+                    .as_ref()
+                    .and_then(|s| s.preset.clone())
+                    .or(result.preset);
+                (Some(choice.writer), settings)
             }
-        }
-        _ => (None, None),
+            Err(failure) => {
+                result.status = CaseStatus::Failed;
+                result.reason = serde_json::to_value(&failure).ok();
+                return result;
+            }
+        },
+        None => (None, None),
     };
     if matches!(spec.sink, SinkSpec::Lavfi { .. }) && settings.is_none() {
         return skipped(
@@ -321,20 +308,20 @@ fn run_case(
                 last_output = o.output.path.clone();
                 result.runs.push(o.result);
             }
-            // With several sessions a limit is the finding, not a reason to fall back.
+            // No fallback means the requested encoder itself ran. With several
+            // sessions a limit is the finding, not a reason to fall back.
             Err(RunError::Encode(failure))
                 if failure.is_nvenc_environment()
                     && spec.sessions == 1
                     && result.fallback.is_none()
-                    && writer
-                        .as_ref()
-                        .is_some_and(|w| w.name() == spec_encoder(spec)) =>
+                    && spec.settings().is_some() =>
             {
                 // The trial passed but the real run met the NVENC stack's limits (a
                 // session limit, most often): decide again, which falls back or
                 // fails as configured, with this failure as the reason.
                 drop(sampler);
-                chooser.mark_failed(&spec_encoder(spec), failure);
+                let requested = &spec.settings().expect("guarded above").encoder;
+                chooser.mark_failed(requested, failure);
                 return run_case(spec, workload, chooser, options, out_dir, label);
             }
             Err(e) => {

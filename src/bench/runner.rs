@@ -235,18 +235,9 @@ fn run_sequential(
             o.draw(&mut frame, index, ctx.workload.detections.persons(index))
         });
         let t_convert = Instant::now();
-        if pix_fmt != PixFmt::Bgr24 {
-            pix_fmt.convert(&frame, &mut wire);
-        }
+        let bytes = pix_fmt.wire(&frame, &mut wire);
         let t_write = Instant::now();
-        sink.write(
-            &frame,
-            if pix_fmt == PixFmt::Bgr24 {
-                &frame.data
-            } else {
-                &wire
-            },
-        )?;
+        sink.write(&frame, bytes)?;
         if index >= ctx.warmup {
             let s = &mut timing.stages;
             s.input += (t_overlay - t).as_secs_f64();
@@ -273,13 +264,7 @@ fn ring_file(ctx: &RunContext, pix_fmt: PixFmt) -> anyhow::Result<Option<tempfil
         .tempfile()?;
     let mut wire = Vec::new();
     for frame in ring {
-        let bytes = if pix_fmt == PixFmt::Bgr24 {
-            &frame.data
-        } else {
-            pix_fmt.convert(frame, &mut wire);
-            &wire
-        };
-        std::io::Write::write_all(&mut file, bytes)?;
+        std::io::Write::write_all(&mut file, pix_fmt.wire(frame, &mut wire))?;
     }
     Ok(Some(file.into_temp_path()))
 }
@@ -389,38 +374,21 @@ pub fn run_lavfi(
         });
     }
     crate::ffmpeg::args::push_output(&mut args, output);
-    let cpu0 = usage::now();
-    let started = Instant::now();
+    let mut timing = Timing::start();
     let mut process = FfmpegProcess::spawn(ffmpeg, &args)?;
     drop(process.take_stdin());
     let status = process.wait(ctx.write_timeout.max(Duration::from_secs(60)) * 10)?;
-    let wall = started.elapsed().as_secs_f64();
-    let cpu1 = usage::now();
+    // ffmpeg's whole run is one stage here: it reads, encodes and writes on its own.
+    timing.stages.finalize = timing.started.elapsed().as_secs_f64();
     let lines = process.stderr_lines();
     if !status.success() {
         return Err(classify(&lines, &exit_info(&status), None).into());
     }
-    let per_frame = 1000.0 * wall / info.frames.max(1) as f64;
-    Ok(RunOutcome {
-        result: RunResult {
-            fps: info.frames as f64 / wall,
-            wall_s: wall,
-            stages_ms_per_frame: Stages {
-                finalize: per_frame,
-                ..Stages::default()
-            },
-            cpu_own_cores: (cpu1.own_s - cpu0.own_s) / wall,
-            cpu_children_cores: Some((cpu1.children_s - cpu0.children_s) / wall),
-            max_rss_mib: cpu1.max_rss_mib,
-            first_frame_ms: None,
-            stream_fps: Vec::new(),
-        },
-        output: SinkOutput {
-            path: (output != Path::new(crate::ffmpeg::args::DISCARD))
-                .then(|| PathBuf::from(output)),
-            command: Some(shell_line(ffmpeg, &args)),
-            stderr_tail: last_lines(&lines),
-            first_frame_s: None,
-        },
-    })
+    let output = SinkOutput {
+        path: (output != Path::new(crate::ffmpeg::args::DISCARD)).then(|| PathBuf::from(output)),
+        command: Some(shell_line(ffmpeg, &args)),
+        stderr_tail: last_lines(&lines),
+        first_frame_s: None,
+    };
+    Ok(timing.outcome(info.frames, output))
 }

@@ -57,8 +57,17 @@ impl PixFmt {
         Ok(())
     }
 
+    /// The bytes of `frame` in this format: the frame itself for bgr24, else
+    /// converted into `buf` (no allocation once it is sized).
+    pub fn wire<'a>(self, frame: &'a Frame, buf: &'a mut Vec<u8>) -> &'a [u8] {
+        if self == Self::Bgr24 {
+            return &frame.data;
+        }
+        self.convert(frame, buf);
+        buf
+    }
+
     /// Writes `frame` in this format into `out` (resized to fit; no allocation once sized).
-    /// bgr24 is the frame itself: callers send `frame.data` and skip this.
     pub fn convert(self, frame: &Frame, out: &mut Vec<u8>) {
         out.resize(self.frame_bytes(frame.width, frame.height), 0);
         match self {
