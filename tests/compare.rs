@@ -34,6 +34,26 @@ fn write(dir: &std::path::Path, name: &str, v: &Value) -> std::path::PathBuf {
 
 const NATIVE: &str = "native/native/h264_nvenc/p1";
 
+/// `compare FLAGS baseline current`, both written into `dir`.
+fn compare(
+    dir: &std::path::Path,
+    baseline: &Value,
+    current: &Value,
+    flags: &[&str],
+) -> std::process::Output {
+    let (b, c) = (
+        write(dir, "b.json", baseline),
+        write(dir, "c.json", current),
+    );
+    nvviz()
+        .arg("compare")
+        .args(flags)
+        .arg(&b)
+        .arg(&c)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn identical_files_pass() {
     let dir = tempfile::tempdir().unwrap();
@@ -51,16 +71,7 @@ fn clear_regression_exits_1() {
     set_fps(&mut b, NATIVE, 100.0, 1.0);
     let mut c = base();
     set_fps(&mut c, NATIVE, 60.0, 1.0);
-    let (b, c) = (
-        write(dir.path(), "b.json", &b),
-        write(dir.path(), "c.json", &c),
-    );
-    let out = nvviz()
-        .args(["compare", "--json"])
-        .arg(&b)
-        .arg(&c)
-        .output()
-        .unwrap();
+    let out = compare(dir.path(), &b, &c, &["--json"]);
     assert_eq!(out.status.code(), Some(1));
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     let case = r["cases"]
@@ -79,16 +90,7 @@ fn noise_within_the_spread_is_not_a_regression() {
     set_fps(&mut b, NATIVE, 100.0, 12.0);
     let mut c = base();
     set_fps(&mut c, NATIVE, 85.0, 10.0);
-    let (b, c) = (
-        write(dir.path(), "b.json", &b),
-        write(dir.path(), "c.json", &c),
-    );
-    let out = nvviz()
-        .args(["compare", "--markdown"])
-        .arg(&b)
-        .arg(&c)
-        .output()
-        .unwrap();
+    let out = compare(dir.path(), &b, &c, &["--markdown"]);
     assert_eq!(out.status.code(), Some(0));
     let md = String::from_utf8_lossy(&out.stdout);
     assert!(md.contains("| slower (within noise) |"), "{md}");
@@ -109,23 +111,14 @@ fn environment_mismatch_is_refused_unless_allowed() {
         .find(|x| x["id"] == NATIVE)
         .unwrap();
     case["encoder"] = "h264_nvenc".into();
-    let (b, c) = (
-        write(dir.path(), "b.json", &b),
-        write(dir.path(), "c.json", &c),
-    );
-    let out = nvviz().args(["compare"]).arg(&b).arg(&c).output().unwrap();
+    let out = compare(dir.path(), &b, &c, &[]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("CPU") && err.contains("the baseline ran libx264, this run h264_nvenc"),
         "{err}"
     );
-    let out = nvviz()
-        .args(["compare", "--allow-env-mismatch"])
-        .arg(&b)
-        .arg(&c)
-        .output()
-        .unwrap();
+    let out = compare(dir.path(), &b, &c, &["--allow-env-mismatch"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("environment differs"));
 }
@@ -140,11 +133,7 @@ fn new_and_missing_cases_are_listed() {
     let mut extra = cases[0].clone();
     extra["id"] = "native/native/hevc_nvenc/p4".into();
     cases.push(extra);
-    let (b, c) = (
-        write(dir.path(), "b.json", &b),
-        write(dir.path(), "c.json", &c),
-    );
-    let out = nvviz().args(["compare"]).arg(&b).arg(&c).output().unwrap();
+    let out = compare(dir.path(), &b, &c, &[]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains(&format!(
