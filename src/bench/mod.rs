@@ -269,6 +269,18 @@ fn run_case(
         || PathBuf::from(crate::ffmpeg::args::DISCARD),
         Path::to_path_buf,
     );
+    // The ceiling's frames as one file, written once for all its runs.
+    let ring = match (&spec.sink, &settings) {
+        (SinkSpec::Lavfi { .. }, Some(s)) => match runner::ring_file(&ctx, s.pix_fmt) {
+            Ok(ring) => ring,
+            Err(e) => {
+                result.status = CaseStatus::Failed;
+                result.reason = Some(reason_json(&RunError::Other(e)));
+                return result;
+            }
+        },
+        _ => None,
+    };
     let sampler = gpu_sampler::GpuSampler::start(options.gpu_sample_period);
     let mut last_output = None;
     for run in 0..options.runs {
@@ -278,9 +290,12 @@ fn run_case(
             ctx.warmup + workload.info.frames,
         );
         let outcome = match &spec.sink {
-            SinkSpec::Lavfi { .. } => {
-                runner::run_lavfi(&ctx, settings.as_ref().expect("resolved above"), &output)
-            }
+            SinkSpec::Lavfi { .. } => runner::run_lavfi(
+                &ctx,
+                settings.as_ref().expect("resolved above"),
+                ring.as_deref(),
+                &output,
+            ),
             _ if spec.sessions > 1 => match extra_outputs(spec, &output, out_dir) {
                 Ok(extra) => {
                     let outputs: Vec<PathBuf> = std::iter::once(output.clone())

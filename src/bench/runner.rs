@@ -254,7 +254,7 @@ fn run_sequential(
 }
 
 /// The synthetic ring in `pix_fmt`, as one raw file for ffmpeg to loop (None for videos).
-fn ring_file(ctx: &RunContext, pix_fmt: PixFmt) -> anyhow::Result<Option<tempfile::TempPath>> {
+pub fn ring_file(ctx: &RunContext, pix_fmt: PixFmt) -> anyhow::Result<Option<tempfile::TempPath>> {
     let crate::workload::Input::Synthetic(ring) = &ctx.workload.input else {
         return Ok(None);
     };
@@ -323,9 +323,11 @@ pub fn run_streams(
 /// and pipe format, no pipe and no overlay. For the embedded clip it reads the very
 /// frames the pipe cases send (the ring, written once to a file and looped), so the
 /// only difference is the pipe; for a user's video, ffmpeg's testsrc2 stands in.
+/// `ring` is `ring_file`'s, written once for all of a case's runs.
 pub fn run_lavfi(
     ctx: &RunContext,
     settings: &EncodeSettings,
+    ring: Option<&Path>,
     output: &Path,
 ) -> Result<RunOutcome, RunError> {
     let info = &ctx.workload.info;
@@ -333,9 +335,8 @@ pub fn run_lavfi(
         searched: "--ffmpeg, $NVVIZ_FFMPEG, PATH".into(),
     })?;
     let raw = RawInput::new(info.width, info.height, info.fps, settings.pix_fmt);
-    let ring_file = ring_file(ctx, settings.pix_fmt)?;
     let mut args: Vec<String> = vec!["-y".into()];
-    match &ring_file {
+    match ring {
         Some(file) => args.extend(
             [
                 "-stream_loop",
@@ -368,7 +369,7 @@ pub fn run_lavfi(
     args.extend(["-frames:v".into(), info.frames.to_string()]);
     args.extend(encoder_args(settings));
     if settings.browser_compat {
-        args.extend(match &ring_file {
+        args.extend(match ring {
             Some(_) => output_format_args(&raw, &settings.encoder),
             None => browser_args(info.width, info.height),
         });
