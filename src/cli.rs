@@ -164,6 +164,9 @@ pub struct EngineArgs {
     /// Overlay/conversion worker threads (0: half the cores, 1 to 8)
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=64))]
     pub overlay_threads: u32,
+    /// Niceness of the pipelined engine's input and overlay threads (0 to 19): ffmpeg's threads run first when cores are short
+    #[arg(long, default_value_t = 19, value_parser = clap::value_parser!(i32).range(0..=19))]
+    pub worker_nice: i32,
 }
 
 impl EngineArgs {
@@ -182,6 +185,7 @@ impl EngineArgs {
                 0 => crate::bench::pipeline::EngineConfig::default_workers(),
                 n => n as usize,
             },
+            worker_nice: self.worker_nice,
         }
     }
 }

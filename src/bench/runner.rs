@@ -193,6 +193,7 @@ impl Timing {
                 max_rss_mib: cpu.max_rss_mib,
                 first_frame_ms: output.first_frame_s.map(|s| s * 1000.0),
                 stream_fps: Vec::new(),
+                split: None,
             },
             output,
         }

@@ -69,18 +69,68 @@ impl PixFmt {
 
     /// Writes `frame` in this format into `out` (resized to fit; no allocation once sized).
     pub fn convert(self, frame: &Frame, out: &mut Vec<u8>) {
-        out.resize(self.frame_bytes(frame.width, frame.height), 0);
+        let whole = self.wire_bands(out, frame.width, frame.height, frame.height);
+        for band in whole {
+            self.convert_rows(&frame.data, frame.width, band);
+        }
+    }
+
+    /// `out`, sized for a `width`x`height` frame, cut into the parts that rows
+    /// `0..band_height`, `band_height..2·band_height`, … of the frame become: the
+    /// bands of `Frame::bands(band_height)`, converted each on its own thread.
+    /// yuv420p needs an even `band_height` (chroma rows cover two frame rows).
+    pub fn wire_bands(
+        self,
+        out: &mut Vec<u8>,
+        width: u32,
+        height: u32,
+        band_height: u32,
+    ) -> Vec<WireRows<'_>> {
+        out.resize(self.frame_bytes(width, height), 0);
+        let (w, band) = (width as usize, band_height.max(1) as usize);
         match self {
-            Self::Bgr24 => out.copy_from_slice(&frame.data),
-            Self::Bgr0 | Self::Bgra => {
-                for (dst, src) in out.chunks_exact_mut(4).zip(frame.data.chunks_exact(3)) {
+            Self::Bgr24 => out.chunks_mut(band * w * 3).map(WireRows::Packed).collect(),
+            Self::Bgr0 | Self::Bgra => out.chunks_mut(band * w * 4).map(WireRows::Packed).collect(),
+            Self::Yuv420p => {
+                debug_assert!(band % 2 == 0 || band >= height as usize, "odd yuv420p band");
+                let (luma, chroma) = out.split_at_mut(w * height as usize);
+                let (cb, cr) = chroma.split_at_mut(chroma.len() / 2);
+                let chroma_band = (band / 2).max(1) * (w / 2);
+                luma.chunks_mut(band * w)
+                    .zip(cb.chunks_mut(chroma_band))
+                    .zip(cr.chunks_mut(chroma_band))
+                    .map(|((luma, cb), cr)| WireRows::Planar { luma, cb, cr })
+                    .collect()
+            }
+        }
+    }
+
+    /// Converts `bgr` (whole rows of a `width`-wide frame) into its part of the wire.
+    pub fn convert_rows(self, bgr: &[u8], width: u32, out: WireRows) {
+        match (self, out) {
+            (Self::Bgr24, WireRows::Packed(dst)) => dst.copy_from_slice(bgr),
+            (Self::Bgr0 | Self::Bgra, WireRows::Packed(dst)) => {
+                for (dst, src) in dst.chunks_exact_mut(4).zip(bgr.chunks_exact(3)) {
                     dst[..3].copy_from_slice(src);
                     dst[3] = 255;
                 }
             }
-            Self::Yuv420p => bgr_to_yuv420p_bt709(frame, out),
+            (Self::Yuv420p, WireRows::Planar { luma, cb, cr }) => {
+                bgr_to_yuv420p_bt709(bgr, width as usize, luma, cb, cr)
+            }
+            (fmt, _) => unreachable!("{fmt:?} wire parts come from wire_bands of the same format"),
         }
     }
+}
+
+/// One band's part of a frame on the wire.
+pub enum WireRows<'a> {
+    Packed(&'a mut [u8]),
+    Planar {
+        luma: &'a mut [u8],
+        cb: &'a mut [u8],
+        cr: &'a mut [u8],
+    },
 }
 
 // BT.709, limited range, in 16.16 fixed point: Y = 16 + 219/255·(0.2126 R +
@@ -96,23 +146,25 @@ const CR_G: i32 = -26145;
 const CR_B: i32 = -2639;
 const HALF: i32 = 1 << 15;
 
-fn bgr_to_yuv420p_bt709(frame: &Frame, out: &mut [u8]) {
-    let (w, h) = (frame.width as usize, frame.height as usize);
-    let (luma, chroma) = out.split_at_mut(w * h);
-    let (cb_plane, cr_plane) = chroma.split_at_mut((w / 2) * (h / 2));
-    for (y, row) in frame.data.chunks_exact(w * 3).enumerate() {
-        let luma_row = &mut luma[y * w..(y + 1) * w];
+fn bgr_to_yuv420p_bt709(
+    bgr: &[u8],
+    w: usize,
+    luma: &mut [u8],
+    cb_plane: &mut [u8],
+    cr_plane: &mut [u8],
+) {
+    let stride = w * 3;
+    for (row, luma_row) in bgr.chunks_exact(stride).zip(luma.chunks_exact_mut(w)) {
         for (dst, px) in luma_row.iter_mut().zip(row.chunks_exact(3)) {
             let (b, g, r) = (px[0] as i32, px[1] as i32, px[2] as i32);
             *dst = (16 + ((Y_R * r + Y_G * g + Y_B * b + HALF) >> 16)) as u8;
         }
     }
     // Chroma from the mean of each 2x2 block (centre-sited, as ffmpeg's default).
-    let stride = w * 3;
-    for cy in 0..h / 2 {
-        let top = &frame.data[2 * cy * stride..(2 * cy + 1) * stride];
-        let bottom = &frame.data[(2 * cy + 1) * stride..(2 * cy + 2) * stride];
-        for cx in 0..w / 2 {
+    let half = w / 2;
+    for (cy, pair) in bgr.chunks_exact(2 * stride).enumerate() {
+        let (top, bottom) = pair.split_at(stride);
+        for cx in 0..half {
             let i = cx * 6;
             let sum = |c: usize| {
                 top[i + c] as i32
@@ -124,8 +176,8 @@ fn bgr_to_yuv420p_bt709(frame: &Frame, out: &mut [u8]) {
             // Sums of four: shift two more bits.
             let cb = 128 + ((CB_R * r + CB_G * g + CB_B * b + (HALF << 2)) >> 18);
             let cr = 128 + ((CR_R * r + CR_G * g + CR_B * b + (HALF << 2)) >> 18);
-            cb_plane[cy * (w / 2) + cx] = cb.clamp(0, 255) as u8;
-            cr_plane[cy * (w / 2) + cx] = cr.clamp(0, 255) as u8;
+            cb_plane[cy * half + cx] = cb.clamp(0, 255) as u8;
+            cr_plane[cy * half + cx] = cr.clamp(0, 255) as u8;
         }
     }
 }
@@ -173,5 +225,25 @@ mod tests {
         assert!(PixFmt::Yuv420p.check_size(161, 120).is_err());
         assert!(PixFmt::Bgr24.check_size(161, 121).is_ok());
         assert!(PixFmt::Yuv420p.check_size(160, 120).is_ok());
+    }
+
+    #[test]
+    fn converting_band_by_band_gives_the_same_bytes_as_converting_whole() {
+        let mut frame = Frame::new(38, 22);
+        crate::workload::synthetic::render_frame(&mut frame, 2);
+        for fmt in [PixFmt::Bgr0, PixFmt::Bgra, PixFmt::Yuv420p, PixFmt::Bgr24] {
+            let mut whole = Vec::new();
+            fmt.convert(&frame, &mut whole);
+            for band in [2, 4, 6, 22] {
+                let mut banded = Vec::new();
+                let parts = fmt.wire_bands(&mut banded, 38, 22, band);
+                let rows = frame.data.chunks(band as usize * 38 * 3);
+                assert_eq!(parts.len(), rows.len());
+                for (part, bgr) in parts.into_iter().zip(rows) {
+                    fmt.convert_rows(bgr, 38, part);
+                }
+                assert!(banded == whole, "{fmt:?} in bands of {band}");
+            }
+        }
     }
 }

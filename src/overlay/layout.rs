@@ -93,6 +93,16 @@ pub struct FrameLayout {
     pub timestamp: Caption,
 }
 
+impl FrameLayout {
+    /// Every caption of the frame: the persons' then the timestamp.
+    pub fn captions(&self) -> impl Iterator<Item = &Caption> {
+        self.persons
+            .iter()
+            .flat_map(|p| p.captions.iter())
+            .chain(std::iter::once(&self.timestamp))
+    }
+}
+
 /// "00:01:02.5" for frame `index` at `fps`.
 pub fn timestamp(index: u64, fps: f64) -> String {
     let seconds = index as f64 / fps.max(1e-3);

@@ -13,7 +13,7 @@ use std::time::Duration;
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
-use crate::frame::Frame;
+use crate::frame::{Frame, FrameRows};
 use crate::workload::detections::Person;
 use layout::FrameLayout;
 use text::Font;
@@ -24,6 +24,18 @@ pub trait OverlayStyle: Send {
     /// Returns the time spent converting colour layouts inside the style
     /// (Pillow's BGR↔RGBA), which results report as its own stage.
     fn draw(&mut self, frame: &mut Frame, layout: &FrameLayout) -> Duration;
+    /// The style as one that draws bands of rows independently, if it can.
+    fn by_rows(&mut self) -> Option<&mut dyn RowOverlay> {
+        None
+    }
+}
+
+/// A style that can split one frame across threads: after `prepare`, each band
+/// of rows is drawn alone, with exactly the bytes `draw` gives those rows.
+pub trait RowOverlay: Sync {
+    /// Per-frame work that must happen once, before the bands (glyph rasters).
+    fn prepare(&mut self, layout: &FrameLayout);
+    fn draw_rows(&self, rows: &mut FrameRows, layout: &FrameLayout);
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ValueEnum)]
@@ -84,9 +96,14 @@ impl Overlay {
 
     /// Lays out and draws frame `index`; returns the style's conversion time.
     pub fn draw(&mut self, frame: &mut Frame, index: u64, persons: &[Person]) -> Duration {
-        let stamp = layout::timestamp(index, self.fps);
-        let layout = layout::layout(self.width, self.height, persons, &stamp, &self.font);
+        let layout = self.layout(index, persons);
         self.style.draw(frame, &layout)
+    }
+
+    /// Where frame `index`'s annotations go.
+    pub fn layout(&self, index: u64, persons: &[Person]) -> FrameLayout {
+        let stamp = layout::timestamp(index, self.fps);
+        layout::layout(self.width, self.height, persons, &stamp, &self.font)
     }
 }
 

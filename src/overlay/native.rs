@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use super::layout::{Caption, FrameLayout, Rect, Rgb, BOX_COLOR, OVERLAY_ALPHA, TEXT_COLOR};
 use super::text::{Font, GlyphCache};
-use super::OverlayStyle;
-use crate::frame::Frame;
+use super::{OverlayStyle, RowOverlay};
+use crate::frame::{Frame, FrameRows};
 
 pub struct NativeStyle {
     glyphs: GlyphCache,
@@ -27,42 +27,60 @@ impl OverlayStyle for NativeStyle {
     }
 
     fn draw(&mut self, frame: &mut Frame, layout: &FrameLayout) -> Duration {
+        self.prepare(layout);
+        self.draw_rows(&mut frame.rows(), layout);
+        Duration::ZERO
+    }
+
+    fn by_rows(&mut self) -> Option<&mut dyn RowOverlay> {
+        Some(self)
+    }
+}
+
+// Every operation below is per pixel, in the same order for each pixel whatever
+// the band: drawing a frame band by band gives the same bytes as drawing it whole.
+impl RowOverlay for NativeStyle {
+    fn prepare(&mut self, layout: &FrameLayout) {
+        for caption in layout.captions() {
+            self.glyphs.rasterize_line(&caption.text);
+        }
+    }
+
+    fn draw_rows(&self, rows: &mut FrameRows, layout: &FrameLayout) {
         let bw = layout.box_width as i32;
         for person in &layout.persons {
-            outline(frame, person.outline, bw, BOX_COLOR);
+            outline(rows, person.outline, bw, BOX_COLOR);
             for caption in &person.captions {
-                self.caption(frame, caption);
+                self.caption(rows, caption);
             }
         }
-        self.caption(frame, &layout.timestamp);
-        Duration::ZERO
+        self.caption(rows, &layout.timestamp);
     }
 }
 
 impl NativeStyle {
-    fn caption(&mut self, frame: &mut Frame, caption: &Caption) {
-        blend_rect(frame, caption.panel, caption.color, OVERLAY_ALPHA);
+    fn caption(&self, rows: &mut FrameRows, caption: &Caption) {
+        blend_rect(rows, caption.panel, caption.color, OVERLAY_ALPHA);
         let baseline = caption.text_y + self.glyphs.font().ascent().round() as i32;
-        let (w, h) = (frame.width as i32, frame.height as i32);
-        let stride = frame.stride();
-        let data = &mut frame.data;
+        let (y0, y1, w) = (rows.y0 as i32, rows.y1() as i32, rows.width as i32);
         self.glyphs.layout_line(&caption.text, |pen, g| {
             let gx = caption.text_x + pen.round() as i32 + g.left;
             let gy = baseline + g.top;
             for row in 0..g.height as i32 {
                 let y = gy + row;
-                if y < 0 || y >= h {
+                if y < y0 || y >= y1 {
                     continue;
                 }
                 let cov_row = &g.coverage[row as usize * g.width..][..g.width];
+                let line = rows.span_mut(y as u32, 0, w as u32);
                 for (col, &cov) in cov_row.iter().enumerate() {
                     let x = gx + col as i32;
                     if cov == 0 || x < 0 || x >= w {
                         continue;
                     }
                     let alpha = (u32::from(cov) * u32::from(OVERLAY_ALPHA) + 127) / 255;
-                    let i = y as usize * stride + x as usize * 3;
-                    blend_px(&mut data[i..i + 3], bgr(TEXT_COLOR), alpha);
+                    let i = x as usize * 3;
+                    blend_px(&mut line[i..i + 3], bgr(TEXT_COLOR), alpha);
                 }
             }
         });
@@ -81,12 +99,22 @@ fn blend_px(px: &mut [u8], color: [u8; 3], alpha: u32) {
     }
 }
 
+/// `rect` clipped to the frame's width and the band's rows.
+fn clip_to_band(rect: Rect, rows: &FrameRows) -> Option<Rect> {
+    let r = rect.clip(rows.width, rows.height)?;
+    let r = Rect {
+        y0: r.y0.max(rows.y0 as i32),
+        y1: r.y1.min(rows.y1() as i32),
+        ..r
+    };
+    (r.y0 < r.y1).then_some(r)
+}
+
 /// Alpha-blends `color` over the rectangle (clipped), one row slice at a time.
-pub fn blend_rect(frame: &mut Frame, rect: Rect, color: Rgb, alpha: u8) {
-    let Some(r) = rect.clip(frame.width, frame.height) else {
+pub fn blend_rect(rows: &mut FrameRows, rect: Rect, color: Rgb, alpha: u8) {
+    let Some(r) = clip_to_band(rect, rows) else {
         return;
     };
-    let stride = frame.stride();
     let c = bgr(color);
     let a = u32::from(alpha);
     // Precomputed colour term: per byte one multiply-add and a division the compiler turns into shifts.
@@ -97,9 +125,10 @@ pub fn blend_rect(frame: &mut Frame, rect: Rect, color: Rgb, alpha: u8) {
     ];
     let inv = 255 - a;
     for y in r.y0..r.y1 {
-        let row = &mut frame.data
-            [y as usize * stride + r.x0 as usize * 3..y as usize * stride + r.x1 as usize * 3];
-        for px in row.chunks_exact_mut(3) {
+        for px in rows
+            .span_mut(y as u32, r.x0 as u32, r.x1 as u32)
+            .chunks_exact_mut(3)
+        {
             px[0] = ((pre[0] + u32::from(px[0]) * inv) / 255) as u8;
             px[1] = ((pre[1] + u32::from(px[1]) * inv) / 255) as u8;
             px[2] = ((pre[2] + u32::from(px[2]) * inv) / 255) as u8;
@@ -108,23 +137,23 @@ pub fn blend_rect(frame: &mut Frame, rect: Rect, color: Rgb, alpha: u8) {
 }
 
 /// Opaque fill of a rectangle (clipped).
-pub fn fill_rect(frame: &mut Frame, rect: Rect, color: Rgb) {
-    let Some(r) = rect.clip(frame.width, frame.height) else {
+pub fn fill_rect(rows: &mut FrameRows, rect: Rect, color: Rgb) {
+    let Some(r) = clip_to_band(rect, rows) else {
         return;
     };
-    let stride = frame.stride();
     let c = bgr(color);
     for y in r.y0..r.y1 {
-        let row = &mut frame.data
-            [y as usize * stride + r.x0 as usize * 3..y as usize * stride + r.x1 as usize * 3];
-        for px in row.chunks_exact_mut(3) {
+        for px in rows
+            .span_mut(y as u32, r.x0 as u32, r.x1 as u32)
+            .chunks_exact_mut(3)
+        {
             px.copy_from_slice(&c);
         }
     }
 }
 
 /// Box outline `width` pixels thick, drawn inwards from the box edges as Pillow does.
-pub fn outline(frame: &mut Frame, r: Rect, width: i32, color: Rgb) {
+pub fn outline(rows: &mut FrameRows, r: Rect, width: i32, color: Rgb) {
     let w = width.min(r.width().max(1)).min(r.height().max(1));
     for side in [
         Rect { y1: r.y0 + w, ..r },
@@ -132,7 +161,7 @@ pub fn outline(frame: &mut Frame, r: Rect, width: i32, color: Rgb) {
         Rect { x1: r.x0 + w, ..r },
         Rect { x0: r.x1 - w, ..r },
     ] {
-        fill_rect(frame, side, color);
+        fill_rect(rows, side, color);
     }
 }
 
@@ -145,7 +174,7 @@ mod tests {
         let mut f = Frame::new(4, 4);
         f.data.fill(100);
         blend_rect(
-            &mut f,
+            &mut f.rows(),
             Rect {
                 x0: 1,
                 y0: 1,
@@ -165,7 +194,7 @@ mod tests {
     fn outline_is_drawn_inwards_and_clipped() {
         let mut f = Frame::new(10, 10);
         outline(
-            &mut f,
+            &mut f.rows(),
             Rect {
                 x0: -3,
                 y0: 2,
@@ -179,5 +208,28 @@ mod tests {
         assert_eq!(px(6, 5), vec![3, 2, 1]);
         assert_eq!(px(3, 5), vec![0, 0, 0]);
         assert_eq!(px(3, 2), vec![3, 2, 1]);
+    }
+
+    #[test]
+    fn drawing_band_by_band_gives_the_same_bytes_as_drawing_whole() {
+        use crate::workload::synthetic;
+        let (w, h) = (320, 240);
+        let mut whole = Frame::new(w, h);
+        synthetic::render_frame(&mut whole, 5);
+        let banded = whole.clone();
+        let tracks = synthetic::tracks(w, h, 8, 6);
+        let font = Font::new(super::super::layout::font_size(w, h) as f32);
+        let layout = super::super::layout::layout(w, h, tracks.persons(5), "00:00:05", &font);
+        let mut style = NativeStyle::new(font);
+        style.draw(&mut whole, &layout);
+        // Band heights that cut through boxes, panels and glyphs at every offset.
+        for band in [1, 2, 7, 16, 33, 240] {
+            let mut frame = banded.clone();
+            style.prepare(&layout);
+            for mut rows in frame.bands(band) {
+                style.draw_rows(&mut rows, &layout);
+            }
+            assert!(frame == whole, "bands of {band} rows differ");
+        }
     }
 }

@@ -88,8 +88,18 @@ impl GlyphCache {
         &self.font
     }
 
-    /// Calls `emit(pen_x, glyph)` for each visible glyph of `text`, pens in pixels from 0.
-    pub fn layout_line(&mut self, text: &str, mut emit: impl FnMut(f32, &GlyphBitmap)) {
+    /// Rasterizes every glyph of `text` not yet cached.
+    pub fn rasterize_line(&mut self, text: &str) {
+        for c in text.chars() {
+            let font = &self.font;
+            self.glyphs.entry(c).or_insert_with(|| rasterize(font, c));
+        }
+    }
+
+    /// Calls `emit(pen_x, glyph)` for each visible glyph of `text`, pens in pixels
+    /// from 0. Glyphs must have been rasterized (`rasterize_line`); shared, so
+    /// bands of one frame can be drawn on several threads.
+    pub fn layout_line(&self, text: &str, mut emit: impl FnMut(f32, &GlyphBitmap)) {
         let scaled = self.font.font.as_scaled(self.font.scale);
         let mut pen = 0.0f32;
         let mut prev = None;
@@ -98,9 +108,8 @@ impl GlyphCache {
             if let Some(p) = prev {
                 pen += scaled.kern(p, id);
             }
-            let font = &self.font;
-            let bitmap = self.glyphs.entry(c).or_insert_with(|| rasterize(font, c));
-            if let Some(g) = bitmap {
+            debug_assert!(self.glyphs.contains_key(&c), "{c:?} not rasterized");
+            if let Some(Some(g)) = self.glyphs.get(&c) {
                 emit(pen, g);
             }
             pen += scaled.h_advance(id);
@@ -148,9 +157,11 @@ mod tests {
     fn glyphs_are_cached_and_non_ascii_does_not_panic() {
         let mut cache = GlyphCache::new(Font::new(20.0));
         let mut n = 0;
+        cache.rasterize_line("ab a");
         cache.layout_line("ab a", |_, _| n += 1);
         assert_eq!(n, 3, "space has no outline");
         assert_eq!(cache.glyphs.len(), 3);
+        cache.rasterize_line("行動 🙂 é");
         cache.layout_line("行動 🙂 é", |_, _| {});
     }
 }

@@ -127,4 +127,8 @@ pub struct RunResult {
     /// With `--sessions N` > 1: each stream's own fps (`fps` is their aggregate).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stream_fps: Vec<f64>,
+    /// Pipelined engine: how the overlay stage used its workers — "rows" (each
+    /// frame cut into bands drawn at once) or "frames" (a frame per worker).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split: Option<String>,
 }
