@@ -6,10 +6,11 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use nvviz_bench::bench::pipeline;
 use nvviz_bench::encode::pixfmt::PixFmt;
 use nvviz_bench::frame::Frame;
 use nvviz_bench::overlay::pillow::{alpha_composite, bgr_to_rgba, rgba_to_bgr};
-use nvviz_bench::overlay::{Overlay, StyleKind};
+use nvviz_bench::overlay::{Overlay, RowOverlay, StyleKind};
 use nvviz_bench::workload::{detections, synthetic};
 
 const W: u32 = 1920;
@@ -36,6 +37,26 @@ fn overlays(c: &mut Criterion) {
             b.iter(|| {
                 f.data.copy_from_slice(&base.data);
                 overlay.draw(&mut f, 7, tracks.persons(7))
+            })
+        });
+    }
+    // The pipelined engine's split: one frame in bands of rows across every core.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let pool = pipeline::rows_pool(workers, 0).unwrap();
+    let band = pipeline::band_height(H, workers);
+    let mut overlay = Overlay::new(StyleKind::Native, W, H, 30.0).unwrap();
+    let mut f = base.clone();
+    let mut wire = Vec::new();
+    for pix_fmt in [PixFmt::Bgr24, PixFmt::Yuv420p] {
+        let name = format!("native + {} by rows, {workers} threads", pix_fmt.name());
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                f.data.copy_from_slice(&base.data);
+                let layout = overlay.layout(7, tracks.persons(7));
+                let style = overlay.style.by_rows().unwrap();
+                style.prepare(&layout);
+                let drawing = Some((&*style as &dyn RowOverlay, &layout));
+                pipeline::draw_by_rows(&pool, drawing, &mut f, pix_fmt, &mut wire, band, |_, _| {})
             })
         });
     }

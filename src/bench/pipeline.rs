@@ -20,7 +20,8 @@ use super::runner::{RunContext, RunError, RunOutcome, Timing};
 use crate::encode::pixfmt::PixFmt;
 use crate::encode::FrameSink;
 use crate::frame::Frame;
-use crate::overlay::Overlay;
+use crate::overlay::layout::FrameLayout;
+use crate::overlay::{Overlay, RowOverlay};
 
 /// How frames move through a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -116,7 +117,7 @@ pub fn run_frames(
     let mut overlays = vec![new_overlay()?];
     let split = Split::choose(config.workers, overlays[0].as_mut());
     let rows_pool = match split {
-        Split::Rows => Some(rows_pool(&config)?),
+        Split::Rows => Some(rows_pool(config.workers, config.worker_nice)?),
         Split::Frames => {
             for _ in 1..config.workers.max(1) {
                 overlays.push(new_overlay()?);
@@ -229,10 +230,10 @@ impl Split {
     }
 }
 
-fn rows_pool(config: &EngineConfig) -> anyhow::Result<rayon::ThreadPool> {
-    let nice = config.worker_nice;
+/// The overlay stage's workers for `Split::Rows`, at the engine's niceness.
+pub fn rows_pool(workers: usize, nice: i32) -> anyhow::Result<rayon::ThreadPool> {
     rayon::ThreadPoolBuilder::new()
-        .num_threads(config.workers)
+        .num_threads(workers)
         .thread_name(|i| format!("nvviz-rows-{i}"))
         .start_handler(move |_| lower_priority(nice))
         .build()
@@ -241,7 +242,7 @@ fn rows_pool(config: &EngineConfig) -> anyhow::Result<rayon::ThreadPool> {
 
 /// Rows per band: four bands a worker, so a band heavy with boxes is evened out
 /// by the others; even, as yuv420p's chroma rows cover two frame rows.
-fn band_height(height: u32, workers: usize) -> u32 {
+pub fn band_height(height: u32, workers: usize) -> u32 {
     let bands = (4 * workers.max(1)) as u32;
     let rows = height.div_ceil(bands).max(2);
     rows + rows % 2
@@ -276,8 +277,7 @@ impl Stage<'_> {
         self.record(t_convert - t - inner, inner + t_convert.elapsed());
     }
 
-    /// The frame cut into bands, each drawn then converted (while in cache) by
-    /// whichever worker takes it.
+    /// The frame cut into bands, each drawn then converted by whichever worker takes it.
     fn by_rows(
         &self,
         pool: &rayon::ThreadPool,
@@ -285,43 +285,67 @@ impl Stage<'_> {
         slot: &mut Slot,
         band_height: u32,
     ) {
-        use rayon::prelude::*;
         let t = Instant::now();
-        let drawing = overlay.map(|o| {
+        let layout = overlay.map(|o| {
             let layout = o.layout(slot.index, self.persons);
             let style = o.style.by_rows().expect("Split::choose checked the style");
             style.prepare(&layout);
             (&*style, layout)
         });
         self.record(t.elapsed(), Duration::ZERO);
-        let (width, height) = (slot.frame.width, slot.frame.height);
-        let mut wire: Vec<_> = match self.pix_fmt {
-            PixFmt::Bgr24 => Vec::new(),
-            f => f.wire_bands(&mut slot.wire, width, height, band_height),
-        };
-        let bands: Vec<_> = slot.frame.bands(band_height).collect();
-        let parts: Vec<_> = bands
-            .into_iter()
-            .zip(
-                wire.drain(..)
-                    .map(Some)
-                    .chain(std::iter::repeat_with(|| None)),
-            )
-            .collect();
-        pool.install(|| {
-            parts.into_par_iter().for_each(|(mut rows, wire)| {
-                let t = Instant::now();
-                if let Some((style, layout)) = &drawing {
-                    style.draw_rows(&mut rows, layout);
-                }
-                let t_convert = Instant::now();
-                if let Some(wire) = wire {
-                    self.pix_fmt.convert_rows(rows.data, width, wire);
-                }
-                self.record(t_convert - t, t_convert.elapsed());
-            })
-        });
+        let drawing = layout.as_ref().map(|(style, layout)| (*style, layout));
+        draw_by_rows(
+            pool,
+            drawing,
+            &mut slot.frame,
+            self.pix_fmt,
+            &mut slot.wire,
+            band_height,
+            |overlay, conversion| self.record(overlay, conversion),
+        );
     }
+}
+
+/// Draws a prepared layout on `frame` and converts it into `wire` (unless the
+/// pipe takes bgr24), band by band across `pool`, each band converted while it
+/// is still in cache. `on_band` gets each band's drawing and conversion time.
+pub fn draw_by_rows(
+    pool: &rayon::ThreadPool,
+    drawing: Option<(&dyn RowOverlay, &FrameLayout)>,
+    frame: &mut Frame,
+    pix_fmt: PixFmt,
+    wire: &mut Vec<u8>,
+    band_height: u32,
+    on_band: impl Fn(Duration, Duration) + Sync,
+) {
+    use rayon::prelude::*;
+    let (width, height) = (frame.width, frame.height);
+    let mut wire_bands = match pix_fmt {
+        PixFmt::Bgr24 => Vec::new(),
+        f => f.wire_bands(wire, width, height, band_height),
+    };
+    let parts: Vec<_> = frame
+        .bands(band_height)
+        .zip(
+            wire_bands
+                .drain(..)
+                .map(Some)
+                .chain(std::iter::repeat_with(|| None)),
+        )
+        .collect();
+    pool.install(|| {
+        parts.into_par_iter().for_each(|(mut rows, wire)| {
+            let t = Instant::now();
+            if let Some((style, layout)) = drawing {
+                style.draw_rows(&mut rows, layout);
+            }
+            let t_convert = Instant::now();
+            if let Some(wire) = wire {
+                pix_fmt.convert_rows(rows.data, width, wire);
+            }
+            on_band(t_convert - t, t_convert.elapsed());
+        })
+    });
 }
 
 /// Lowers this thread's scheduling priority (Linux: niceness is per thread). On 2
