@@ -216,6 +216,9 @@ pub struct BenchArgs {
     /// Timed repetitions per case (mean, median, min, max, stddev)
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub runs: u32,
+    /// Round-robin the runs: every case's first run, then every case's second, … (ratios between cases survive a machine that drifts)
+    #[arg(long)]
+    pub interleave: bool,
     /// Frames written before timing starts, per run
     #[arg(long, default_value_t = 10)]
     pub warmup: u64,

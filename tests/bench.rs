@@ -420,6 +420,38 @@ fn a_session_limit_mid_bench_falls_back_or_fails_as_configured() {
     }
 }
 
+/// Round-robin: both cases resolved NVENC before the first met the limit; each
+/// starts over on the fallback and still gets all its runs, in case order.
+#[test]
+fn interleaved_cases_meeting_a_session_limit_start_over_with_every_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = session_limited_ffmpeg(dir.path());
+    let json = dir.path().join("r.json");
+    let out = nvviz()
+        .args(["bench", "--modes", "native,encode-only,encoder-ceiling"])
+        .args(["--resolution", "160x120", "--frames", "10", "--warmup", "0"])
+        .args(["--runs", "2", "--interleave", "-q"])
+        .arg("--ffmpeg")
+        .arg(&fake)
+        .arg("--export-json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let results = read_json(&json);
+    assert_eq!(results["config"]["interleave"], true);
+    let cases = results["cases"].as_array().unwrap();
+    let modes: Vec<_> = cases.iter().map(|c| c["mode"].as_str().unwrap()).collect();
+    assert_eq!(modes, ["native", "encode-only", "encoder-ceiling"]);
+    for c in cases {
+        assert_eq!(c["status"], "ok", "{c:#}");
+        assert_eq!(c["encoder"], "libx264", "{c:#}");
+        assert_eq!(c["runs"].as_array().unwrap().len(), 2, "{c:#}");
+        assert!(c["verified"].is_object(), "{c:#}");
+    }
+    assert_eq!(cases[0]["fallback"]["reason"]["cause"], "session_limit");
+}
+
 /// A GeForce-like NVENC with one session: a slow shim (it starts late, then maps
 /// h264_nvenc to libx264) while it holds the only session; a second encode at the
 /// same time meets the session limit.

@@ -35,6 +35,30 @@ fn wait_for(mut done: impl FnMut() -> bool, limit: Duration) {
 
 #[test]
 fn sigterm_during_bench_keeps_results_and_leaves_no_ffmpeg() {
+    let cases = sigterm_during_bench(&["--runs", "1"]);
+    assert!(
+        cases
+            .iter()
+            .any(|c| c["mode"] == "encoder-ceiling" && c["status"] == "ok"),
+        "the earlier case is kept: {cases:#?}"
+    );
+}
+
+/// Round-robin: the ceiling's first run is done when encode-only's first run is
+/// stopped; the ceiling keeps it (its second never ran) and both say why they stopped.
+#[test]
+fn sigterm_during_an_interleaved_bench_keeps_every_finished_run() {
+    let cases = sigterm_during_bench(&["--interleave", "--runs", "2"]);
+    for case in &cases {
+        assert_eq!(case["reason"]["cause"], "interrupted", "{case:#}");
+    }
+    let ceiling = &cases[0];
+    assert_eq!(ceiling["mode"], "encoder-ceiling");
+    assert_eq!(ceiling["runs"].as_array().unwrap().len(), 1, "{ceiling:#}");
+    assert!(ceiling["fps"]["mean"].as_f64().unwrap() > 0.0);
+}
+
+fn sigterm_during_bench(extra: &[&str]) -> Vec<serde_json::Value> {
     let dir = tempfile::tempdir().unwrap();
     let outputs = dir.path().join("outputs");
     let json = dir.path().join("r.json");
@@ -47,11 +71,11 @@ fn sigterm_during_bench_keeps_results_and_leaves_no_ffmpeg() {
             "libx264",
             "--resolution",
             "320x240",
-            "--runs",
-            "1",
             "-q",
         ])
-        .args(["--frames", "3000", "--keep-outputs"])
+        .args(["--frames", "3000"])
+        .args(extra)
+        .arg("--keep-outputs")
         .arg(&outputs)
         .arg("--export-json")
         .arg(&json)
@@ -62,7 +86,7 @@ fn sigterm_during_bench_keeps_results_and_leaves_no_ffmpeg() {
         .unwrap();
     // Wait until the encode-only case runs: its ffmpeg reads rawvideo and writes into `outputs`.
     wait_for(
-        || ffmpeg_with(&outputs, "rawvideo") > 0,
+        || ffmpeg_with(&outputs, "rawvideo") > 0 && ffmpeg_with(&outputs, "nvviz-ring") == 0,
         Duration::from_secs(120),
     );
     unsafe {
@@ -75,14 +99,9 @@ fn sigterm_during_bench_keeps_results_and_leaves_no_ffmpeg() {
     assert_eq!(results["interrupted"], true);
     assert_eq!(results["incomplete"], true);
     let cases = results["cases"].as_array().unwrap();
-    assert!(
-        cases
-            .iter()
-            .any(|c| c["mode"] == "encoder-ceiling" && c["status"] == "ok"),
-        "the earlier case is kept: {cases:#?}"
-    );
     let last = cases.last().unwrap();
     assert_eq!(last["reason"]["cause"], "interrupted");
+    cases.clone()
 }
 
 #[test]

@@ -90,6 +90,7 @@ pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
             "presets": presets,
             "profile": args.encoder.profile,
             "runs": args.runs,
+            "interleave": args.interleave,
             "warmup": args.warmup,
             "encoder_template": template,
             "fourcc": args.encoder.fourcc,
@@ -118,6 +119,7 @@ pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
         gpu_sample_period: Duration::from_millis(200),
         quality: args.quality,
         engine: args.engine.config(),
+        interleave: args.interleave,
     };
     if let Err(e) = bench::run(
         &cases,

@@ -1,0 +1,402 @@
+//! One case of the matrix from start to result: its writer resolved (with the
+//! guide's fallback) and files made, then one timed run per call, then the
+//! result — summary, the output verified, quality, the output kept. In steps so
+//! that `bench` can run cases one after another or round-robin (`--interleave`).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use super::case::{self, CaseSpec, SinkSpec};
+use super::progress::Progress;
+use super::runner::{self, RunContext, RunError};
+use super::stats::Summary;
+use super::{gpu_sampler, EngineOptions};
+use crate::encode::fallback::{codec_of, Chooser, Writer};
+use crate::encode::verify::verify;
+use crate::ffmpeg::args::EncodeSettings;
+use crate::results::{CaseResult, CaseStatus, Stages};
+use crate::workload::Workload;
+
+pub fn reason_json(e: &RunError) -> serde_json::Value {
+    match e {
+        RunError::Encode(f) => {
+            serde_json::to_value(f).unwrap_or_else(|_| json!({"cause": "unknown"}))
+        }
+        RunError::Other(e) => json!({"cause": "error", "message": format!("{e:#}")}),
+        RunError::Interrupted => {
+            json!({"cause": "interrupted", "message": "stopped by Ctrl-C or SIGTERM"})
+        }
+    }
+}
+
+pub fn skipped(spec: &CaseSpec, workload: &Workload, why: serde_json::Value) -> CaseResult {
+    let mut r = base_result(spec, workload);
+    r.status = CaseStatus::Skipped;
+    r.reason = Some(why);
+    r
+}
+
+fn base_result(spec: &CaseSpec, workload: &Workload) -> CaseResult {
+    let settings = spec.settings();
+    let info = &workload.info;
+    CaseResult {
+        id: spec.id(),
+        mode: spec.mode.name().into(),
+        overlay: spec.overlay.map(|k| k.name().to_string()),
+        sink: spec.sink_kind().into(),
+        codec: settings.map(|s| codec_of(&s.encoder).to_string()),
+        requested_encoder: settings.map(|s| s.encoder.clone()),
+        encoder: match &spec.sink {
+            SinkSpec::OpenCv { fourcc } => Some(format!("opencv-{fourcc}")),
+            _ => None,
+        },
+        preset: settings.and_then(|s| s.preset.clone()),
+        fallback: None,
+        width: info.width,
+        height: info.height,
+        fps_target: info.fps,
+        frames: info.frames,
+        warmup_frames: 0,
+        status: CaseStatus::Ok,
+        reason: spec
+            .overlay_note
+            .as_ref()
+            .map(|n| json!({"cause": "note", "message": n})),
+        command: None,
+        runs: Vec::new(),
+        fps: None,
+        stages_ms_per_frame: None,
+        verified: None,
+        quality: None,
+        quality_error: None,
+        gpu_samples: Vec::new(),
+    }
+}
+
+/// Temporary outputs for streams 2..N of a `--sessions` case (removed when dropped).
+fn extra_outputs(
+    spec: &CaseSpec,
+    first: &Path,
+    out_dir: &Path,
+) -> anyhow::Result<Vec<tempfile::TempPath>> {
+    if first == Path::new(crate::ffmpeg::args::DISCARD) {
+        anyhow::bail!("--sessions with encode-to-null is not supported: use encode-only");
+    }
+    (1..spec.sessions)
+        .map(|i| {
+            Ok(tempfile::Builder::new()
+                .prefix(&format!(".nvviz-stream{i}-"))
+                .suffix(".mp4")
+                .tempfile_in(out_dir)?
+                .into_temp_path())
+        })
+        .collect()
+}
+
+/// A case between its start and its result.
+pub struct CaseRun<'a> {
+    spec: &'a CaseSpec,
+    workload: &'a Workload,
+    label: String,
+    result: CaseResult,
+    writer: Option<Writer>,
+    settings: Option<EncodeSettings>,
+    /// Encoded into a temporary name beside the final one and renamed once
+    /// verified: a failed case leaves no half-written file.
+    partial: Option<tempfile::TempPath>,
+    output: PathBuf,
+    /// The ceiling's frames as one file, written once for all its runs.
+    ring: Option<tempfile::TempPath>,
+    last_output: Option<PathBuf>,
+    runs_done: u32,
+    failed: bool,
+}
+
+/// What a case is after a step: still running, or finished with its result.
+pub enum Step<'a> {
+    Running(Box<CaseRun<'a>>),
+    Finished(Box<CaseResult>),
+}
+
+impl<'a> CaseRun<'a> {
+    /// Resolves the case's writer (with the guide's fallback) and its files; a
+    /// case that cannot run at all is finished here.
+    pub fn start(
+        spec: &'a CaseSpec,
+        workload: &'a Workload,
+        chooser: &mut Chooser,
+        options: &EngineOptions,
+        out_dir: &Path,
+        label: String,
+    ) -> Step<'a> {
+        let mut result = base_result(spec, workload);
+        result.warmup_frames = if matches!(spec.sink, SinkSpec::Lavfi { .. }) {
+            0
+        } else {
+            options.warmup
+        };
+        let fail = |mut result: CaseResult, reason| {
+            result.status = CaseStatus::Failed;
+            result.reason = Some(reason);
+            Step::Finished(Box::new(result))
+        };
+        let (writer, settings) = match spec.settings() {
+            Some(settings) => match chooser.resolve(settings) {
+                Ok((choice, settings)) => {
+                    if let Some(fb) = &choice.fallback {
+                        result.fallback = serde_json::to_value(fb).ok();
+                    }
+                    result.encoder = Some(choice.writer.name());
+                    result.preset = settings
+                        .as_ref()
+                        .and_then(|s| s.preset.clone())
+                        .or(result.preset);
+                    (Some(choice.writer), settings)
+                }
+                Err(failure) => {
+                    let reason = serde_json::to_value(&failure).unwrap_or_default();
+                    return fail(result, reason);
+                }
+            },
+            None => (None, None),
+        };
+        if matches!(spec.sink, SinkSpec::Lavfi { .. }) && settings.is_none() {
+            return Step::Finished(Box::new(skipped(
+                spec,
+                workload,
+                json!({"cause": "no_ffmpeg_encoder", "message": "the encoder ceiling needs a working ffmpeg encoder"}),
+            )));
+        }
+        let partial =
+            if spec.mode == case::Mode::EncodeToNull || matches!(spec.sink, SinkSpec::Null) {
+                None
+            } else {
+                match tempfile::Builder::new()
+                    .prefix(".nvviz-case-")
+                    .suffix(".mp4")
+                    .tempfile_in(out_dir)
+                {
+                    Ok(file) => Some(file.into_temp_path()),
+                    Err(e) => {
+                        let reason = json!({
+                            "cause": "output_not_writable",
+                            "message": format!("cannot write in {}: {e}", out_dir.display()),
+                        });
+                        return fail(result, reason);
+                    }
+                }
+            };
+        let output = partial.as_deref().map_or_else(
+            || PathBuf::from(crate::ffmpeg::args::DISCARD),
+            Path::to_path_buf,
+        );
+        let mut case = CaseRun {
+            spec,
+            workload,
+            label,
+            result,
+            writer,
+            settings,
+            partial,
+            output,
+            ring: None,
+            last_output: None,
+            runs_done: 0,
+            failed: false,
+        };
+        if let (SinkSpec::Lavfi { .. }, Some(s)) = (&spec.sink, &case.settings) {
+            match runner::ring_file(&case.context(chooser, options), s.pix_fmt) {
+                Ok(ring) => case.ring = ring,
+                Err(e) => return fail(case.result, reason_json(&RunError::Other(e))),
+            }
+        }
+        Step::Running(Box::new(case))
+    }
+
+    fn context<'c>(&self, chooser: &'c Chooser, options: &EngineOptions) -> RunContext<'c>
+    where
+        'a: 'c,
+    {
+        RunContext {
+            workload: self.workload,
+            ffmpeg: chooser.ffmpeg(),
+            warmup: self.result.warmup_frames,
+            write_timeout: options.write_timeout,
+            engine: options.engine,
+        }
+    }
+
+    /// One timed run; the case finishes after its last run or its first failure.
+    pub fn run_once(
+        mut self: Box<Self>,
+        chooser: &mut Chooser,
+        options: &EngineOptions,
+        out_dir: &Path,
+    ) -> Step<'a> {
+        let spec = self.spec;
+        let ctx = self.context(chooser, options);
+        let progress = Progress::start(
+            options.display,
+            &format!("{} run {}/{}", self.label, self.runs_done + 1, options.runs),
+            ctx.warmup + self.workload.info.frames,
+        );
+        let sampler = gpu_sampler::GpuSampler::start(options.gpu_sample_period);
+        let outcome = match &spec.sink {
+            SinkSpec::Lavfi { .. } => runner::run_lavfi(
+                &ctx,
+                self.settings.as_ref().expect("resolved in start"),
+                self.ring.as_deref(),
+                &self.output,
+            ),
+            _ if spec.sessions > 1 => match extra_outputs(spec, &self.output, out_dir) {
+                Ok(extra) => {
+                    let outputs: Vec<PathBuf> = std::iter::once(self.output.clone())
+                        .chain(extra.iter().map(|p| p.to_path_buf()))
+                        .collect();
+                    runner::run_streams(
+                        &ctx,
+                        spec,
+                        self.writer.as_ref(),
+                        self.settings.as_ref(),
+                        &outputs,
+                        &progress,
+                    )
+                }
+                Err(e) => Err(RunError::Other(e)),
+            },
+            _ => runner::open_sink(
+                &ctx,
+                spec,
+                self.writer.as_ref(),
+                self.settings.as_ref(),
+                &self.output,
+            )
+            .map_err(RunError::from)
+            .and_then(|sink| runner::run_frames(&ctx, spec, sink, &progress)),
+        };
+        progress.finish();
+        if let Some(sampler) = sampler {
+            // Sample times continue over the case's runs.
+            let offset: f64 = self.result.runs.iter().map(|r| r.wall_s).sum();
+            self.result
+                .gpu_samples
+                .extend(sampler.finish().into_iter().filter_map(|mut s| {
+                    s.t_s += offset;
+                    serde_json::to_value(s).ok()
+                }));
+        }
+        match outcome {
+            Ok(o) => {
+                self.result.command = o.output.command.clone().or(self.result.command);
+                self.last_output = o.output.path.clone();
+                self.result.runs.push(o.result);
+                self.runs_done += 1;
+            }
+            // No fallback means the requested encoder itself ran. With several
+            // sessions a limit is the finding, not a reason to fall back.
+            Err(RunError::Encode(failure))
+                if failure.is_nvenc_environment()
+                    && spec.sessions == 1
+                    && self.result.fallback.is_none()
+                    && spec.settings().is_some() =>
+            {
+                // The trial passed but the real run met the NVENC stack's limits (a
+                // session limit, most often): decide again, which falls back or
+                // fails as configured, with this failure as the reason. The case
+                // starts over with the new writer.
+                let requested = &spec.settings().expect("guarded above").encoder;
+                chooser.mark_failed(requested, failure);
+                let (workload, label) = (self.workload, std::mem::take(&mut self.label));
+                drop(self);
+                return CaseRun::start(spec, workload, chooser, options, out_dir, label);
+            }
+            Err(e) => {
+                self.result.status = CaseStatus::Failed;
+                self.result.reason = Some(reason_json(&e));
+                self.failed = true;
+            }
+        }
+        if self.failed || self.runs_done >= options.runs {
+            Step::Finished(Box::new(self.finish(chooser, options, out_dir)))
+        } else {
+            Step::Running(self)
+        }
+    }
+
+    /// The case's result from its runs: summary, the output decoded back and
+    /// checked (a short or corrupt file fails the case loudly), quality, the
+    /// output moved to its final name.
+    pub fn finish(self, chooser: &Chooser, options: &EngineOptions, out_dir: &Path) -> CaseResult {
+        let spec = self.spec;
+        let mut result = self.result;
+        if result.encoder.is_none() && matches!(spec.sink, SinkSpec::Null) {
+            result.encoder = Some("none".into());
+        }
+        result.fps = Summary::of(&result.runs.iter().map(|r| r.fps).collect::<Vec<_>>());
+        result.stages_ms_per_frame = Stages::mean(
+            &result
+                .runs
+                .iter()
+                .map(|r| r.stages_ms_per_frame.clone())
+                .collect::<Vec<_>>(),
+        );
+        // Every encoded output is decoded back; a short or corrupt file fails the case loudly.
+        if let (CaseStatus::Ok, Some(path), Some(ffmpeg)) =
+            (&result.status, &self.last_output, chooser.ffmpeg())
+        {
+            let frames = result.warmup_frames + self.workload.info.frames;
+            match verify(
+                ffmpeg,
+                path,
+                frames,
+                self.workload.info.width,
+                self.workload.info.height,
+            ) {
+                Ok(v) => {
+                    result.verified = serde_json::to_value(v).ok();
+                    if options.quality && matches!(spec.sink, SinkSpec::Pipe { .. }) {
+                        let vmaf = chooser.ffmpeg_info().is_some_and(|i| i.has_libvmaf());
+                        match crate::encode::quality::measure(
+                            ffmpeg,
+                            path,
+                            self.workload,
+                            spec.overlay,
+                            frames,
+                            vmaf,
+                        ) {
+                            Ok(q) => result.quality = Some(q),
+                            Err(e) => {
+                                result.quality_error = Some(format!("{e:#}"));
+                            }
+                        }
+                    }
+                }
+                Err(why) => {
+                    result.status = CaseStatus::Failed;
+                    result.reason = Some(json!({"cause": "verification_failed", "message": why}));
+                }
+            }
+        }
+        if let (CaseStatus::Ok, Some(partial)) = (&result.status, self.partial) {
+            let kept = out_dir.join(spec.output_file_name());
+            if let Err(e) = partial.persist(&kept) {
+                result.status = CaseStatus::Failed;
+                result.reason = Some(json!({
+                    "cause": "output_not_writable",
+                    "message": format!("cannot move the output to {}: {e}", kept.display()),
+                }));
+            }
+        }
+        result
+    }
+
+    /// Stopped by Ctrl-C before its last run: the runs so far, no output kept.
+    pub fn interrupted(self) -> CaseResult {
+        let mut result = self.result;
+        result.fps = Summary::of(&result.runs.iter().map(|r| r.fps).collect::<Vec<_>>());
+        result.status = CaseStatus::Failed;
+        result.reason = Some(reason_json(&RunError::Interrupted));
+        result
+    }
+}
