@@ -155,7 +155,7 @@ pub struct EncoderArgs {
 /// How frames move through a run: threads, queues, the pipe's pixel format.
 #[derive(Debug, clap::Args)]
 pub struct EngineArgs {
-    /// pipelined: input, overlay workers and writer on their own threads; sequential: the guide's one-frame-at-a-time loop [default: pipelined, sequential on 2 cores or fewer]
+    /// pipelined: input, overlay workers and writer on their own threads; sequential: the guide's one-frame-at-a-time loop [default: pipelined]
     #[arg(long, value_enum)]
     pub engine: Option<crate::bench::pipeline::EngineKind>,
     /// Frames each queue between stages holds (memory stays bounded by it, whatever --frames is)
@@ -172,13 +172,11 @@ pub struct EngineArgs {
 impl EngineArgs {
     pub fn config(&self) -> crate::bench::pipeline::EngineConfig {
         crate::bench::pipeline::EngineConfig {
-            kind: self
-                .engine
-                .unwrap_or_else(crate::bench::pipeline::EngineKind::for_this_machine),
+            kind: self.engine.unwrap_or_default(),
             chosen: if self.engine.is_some() {
                 "--engine"
             } else {
-                "by core count"
+                "default"
             },
             queue_depth: self.queue_depth as usize,
             workers: match self.overlay_threads {

@@ -23,31 +23,22 @@ use crate::frame::Frame;
 use crate::overlay::layout::FrameLayout;
 use crate::overlay::{Overlay, RowOverlay};
 
-/// How frames move through a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+/// How frames move through a run. Pipelined is the default on every machine: with its threads yielding to
+/// ffmpeg's it beats the sequential loop even on 2 cores (reports/perf/ci-2core-run2).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum EngineKind {
     /// Stages on their own threads, overlapping (the default)
+    #[default]
     Pipelined,
     /// One frame at a time through every stage: the guide's loop, for comparison
     Sequential,
 }
 
-impl EngineKind {
-    /// Threads pay off only with cores to spare: on 2 cores a CPU encoder already
-    /// uses both, and the extra threads measurably cost (reports/perf/ci-2core).
-    pub fn for_this_machine() -> Self {
-        match std::thread::available_parallelism().map_or(1, |n| n.get()) {
-            0..=2 => Self::Sequential,
-            _ => Self::Pipelined,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct EngineConfig {
     pub kind: EngineKind,
-    /// "--engine", or "by core count" when the default chose.
+    /// "--engine", or "default".
     pub chosen: &'static str,
     /// Frames each channel holds between stages.
     pub queue_depth: usize,
