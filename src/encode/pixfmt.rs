@@ -146,6 +146,13 @@ const CR_G: i32 = -26145;
 const CR_B: i32 = -2639;
 const HALF: i32 = 1 << 15;
 
+#[inline(always)]
+fn luma_of(b: u8, g: u8, r: u8) -> u8 {
+    (16 + ((Y_R * r as i32 + Y_G * g as i32 + Y_B * b as i32 + HALF) >> 16)) as u8
+}
+
+/// One pass over each pair of rows: the four lumas of every 2x2 block and its
+/// chroma from their mean (centre-sited, as ffmpeg's default). Even sizes only.
 fn bgr_to_yuv420p_bt709(
     bgr: &[u8],
     w: usize,
@@ -153,31 +160,33 @@ fn bgr_to_yuv420p_bt709(
     cb_plane: &mut [u8],
     cr_plane: &mut [u8],
 ) {
-    let stride = w * 3;
-    for (row, luma_row) in bgr.chunks_exact(stride).zip(luma.chunks_exact_mut(w)) {
-        for (dst, px) in luma_row.iter_mut().zip(row.chunks_exact(3)) {
-            let (b, g, r) = (px[0] as i32, px[1] as i32, px[2] as i32);
-            *dst = (16 + ((Y_R * r + Y_G * g + Y_B * b + HALF) >> 16)) as u8;
-        }
-    }
-    // Chroma from the mean of each 2x2 block (centre-sited, as ffmpeg's default).
-    let half = w / 2;
-    for (cy, pair) in bgr.chunks_exact(2 * stride).enumerate() {
+    let (stride, half) = (w * 3, w / 2);
+    let rows = bgr
+        .chunks_exact(2 * stride)
+        .zip(luma.chunks_exact_mut(2 * w))
+        .zip(cb_plane.chunks_exact_mut(half))
+        .zip(cr_plane.chunks_exact_mut(half));
+    for (((pair, luma_pair), cb_row), cr_row) in rows {
         let (top, bottom) = pair.split_at(stride);
-        for cx in 0..half {
-            let i = cx * 6;
-            let sum = |c: usize| {
-                top[i + c] as i32
-                    + top[i + 3 + c] as i32
-                    + bottom[i + c] as i32
-                    + bottom[i + 3 + c] as i32
-            };
-            let (b, g, r) = (sum(0), sum(1), sum(2));
+        let (luma_top, luma_bottom) = luma_pair.split_at_mut(w);
+        let blocks = top
+            .chunks_exact(6)
+            .zip(bottom.chunks_exact(6))
+            .zip(luma_top.chunks_exact_mut(2))
+            .zip(luma_bottom.chunks_exact_mut(2))
+            .zip(cb_row.iter_mut().zip(cr_row.iter_mut()));
+        for ((((t, b), lt), lb), (cb, cr)) in blocks {
+            lt[0] = luma_of(t[0], t[1], t[2]);
+            lt[1] = luma_of(t[3], t[4], t[5]);
+            lb[0] = luma_of(b[0], b[1], b[2]);
+            lb[1] = luma_of(b[3], b[4], b[5]);
+            let sum = |c: usize| t[c] as i32 + t[3 + c] as i32 + b[c] as i32 + b[3 + c] as i32;
+            let (sb, sg, sr) = (sum(0), sum(1), sum(2));
             // Sums of four: shift two more bits.
-            let cb = 128 + ((CB_R * r + CB_G * g + CB_B * b + (HALF << 2)) >> 18);
-            let cr = 128 + ((CR_R * r + CR_G * g + CR_B * b + (HALF << 2)) >> 18);
-            cb_plane[cy * half + cx] = cb.clamp(0, 255) as u8;
-            cr_plane[cy * half + cx] = cr.clamp(0, 255) as u8;
+            let u = 128 + ((CB_R * sr + CB_G * sg + CB_B * sb + (HALF << 2)) >> 18);
+            let v = 128 + ((CR_R * sr + CR_G * sg + CR_B * sb + (HALF << 2)) >> 18);
+            *cb = u.clamp(0, 255) as u8;
+            *cr = v.clamp(0, 255) as u8;
         }
     }
 }
@@ -245,5 +254,45 @@ mod tests {
                 assert!(banded == whole, "{fmt:?} in bands of {band}");
             }
         }
+    }
+
+    /// The straightforward two-pass form (luma, then chroma): the fused
+    /// converter must give the same bytes.
+    fn two_pass_reference(frame: &Frame) -> Vec<u8> {
+        let (w, h) = (frame.width as usize, frame.height as usize);
+        let mut out = vec![0u8; w * h + 2 * (w / 2) * (h / 2)];
+        let (luma, chroma) = out.split_at_mut(w * h);
+        let (cb_plane, cr_plane) = chroma.split_at_mut((w / 2) * (h / 2));
+        for (i, px) in frame.data.chunks_exact(3).enumerate() {
+            luma[i] = luma_of(px[0], px[1], px[2]);
+        }
+        for cy in 0..h / 2 {
+            for cx in 0..w / 2 {
+                let at = |y: usize, x: usize, c: usize| frame.data[(y * w + x) * 3 + c] as i32;
+                let sum = |c| {
+                    at(2 * cy, 2 * cx, c)
+                        + at(2 * cy, 2 * cx + 1, c)
+                        + at(2 * cy + 1, 2 * cx, c)
+                        + at(2 * cy + 1, 2 * cx + 1, c)
+                };
+                let (b, g, r) = (sum(0), sum(1), sum(2));
+                let cb = 128 + ((CB_R * r + CB_G * g + CB_B * b + (HALF << 2)) >> 18);
+                let cr = 128 + ((CR_R * r + CR_G * g + CR_B * b + (HALF << 2)) >> 18);
+                cb_plane[cy * (w / 2) + cx] = cb.clamp(0, 255) as u8;
+                cr_plane[cy * (w / 2) + cx] = cr.clamp(0, 255) as u8;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn fused_conversion_matches_the_two_pass_reference() {
+        let mut frame = Frame::new(64, 36);
+        crate::workload::synthetic::render_frame(&mut frame, 9);
+        // Extremes too: saturated colours clamp the same way.
+        frame.data[..6].copy_from_slice(&[0, 0, 255, 255, 0, 0]);
+        let mut out = Vec::new();
+        PixFmt::Yuv420p.convert(&frame, &mut out);
+        assert!(out == two_pass_reference(&frame));
     }
 }
