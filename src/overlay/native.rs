@@ -63,6 +63,11 @@ impl NativeStyle {
         blend_rect(rows, caption.panel, caption.color, OVERLAY_ALPHA);
         let baseline = caption.text_y + self.glyphs.font().ascent().round() as i32;
         let (y0, y1, w) = (rows.y0 as i32, rows.y1() as i32, rows.width as i32);
+        // A band no glyph of the line reaches skips the line's layout altogether.
+        let (top, bottom) = self.glyphs.vertical_extent();
+        if baseline + bottom <= y0 || baseline + top >= y1 {
+            return;
+        }
         self.glyphs.layout_line(&caption.text, |pen, g| {
             let gx = caption.text_x + pen.round() as i32 + g.left;
             let gy = baseline + g.top;

@@ -74,6 +74,8 @@ pub struct GlyphBitmap {
 pub struct GlyphCache {
     font: Font,
     glyphs: HashMap<char, Option<GlyphBitmap>>,
+    /// Rows every cached glyph lies within, relative to the baseline.
+    extent: (i32, i32),
 }
 
 impl GlyphCache {
@@ -81,6 +83,7 @@ impl GlyphCache {
         Self {
             font,
             glyphs: HashMap::new(),
+            extent: (0, 0),
         }
     }
 
@@ -92,8 +95,22 @@ impl GlyphCache {
     pub fn rasterize_line(&mut self, text: &str) {
         for c in text.chars() {
             let font = &self.font;
-            self.glyphs.entry(c).or_insert_with(|| rasterize(font, c));
+            let extent = &mut self.extent;
+            self.glyphs.entry(c).or_insert_with(|| {
+                let glyph = rasterize(font, c);
+                if let Some(g) = &glyph {
+                    extent.0 = extent.0.min(g.top);
+                    extent.1 = extent.1.max(g.top + g.height as i32);
+                }
+                glyph
+            });
         }
+    }
+
+    /// Rows `top..bottom`, relative to the baseline, that hold every rasterized
+    /// glyph: a band outside them needs no glyph of a line.
+    pub fn vertical_extent(&self) -> (i32, i32) {
+        self.extent
     }
 
     /// Calls `emit(pen_x, glyph)` for each visible glyph of `text`, pens in pixels
@@ -161,6 +178,11 @@ mod tests {
         cache.layout_line("ab a", |_, _| n += 1);
         assert_eq!(n, 3, "space has no outline");
         assert_eq!(cache.glyphs.len(), 3);
+        let (top, bottom) = cache.vertical_extent();
+        assert!(
+            top < 0 && bottom > 0,
+            "glyphs rise above the baseline and 'a' sits on it"
+        );
         cache.rasterize_line("行動 🙂 é");
         cache.layout_line("行動 🙂 é", |_, _| {});
     }
