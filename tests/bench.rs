@@ -392,22 +392,33 @@ exec /usr/bin/env ffmpeg "$@""#),
     )
 }
 
+/// `bench ARGS --ffmpeg FFMPEG --export-json JSON`.
+fn bench_with(
+    ffmpeg: &std::path::Path,
+    json: &std::path::Path,
+    args: &[&str],
+) -> std::process::Output {
+    nvviz()
+        .arg("bench")
+        .args(args)
+        .arg("--ffmpeg")
+        .arg(ffmpeg)
+        .arg("--export-json")
+        .arg(json)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn a_session_limit_mid_bench_falls_back_or_fails_as_configured() {
     let dir = tempfile::tempdir().unwrap();
     let fake = session_limited_ffmpeg(dir.path());
     for (flags, exit, status) in [(&[][..], 0, "ok"), (&["--no-fallback"][..], 1, "failed")] {
         let json = dir.path().join("r.json");
-        let out = nvviz()
-            .args(["bench", "--modes", "native", "--resolution", "160x120"])
-            .args(["--frames", "10", "--runs", "1", "--warmup", "0", "-q"])
-            .args(flags)
-            .arg("--ffmpeg")
-            .arg(&fake)
-            .arg("--export-json")
-            .arg(&json)
-            .output()
-            .unwrap();
+        let mut args = vec!["--modes", "native", "--resolution", "160x120"];
+        args.extend(["--frames", "10", "--runs", "1", "--warmup", "0", "-q"]);
+        args.extend(flags);
+        let out = bench_with(&fake, &json, &args);
         assert_exit(&out, exit);
         let c = read_json(&json)["cases"][0].clone();
         assert_eq!(c["status"], status, "{c:#}");
@@ -427,16 +438,29 @@ fn interleaved_cases_meeting_a_session_limit_start_over_with_every_run() {
     let dir = tempfile::tempdir().unwrap();
     let fake = session_limited_ffmpeg(dir.path());
     let json = dir.path().join("r.json");
-    let out = nvviz()
-        .args(["bench", "--modes", "native,encode-only,encoder-ceiling"])
-        .args(["--resolution", "160x120", "--frames", "10", "--warmup", "0"])
-        .args(["--runs", "2", "--interleave", "-q"])
-        .arg("--ffmpeg")
-        .arg(&fake)
-        .arg("--export-json")
-        .arg(&json)
-        .output()
-        .unwrap();
+    let out = bench_with(
+        &fake,
+        &json,
+        &[
+            "--modes",
+            "native,encode-only,encoder-ceiling",
+            "--resolution",
+            "160x120",
+        ]
+        .iter()
+        .chain(&[
+            "--frames",
+            "10",
+            "--warmup",
+            "0",
+            "--runs",
+            "2",
+            "--interleave",
+            "-q",
+        ])
+        .copied()
+        .collect::<Vec<_>>(),
+    );
     assert_exit(&out, 0);
     let results = read_json(&json);
     assert_eq!(results["config"]["interleave"], true);
@@ -482,15 +506,22 @@ fn sessions_report_each_stream_and_a_session_limit_as_the_finding() {
     let dir = tempfile::tempdir().unwrap();
     let fake = one_session_ffmpeg(dir.path());
     let json = dir.path().join("r.json");
-    let out = nvviz()
-        .args(["bench", "--modes", "encode-only", "--resolution", "160x120"])
-        .args(["--frames", "12", "--runs", "1", "--warmup", "0", "-q"])
-        .args(["--sessions", "1,2", "--ffmpeg"])
-        .arg(&fake)
-        .arg("--export-json")
-        .arg(&json)
-        .output()
-        .unwrap();
+    let out = bench_with(
+        &fake,
+        &json,
+        &[
+            "--modes",
+            "encode-only",
+            "--resolution",
+            "160x120",
+            "--frames",
+            "12",
+        ]
+        .iter()
+        .chain(&["--runs", "1", "--warmup", "0", "-q", "--sessions", "1,2"])
+        .copied()
+        .collect::<Vec<_>>(),
+    );
     assert_exit(&out, 1);
     let results = read_json(&json);
     let one = case(&results, "encode-only/none/h264_nvenc/p1");
