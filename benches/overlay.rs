@@ -10,7 +10,7 @@ use nvviz_bench::bench::pipeline;
 use nvviz_bench::encode::pixfmt::PixFmt;
 use nvviz_bench::frame::Frame;
 use nvviz_bench::overlay::pillow::{alpha_composite, bgr_to_rgba, rgba_to_bgr};
-use nvviz_bench::overlay::{Overlay, RowOverlay, StyleKind};
+use nvviz_bench::overlay::{Overlay, StyleKind};
 use nvviz_bench::workload::{detections, synthetic};
 
 const W: u32 = 1920;
@@ -52,10 +52,8 @@ fn overlays(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter(|| {
                 f.data.copy_from_slice(&base.data);
-                let layout = overlay.layout(7, tracks.persons(7));
-                let style = overlay.style.by_rows().unwrap();
-                style.prepare(&layout);
-                let drawing = Some((&*style as &dyn RowOverlay, &layout));
+                let (style, layout) = overlay.prepare_rows(7, tracks.persons(7)).unwrap();
+                let drawing = Some((style, &layout));
                 pipeline::draw_by_rows(&pool, drawing, &mut f, pix_fmt, &mut wire, band, |_, _| {})
             })
         });

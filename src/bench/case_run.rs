@@ -333,14 +333,7 @@ impl<'a> CaseRun<'a> {
         if result.encoder.is_none() && matches!(spec.sink, SinkSpec::Null) {
             result.encoder = Some("none".into());
         }
-        result.fps = Summary::of(&result.runs.iter().map(|r| r.fps).collect::<Vec<_>>());
-        result.stages_ms_per_frame = Stages::mean(
-            &result
-                .runs
-                .iter()
-                .map(|r| r.stages_ms_per_frame.clone())
-                .collect::<Vec<_>>(),
-        );
+        summarize(&mut result);
         // Every encoded output is decoded back; a short or corrupt file fails the case loudly.
         if let (CaseStatus::Ok, Some(path), Some(ffmpeg)) =
             (&result.status, &self.last_output, chooser.ffmpeg())
@@ -394,9 +387,20 @@ impl<'a> CaseRun<'a> {
     /// Stopped by Ctrl-C before its last run: the runs so far, no output kept.
     pub fn interrupted(self) -> CaseResult {
         let mut result = self.result;
-        result.fps = Summary::of(&result.runs.iter().map(|r| r.fps).collect::<Vec<_>>());
+        summarize(&mut result);
         result.status = CaseStatus::Failed;
         result.reason = Some(reason_json(&RunError::Interrupted));
         result
     }
+}
+
+/// fps and per-stage means over the runs the case has.
+fn summarize(result: &mut CaseResult) {
+    result.fps = Summary::of(&result.runs.iter().map(|r| r.fps).collect::<Vec<_>>());
+    let stages: Vec<_> = result
+        .runs
+        .iter()
+        .map(|r| r.stages_ms_per_frame.clone())
+        .collect();
+    result.stages_ms_per_frame = Stages::mean(&stages);
 }

@@ -65,8 +65,9 @@ pub fn run<'a>(
         )
     })?;
     let opencv_built = cfg!(feature = "opencv");
+    let label = |n: usize, id: &str| format!("[{}/{}] {id}", n + 1, cases.len());
     let start = |n: usize, spec: &'a CaseSpec, chooser: &mut Chooser| {
-        let label = format!("[{}/{}] {}", n + 1, cases.len(), spec.id());
+        let label = label(n, &spec.id());
         let needs_opencv = spec.overlay.is_some_and(|k| !k.available())
             || matches!(spec.sink, SinkSpec::OpenCv { .. });
         if needs_opencv && !opencv_built {
@@ -78,11 +79,9 @@ pub fn run<'a>(
     };
     let mut record = |n: usize, result: CaseResult| -> anyhow::Result<bool> {
         if options.display != Display::Quiet {
-            let label = format!("[{}/{}] {}", n + 1, cases.len(), result.id);
-            eprintln!("{label}: {}", one_line(&result));
+            eprintln!("{}: {}", label(n, &result.id), one_line(&result));
         }
-        let interrupted =
-            result.reason.as_ref().and_then(|r| r.get("cause")) == Some(&json!("interrupted"));
+        let interrupted = was_interrupted(&result);
         results.cases.push(result);
         results.interrupted |= interrupted;
         if let Some(export) = export {
@@ -128,8 +127,7 @@ pub fn run<'a>(
             match case.run_once(chooser, options, &out_dir) {
                 Step::Running(case) => running[n] = Some(case),
                 Step::Finished(result) => {
-                    interrupted = result.reason.as_ref().and_then(|r| r.get("cause"))
-                        == Some(&json!("interrupted"));
+                    interrupted = was_interrupted(&result);
                     finished[n] = Some(*result);
                     if interrupted {
                         break;
@@ -153,6 +151,11 @@ pub fn run<'a>(
         return Err(crate::interrupt::Interrupted.into());
     }
     Ok(())
+}
+
+/// A case stopped by Ctrl-C or SIGTERM (the bench stops after recording it).
+fn was_interrupted(result: &CaseResult) -> bool {
+    result.reason.as_ref().and_then(|r| r.get("cause")) == Some(&json!("interrupted"))
 }
 
 fn one_line(r: &CaseResult) -> String {

@@ -277,14 +277,12 @@ impl Stage<'_> {
         band_height: u32,
     ) {
         let t = Instant::now();
-        let layout = overlay.map(|o| {
-            let layout = o.layout(slot.index, self.persons);
-            let style = o.style.by_rows().expect("Split::choose checked the style");
-            style.prepare(&layout);
-            (&*style, layout)
+        let prepared = overlay.map(|o| {
+            o.prepare_rows(slot.index, self.persons)
+                .expect("Split::choose checked the style")
         });
         self.record(t.elapsed(), Duration::ZERO);
-        let drawing = layout.as_ref().map(|(style, layout)| (*style, layout));
+        let drawing = prepared.as_ref().map(|(style, layout)| (*style, layout));
         draw_by_rows(
             pool,
             drawing,
@@ -311,19 +309,16 @@ pub fn draw_by_rows(
 ) {
     use rayon::prelude::*;
     let (width, height) = (frame.width, frame.height);
-    let mut wire_bands = match pix_fmt {
+    let wire_bands = match pix_fmt {
         PixFmt::Bgr24 => Vec::new(),
         f => f.wire_bands(wire, width, height, band_height),
     };
-    let parts: Vec<_> = frame
-        .bands(band_height)
-        .zip(
-            wire_bands
-                .drain(..)
-                .map(Some)
-                .chain(std::iter::repeat_with(|| None)),
-        )
-        .collect();
+    // bgr24 goes out as the frame itself: its bands have no wire part.
+    let wire_parts = wire_bands
+        .into_iter()
+        .map(Some)
+        .chain(std::iter::repeat_with(|| None));
+    let parts: Vec<_> = frame.bands(band_height).zip(wire_parts).collect();
     pool.install(|| {
         parts.into_par_iter().for_each(|(mut rows, wire)| {
             let t = Instant::now();

@@ -105,6 +105,19 @@ impl Overlay {
         let stamp = layout::timestamp(index, self.fps);
         layout::layout(self.width, self.height, persons, &stamp, &self.font)
     }
+
+    /// Lays out frame `index` and readies the style to draw it band by band; `None`
+    /// for styles that only draw whole frames.
+    pub fn prepare_rows(
+        &mut self,
+        index: u64,
+        persons: &[Person],
+    ) -> Option<(&dyn RowOverlay, FrameLayout)> {
+        let layout = self.layout(index, persons);
+        let style = self.style.by_rows()?;
+        style.prepare(&layout);
+        Some((&*style, layout))
+    }
 }
 
 #[cfg(test)]
