@@ -619,22 +619,24 @@ exec -a {marker} sleep 60"#
         ),
     );
     let json = dir.path().join("r.json");
-    let out = nvviz()
-        .args(["bench", "--modes", "encode-only", "--codecs", "libx264"])
-        .args(["--resolution", "160x120", "--frames", "200", "--runs", "1"])
-        .args(["--warmup", "0", "-q", "--write-timeout", "1", "--ffmpeg"])
-        .arg(&fake)
-        .arg("--export-json")
-        .arg(&json)
-        .output()
-        .unwrap();
+    let out = bench_with(
+        &fake,
+        &json,
+        &[
+            "--modes=encode-only",
+            "--codecs=libx264",
+            "--resolution=160x120",
+            "--frames=200",
+            "--runs=1",
+            "--warmup=0",
+            "--write-timeout=1",
+            "-q",
+        ],
+    );
     assert_exit(&out, 1);
     let c = &read_json(&json)["cases"][0];
     assert_eq!(c["status"], "failed");
     assert_eq!(c["reason"]["cause"], "timeout", "{c:#}");
-    let leftover = std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
-        .any(|cmd| String::from_utf8_lossy(&cmd).contains(&marker));
+    let leftover = command_lines().iter().any(|cmd| cmd.contains(&marker));
     assert!(!leftover, "the stalled ffmpeg survived");
 }

@@ -204,10 +204,7 @@ fn hanging_ffmpeg_is_killed_at_the_deadline_and_reaped() {
     assert!(started.elapsed() < Duration::from_secs(20));
     let report = json(&out);
     assert_eq!(report["ffmpeg"]["failure"]["cause"], "timeout");
-    let leftover = std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
-        .any(|cmd| String::from_utf8_lossy(&cmd).contains(&marker));
+    let leftover = command_lines().iter().any(|cmd| cmd.contains(&marker));
     assert!(!leftover, "a child of the hanging ffmpeg survived");
 }
 

@@ -15,13 +15,9 @@ fn ffmpeg_children_of(out_dir: &std::path::Path) -> usize {
 /// ffmpeg processes whose command line names `dir` (and `also`).
 fn ffmpeg_with(dir: &std::path::Path, also: &str) -> usize {
     let needle = dir.to_string_lossy().into_owned();
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
-        .filter(|cmd| {
-            let cmd = String::from_utf8_lossy(cmd);
-            cmd.contains("ffmpeg") && cmd.contains(&needle) && cmd.contains(also)
-        })
+    command_lines()
+        .iter()
+        .filter(|cmd| cmd.contains("ffmpeg") && cmd.contains(&needle) && cmd.contains(also))
         .count()
 }
 
