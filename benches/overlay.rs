@@ -7,10 +7,10 @@ use std::process::{Command, Stdio};
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use nvviz_bench::bench::pipeline;
-use nvviz_bench::encode::pixfmt::PixFmt;
 use nvviz_bench::frame::Frame;
 use nvviz_bench::overlay::pillow::{alpha_composite, bgr_to_rgba, rgba_to_bgr};
 use nvviz_bench::overlay::{Overlay, StyleKind};
+use nvviz_bench::pixfmt::PixFmt;
 use nvviz_bench::workload::{detections, synthetic};
 
 const W: u32 = 1920;

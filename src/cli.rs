@@ -56,6 +56,9 @@ pub struct CompareArgs {
     /// Compare even when CPU, GPU or the encoder actually used differ (warns instead of refusing)
     #[arg(long)]
     pub allow_env_mismatch: bool,
+    /// A case that ran in the baseline and is absent now is reported, not failed
+    #[arg(long)]
+    pub allow_missing: bool,
     /// Markdown for a CI job summary (also appended to $GITHUB_STEP_SUMMARY when set)
     #[arg(long)]
     pub markdown: bool,
@@ -198,7 +201,7 @@ pub struct BenchArgs {
     pub engine: EngineArgs,
     /// Pixel formats on the pipe to compare: bgr24 (the guide's), bgr0, bgra, yuv420p (converted in Rust)
     #[arg(long, value_enum, value_delimiter = ',', default_value = "bgr24")]
-    pub pix_fmts: Vec<crate::encode::pixfmt::PixFmt>,
+    pub pix_fmts: Vec<crate::pixfmt::PixFmt>,
     /// Encode streams at once, e.g. 1,2,4: aggregate and per-stream fps (NVENC's session limit)
     #[arg(long, value_delimiter = ',', default_value = "1", value_parser = clap::value_parser!(u32).range(1..=32))]
     pub sessions: Vec<u32>,
@@ -223,6 +226,12 @@ pub struct BenchArgs {
     /// Write the results JSON here (created before the run, updated after every case)
     #[arg(long, value_name = "PATH")]
     pub export_json: Option<PathBuf>,
+    /// Also write the cases as one CSV table (a row per case, numeric columns)
+    #[arg(long, value_name = "PATH")]
+    pub export_csv: Option<PathBuf>,
+    /// Also write the cases as a markdown table
+    #[arg(long, value_name = "PATH")]
+    pub export_markdown: Option<PathBuf>,
     /// Also write Bencher Metric Format JSON (for `bencher run --adapter json`)
     #[arg(long, value_name = "PATH")]
     pub export_bencher: Option<PathBuf>,
@@ -262,7 +271,7 @@ pub struct RenderArgs {
     pub engine: EngineArgs,
     /// Pixel format on the pipe: bgr24 (the guide's), bgr0, bgra, yuv420p (converted in Rust)
     #[arg(long, value_enum, default_value = "bgr24")]
-    pub pix_fmt: crate::encode::pixfmt::PixFmt,
+    pub pix_fmt: crate::pixfmt::PixFmt,
     /// Output video
     #[arg(short, long, value_name = "PATH")]
     pub output: PathBuf,

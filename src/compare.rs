@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use crate::bench::stats::Summary;
-use crate::results::{CaseResult, CaseStatus, Results};
+use crate::results::stats::Summary;
+use crate::results::{label, CaseResult, CaseStatus, Results};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -15,42 +15,73 @@ pub enum Verdict {
     /// Slower by more than the threshold, but within the measured spread: not flagged.
     Slower,
     Regression,
+    /// Ran in the baseline, failed now: a regression whatever the numbers.
+    Failed,
+}
+
+impl Verdict {
+    /// Verdicts that fail the gate.
+    pub fn fails(self) -> bool {
+        matches!(self, Self::Regression | Self::Failed)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseComparison {
     pub key: String,
     pub baseline_fps: f64,
-    pub current_fps: f64,
     pub baseline_stddev: f64,
-    pub current_stddev: f64,
+    /// None when the case failed now.
+    pub current_fps: Option<f64>,
+    pub current_stddev: Option<f64>,
     /// current / baseline.
-    pub ratio: f64,
+    pub ratio: Option<f64>,
     pub verdict: Verdict,
-    pub encoder: Option<String>,
+    /// The encoder that ran now (after any fallback), and why it failed if it did.
+    pub encoder: String,
+    pub cause: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
+    pub schema: &'static str,
+    pub schema_version: u32,
     pub threshold: f64,
     pub cases: Vec<CaseComparison>,
     /// In the current file only.
     pub new_cases: Vec<String>,
-    /// In the baseline only (or failed/skipped now).
+    /// Ran in the baseline, absent from the current file (or skipped there).
     pub missing_cases: Vec<String>,
+    /// Missing cases do not fail the gate (`--allow-missing`).
+    pub allow_missing: bool,
     pub environment_mismatches: Vec<String>,
 }
 
+pub const COMPARE_SCHEMA: &str = "nvviz-bench.compare";
+pub const COMPARE_SCHEMA_VERSION: u32 = 1;
+
 impl Comparison {
+    /// Cases slower beyond threshold and spread, or failed now.
     pub fn regressions(&self) -> usize {
-        self.cases
-            .iter()
-            .filter(|c| c.verdict == Verdict::Regression)
-            .count()
+        self.cases.iter().filter(|c| c.verdict.fails()).count()
+    }
+
+    /// The gate's answer: regressions, or missing cases unless allowed.
+    pub fn passes(&self) -> bool {
+        self.regressions() == 0 && (self.allow_missing || self.missing_cases.is_empty())
     }
 }
 
-/// Cases are matched on id (mode/overlay/requested encoder/preset) and resolution.
+/// Why two files cannot be compared at all.
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    #[error("the baseline has no case that ran (nothing to compare against): regenerate it")]
+    EmptyBaseline,
+    #[error("the two files have no case in common (baseline: {baseline}; current: {current}): a changed resolution, mode or encoder list makes another benchmark — regenerate the baseline")]
+    NothingInCommon { baseline: String, current: String },
+}
+
+/// Cases are matched on id (mode/overlay/requested encoder/preset…) and resolution.
 pub fn key(c: &CaseResult) -> String {
     format!("{}@{}x{}", c.id, c.width, c.height)
 }
@@ -74,56 +105,102 @@ pub fn judge(baseline: &Summary, current: &Summary, threshold: f64) -> Verdict {
     }
 }
 
-pub fn compare(baseline: &Results, current: &Results, threshold: f64) -> Comparison {
-    let ok = |r: &Results| -> Vec<(String, CaseResult)> {
-        r.cases
-            .iter()
-            .filter(|c| matches!(c.status, CaseStatus::Ok) && c.fps.is_some())
-            .map(|c| (key(c), c.clone()))
-            .collect()
-    };
-    let (base, cur) = (ok(baseline), ok(current));
-    let mut cases = Vec::new();
-    let mut env = environment_mismatches(baseline, current);
-    for (k, b) in &base {
-        let Some((_, c)) = cur.iter().find(|(ck, _)| ck == k) else {
-            continue;
+/// Every case that ran in the baseline is judged against the current file: it
+/// ran (fps judged), failed (a regression), or is missing (reported; fails the
+/// gate unless `allow_missing`). Files with no case in common are an error.
+pub fn compare(
+    baseline: &Results,
+    current: &Results,
+    threshold: f64,
+    allow_missing: bool,
+) -> Result<Comparison, CompareError> {
+    let base: Vec<&CaseResult> = baseline.cases.iter().filter(|c| c.is_ok()).collect();
+    if base.is_empty() {
+        return Err(CompareError::EmptyBaseline);
+    }
+    let find = |k: &str| current.cases.iter().find(|c| key(c) == k);
+    if !base.iter().any(|b| find(&key(b)).is_some()) {
+        let list = |cases: &mut dyn Iterator<Item = &CaseResult>| {
+            let keys: Vec<String> = cases.map(key).take(3).collect();
+            if keys.is_empty() {
+                "none".to_string()
+            } else {
+                keys.join(", ")
+            }
         };
-        // A fallback run against an NVENC baseline is another benchmark, not a regression.
-        if b.encoder != c.encoder {
-            env.push(format!(
-                "{k}: the baseline ran {}, this run {}",
-                b.encoder.as_deref().unwrap_or("?"),
-                c.encoder.as_deref().unwrap_or("?")
-            ));
-        }
-        let (bs, cs) = (b.fps.expect("filtered"), c.fps.expect("filtered"));
-        cases.push(CaseComparison {
-            key: k.clone(),
-            baseline_fps: bs.mean,
-            current_fps: cs.mean,
-            baseline_stddev: bs.stddev,
-            current_stddev: cs.stddev,
-            ratio: cs.mean / bs.mean,
-            verdict: judge(&bs, &cs, threshold),
-            encoder: c.encoder.clone(),
+        return Err(CompareError::NothingInCommon {
+            baseline: list(&mut base.iter().copied()),
+            current: list(&mut current.cases.iter()),
         });
     }
-    Comparison {
-        threshold,
-        new_cases: cur
-            .iter()
-            .filter(|(k, _)| !base.iter().any(|(bk, _)| bk == k))
-            .map(|(k, _)| k.clone())
-            .collect(),
-        missing_cases: base
-            .iter()
-            .filter(|(k, _)| !cur.iter().any(|(ck, _)| ck == k))
-            .map(|(k, _)| k.clone())
-            .collect(),
-        environment_mismatches: env,
-        cases,
+    let mut cases = Vec::new();
+    let mut missing_cases = Vec::new();
+    let mut env = environment_mismatches(baseline, current);
+    for b in &base {
+        let k = key(b);
+        let bs = b.fps.expect("is_ok has fps");
+        let Some(c) = find(&k) else {
+            missing_cases.push(k);
+            continue;
+        };
+        match (c.status, c.fps) {
+            (CaseStatus::Ok, Some(cs)) => {
+                // A fallback run against an NVENC baseline is another benchmark, not a regression.
+                if b.encoder.used != c.encoder.used {
+                    env.push(format!(
+                        "{k}: the baseline ran {}, this run {}",
+                        label::encoder(b),
+                        label::encoder(c)
+                    ));
+                }
+                cases.push(CaseComparison {
+                    key: k,
+                    baseline_fps: bs.mean,
+                    baseline_stddev: bs.stddev,
+                    current_fps: Some(cs.mean),
+                    current_stddev: Some(cs.stddev),
+                    ratio: Some(cs.mean / bs.mean),
+                    verdict: judge(&bs, &cs, threshold),
+                    encoder: label::encoder(c),
+                    cause: None,
+                });
+            }
+            (CaseStatus::Skipped, _) => missing_cases.push(format!(
+                "{k} (skipped now: {})",
+                c.reason.as_ref().map_or("?", |r| r.cause())
+            )),
+            (CaseStatus::Failed | CaseStatus::Ok, _) => cases.push(CaseComparison {
+                key: k,
+                baseline_fps: bs.mean,
+                baseline_stddev: bs.stddev,
+                current_fps: None,
+                current_stddev: None,
+                ratio: None,
+                verdict: Verdict::Failed,
+                encoder: label::encoder(c),
+                cause: Some(c.reason.as_ref().map_or_else(
+                    || "no fps measured".to_string(),
+                    |r| format!("{}: {r}", r.cause()),
+                )),
+            }),
+        }
     }
+    let new_cases = current
+        .cases
+        .iter()
+        .filter(|c| !base.iter().any(|b| key(b) == key(c)))
+        .map(key)
+        .collect();
+    Ok(Comparison {
+        schema: COMPARE_SCHEMA,
+        schema_version: COMPARE_SCHEMA_VERSION,
+        threshold,
+        cases,
+        new_cases,
+        missing_cases,
+        allow_missing,
+        environment_mismatches: env,
+    })
 }
 
 /// What must match for fps to be comparable: CPU model, GPUs (and, per case, the encoder used).

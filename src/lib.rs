@@ -30,4 +30,5 @@ pub mod encode;
 pub mod frame;
 pub mod interrupt;
 pub mod overlay;
+pub mod pixfmt;
 pub mod workload;

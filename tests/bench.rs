@@ -48,7 +48,7 @@ fn every_mode_runs_and_every_output_decodes() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert_eq!(results["schema"], "nvviz-bench.results");
-    assert_eq!(results["schema_version"], 1);
+    assert_eq!(results["schema_version"], 2);
     assert_eq!(results["incomplete"], false);
     assert!(
         results["environment"]["host"]["logical_cores"]
@@ -79,6 +79,19 @@ fn every_mode_runs_and_every_output_decodes() {
         assert!(stages[stage].as_f64().unwrap() >= 0.0, "{stage}");
     }
     assert!(stages["overlay"].as_f64().unwrap() > 0.0);
+    // Typed fields, not an id taken apart: the preset asked for, the pipe
+    // format, the engine, and each run's own memory peak.
+    assert_eq!(native["preset"]["requested"], "p1");
+    assert_eq!(native["pix_fmt"], "bgr24");
+    assert_eq!(native["sessions"], 1);
+    assert_eq!(native["engine"], "pipelined");
+    assert_eq!(native["mode"], "native");
+    assert_eq!(native["sink"], "ffmpeg-pipe");
+    for run in native["runs"].as_array().unwrap() {
+        assert_eq!(run["rss_scope"], "run", "{run:#}");
+        assert!(run["max_rss_mib"].as_f64().unwrap() > 1.0);
+    }
+    assert!(case(&results, "encoder-ceiling/none/h264_nvenc/p1")["engine"].is_null());
 
     // No GPU here: NVENC must fall back, and say why.
     if results["environment"]["gpus"]
@@ -86,11 +99,11 @@ fn every_mode_runs_and_every_output_decodes() {
         .unwrap()
         .is_empty()
     {
-        assert_eq!(native["requested_encoder"], "h264_nvenc");
-        assert_eq!(native["encoder"], "libx264");
-        assert_eq!(native["preset"], "ultrafast");
+        assert_eq!(native["encoder"]["requested"], "h264_nvenc");
+        assert_eq!(native["encoder"]["used"], "libx264");
+        assert_eq!(native["preset"]["used"], "ultrafast");
         assert_eq!(
-            native["fallback"]["reason"]["cause"],
+            native["encoder"]["fallback"]["cause"]["cause"],
             "driver_library_missing"
         );
         assert!(String::from_utf8_lossy(&out.stdout)
@@ -135,17 +148,35 @@ fn every_mode_runs_and_every_output_decodes() {
 #[test]
 fn no_fallback_turns_missing_nvenc_into_failed_cases() {
     let (out, results, _dir) = small_bench(&["--modes", "native", "--no-fallback", "--runs", "1"]);
-    if !results["environment"]["gpus"]
-        .as_array()
-        .unwrap()
-        .is_empty()
-    {
-        return;
-    }
-    assert_eq!(out.status.code(), Some(1));
     let c = case(&results, "native/native/h264_nvenc/p1");
-    assert_eq!(c["status"], "failed");
-    assert_eq!(c["reason"]["cause"], "driver_library_missing");
+    // On any machine: never a fallback. Either NVENC itself ran (a GPU with an
+    // engine), or the case failed with the NVIDIA stack's own cause.
+    assert!(c["encoder"]["fallback"].is_null(), "{c:#}");
+    if c["status"] == "ok" {
+        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(c["encoder"]["used"], "h264_nvenc", "{c:#}");
+    } else {
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(c["status"], "failed");
+        let cause = c["reason"]["cause"].as_str().unwrap();
+        assert!(
+            [
+                "driver_library_missing",
+                "driver_too_old",
+                "no_nvenc_engine",
+                "encoder_not_compiled"
+            ]
+            .contains(&cause),
+            "{c:#}"
+        );
+        if results["environment"]["gpus"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+        {
+            assert_eq!(cause, "driver_library_missing");
+        }
+    }
 }
 
 #[test]
@@ -168,11 +199,11 @@ fn presets_and_codecs_expand_and_map_to_cpu_presets() {
         .is_empty()
     {
         assert_eq!(
-            case(&results, "encode-only/none/hevc_nvenc/p7")["encoder"],
+            case(&results, "encode-only/none/hevc_nvenc/p7")["encoder"]["used"],
             "libx265"
         );
         assert_eq!(
-            case(&results, "encode-only/none/hevc_nvenc/p7")["preset"],
+            case(&results, "encode-only/none/hevc_nvenc/p7")["preset"]["used"],
             "slow"
         );
     }
@@ -423,8 +454,11 @@ fn a_session_limit_mid_bench_falls_back_or_fails_as_configured() {
         let c = read_json(&json)["cases"][0].clone();
         assert_eq!(c["status"], status, "{c:#}");
         if status == "ok" {
-            assert_eq!(c["encoder"], "libx264");
-            assert_eq!(c["fallback"]["reason"]["cause"], "session_limit", "{c:#}");
+            assert_eq!(c["encoder"]["used"], "libx264");
+            assert_eq!(
+                c["encoder"]["fallback"]["cause"]["cause"], "session_limit",
+                "{c:#}"
+            );
         } else {
             assert_eq!(c["reason"]["cause"], "session_limit", "{c:#}");
         }
@@ -469,11 +503,14 @@ fn interleaved_cases_meeting_a_session_limit_start_over_with_every_run() {
     assert_eq!(modes, ["native", "encode-only", "encoder-ceiling"]);
     for c in cases {
         assert_eq!(c["status"], "ok", "{c:#}");
-        assert_eq!(c["encoder"], "libx264", "{c:#}");
+        assert_eq!(c["encoder"]["used"], "libx264", "{c:#}");
         assert_eq!(c["runs"].as_array().unwrap().len(), 2, "{c:#}");
         assert!(c["verified"].is_object(), "{c:#}");
     }
-    assert_eq!(cases[0]["fallback"]["reason"]["cause"], "session_limit");
+    assert_eq!(
+        cases[0]["encoder"]["fallback"]["cause"]["cause"],
+        "session_limit"
+    );
 }
 
 /// A GeForce-like NVENC with one session: a slow shim (it starts late, then maps
@@ -526,11 +563,14 @@ fn sessions_report_each_stream_and_a_session_limit_as_the_finding() {
     let results = read_json(&json);
     let one = case(&results, "encode-only/none/h264_nvenc/p1");
     assert_eq!(one["status"], "ok", "{one:#}");
-    assert_eq!(one["encoder"], "h264_nvenc");
+    assert_eq!(one["encoder"]["used"], "h264_nvenc");
     let two = case(&results, "encode-only/none/h264_nvenc/p1/x2");
     assert_eq!(two["status"], "failed", "{two:#}");
     assert_eq!(two["reason"]["cause"], "session_limit");
-    assert!(two["fallback"].is_null(), "a limit found is not a fallback");
+    assert!(
+        two["encoder"]["fallback"].is_null(),
+        "a limit found is not a fallback"
+    );
 
     // Without the limit (libx264 has none), both streams run and are reported.
     let out = nvviz()
@@ -647,4 +687,42 @@ exec -a {marker} sleep 60"#
     assert_eq!(c["reason"]["cause"], "timeout", "{c:#}");
     let leftover = command_lines().iter().any(|cmd| cmd.contains(&marker));
     assert!(!leftover, "the stalled ffmpeg survived");
+}
+
+/// Each run's peak memory is its own: the Pillow style's full-frame layers run
+/// first and raise the process's high-water mark; the native style after it
+/// must not inherit that figure (as getrusage's maxrss would make it).
+#[test]
+fn peak_memory_is_measured_per_run_not_per_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let out = nvviz()
+        .args([
+            "bench",
+            "--modes",
+            "overlay-only",
+            "--resolution",
+            "1920x1080",
+        ])
+        .args(["--frames", "3", "--warmup", "0", "--runs", "1", "-q"])
+        .arg("--export-json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let peak = |id: &str| {
+        let run = &case(&results, id)["runs"][0];
+        assert_eq!(run["rss_scope"], "run", "{run:#}");
+        run["max_rss_mib"].as_f64().unwrap()
+    };
+    let (pillow, native) = (
+        peak("overlay-only/pillow/null"),
+        peak("overlay-only/native/null"),
+    );
+    assert!(
+        native < pillow - 10.0,
+        "native {native:.1} MiB after pillow {pillow:.1} MiB: the process's peak, not the run's"
+    );
 }

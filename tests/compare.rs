@@ -6,10 +6,22 @@
 mod common;
 
 use common::*;
+use nvviz_bench::results::export::ExportFormat;
 use serde_json::Value;
 
+/// A real run's results (a schema version 1 file, read through the converter:
+/// what `compare` itself does with it), as a version 2 document.
 fn base() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(fixture("results/ci-2core-bench.json")).unwrap())
+    let text = std::fs::read_to_string(fixture("results/ci-2core-bench.json")).unwrap();
+    serde_json::to_value(nvviz_bench::results::Results::from_json(&text).unwrap()).unwrap()
+}
+
+fn case_mut<'a>(results: &'a mut Value, id: &str) -> &'a mut Value {
+    results["cases"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c["id"] == id)
         .unwrap()
 }
 
@@ -61,7 +73,63 @@ fn identical_files_pass() {
     let out = nvviz().args(["compare"]).arg(&a).arg(&a).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("0 regression(s)"), "{text}");
+    assert!(text.contains("PASS: 0 regression(s)"), "{text}");
+}
+
+#[test]
+fn a_case_that_ran_in_the_baseline_and_failed_now_is_a_regression() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = base();
+    let mut c = base();
+    let case = case_mut(&mut c, NATIVE);
+    case["status"] = "failed".into();
+    case["fps"] = Value::Null;
+    case["reason"] =
+        serde_json::json!({"cause": "broken_pipe", "frames_written": 3, "last_lines": []});
+    let out = compare(dir.path(), &b, &c, &[]);
+    assert_exit(&out, 1);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("FAILED NOW") && text.contains("broken_pipe"),
+        "{text}"
+    );
+    assert!(text.contains("FAIL: 1 regression(s)"), "{text}");
+    let out = compare(dir.path(), &b, &c, &["--json"]);
+    assert_exit(&out, 1);
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["schema"], "nvviz-bench.compare");
+    let judged = r["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["key"] == format!("{NATIVE}@1920x1080"))
+        .unwrap();
+    assert_eq!(judged["verdict"], "failed");
+}
+
+#[test]
+fn files_with_no_case_in_common_exit_2_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = base();
+    let mut c = base();
+    // The same run at another resolution: nothing to compare.
+    for case in c["cases"].as_array_mut().unwrap() {
+        case["width"] = 1280.into();
+        case["height"] = 720.into();
+    }
+    let out = compare(dir.path(), &b, &c, &[]);
+    assert_exit(&out, 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("no case in common"), "{err}");
+    // A baseline in which nothing ran is no baseline either.
+    let mut empty = base();
+    for case in empty["cases"].as_array_mut().unwrap() {
+        case["status"] = "failed".into();
+    }
+    let out = compare(dir.path(), &empty, &b, &[]);
+    assert_exit(&out, 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no case that ran"));
 }
 
 #[test]
@@ -104,18 +172,17 @@ fn environment_mismatch_is_refused_unless_allowed() {
     let mut c = base();
     c["environment"]["host"]["cpu_model"] = "Some Other CPU".into();
     // An NVENC baseline against a libx264 fallback run: a different benchmark.
-    let case = c["cases"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|x| x["id"] == NATIVE)
-        .unwrap();
-    case["encoder"] = "h264_nvenc".into();
+    let case = case_mut(&mut c, NATIVE);
+    case["encoder"]["used"] = "h264_nvenc".into();
+    case["encoder"]["fallback"] = Value::Null;
     let out = compare(dir.path(), &b, &c, &[]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("CPU") && err.contains("the baseline ran libx264, this run h264_nvenc"),
+        err.contains("CPU")
+            && err.contains(
+                "the baseline ran libx264 (fallback from h264_nvenc), this run h264_nvenc"
+            ),
         "{err}"
     );
     let out = compare(dir.path(), &b, &c, &["--allow-env-mismatch"]);
@@ -124,7 +191,7 @@ fn environment_mismatch_is_refused_unless_allowed() {
 }
 
 #[test]
-fn new_and_missing_cases_are_listed() {
+fn missing_cases_fail_unless_allowed_and_new_ones_are_listed() {
     let dir = tempfile::tempdir().unwrap();
     let b = base();
     let mut c = base();
@@ -134,10 +201,11 @@ fn new_and_missing_cases_are_listed() {
     extra["id"] = "native/native/hevc_nvenc/p4".into();
     cases.push(extra);
     let out = compare(dir.path(), &b, &c, &[]);
+    assert_exit(&out, 1);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains(&format!(
-            "missing case (in the baseline, not measured now): {NATIVE}@1920x1080"
+            "missing case (ran in the baseline, not now; fails the gate, --allow-missing to accept): {NATIVE}@1920x1080"
         )),
         "{text}"
     );
@@ -145,6 +213,9 @@ fn new_and_missing_cases_are_listed() {
         text.contains("new case (not in the baseline): native/native/hevc_nvenc/p4@1920x1080"),
         "{text}"
     );
+    let out = compare(dir.path(), &b, &c, &["--allow-missing"]);
+    assert_exit(&out, 0);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("allowed by --allow-missing"));
 }
 
 #[test]
@@ -185,39 +256,94 @@ fn bad_threshold_and_files_exit_2() {
         .code(2);
 }
 
-/// Bencher Metric Format and github-action-benchmark JSON, from a real run's results.
+fn export(results: &nvviz_bench::results::Results, format: ExportFormat) -> String {
+    String::from_utf8(format.exporter().serialize(results).unwrap()).unwrap()
+}
+
+/// Every export format, from a real run's results, against golden files.
 #[test]
-fn service_exports_match_golden_files() {
-    let results: nvviz_bench::results::Results = serde_json::from_str(
+fn exports_match_golden_files() {
+    let results = nvviz_bench::results::Results::from_json(
         &std::fs::read_to_string(fixture("results/ci-2core-bench.json")).unwrap(),
     )
     .unwrap();
-    for (name, value) in [
-        (
-            "expected-bencher.json",
-            nvviz_bench::results::formats::bencher(&results),
-        ),
+    for (name, format) in [
+        ("expected-bencher.json", ExportFormat::Bencher),
         (
             "expected-github-benchmark.json",
-            nvviz_bench::results::formats::github_benchmark(&results),
+            ExportFormat::GithubBenchmark,
         ),
+        ("expected-cases.csv", ExportFormat::Csv),
+        ("expected-cases.md", ExportFormat::Markdown),
     ] {
-        let actual = serde_json::to_string_pretty(&value).unwrap() + "\n";
+        let actual = export(&results, format);
         let path = fixture(&format!("report/{name}"));
         if std::env::var_os("UPDATE_GOLDEN").is_some() {
             std::fs::write(&path, &actual).unwrap();
         }
         assert_eq!(std::fs::read_to_string(&path).unwrap(), actual, "{name}");
     }
-    let bencher = nvviz_bench::results::formats::bencher(&results);
-    let native = &bencher["native/native/h264_nvenc/p1 1920x1080"]["throughput"];
+    let bencher: Value = serde_json::from_str(&export(&results, ExportFormat::Bencher)).unwrap();
+    // This run fell back: its series is named for libx264, not NVENC.
+    let native = &bencher["native/native/libx264 (fallback)/p1 1920x1080"]["throughput"];
     assert!(native["lower_value"].as_f64().unwrap() <= native["value"].as_f64().unwrap());
-    let gh = nvviz_bench::results::formats::github_benchmark(&results);
+    let gh: Value = serde_json::from_str(&export(&results, ExportFormat::GithubBenchmark)).unwrap();
     assert!(gh
         .as_array()
         .unwrap()
         .iter()
         .all(|e| e["unit"] == "fps" && e["value"].is_number()));
+}
+
+/// No export names an NVENC encoder for a case whose frames a CPU encoder wrote,
+/// on every real results file committed (both machines, both schema versions).
+#[test]
+fn no_export_files_a_cpu_encoder_under_an_nvenc_name() {
+    let mut files = vec![
+        fixture("results/ci-2core-bench.json"),
+        fixture("results/h100-bench.json"),
+        fixture("results/ci-2core-quality-h264.json"),
+    ];
+    files.extend(committed_results());
+    let mut checked = 0;
+    for path in files {
+        let results =
+            nvviz_bench::results::Results::from_json(&std::fs::read_to_string(&path).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let bencher: Value =
+            serde_json::from_str(&export(&results, ExportFormat::Bencher)).unwrap();
+        let gh: Value =
+            serde_json::from_str(&export(&results, ExportFormat::GithubBenchmark)).unwrap();
+        let csv = export(&results, ExportFormat::Csv);
+        for c in results.cases.iter().filter(|c| c.is_ok()) {
+            if c.encoder.used_nvenc() {
+                continue;
+            }
+            let series = nvviz_bench::results::label::series(c);
+            assert!(!series.contains("_nvenc"), "{}: {series}", path.display());
+            assert!(
+                bencher.get(&series).is_some(),
+                "{}: {series} missing",
+                path.display()
+            );
+            assert!(gh.as_array().unwrap().iter().any(|e| e["name"] == series));
+            let row = csv
+                .lines()
+                .find(|l| l.starts_with(&format!("{},", c.id)))
+                .unwrap();
+            assert!(row.contains(&series), "{row}");
+            checked += 1;
+        }
+        for key in bencher.as_object().unwrap().keys() {
+            let case = results
+                .cases
+                .iter()
+                .find(|c| &nvviz_bench::results::label::series(c) == key)
+                .unwrap();
+            assert_eq!(key.contains("_nvenc"), case.encoder.used_nvenc(), "{key}");
+        }
+    }
+    assert!(checked > 20, "only {checked} CPU-encoded cases checked");
 }
 
 /// `bench --save-baseline NAME` then `bench --baseline NAME`: the second run is compared

@@ -209,16 +209,19 @@ fn bad_inputs_are_one_line_errors() {
 #[test]
 fn headroom_sets_measured_nvenc_against_the_published_figure() {
     let dir = tempfile::tempdir().unwrap();
-    let mut r: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(fixture("results/ci-2core-bench.json")).unwrap(),
+    let mut r = serde_json::to_value(
+        nvviz_bench::results::Results::from_json(
+            &std::fs::read_to_string(fixture("results/ci-2core-bench.json")).unwrap(),
+        )
+        .unwrap(),
     )
     .unwrap();
     r["environment"]["gpus"] = serde_json::json!(["Tesla T4"]);
     for c in r["cases"].as_array_mut().unwrap() {
         if c["id"] == "nvenc/opencv/h264_nvenc/p1" {
-            c["encoder"] = "h264_nvenc".into();
-            c["preset"] = "p1".into();
-            c["fallback"] = serde_json::Value::Null;
+            c["encoder"]["used"] = "h264_nvenc".into();
+            c["preset"]["used"] = "p1".into();
+            c["encoder"]["fallback"] = serde_json::Value::Null;
             c["fps"]["mean"] = 427.5.into();
         }
     }
@@ -241,4 +244,80 @@ fn headroom_sets_measured_nvenc_against_the_published_figure() {
         headroom["rows"][0],
         serde_json::json!(["nvenc/opencv/h264_nvenc/p1", "427.5", "855", "50%"])
     );
+}
+
+/// The pipelined engine's stage times overlap: the report must not add them up
+/// into a "sequential" figure (it printed 21.1 fps for a 41.9 fps run whose
+/// sequential twin measured 43.4). Alone, the sequential figure is "not
+/// measured"; with the sequential run beside it, that run's measured fps.
+#[test]
+fn bottleneck_uses_measured_engines_not_summed_overlapping_stages() {
+    let dir = tempfile::tempdir().unwrap();
+    let perf = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/perf/ci-2core-run3");
+    let report = |files: &[&str]| {
+        let out_dir = dir.path().join(files.len().to_string());
+        let out = nvviz()
+            .arg("report")
+            .args(files.iter().map(|f| perf.join(f)))
+            .arg("-o")
+            .arg(&out_dir)
+            .output()
+            .unwrap();
+        assert_exit(&out, 0);
+        std::fs::read_to_string(out_dir.join("report.md")).unwrap()
+    };
+    let alone = report(&["engine-pipelined.json"]);
+    let section = alone.split("## Bottleneck analysis").nth(1).unwrap();
+    assert!(!section.contains("21.1"), "{section}");
+    assert!(
+        section.contains(
+            "Sequential (one frame at a time through every stage, the guide's loop): not measured"
+        ),
+        "{section}"
+    );
+    assert!(
+        section.contains("Pipelined (each stage on its own threads): **41.9"),
+        "{section}"
+    );
+    let both = report(&["engine-pipelined.json", "engine-sequential.json"]);
+    let section = both.split("## Bottleneck analysis").nth(1).unwrap();
+    assert!(
+        section.contains(
+            "Sequential (one frame at a time through every stage, the guide's loop): **43.4"
+        ),
+        "{section}"
+    );
+    assert!(
+        section.contains("Pipelined (each stage on its own threads): **41.9"),
+        "{section}"
+    );
+}
+
+/// The preset and streams come from typed fields: a yuv420p or 2-session file
+/// says p1, never "yuv420p" or "x2".
+#[test]
+fn preset_is_read_from_the_results_not_from_the_case_id() {
+    let perf = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/perf");
+    for file in ["ci-2core-run3/sessions.json", "h100-run5/yuv-threads8.json"] {
+        let out = nvviz()
+            .arg("report")
+            .arg(perf.join(file))
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        assert_exit(&out, 0);
+        let tables: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let text = tables.to_string();
+        assert!(
+            !text.contains("uses x2") && !text.contains("uses yuv420p"),
+            "{file}"
+        );
+        for t in tables.as_array().unwrap() {
+            if t["id"].as_str().unwrap().starts_with("presets") {
+                for row in t["rows"].as_array().unwrap() {
+                    assert_eq!(row[1], "p1", "{file}: {row}");
+                }
+            }
+        }
+    }
 }

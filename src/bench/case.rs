@@ -4,56 +4,12 @@ use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
 use crate::encode::fallback::nvenc_encoder;
-use crate::encode::pixfmt::PixFmt;
 use crate::ffmpeg::args::EncodeSettings;
 use crate::overlay::StyleKind;
+use crate::pixfmt::PixFmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum Mode {
-    /// The guide's original visualizer: Pillow-style overlay + OpenCV VideoWriter
-    Original,
-    /// The guide's fast visualizer: OpenCV overlay + OpenCV VideoWriter
-    Fast,
-    /// The guide's NVENC visualizer: OpenCV overlay + ffmpeg pipe (falls back like the guide)
-    Nvenc,
-    /// nvviz-bench's native overlay + ffmpeg pipe
-    Native,
-    /// Baseline: each overlay style with frames discarded
-    OverlayOnly,
-    /// Baseline: frames straight into the ffmpeg pipe, no overlay
-    EncodeOnly,
-    /// Baseline: ffmpeg reading the same frames from a file itself, same encoder and format, no pipe
-    EncoderCeiling,
-    /// Baseline: like encode-only, but ffmpeg discards the output (null muxer): the disk's share
-    EncodeToNull,
-}
-
-impl Mode {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Original => "original",
-            Self::Fast => "fast",
-            Self::Nvenc => "nvenc",
-            Self::Native => "native",
-            Self::OverlayOnly => "overlay-only",
-            Self::EncodeOnly => "encode-only",
-            Self::EncoderCeiling => "encoder-ceiling",
-            Self::EncodeToNull => "encode-to-null",
-        }
-    }
-
-    /// What a plain `bench` runs (encode-to-null is asked for by name: it is the disk I/O check).
-    pub const ALL: [Mode; 7] = [
-        Mode::Original,
-        Mode::Fast,
-        Mode::Nvenc,
-        Mode::Native,
-        Mode::OverlayOnly,
-        Mode::EncodeOnly,
-        Mode::EncoderCeiling,
-    ];
-}
+pub use crate::results::Mode;
+use crate::results::Sink;
 
 /// Documented encoder settings per quality profile (the guide's last wish).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
@@ -144,12 +100,12 @@ impl CaseSpec {
         id
     }
 
-    pub fn sink_kind(&self) -> &'static str {
+    pub fn sink_kind(&self) -> Sink {
         match self.sink {
-            SinkSpec::Null => "null",
-            SinkSpec::OpenCv { .. } => "opencv-writer",
-            SinkSpec::Pipe { .. } => "ffmpeg-pipe",
-            SinkSpec::Lavfi { .. } => "ffmpeg-lavfi",
+            SinkSpec::Null => Sink::Null,
+            SinkSpec::OpenCv { .. } => Sink::OpencvWriter,
+            SinkSpec::Pipe { .. } => Sink::FfmpegPipe,
+            SinkSpec::Lavfi { .. } => Sink::FfmpegLavfi,
         }
     }
 }

@@ -5,32 +5,27 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::json;
-
 use super::case::{self, CaseSpec, SinkSpec};
 use super::progress::Progress;
 use super::runner::{self, RunContext, RunError};
-use super::stats::Summary;
 use super::{gpu_sampler, EngineOptions};
 use crate::encode::fallback::{codec_of, Chooser, Writer};
 use crate::encode::verify::verify;
 use crate::ffmpeg::args::EncodeSettings;
-use crate::results::{CaseResult, CaseStatus, Stages};
+use crate::ffmpeg::EncodeFailure;
+use crate::results::stats::Summary;
+use crate::results::{CaseResult, CaseStatus, Cause, Encoder, Fallback, Preset, Reason, Stages};
 use crate::workload::Workload;
 
-pub fn reason_json(e: &RunError) -> serde_json::Value {
+pub fn reason_of(e: RunError) -> Reason {
     match e {
-        RunError::Encode(f) => {
-            serde_json::to_value(f).unwrap_or_else(|_| json!({"cause": "unknown"}))
-        }
-        RunError::Other(e) => json!({"cause": "error", "message": format!("{e:#}")}),
-        RunError::Interrupted => {
-            json!({"cause": "interrupted", "message": "stopped by Ctrl-C or SIGTERM"})
-        }
+        RunError::Encode(f) => Reason::Encode(f),
+        RunError::Other(e) => Reason::error(format!("{e:#}")),
+        RunError::Interrupted => Reason::interrupted(),
     }
 }
 
-pub fn skipped(spec: &CaseSpec, workload: &Workload, why: serde_json::Value) -> CaseResult {
+pub fn skipped(spec: &CaseSpec, workload: &Workload, why: Reason) -> CaseResult {
     let mut r = base_result(spec, workload);
     r.status = CaseStatus::Skipped;
     r.reason = Some(why);
@@ -42,27 +37,33 @@ fn base_result(spec: &CaseSpec, workload: &Workload) -> CaseResult {
     let info = &workload.info;
     CaseResult {
         id: spec.id(),
-        mode: spec.mode.name().into(),
-        overlay: spec.overlay.map(|k| k.name().to_string()),
-        sink: spec.sink_kind().into(),
+        mode: spec.mode,
+        overlay: spec.overlay,
+        note: spec.overlay_note.clone(),
+        sink: spec.sink_kind(),
         codec: settings.map(|s| codec_of(&s.encoder).to_string()),
-        requested_encoder: settings.map(|s| s.encoder.clone()),
-        encoder: match &spec.sink {
-            SinkSpec::OpenCv { fourcc } => Some(format!("opencv-{fourcc}")),
-            _ => None,
+        encoder: Encoder {
+            requested: settings.map(|s| s.encoder.clone()),
+            used: match &spec.sink {
+                SinkSpec::OpenCv { fourcc } => Some(format!("opencv-{fourcc}")),
+                _ => None,
+            },
+            fallback: None,
         },
-        preset: settings.and_then(|s| s.preset.clone()),
-        fallback: None,
+        preset: Preset {
+            requested: settings.and_then(|s| s.preset.clone()),
+            used: settings.and_then(|s| s.preset.clone()),
+        },
+        pix_fmt: settings.map(|s| s.pix_fmt),
+        sessions: spec.sessions,
+        engine: None,
         width: info.width,
         height: info.height,
         fps_target: info.fps,
         frames: info.frames,
         warmup_frames: 0,
         status: CaseStatus::Ok,
-        reason: spec
-            .overlay_note
-            .as_ref()
-            .map(|n| json!({"cause": "note", "message": n})),
+        reason: None,
         command: None,
         runs: Vec::new(),
         fps: None,
@@ -131,6 +132,9 @@ impl<'a> CaseRun<'a> {
         label: String,
     ) -> Step<'a> {
         let mut result = base_result(spec, workload);
+        // The ceiling's ffmpeg reads its frames itself: no engine moves them.
+        result.engine =
+            (!matches!(spec.sink, SinkSpec::Lavfi { .. })).then_some(options.engine.kind);
         result.warmup_frames = if matches!(spec.sink, SinkSpec::Lavfi { .. }) {
             0
         } else {
@@ -144,20 +148,16 @@ impl<'a> CaseRun<'a> {
         let (writer, settings) = match spec.settings() {
             Some(settings) => match chooser.resolve(settings) {
                 Ok((choice, settings)) => {
-                    if let Some(fb) = &choice.fallback {
-                        result.fallback = serde_json::to_value(fb).ok();
-                    }
-                    result.encoder = Some(choice.writer.name());
-                    result.preset = settings
-                        .as_ref()
-                        .and_then(|s| s.preset.clone())
-                        .or(result.preset);
+                    result.encoder.fallback = choice.fallback.as_ref().map(|fb| Fallback {
+                        from: fb.from.clone(),
+                        cause: fb.reason.clone(),
+                    });
+                    result.encoder.used = Some(choice.writer.name());
+                    // The OpenCV writer takes no preset; a CPU encoder its own name for it.
+                    result.preset.used = settings.as_ref().and_then(|s| s.preset.clone());
                     (Some(choice.writer), settings)
                 }
-                Err(failure) => {
-                    let reason = serde_json::to_value(&failure).unwrap_or_default();
-                    return fail(result, reason);
-                }
+                Err(failure) => return fail(result, Reason::Encode(failure)),
             },
             None => (None, None),
         };
@@ -165,7 +165,9 @@ impl<'a> CaseRun<'a> {
             return Step::Finished(Box::new(skipped(
                 spec,
                 workload,
-                json!({"cause": "no_ffmpeg_encoder", "message": "the encoder ceiling needs a working ffmpeg encoder"}),
+                Reason::Other(Cause::NoFfmpegEncoder {
+                    message: "the encoder ceiling needs a working ffmpeg encoder".into(),
+                }),
             )));
         }
         let partial =
@@ -179,11 +181,10 @@ impl<'a> CaseRun<'a> {
                 {
                     Ok(file) => Some(file.into_temp_path()),
                     Err(e) => {
-                        let reason = json!({
-                            "cause": "output_not_writable",
-                            "message": format!("cannot write in {}: {e}", out_dir.display()),
-                        });
-                        return fail(result, reason);
+                        let reason = EncodeFailure::OutputNotWritable {
+                            detail: format!("cannot write in {}: {e}", out_dir.display()),
+                        };
+                        return fail(result, Reason::Encode(reason));
                     }
                 }
             };
@@ -208,7 +209,7 @@ impl<'a> CaseRun<'a> {
         if let (SinkSpec::Lavfi { .. }, Some(s)) = (&spec.sink, &case.settings) {
             match runner::ring_file(&case.context(chooser, options), s.pix_fmt) {
                 Ok(ring) => case.ring = ring,
-                Err(e) => return fail(case.result, reason_json(&RunError::Other(e))),
+                Err(e) => return fail(case.result, reason_of(RunError::Other(e))),
             }
         }
         Step::Running(Box::new(case))
@@ -281,9 +282,9 @@ impl<'a> CaseRun<'a> {
             let offset: f64 = self.result.runs.iter().map(|r| r.wall_s).sum();
             self.result
                 .gpu_samples
-                .extend(sampler.finish().into_iter().filter_map(|mut s| {
+                .extend(sampler.finish().into_iter().map(|mut s| {
                     s.t_s += offset;
-                    serde_json::to_value(s).ok()
+                    s
                 }));
         }
         match outcome {
@@ -298,7 +299,7 @@ impl<'a> CaseRun<'a> {
             Err(RunError::Encode(failure))
                 if failure.is_nvenc_environment()
                     && spec.sessions == 1
-                    && self.result.fallback.is_none()
+                    && self.result.encoder.fallback.is_none()
                     && spec.settings().is_some() =>
             {
                 // The trial passed but the real run met the NVENC stack's limits (a
@@ -313,7 +314,7 @@ impl<'a> CaseRun<'a> {
             }
             Err(e) => {
                 self.result.status = CaseStatus::Failed;
-                self.result.reason = Some(reason_json(&e));
+                self.result.reason = Some(reason_of(e));
                 self.failed = true;
             }
         }
@@ -330,8 +331,8 @@ impl<'a> CaseRun<'a> {
     pub fn finish(self, chooser: &Chooser, options: &EngineOptions, out_dir: &Path) -> CaseResult {
         let spec = self.spec;
         let mut result = self.result;
-        if result.encoder.is_none() && matches!(spec.sink, SinkSpec::Null) {
-            result.encoder = Some("none".into());
+        if result.encoder.used.is_none() && matches!(spec.sink, SinkSpec::Null) {
+            result.encoder.used = Some("none".into());
         }
         summarize(&mut result);
         // Every encoded output is decoded back; a short or corrupt file fails the case loudly.
@@ -347,7 +348,7 @@ impl<'a> CaseRun<'a> {
                 self.workload.info.height,
             ) {
                 Ok(v) => {
-                    result.verified = serde_json::to_value(v).ok();
+                    result.verified = Some(v);
                     if options.quality && matches!(spec.sink, SinkSpec::Pipe { .. }) {
                         let vmaf = chooser.ffmpeg_info().is_some_and(|i| i.has_libvmaf());
                         match crate::encode::quality::measure(
@@ -367,7 +368,7 @@ impl<'a> CaseRun<'a> {
                 }
                 Err(why) => {
                     result.status = CaseStatus::Failed;
-                    result.reason = Some(json!({"cause": "verification_failed", "message": why}));
+                    result.reason = Some(Reason::Other(Cause::VerificationFailed { message: why }));
                 }
             }
         }
@@ -375,9 +376,8 @@ impl<'a> CaseRun<'a> {
             let kept = out_dir.join(spec.output_file_name());
             if let Err(e) = partial.persist(&kept) {
                 result.status = CaseStatus::Failed;
-                result.reason = Some(json!({
-                    "cause": "output_not_writable",
-                    "message": format!("cannot move the output to {}: {e}", kept.display()),
+                result.reason = Some(Reason::Encode(EncodeFailure::OutputNotWritable {
+                    detail: format!("cannot move the output to {}: {e}", kept.display()),
                 }));
             }
         }
@@ -389,7 +389,7 @@ impl<'a> CaseRun<'a> {
         let mut result = self.result;
         summarize(&mut result);
         result.status = CaseStatus::Failed;
-        result.reason = Some(reason_json(&RunError::Interrupted));
+        result.reason = Some(Reason::interrupted());
         result
     }
 }

@@ -7,20 +7,8 @@ use std::time::{Duration, Instant};
 
 use nvml_wrapper::enum_wrappers::device::Clock;
 use nvml_wrapper::Nvml;
-use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize)]
-pub struct GpuSample {
-    pub t_s: f64,
-    pub encoder_utilization_percent: Option<u32>,
-    pub encoder_sessions: Option<u32>,
-    pub encoder_fps: Option<u32>,
-    pub encoder_latency_us: Option<u32>,
-    pub gpu_utilization_percent: Option<u32>,
-    pub memory_used_mib: Option<u64>,
-    pub video_clock_mhz: Option<u32>,
-    pub sm_clock_mhz: Option<u32>,
-}
+pub use crate::results::GpuSample;
 
 pub struct GpuSampler {
     stop: Arc<AtomicBool>,

@@ -9,17 +9,14 @@ pub mod gpu_sampler;
 pub mod pipeline;
 pub mod progress;
 pub mod runner;
-pub mod stats;
 pub mod usage;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde_json::json;
-
 use crate::encode::fallback::Chooser;
-use crate::results::export::JsonExport;
-use crate::results::{CaseResult, CaseStatus, Results};
+use crate::results::export::ExportManager;
+use crate::results::{CaseResult, CaseStatus, Cause, Reason, Results};
 use crate::workload::Workload;
 use case::{CaseSpec, SinkSpec};
 use case_run::{CaseRun, Step};
@@ -47,7 +44,7 @@ pub fn run<'a>(
     chooser: &mut Chooser,
     options: &EngineOptions,
     results: &mut Results,
-    export: Option<&JsonExport>,
+    exports: &ExportManager,
 ) -> anyhow::Result<()> {
     let scratch = tempfile::Builder::new().prefix("nvviz-bench-").tempdir()?;
     let out_dir = options
@@ -71,7 +68,9 @@ pub fn run<'a>(
         let needs_opencv = spec.overlay.is_some_and(|k| !k.available())
             || matches!(spec.sink, SinkSpec::OpenCv { .. });
         if needs_opencv && !opencv_built {
-            let why = json!({"cause": "not_built", "message": "this build has no OpenCV (--no-default-features)"});
+            let why = Reason::Other(Cause::NotBuilt {
+                message: "this build has no OpenCV (--no-default-features)".into(),
+            });
             Step::Finished(Box::new(case_run::skipped(spec, workload, why)))
         } else {
             CaseRun::start(spec, workload, chooser, options, &out_dir, label)
@@ -84,9 +83,7 @@ pub fn run<'a>(
         let interrupted = was_interrupted(&result);
         results.cases.push(result);
         results.interrupted |= interrupted;
-        if let Some(export) = export {
-            export.write(results)?;
-        }
+        exports.write_all(results)?;
         Ok(interrupted)
     };
     if !options.interleave {
@@ -155,28 +152,22 @@ pub fn run<'a>(
 
 /// A case stopped by Ctrl-C or SIGTERM (the bench stops after recording it).
 fn was_interrupted(result: &CaseResult) -> bool {
-    result.reason.as_ref().and_then(|r| r.get("cause")) == Some(&json!("interrupted"))
+    result.is_interrupted()
 }
 
 fn one_line(r: &CaseResult) -> String {
     match (&r.status, &r.fps) {
         (CaseStatus::Ok, Some(fps)) => format!(
-            "{:.1} fps ± {:.1} with {}{}",
+            "{:.1} fps ± {:.1} with {}",
             fps.mean,
             fps.stddev,
-            r.encoder.as_deref().unwrap_or("no encoder"),
-            if r.fallback.is_some() {
-                " (fallback)"
-            } else {
-                ""
-            }
+            crate::results::label::encoder(r),
         ),
         (status, _) => format!(
             "{status:?}: {}",
             r.reason
                 .as_ref()
-                .and_then(|v| v.get("message").or(v.get("cause")))
-                .map(|v| v.to_string())
+                .map(|v| format!("{} ({v})", v.cause()))
                 .unwrap_or_default()
         ),
     }

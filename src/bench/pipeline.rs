@@ -17,23 +17,16 @@ use serde::Serialize;
 use super::case::CaseSpec;
 use super::progress::Progress;
 use super::runner::{RunContext, RunError, RunOutcome, Timing};
-use crate::encode::pixfmt::PixFmt;
 use crate::encode::FrameSink;
 use crate::frame::Frame;
 use crate::overlay::layout::FrameLayout;
 use crate::overlay::{Overlay, RowOverlay};
+use crate::pixfmt::PixFmt;
 
-/// How frames move through a run. Pipelined is the default on every machine: with its threads yielding to
+/// Pipelined is the default on every machine: with its threads yielding to
 /// ffmpeg's it beats the sequential loop even on 2 cores (reports/perf/ci-2core-run2).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum EngineKind {
-    /// Stages on their own threads, overlapping (the default)
-    #[default]
-    Pipelined,
-    /// One frame at a time through every stage: the guide's loop, for comparison
-    Sequential,
-}
+pub use crate::results::EngineKind;
+use crate::results::Split;
 
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct EngineConfig {
@@ -106,7 +99,7 @@ pub fn run_frames(
             .transpose()
     };
     let mut overlays = vec![new_overlay()?];
-    let split = Split::choose(config.workers, overlays[0].as_mut());
+    let split = choose_split(config.workers, overlays[0].as_mut());
     let rows_pool = match split {
         Split::Rows => Some(rows_pool(config.workers, config.worker_nice)?),
         Split::Frames => {
@@ -187,37 +180,18 @@ pub fn run_frames(
         timing.stages.overlay = secs(&clock.overlay);
         timing.stages.conversion = secs(&clock.conversion);
         let mut outcome = timing.outcome(info.frames, output);
-        outcome.result.split = Some(split.name().to_string());
+        outcome.result.split = Some(split);
         Ok(outcome)
     })
 }
 
-/// How the overlay stage spreads a frame's work over its workers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Split {
-    /// Each frame cut into bands of rows, drawn and converted at once by all
-    /// workers: frames stay in order and each is done sooner.
-    Rows,
-    /// A whole frame per worker: for styles that cannot draw a band alone
-    /// (Pillow's layers, OpenCV's anti-aliased text), and for one worker.
-    Frames,
-}
-
-impl Split {
-    fn choose(workers: usize, overlay: Option<&mut Overlay>) -> Self {
-        let by_rows = overlay.map_or(true, |o| o.style.by_rows().is_some());
-        if workers > 1 && by_rows {
-            Self::Rows
-        } else {
-            Self::Frames
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Self::Rows => "rows",
-            Self::Frames => "frames",
-        }
+/// How the overlay stage spreads a frame's work over its workers: rows where the style can draw a band alone and there are several workers.
+fn choose_split(workers: usize, overlay: Option<&mut Overlay>) -> Split {
+    let by_rows = overlay.map_or(true, |o| o.style.by_rows().is_some());
+    if workers > 1 && by_rows {
+        Split::Rows
+    } else {
+        Split::Frames
     }
 }
 
@@ -279,7 +253,7 @@ impl Stage<'_> {
         let t = Instant::now();
         let prepared = overlay.map(|o| {
             o.prepare_rows(slot.index, self.persons)
-                .expect("Split::choose checked the style")
+                .expect("choose_split checked the style")
         });
         self.record(t.elapsed(), Duration::ZERO);
         let drawing = prepared.as_ref().map(|(style, layout)| (*style, layout));
@@ -487,7 +461,7 @@ mod tests {
         depth: usize,
         sink: Recorder,
         overlay: StyleKind,
-    ) -> Option<String> {
+    ) -> Option<crate::results::Split> {
         let ctx = RunContext {
             workload,
             ffmpeg: None,
@@ -539,7 +513,11 @@ mod tests {
                         (StyleKind::Native, 2..) => "rows",
                         _ => "frames",
                     };
-                    assert_eq!(split.as_deref(), Some(expected), "{style:?} {workers}");
+                    assert_eq!(
+                        split.map(|s| s.name()),
+                        Some(expected),
+                        "{style:?} {workers}"
+                    );
                     assert_eq!(
                         threaded, sequential,
                         "{style:?} {pix_fmt:?} with {workers} workers"

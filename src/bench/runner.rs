@@ -10,7 +10,6 @@ use super::usage;
 use crate::encode::fallback::Writer;
 use crate::encode::ffmpeg_pipe::FfmpegPipeSink;
 use crate::encode::null::NullSink;
-use crate::encode::pixfmt::PixFmt;
 use crate::encode::{FrameSink, SinkOutput};
 use crate::ffmpeg::args::{
     browser_args, encoder_args, format_fps, output_format_args, shell_line, EncodeSettings,
@@ -21,7 +20,8 @@ use crate::ffmpeg::failure::{classify, last_lines};
 use crate::ffmpeg::EncodeFailure;
 use crate::frame::Frame;
 use crate::overlay::Overlay;
-use crate::results::{RunResult, Stages};
+use crate::pixfmt::PixFmt;
+use crate::results::{RssScope, RunResult, Stages};
 use crate::workload::Workload;
 
 pub struct RunContext<'a> {
@@ -152,12 +152,15 @@ pub struct Timing {
     pub stages: Stages,
     started: Instant,
     cpu: usage::CpuTimes,
+    rss_scope: RssScope,
 }
 
 impl Timing {
+    /// Starts the clock; the memory peak counts from here (this run's own).
     pub fn start() -> Self {
         Self {
             stages: Stages::default(),
+            rss_scope: usage::reset_peak_rss(),
             started: Instant::now(),
             cpu: usage::now(),
         }
@@ -190,7 +193,8 @@ impl Timing {
                 cpu_own_cores: (cpu.own_s - self.cpu.own_s) / wall,
                 cpu_children_cores: uses_ffmpeg
                     .then(|| (cpu.children_s - self.cpu.children_s) / wall),
-                max_rss_mib: cpu.max_rss_mib,
+                max_rss_mib: usage::peak_rss_mib(),
+                rss_scope: self.rss_scope,
                 first_frame_ms: output.first_frame_s.map(|s| s * 1000.0),
                 stream_fps: Vec::new(),
                 split: None,

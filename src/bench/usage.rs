@@ -1,4 +1,7 @@
-//! CPU time of this process and of its reaped children (ffmpeg), from getrusage.
+//! CPU time of this process and of its reaped children (ffmpeg), from getrusage;
+//! peak resident memory per run, from the kernel's high-water mark reset before it.
+
+use crate::results::RssScope;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CpuTimes {
@@ -24,6 +27,29 @@ pub fn now() -> CpuTimes {
     }
 }
 
+/// Resets this process's resident-memory high-water mark (`VmHWM`) to its
+/// current size, so that the next `peak_rss` is the peak since now. Linux
+/// documents writing 5 to `/proc/self/clear_refs` for it (since 4.0).
+pub fn reset_peak_rss() -> RssScope {
+    match std::fs::write("/proc/self/clear_refs", "5") {
+        Ok(()) => RssScope::Run,
+        Err(_) => RssScope::Process,
+    }
+}
+
+/// Peak resident memory in MiB: `VmHWM` (which `reset_peak_rss` resets), else
+/// getrusage's maxrss (the process's whole life).
+pub fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map_or_else(|| now().max_rss_mib, |kib| kib / 1024.0)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -36,5 +62,21 @@ mod tests {
         std::hint::black_box(x);
         assert!(super::now().own_s >= a.own_s);
         assert!(a.max_rss_mib > 0.0);
+    }
+
+    #[test]
+    fn peak_rss_is_per_run_after_a_reset() {
+        // A big allocation touched page by page raises the high-water mark ...
+        let big = vec![1u8; 256 << 20];
+        std::hint::black_box(&big);
+        let with_big = super::peak_rss_mib();
+        drop(big);
+        // ... and after a reset the mark is the current size again, far below it.
+        if super::reset_peak_rss() == super::RssScope::Run {
+            let after = super::peak_rss_mib();
+            assert!(with_big - after > 200.0, "{with_big} MiB then {after} MiB");
+        } else {
+            eprintln!("skipped: /proc/self/clear_refs refused the reset here");
+        }
     }
 }

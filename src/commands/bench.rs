@@ -9,16 +9,16 @@ use serde_json::json;
 
 use super::setup;
 use super::Outcome;
-use crate::atomic_file::write_atomically;
 use crate::bench::case::{expand, parse_presets, MatrixOptions, Mode};
 use crate::bench::progress::Display;
 use crate::bench::{self, EngineOptions};
 use crate::cli::BenchArgs;
 use crate::overlay::{Overlay, StyleKind};
 use crate::probe::gpu;
-use crate::results::export::JsonExport;
-use crate::results::formats;
-use crate::results::{fingerprint, CaseStatus, Results, RESULTS_SCHEMA_VERSION};
+use crate::results::export::{ExportFormat, ExportManager};
+use crate::results::{
+    fingerprint, label, CaseStatus, Results, Sink, RESULTS_SCHEMA, RESULTS_SCHEMA_VERSION,
+};
 
 pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
     let presets = match setup::profile_preset(args.encoder.profile) {
@@ -56,6 +56,8 @@ pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
     let mut outputs: Vec<(&str, std::path::PathBuf)> = [
         ("--export-json", &args.export_json),
         ("--export-bencher", &args.export_bencher),
+        ("--export-csv", &args.export_csv),
+        ("--export-markdown", &args.export_markdown),
         ("--export-github-benchmark", &args.export_github_benchmark),
     ]
     .into_iter()
@@ -76,7 +78,7 @@ pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
     }
 
     let mut results = Results {
-        schema: "nvviz-bench.results".into(),
+        schema: RESULTS_SCHEMA.into(),
         schema_version: RESULTS_SCHEMA_VERSION,
         started_unix: SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -100,15 +102,34 @@ pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
             "pix_fmts": args.pix_fmts,
             "sessions": args.sessions,
         }),
-        workload: serde_json::to_value(&workload.info)?,
+        workload: workload.info.clone(),
         cases: Vec::new(),
     };
-    // Created before the long run: a bad path fails now, not after minutes of measuring.
-    let export = args
-        .export_json
+    // Every destination is written before the long run: a bad path fails now,
+    // not after minutes of measuring.
+    let baseline_file = args
+        .save_baseline
         .as_deref()
-        .map(|p| JsonExport::create(p, &results))
+        .map(baseline_path)
         .transpose()?;
+    if let Some(dir) = baseline_file.as_deref().and_then(std::path::Path::parent) {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            anyhow::anyhow!("--save-baseline: cannot create {}: {e}", dir.display())
+        })?;
+    }
+    let mut exports = ExportManager::default();
+    for (path, format) in [
+        (&args.export_json, ExportFormat::Json),
+        (&baseline_file, ExportFormat::Json),
+        (&args.export_csv, ExportFormat::Csv),
+        (&args.export_markdown, ExportFormat::Markdown),
+        (&args.export_bencher, ExportFormat::Bencher),
+        (&args.export_github_benchmark, ExportFormat::GithubBenchmark),
+    ] {
+        if let Some(path) = path {
+            exports.add(path, format, &results)?;
+        }
+    }
 
     let options = EngineOptions {
         runs: args.runs,
@@ -127,42 +148,23 @@ pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
         &mut chooser,
         &options,
         &mut results,
-        export.as_ref(),
+        &exports,
     ) {
         if e.is::<crate::interrupt::Interrupted>() {
             print!("{}", summary(&results, verbose));
-            if let Some(export) = &export {
-                eprintln!("results so far: {}", export.path().display());
+            if let Some(path) = exports.json_path() {
+                eprintln!("results so far: {}", path.display());
             }
         }
         return Err(e);
     }
     results.incomplete = false;
-    if let Some(export) = &export {
-        export.write(&results)?;
-    }
-    if let Some(path) = &args.export_bencher {
-        write_atomically(
-            path,
-            serde_json::to_string_pretty(&formats::bencher(&results))?.as_bytes(),
-        )?;
-    }
-    if let Some(path) = &args.export_github_benchmark {
-        write_atomically(
-            path,
-            serde_json::to_string_pretty(&formats::github_benchmark(&results))?.as_bytes(),
-        )?;
-    }
+    exports.write_all(&results)?;
     print!("{}", summary(&results, verbose));
-    if let Some(export) = &export {
-        println!("results: {}", export.path().display());
+    if let Some(path) = &args.export_json {
+        println!("results: {}", path.display());
     }
-    if let Some(name) = &args.save_baseline {
-        let path = baseline_path(name)?;
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        write_atomically(&path, serde_json::to_string_pretty(&results)?.as_bytes())?;
+    if let (Some(name), Some(path)) = (&args.save_baseline, &baseline_file) {
         println!("baseline '{name}' saved: {}", path.display());
     }
     let failed = results
@@ -185,6 +187,7 @@ pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
             &baseline[0].results,
             &results,
             0.10,
+            false,
             false,
             false,
             false,
@@ -258,7 +261,7 @@ pub fn summary(results: &Results, verbose: bool) -> String {
     let original = results
         .cases
         .iter()
-        .find(|c| c.mode == "original")
+        .find(|c| c.mode == Mode::Original && c.is_ok())
         .and_then(|c| c.fps.map(|f| f.mean));
     let mut table = super::styled_table(&[
         "mode",
@@ -271,44 +274,16 @@ pub fn summary(results: &Results, verbose: bool) -> String {
         "vs original",
     ]);
     for c in &results.cases {
-        let encoder = match (&c.encoder, &c.fallback) {
-            (Some(e), Some(_)) => format!(
-                "{e} (fallback from {})",
-                c.requested_encoder.as_deref().unwrap_or("?")
-            ),
-            (Some(e), None) => e.clone(),
-            (None, _) => c.requested_encoder.clone().unwrap_or_else(|| "-".into()),
-        };
-        let (fps, ok) = match (&c.status, &c.fps) {
-            (CaseStatus::Ok, Some(f)) => (
-                format!(
-                    "{:.1} ± {:.1}{}",
-                    f.mean,
-                    f.stddev,
-                    if f.is_noisy() { " (noisy)" } else { "" }
-                ),
-                true,
-            ),
-            (status, _) => (
-                format!(
-                    "{status:?}: {}",
-                    c.reason
-                        .as_ref()
-                        .and_then(|r| r.get("cause"))
-                        .and_then(|v| v.as_str())
-                        .unwrap_or("?")
-                )
-                .to_lowercase(),
-                false,
-            ),
-        };
+        let encoder = label::encoder(c);
+        let ok = c.is_ok();
+        let fps = if ok { label::fps(c) } else { label::outcome(c) };
         let stages = c.stages_ms_per_frame.as_ref();
         let ms = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.2}"));
         let overlay_ms = stages
             .filter(|_| c.overlay.is_some())
             .map(|s| s.overlay + s.conversion);
         let encode_ms = stages
-            .filter(|_| c.sink != "null")
+            .filter(|_| c.sink != Sink::Null)
             .map(|s| s.write + s.finalize);
         let speedup = match (original, c.fps) {
             (Some(o), Some(f)) if o > 0.0 && matches!(c.status, CaseStatus::Ok) => {
@@ -317,14 +292,14 @@ pub fn summary(results: &Results, verbose: bool) -> String {
             _ => "-".into(),
         };
         table.add_row(vec![
-            Cell::new(&c.mode),
-            Cell::new(c.overlay.as_deref().unwrap_or("-")),
-            Cell::new(encoder).fg(if c.fallback.is_some() {
+            Cell::new(c.mode),
+            Cell::new(c.overlay.map_or("-", |o| o.name())),
+            Cell::new(encoder).fg(if c.encoder.is_fallback() {
                 Color::Yellow
             } else {
                 Color::Reset
             }),
-            Cell::new(c.preset.as_deref().unwrap_or("-")),
+            Cell::new(c.preset.used.as_deref().unwrap_or("-")),
             Cell::new(fps).fg(if ok { Color::Reset } else { Color::Red }),
             Cell::new(ms(overlay_ms)),
             Cell::new(ms(encode_ms)),
@@ -335,12 +310,13 @@ pub fn summary(results: &Results, verbose: bool) -> String {
     // Fallbacks, prominently and with their reasons: a libx264 number is not an NVENC number.
     let mut seen = std::collections::BTreeSet::new();
     for c in &results.cases {
-        if let Some(fb) = &c.fallback {
+        if let Some(fb) = &c.encoder.fallback {
             let line = format!(
-                "fallback: {} -> {}: {}",
-                fb["from"].as_str().unwrap_or("?"),
-                fb["to"].as_str().unwrap_or("?"),
-                fb["reason"]["cause"].as_str().unwrap_or("?")
+                "fallback: {} -> {}: {} ({})",
+                fb.from,
+                c.encoder.used_or_requested(),
+                fb.cause.kind(),
+                fb.cause
             );
             if seen.insert(line.clone()) {
                 out.push_str(&format!("{line}\n"));

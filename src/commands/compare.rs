@@ -1,5 +1,9 @@
 //! `nvviz-bench compare BASELINE CURRENT`: a CI gate that fails on real
-//! regressions, not on noise. Exit 0 nothing regressed, 1 regression, 2 error.
+//! regressions, not on noise. Exit 0: every case of the baseline ran and none
+//! regressed; 1: a case slower beyond threshold and spread, a case that ran in
+//! the baseline and failed now, or one missing now (unless `--allow-missing`);
+//! 2: the files cannot be compared (unreadable, no case in common, different
+//! environments without `--allow-env-mismatch`).
 
 use std::io::Write;
 use std::path::Path;
@@ -9,7 +13,7 @@ use comfy_table::{Cell, Color};
 
 use super::Outcome;
 use crate::cli::CompareArgs;
-use crate::compare::{compare, parse_threshold, Comparison, Verdict};
+use crate::compare::{compare, parse_threshold, CaseComparison, Comparison, Verdict};
 use crate::report;
 
 pub fn run(args: &CompareArgs) -> anyhow::Result<Outcome> {
@@ -20,6 +24,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Outcome> {
         &inputs[1].results,
         threshold,
         args.allow_env_mismatch,
+        args.allow_missing,
         args.markdown,
         args.json,
     )
@@ -31,10 +36,11 @@ pub fn compare_and_print(
     current: &crate::results::Results,
     threshold: f64,
     allow_env_mismatch: bool,
+    allow_missing: bool,
     markdown: bool,
     json: bool,
 ) -> anyhow::Result<Outcome> {
-    let result = compare(baseline, current, threshold);
+    let result = compare(baseline, current, threshold, allow_missing)?;
     if !result.environment_mismatches.is_empty() && !allow_env_mismatch {
         bail!(
             "the environments differ ({}): that is another benchmark, not a regression; pass --allow-env-mismatch to compare anyway",
@@ -51,10 +57,10 @@ pub fn compare_and_print(
     if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
         append(Path::new(&path), &markdown_summary(&result))?;
     }
-    Ok(if result.regressions() > 0 {
-        Outcome::RequirementNotMet
-    } else {
+    Ok(if result.passes() {
         Outcome::Ok
+    } else {
+        Outcome::RequirementNotMet
     })
 }
 
@@ -79,29 +85,50 @@ fn verdict_word(v: Verdict) -> &'static str {
         Verdict::Same => "same",
         Verdict::Slower => "slower (within noise)",
         Verdict::Regression => "REGRESSION",
+        Verdict::Failed => "FAILED NOW",
     }
 }
 
 fn table(r: &Comparison) -> String {
-    let mut t = super::styled_table(&["case", "baseline fps", "current fps", "ratio", "verdict"]);
+    let mut t = super::styled_table(&[
+        "case",
+        "encoder now",
+        "baseline fps",
+        "current fps",
+        "ratio",
+        "verdict",
+    ]);
     for c in &r.cases {
         let color = match c.verdict {
-            Verdict::Regression => Color::Red,
+            Verdict::Regression | Verdict::Failed => Color::Red,
             Verdict::Faster => Color::Green,
             Verdict::Slower => Color::Yellow,
             Verdict::Same => Color::Reset,
         };
         t.add_row(vec![
             Cell::new(&c.key),
+            Cell::new(&c.encoder),
             Cell::new(format!("{:.1} ± {:.1}", c.baseline_fps, c.baseline_stddev)),
-            Cell::new(format!("{:.1} ± {:.1}", c.current_fps, c.current_stddev)),
-            Cell::new(format!("{:.3}", c.ratio)),
+            Cell::new(current_cell(c)),
+            Cell::new(ratio_cell(c)),
             Cell::new(verdict_word(c.verdict)).fg(color),
         ]);
     }
     let mut out = format!("{t}\n");
     out.push_str(&footer(r));
     out
+}
+
+fn current_cell(c: &CaseComparison) -> String {
+    match (c.current_fps, c.current_stddev, &c.cause) {
+        (Some(f), Some(s), _) => format!("{f:.1} ± {s:.1}"),
+        (_, _, Some(cause)) => format!("failed ({cause})"),
+        _ => "-".into(),
+    }
+}
+
+fn ratio_cell(c: &CaseComparison) -> String {
+    c.ratio.map_or("-".into(), |r| format!("{r:.3}"))
 }
 
 fn footer(r: &Comparison) -> String {
@@ -111,32 +138,44 @@ fn footer(r: &Comparison) -> String {
     }
     for k in &r.missing_cases {
         out.push_str(&format!(
-            "missing case (in the baseline, not measured now): {k}\n"
+            "missing case (ran in the baseline, not now{}): {k}\n",
+            if r.allow_missing {
+                "; allowed by --allow-missing"
+            } else {
+                "; fails the gate, --allow-missing to accept"
+            }
         ));
     }
     for m in &r.environment_mismatches {
         out.push_str(&format!("environment differs: {m}\n"));
     }
+    let failed = r
+        .cases
+        .iter()
+        .filter(|c| c.verdict == Verdict::Failed)
+        .count();
     out.push_str(&format!(
-        "{} regression(s) among {} cases (threshold {:.0}%, beyond both runs' spread)\n",
+        "{}: {} regression(s) among {} cases compared ({failed} failed now; threshold {:.0}%, beyond both runs' spread), {} missing\n",
+        if r.passes() { "PASS" } else { "FAIL" },
         r.regressions(),
         r.cases.len(),
-        r.threshold * 100.0
+        r.threshold * 100.0,
+        r.missing_cases.len()
     ));
     out
 }
 
 pub fn markdown_summary(r: &Comparison) -> String {
-    let mut out = String::from("### nvviz-bench compare\n\n| case | baseline fps | current fps | ratio | verdict |\n|---|---|---|---|---|\n");
+    let mut out = String::from("### nvviz-bench compare\n\n| case | encoder now | baseline fps | current fps | ratio | verdict |\n|---|---|---|---|---|---|\n");
     for c in &r.cases {
         out.push_str(&format!(
-            "| {} | {:.1} ± {:.1} | {:.1} ± {:.1} | {:.3} | {} |\n",
+            "| {} | {} | {:.1} ± {:.1} | {} | {} | {} |\n",
             c.key,
+            c.encoder,
             c.baseline_fps,
             c.baseline_stddev,
-            c.current_fps,
-            c.current_stddev,
-            c.ratio,
+            current_cell(c),
+            ratio_cell(c),
             verdict_word(c.verdict)
         ));
     }

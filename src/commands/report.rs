@@ -49,7 +49,9 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Outcome> {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            "Every number below was measured; the machine and software behind it are in the Environment section.".into(),
+            "Measured numbers come from those files; the machine and software behind them are in the Environment section. \
+             Figures marked *declared* are quoted, not measured here: the guide's own figures (its 80-150 fps target), \
+             NVIDIA's published NVENC throughput (with its source), and stages given with `--stage`.".into(),
         ];
         let md = format::markdown::document("nvviz-bench report", &intro, &sections);
         let path = dir.join("report.md");

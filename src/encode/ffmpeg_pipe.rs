@@ -10,13 +10,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::pixfmt::PixFmt;
 use super::{FrameSink, SinkOutput};
 use crate::ffmpeg::args::{pipe_args, shell_line, EncodeSettings, RawInput};
 use crate::ffmpeg::child::{exit_info, FfmpegProcess};
 use crate::ffmpeg::failure::{classify, last_lines};
 use crate::ffmpeg::EncodeFailure;
 use crate::frame::Frame;
+use crate::pixfmt::PixFmt;
 
 pub struct FfmpegPipeSink {
     process: FfmpegProcess,

@@ -6,7 +6,7 @@ pub mod ffmpeg_pipe;
 pub mod null;
 #[cfg(feature = "opencv")]
 pub mod opencv_writer;
-pub mod pixfmt;
+
 pub mod quality;
 pub mod verify;
 
@@ -24,8 +24,8 @@ pub trait FrameSink {
     /// Takes one frame: `wire` is the frame in `pix_fmt()` (`frame.data` itself for bgr24).
     fn write(&mut self, frame: &Frame, wire: &[u8]) -> Result<(), EncodeFailure>;
     /// The format this sink wants on its wire (OpenCV's writer and the null sink take BGR).
-    fn pix_fmt(&self) -> pixfmt::PixFmt {
-        pixfmt::PixFmt::Bgr24
+    fn pix_fmt(&self) -> crate::pixfmt::PixFmt {
+        crate::pixfmt::PixFmt::Bgr24
     }
     /// Flushes and closes; for ffmpeg, waits for it to exit.
     fn finish(self: Box<Self>) -> Result<SinkOutput, EncodeFailure>;

@@ -7,22 +7,13 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
 use crate::ffmpeg::args::{browser_args, format_fps};
 use crate::ffmpeg::child::FfmpegProcess;
 use crate::frame::Frame;
 use crate::overlay::{Overlay, StyleKind};
 use crate::workload::Workload;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Quality {
-    pub psnr_db: Option<f64>,
-    pub ssim: Option<f64>,
-    pub vmaf: Option<f64>,
-    /// Why VMAF is missing, when it is.
-    pub vmaf_note: Option<String>,
-}
+pub use crate::results::Quality;
 
 /// Compares `encoded` with `frames` frames of `workload` drawn with `overlay`.
 pub fn measure(

@@ -3,19 +3,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use serde::Serialize;
-
 use crate::ffmpeg::verify::decoded_frames;
 use crate::workload::video;
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Verified {
-    pub frames: u64,
-    pub width: u32,
-    pub height: u32,
-    pub codec: String,
-    pub bytes: u64,
-}
+pub use crate::results::Verified;
 
 /// Decodes `path` and checks it holds `frames` frames of at least `width`x`height`
 /// (odd sizes are padded by one pixel, never shrunk).

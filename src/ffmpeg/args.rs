@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::encode::pixfmt::PixFmt;
+use crate::pixfmt::PixFmt;
 
 /// Raw frames arriving on ffmpeg's stdin.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

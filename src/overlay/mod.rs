@@ -10,9 +10,6 @@ pub mod text;
 
 use std::time::Duration;
 
-use clap::ValueEnum;
-use serde::{Deserialize, Serialize};
-
 use crate::frame::{Frame, FrameRows};
 use crate::workload::detections::Person;
 use layout::FrameLayout;
@@ -38,30 +35,7 @@ pub trait RowOverlay: Sync {
     fn draw_rows(&self, rows: &mut FrameRows, layout: &FrameLayout);
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum StyleKind {
-    /// Pillow-equivalent RGBA compositing (the guide's "original")
-    Pillow,
-    /// OpenCV drawing (the guide's "fast")
-    Opencv,
-    /// nvviz-bench's own, region-only blending with cached glyphs
-    Native,
-}
-
-impl StyleKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Pillow => "pillow",
-            Self::Opencv => "opencv",
-            Self::Native => "native",
-        }
-    }
-
-    pub fn available(self) -> bool {
-        self != Self::Opencv || cfg!(feature = "opencv")
-    }
-}
+pub use crate::results::StyleKind;
 
 /// Everything needed to draw frames of one size.
 pub struct Overlay {

@@ -2,8 +2,9 @@
 //! < 30" causes checked against the evidence in the results.
 
 use super::stages::Stage;
-use super::tables::{reason_text, visualizer_case};
-use super::{encoder_label, ok_cases, Input, Section, Table};
+use super::tables::visualizer_case;
+use super::{ok_cases, Input, Section, Table};
+use crate::results::{label, CaseResult, EngineKind, Mode};
 
 /// Per-frame seconds of every stage: the declared ones, then the visualizer's own.
 pub fn pipeline(input: &Input, user: &[Stage]) -> Vec<Stage> {
@@ -44,62 +45,155 @@ pub fn analyse(stages: &[Stage]) -> Option<Bottleneck> {
     })
 }
 
-pub fn bottleneck(input: &Input, user: &[Stage], suffix: &str) -> Section {
+/// The same case run by the other engine on the same machine (same CPU and
+/// cores), in any of the inputs: a measured figure instead of an estimate.
+fn twin<'a>(
+    inputs: &'a [Input],
+    of: &CaseResult,
+    env: &Input,
+    engine: EngineKind,
+) -> Option<&'a CaseResult> {
+    let host = &env.results.environment.host;
+    inputs
+        .iter()
+        .filter(|i| {
+            let h = &i.results.environment.host;
+            h.cpu_model == host.cpu_model && h.logical_cores == host.logical_cores
+        })
+        .flat_map(|i| ok_cases(&i.results))
+        .find(|c| {
+            c.id == of.id
+                && c.width == of.width
+                && c.height == of.height
+                && c.engine == Some(engine)
+        })
+}
+
+fn measured(c: &CaseResult) -> String {
+    format!(
+        "**{}** fps (measured, `{}`, {})",
+        label::fps(c),
+        c.id,
+        label::encoder(c)
+    )
+}
+
+pub fn bottleneck(inputs: &[Input], input: &Input, user: &[Stage], suffix: &str) -> Section {
     let stages = pipeline(input, user);
+    let case = visualizer_case(input);
+    let engine = case.and_then(|c| c.engine);
+    let overlapping = engine == Some(EngineKind::Pipelined);
     let mut t = Table::new(
         format!("bottleneck-{}", input.label),
         format!("Bottleneck analysis{suffix}"),
-        &["Stage", "ms/frame", "FPS alone", "Share of sequential time"],
+        &[
+            "Stage",
+            if overlapping {
+                "busy ms/frame"
+            } else {
+                "ms/frame"
+            },
+            "FPS alone",
+            "Source",
+        ],
     );
-    let total: f64 = stages.iter().map(|s| s.seconds_per_frame).sum();
     for s in &stages {
+        let declared = user.iter().any(|u| u.name == s.name);
         t.row(vec![
             s.name.clone(),
             format!("{:.2}", s.seconds_per_frame * 1000.0),
             format!("{:.1}", s.fps()),
-            format!(
-                "{:.0}%",
-                100.0 * s.seconds_per_frame / total.max(f64::MIN_POSITIVE)
-            ),
+            if declared {
+                "declared (--stage)".into()
+            } else {
+                format!(
+                    "measured, {} engine",
+                    engine.map_or("unrecorded", EngineKind::name)
+                )
+            },
         ]);
     }
     let mut paragraphs = Vec::new();
-    match analyse(&stages) {
-        None => paragraphs.push("No stage timings in this file.".into()),
-        Some(b) => {
+    let Some(c) = case else {
+        paragraphs
+            .push("No visualizer case ran in this file, so there is nothing to analyse.".into());
+        return Section {
+            title: format!("Bottleneck analysis{suffix}"),
+            paragraphs,
+            tables: vec![t],
+            charts: Vec::new(),
+        };
+    };
+    let own = analyse(&pipeline(input, &[]));
+    let (sequential, pipelined) = match engine {
+        Some(EngineKind::Sequential) => (
+            measured(c),
+            match twin(inputs, c, input, EngineKind::Pipelined) {
+                Some(p) => measured(p),
+                None => own.as_ref().map_or("not measured".into(), |b| format!(
+                    "{:.1} fps, an **estimate** (1 / the slowest stage's time in the sequential run: {}); run `bench --engine pipelined` to measure it",
+                    b.pipelined_fps, b.slowest.name
+                )),
+            },
+        ),
+        Some(EngineKind::Pipelined) => (
+            match twin(inputs, c, input, EngineKind::Sequential) {
+                Some(s) => measured(s),
+                None => "not measured — in the pipelined engine the stages overlap, so their busy times do not add up to a sequential frame time; run `bench --engine sequential` to measure it".into(),
+            },
+            measured(c),
+        ),
+        None => match &own {
+            Some(b) => (
+                format!("{:.1} fps, an **estimate** (the sum of the stage times; this file does not record which engine ran)", b.sequential_fps),
+                format!("{:.1} fps, an **estimate** (1 / the slowest stage, {})", b.pipelined_fps, b.slowest.name),
+            ),
+            None => ("not measured".into(), "not measured".into()),
+        },
+    };
+    paragraphs.push(format!(
+        "Sequential (one frame at a time through every stage, the guide's loop): {sequential}."
+    ));
+    paragraphs.push(format!(
+        "Pipelined (each stage on its own threads): {pipelined}."
+    ));
+    if let Some(b) = own.as_ref() {
+        paragraphs.push(format!(
+            "The busiest stage of the visualizer is {} ({:.2} ms/frame{}).",
+            b.slowest.name,
+            b.slowest.seconds_per_frame * 1000.0,
+            if overlapping {
+                " of busy time, summed over its workers"
+            } else {
+                ""
+            }
+        ));
+    }
+    if user.is_empty() {
+        paragraphs.push(
+            "Declare your detector's stages with `--stage \"Person detection=16.1fps\"` to see the whole pipeline."
+                .into(),
+        );
+    } else if let Some(fps) = c.fps.map(|f| f.mean).filter(|f| *f > 0.0) {
+        // The whole pipeline: the declared stages plus the visualizer as measured.
+        let mut whole: Vec<Stage> = user.to_vec();
+        whole.push(Stage {
+            name: format!("{} visualizer (measured)", c.mode),
+            seconds_per_frame: 1.0 / fps,
+        });
+        if let Some(b) = analyse(&whole) {
             paragraphs.push(format!(
-                "Sequential (one thread, as the guide's demo runs; every stage's time adds up): **{:.1} fps**.",
-                b.sequential_fps
+                "With the declared stages (estimates from declared figures plus the measured visualizer): sequential {:.1} fps (the stages' times added), pipelined {:.1} fps, capped by {}.",
+                b.sequential_fps, b.pipelined_fps, b.slowest.name
             ));
-            paragraphs.push(format!(
-                "Pipelined (each stage on its own thread, the guide's multithreading plan): **{:.1} fps**, capped by {}.",
-                b.pipelined_fps, b.slowest.name
-            ));
-            let encoding_is_slowest = b.slowest.name.starts_with("encoding");
-            let verdict = if encoding_is_slowest {
+            paragraphs.push(if user.iter().any(|s| s.name == b.slowest.name) {
                 format!(
-                    "Encoding is the bottleneck: it caps the pipeline at {:.1} fps.",
-                    b.pipelined_fps
-                )
-            } else if user.iter().any(|s| s.name == b.slowest.name) {
-                format!(
-                    "Encoding is no longer the bottleneck; {} caps the pipeline at {:.1} fps.",
-                    b.slowest.name.to_lowercase(),
-                    b.pipelined_fps
+                    "Encoding is not the bottleneck; {} is.",
+                    b.slowest.name.to_lowercase()
                 )
             } else {
-                format!(
-                    "The {} stage caps the pipeline at {:.1} fps.",
-                    b.slowest.name, b.pipelined_fps
-                )
-            };
-            paragraphs.push(verdict);
-            if user.is_empty() {
-                paragraphs.push(
-                    "Declare your detector's stages with `--stage \"Person detection=16.1fps\"` to see the whole pipeline."
-                        .into(),
-                );
-            }
+                "The visualizer (overlay + encode) is the bottleneck of the whole pipeline.".into()
+            });
         }
     }
     Section {
@@ -122,32 +216,26 @@ pub fn diagnosis(input: &Input, suffix: &str) -> Section {
     let nvenc_requested: Vec<_> = results
         .cases
         .iter()
-        .filter(|c| {
-            c.requested_encoder
-                .as_deref()
-                .is_some_and(|e| e.ends_with("_nvenc"))
-        })
+        .filter(|c| c.encoder.requested_nvenc())
         .collect();
-    let fell_back = nvenc_requested.iter().find(|c| c.fallback.is_some());
+    let fell_back = nvenc_requested.iter().find(|c| c.encoder.is_fallback());
     let ran = nvenc_requested
         .iter()
-        .find(|c| c.fallback.is_none() && c.encoder == c.requested_encoder && c.fps.is_some());
+        .find(|c| c.encoder.used_nvenc() && c.is_ok());
     let (holds, evidence) = match (fell_back, ran) {
         (Some(c), _) => (
             "yes",
             format!(
                 "{}: {}",
-                encoder_label(c),
-                c.fallback
+                label::encoder(c),
+                c.encoder
+                    .fallback
                     .as_ref()
-                    .map(|f| reason_text(&f["reason"]))
+                    .map(|f| f.cause.to_string())
                     .unwrap_or_default()
             ),
         ),
-        (None, Some(c)) => (
-            "no",
-            format!("{} ran ({})", c.encoder.as_deref().unwrap_or("?"), c.id),
-        ),
+        (None, Some(c)) => ("no", format!("{} ran ({})", label::encoder(c), c.id)),
         (None, None) => ("not measured", "no case asked for an NVENC encoder".into()),
     };
     t.row(vec![
@@ -192,12 +280,14 @@ pub fn diagnosis(input: &Input, suffix: &str) -> Section {
 
     // 3. Disk I/O.
     let disk = ok_cases(results)
-        .filter(|c| c.mode == "encode-only")
+        .filter(|c| c.mode == Mode::EncodeOnly)
         .find_map(|c| {
             let twin = ok_cases(results).find(|n| {
-                n.mode == "encode-to-null"
-                    && n.requested_encoder == c.requested_encoder
+                n.mode == Mode::EncodeToNull
+                    && n.encoder.requested == c.encoder.requested
                     && n.preset == c.preset
+                    && n.pix_fmt == c.pix_fmt
+                    && n.sessions == c.sessions
             })?;
             Some((c.fps?.mean, twin.fps?.mean))
         });
@@ -219,7 +309,7 @@ pub fn diagnosis(input: &Input, suffix: &str) -> Section {
 
     // 4. Wrong preset.
     let (holds, evidence) =
-        match visualizer_case(input).and_then(|c| c.requested_preset().map(|p| (c, p))) {
+        match visualizer_case(input).and_then(|c| c.preset.requested.clone().map(|p| (c, p))) {
             Some((c, p)) if p == "p1" => ("no", format!("`{}` uses p1, the fastest preset", c.id)),
             Some((c, p)) => (
                 "yes",

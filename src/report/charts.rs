@@ -10,7 +10,7 @@ use plotters::style::FontStyle;
 use super::tables::{preset_cases, primary_cases};
 use super::Input;
 use crate::overlay::text::FONT_BYTES;
-use crate::results::CaseStatus;
+use crate::results::{label, Mode, Sink};
 
 const FONT: &str = "sans-serif";
 
@@ -27,29 +27,62 @@ fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
     anyhow!("drawing a chart: {e:?}")
 }
 
-/// Bar chart of fps per mode (the performance table's cases that ran).
+/// One bar: what ran, how fast, how spread, and whether it was a fallback.
+struct Bar {
+    label: String,
+    mean: f64,
+    stddev: f64,
+    fallback: bool,
+}
+
+const BLUE: RGBColor = RGBColor(46, 128, 204);
+const ORANGE: RGBColor = RGBColor(230, 140, 30);
+
+/// Bar chart of fps per mode (the performance table's cases that ran), in the
+/// report's mode order. Each bar names the encoder that ran; a fallback is
+/// orange and says so; whiskers span ± one stddev over runs.
 pub fn fps_chart(input: &Input) -> anyhow::Result<String> {
     register_font()?;
-    let bars: Vec<(String, f64)> = primary_cases(input)
+    let bars: Vec<Bar> = primary_cases(input)
         .into_iter()
-        .filter(|c| matches!(c.status, CaseStatus::Ok))
+        .filter(|c| c.is_ok())
         .filter_map(|c| {
-            let label = match (c.mode.as_str(), &c.overlay) {
-                ("overlay-only", Some(o)) => format!("{o} only"),
+            let what = match (c.mode, c.overlay) {
+                (Mode::OverlayOnly, Some(o)) => format!("{o} only"),
                 (m, _) => m.to_string(),
             };
-            Some((label, c.fps?.mean))
+            let label = if c.sink == Sink::Null {
+                what
+            } else {
+                format!("{what}: {}", label::encoder_short(c))
+            };
+            let f = c.fps?;
+            Some(Bar {
+                label,
+                mean: f.mean,
+                stddev: f.stddev,
+                fallback: c.encoder.is_fallback(),
+            })
         })
         .collect();
-    let max = bars.iter().map(|b| b.1).fold(1.0, f64::max);
+    let max = bars.iter().map(|b| b.mean + b.stddev).fold(1.0, f64::max);
+    let any_fallback = bars.iter().any(|b| b.fallback);
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (960, 480)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (1100, 520)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
+        let caption = if any_fallback {
+            format!(
+                "Frames per second — {} (orange: CPU fallback, not NVENC)",
+                input.label
+            )
+        } else {
+            format!("Frames per second — {}", input.label)
+        };
         let mut chart = ChartBuilder::on(&root)
-            .caption(format!("Frames per second — {}", input.label), (FONT, 20))
+            .caption(caption, (FONT, 20))
             .margin(16)
-            .x_label_area_size(48)
+            .x_label_area_size(64)
             .y_label_area_size(64)
             .build_cartesian_2d(
                 (0..bars.len().saturating_sub(1)).into_segmented(),
@@ -61,28 +94,54 @@ pub fn fps_chart(input: &Input) -> anyhow::Result<String> {
             .disable_x_mesh()
             .x_labels(bars.len().max(1))
             .x_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => bars.get(*i).map(|b| b.0.clone()).unwrap_or_default(),
+                SegmentValue::CenterOf(i) => {
+                    bars.get(*i).map(|b| b.label.clone()).unwrap_or_default()
+                }
                 _ => String::new(),
             })
-            .x_label_style((FONT, 12))
-            .y_desc("fps")
+            .x_label_style((FONT, 11))
+            .y_desc("fps (mean ± stddev over runs)")
             .draw()
             .map_err(err)?;
+        for (i, b) in bars.iter().enumerate() {
+            let colour = if b.fallback { ORANGE } else { BLUE };
+            chart
+                .draw_series(
+                    Histogram::vertical(&chart)
+                        .style(colour.filled())
+                        .margin(12)
+                        .data(std::iter::once((i, b.mean))),
+                )
+                .map_err(err)?;
+        }
         chart
             .draw_series(
-                Histogram::vertical(&chart)
-                    .style(RGBColor(46, 128, 204).filled())
-                    .margin(12)
-                    .data(bars.iter().enumerate().map(|(i, b)| (i, b.1))),
+                bars.iter()
+                    .enumerate()
+                    .filter(|(_, b)| b.stddev > 0.0)
+                    .map(|(i, b)| {
+                        PathElement::new(
+                            vec![
+                                (SegmentValue::CenterOf(i), (b.mean - b.stddev).max(0.0)),
+                                (SegmentValue::CenterOf(i), b.mean + b.stddev),
+                            ],
+                            BLACK.stroke_width(2),
+                        )
+                    }),
             )
             .map_err(err)?;
         chart
             .draw_series(bars.iter().enumerate().map(|(i, b)| {
                 let style = TextStyle::from((FONT, 13).into_font())
                     .pos(Pos::new(HPos::Center, VPos::Bottom));
+                let text = if b.fallback {
+                    format!("{:.1} ± {:.1} (fallback)", b.mean, b.stddev)
+                } else {
+                    format!("{:.1} ± {:.1}", b.mean, b.stddev)
+                };
                 Text::new(
-                    format!("{:.1}", b.1),
-                    (SegmentValue::CenterOf(i), b.1 + max * 0.01),
+                    text,
+                    (SegmentValue::CenterOf(i), b.mean + b.stddev + max * 0.01),
                     style,
                 )
             }))
@@ -99,10 +158,19 @@ pub fn preset_chart(input: &Input) -> anyhow::Result<Option<String>> {
         .into_iter()
         .filter_map(|c| {
             let psnr = c.quality.as_ref()?.psnr_db.filter(|p| p.is_finite())?;
+            // The encoder and preset that ran: libx264's "ultrafast" is not NVENC's p1.
+            let asked = match (&c.encoder.fallback, &c.preset.requested) {
+                (Some(_), Some(p)) => format!(" (fallback; asked {p})"),
+                _ => String::new(),
+            };
             Some((
                 c.fps?.mean,
                 psnr,
-                format!("{} {}", c.codec.as_deref()?, c.requested_preset()?),
+                format!(
+                    "{} {}{asked}",
+                    c.encoder.used_or_requested(),
+                    c.preset.used.as_deref().unwrap_or("-")
+                ),
             ))
         })
         .collect();

@@ -4,8 +4,9 @@ use super::{ok_cases, Input, Section, Table};
 
 /// Where the numbers come from.
 pub const SOURCE: &str =
-    "NVIDIA Video Codec SDK, NVENC Application Note: 1080p H.264 encode throughput \
-per NVENC engine (P1 and P7 presets)";
+    "NVIDIA's NVENC Application Note (Video Codec SDK 12.x series, table \"NVENC encoding performance\", \
+1080p H.264 fps per NVENC engine at presets P1 and P7; \
+https://docs.nvidia.com/video-technologies/video-codec-sdk/12.1/nvenc-application-note/)";
 
 /// (architecture, codec, preset, fps per engine at 1080p).
 pub const PUBLISHED: &[(&str, &str, &str, f64)] = &[
@@ -65,18 +66,16 @@ pub fn section(input: &Input, suffix: &str) -> Section {
         &[
             "Case",
             "Measured fps",
-            "Published fps per engine",
-            "Measured / published",
+            "Declared fps per engine (NVIDIA)",
+            "Measured / declared",
         ],
     );
     let measured: Vec<_> = ok_cases(&input.results)
-        .filter(|c| {
-            c.fallback.is_none() && c.encoder.as_deref().is_some_and(|e| e.ends_with("_nvenc"))
-        })
+        .filter(|c| c.encoder.used_nvenc())
         .collect();
     for c in &measured {
         let codec = c.codec.as_deref().unwrap_or("");
-        let preset = c.preset.as_deref().unwrap_or("");
+        let preset = c.preset.used.as_deref().unwrap_or("");
         let published = arch.and_then(|a| {
             PUBLISHED
                 .iter()
@@ -104,8 +103,13 @@ pub fn section(input: &Input, suffix: &str) -> Section {
     }
     let mut published = Table::new(
         "published-nvenc",
-        format!("Published NVENC throughput{suffix}"),
-        &["Architecture", "Codec", "Preset", "1080p fps per engine"],
+        format!("Declared by NVIDIA: NVENC throughput (not measured here){suffix}"),
+        &[
+            "Architecture",
+            "Codec",
+            "Preset",
+            "1080p fps per engine (declared)",
+        ],
     );
     for (a, c, p, f) in PUBLISHED {
         published.row(vec![
@@ -115,7 +119,10 @@ pub fn section(input: &Input, suffix: &str) -> Section {
             format!("{f:.0}"),
         ]);
     }
-    paragraphs.push(format!("Source: {SOURCE}."));
+    paragraphs.push(format!(
+        "Declared figures — NVIDIA's, per NVENC engine (GPUs with two or three engines can reach a multiple), \
+         not measured by nvviz-bench — quoted from {SOURCE}."
+    ));
     Section {
         title: format!("Headroom{suffix}"),
         paragraphs,

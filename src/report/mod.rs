@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use serde::Serialize;
 
-use crate::results::{CaseResult, CaseStatus, Results, RESULTS_SCHEMA_VERSION};
+use crate::results::{CaseResult, Results};
 
 /// One results file and the name it goes by in the report.
 pub struct Input {
@@ -31,26 +31,7 @@ pub fn load(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
     for path in paths {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
-        let value: serde_json::Value = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not JSON", path.display()))?;
-        if value.get("schema").and_then(|s| s.as_str()) != Some("nvviz-bench.results") {
-            bail!(
-                "{} is not an nvviz-bench results file (schema nvviz-bench.results)",
-                path.display()
-            );
-        }
-        let version = value
-            .get("schema_version")
-            .and_then(|v| v.as_u64())
-            .unwrap_or(0);
-        if version != u64::from(RESULTS_SCHEMA_VERSION) {
-            bail!(
-                "{} has results schema version {version}; this build reads version {RESULTS_SCHEMA_VERSION}",
-                path.display()
-            );
-        }
-        let results: Results = serde_json::from_value(value)
-            .with_context(|| format!("{} does not match the results schema", path.display()))?;
+        let results = Results::from_json(&text).with_context(|| format!("{}", path.display()))?;
         let mut label = label_of(path);
         if inputs.iter().any(|i| i.label == label) {
             label = format!("{label} ({})", inputs.len() + 1);
@@ -107,33 +88,7 @@ pub struct Section {
 
 /// Successful cases of a results file.
 pub fn ok_cases(results: &Results) -> impl Iterator<Item = &CaseResult> {
-    results
-        .cases
-        .iter()
-        .filter(|c| matches!(c.status, CaseStatus::Ok) && c.fps.is_some())
-}
-
-/// "libx264 (fallback from h264_nvenc)" — a fallback is never shown as the requested encoder.
-pub fn encoder_label(c: &CaseResult) -> String {
-    match (&c.encoder, &c.fallback, &c.requested_encoder) {
-        (Some(e), Some(_), Some(r)) => format!("{e} (fallback from {r})"),
-        (Some(e), _, _) => e.clone(),
-        (None, _, Some(r)) => r.clone(),
-        (None, _, None) => "-".into(),
-    }
-}
-
-pub fn fps_cell(c: &CaseResult) -> String {
-    match &c.fps {
-        Some(f) if f.n > 1 => format!(
-            "{:.1} ± {:.1}{}",
-            f.mean,
-            f.stddev,
-            if f.is_noisy() { " (noisy)" } else { "" }
-        ),
-        Some(f) => format!("{:.1}", f.mean),
-        None => "-".into(),
-    }
+    results.cases.iter().filter(|c| c.is_ok())
 }
 
 /// The whole report for these inputs.
@@ -149,7 +104,7 @@ pub fn build(inputs: &[Input], user_stages: &[stages::Stage]) -> Vec<Section> {
         sections.push(tables::performance(input, &suffix));
         sections.push(tables::presets(input, &suffix));
         sections.push(tables::components(input, user_stages, &suffix));
-        sections.push(analysis::bottleneck(input, user_stages, &suffix));
+        sections.push(analysis::bottleneck(inputs, input, user_stages, &suffix));
         sections.push(analysis::diagnosis(input, &suffix));
         sections.push(headroom::section(input, &suffix));
     }

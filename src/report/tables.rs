@@ -2,63 +2,50 @@
 //! 100 frames, the environment and fallbacks, and results across machines.
 
 use super::stages::Stage;
-use super::{encoder_label, fps_cell, ok_cases, Input, Section, Table};
-use crate::results::{CaseResult, CaseStatus};
+use super::{ok_cases, Input, Section, Table};
+use crate::results::{label, CaseResult, CaseStatus, Mode, Sink};
 
-const MODE_ORDER: &[&str] = &[
-    "original",
-    "fast",
-    "nvenc",
-    "native",
-    "overlay-only",
-    "encode-only",
-    "encode-to-null",
-    "encoder-ceiling",
-];
-
-fn use_case(mode: &str) -> &'static str {
+fn use_case(mode: Mode) -> &'static str {
     match mode {
-        "original" => "Compatibility (the guide's reference)",
-        "fast" => "CPU-based speed",
-        "nvenc" => "GPU-accelerated (the guide's target: 80-150 fps)",
-        "native" => "Fastest overlay (nvviz-bench)",
-        "overlay-only" => "Baseline: the overlay's cost",
-        "encode-only" => "Baseline: pipe + encoder cost",
-        "encode-to-null" => "Baseline: without disk writes",
-        "encoder-ceiling" => "Baseline: the encoder's limit",
-        _ => "",
+        Mode::Original => "Compatibility (the guide's reference)",
+        Mode::Fast => "CPU-based speed",
+        Mode::Nvenc => "GPU-accelerated (the guide's declared target: 80-150 fps)",
+        Mode::Native => "Fastest overlay (nvviz-bench)",
+        Mode::OverlayOnly => "Baseline: the overlay's cost",
+        Mode::EncodeOnly => "Baseline: pipe + encoder cost",
+        Mode::EncodeToNull => "Baseline: without disk writes",
+        Mode::EncoderCeiling => "Baseline: the encoder's limit",
     }
 }
 
 fn technology(c: &CaseResult) -> String {
-    let enc = encoder_label(c);
-    let overlay = c.overlay.as_deref().unwrap_or("no");
-    match c.mode.as_str() {
-        "original" => format!("Pillow-style RGBA compositing + OpenCV VideoWriter ({enc})"),
-        "fast" => format!("OpenCV drawing + OpenCV VideoWriter ({enc})"),
-        "nvenc" | "native" => format!("{overlay} overlay + FFmpeg pipe, {enc}"),
-        "overlay-only" => format!("{overlay} overlay, frames discarded"),
-        "encode-only" => format!("FFmpeg pipe, {enc}, no overlay"),
-        "encode-to-null" => format!("FFmpeg pipe, {enc}, output discarded"),
+    let enc = label::encoder(c);
+    let overlay = c.overlay.map_or("no", |o| o.name());
+    match c.mode {
+        Mode::Original => format!("Pillow-style RGBA compositing + OpenCV VideoWriter ({enc})"),
+        Mode::Fast => format!("OpenCV drawing + OpenCV VideoWriter ({enc})"),
+        Mode::Nvenc | Mode::Native => format!("{overlay} overlay + FFmpeg pipe, {enc}"),
+        Mode::OverlayOnly => format!("{overlay} overlay, frames discarded"),
+        Mode::EncodeOnly => format!("FFmpeg pipe, {enc}, no overlay"),
+        Mode::EncodeToNull => format!("FFmpeg pipe, {enc}, output discarded"),
         // Results before the ceiling read the clip's own frames used testsrc2.
-        "encoder-ceiling"
+        Mode::EncoderCeiling
             if c.command
                 .as_deref()
                 .is_some_and(|cmd| cmd.contains("testsrc2")) =>
         {
             format!("FFmpeg testsrc2, {enc}, no pipe")
         }
-        "encoder-ceiling" => format!("FFmpeg reading the same frames itself, {enc}, no pipe"),
-        _ => enc,
+        Mode::EncoderCeiling => format!("FFmpeg reading the same frames itself, {enc}, no pipe"),
     }
 }
 
 /// First case of each mode (the first codec and preset asked for), all overlay-only styles.
 pub fn primary_cases(input: &Input) -> Vec<&CaseResult> {
     let mut out = Vec::new();
-    for mode in MODE_ORDER {
-        let of_mode = input.results.cases.iter().filter(|c| c.mode == *mode);
-        if *mode == "overlay-only" {
+    for mode in Mode::REPORT_ORDER {
+        let of_mode = input.results.cases.iter().filter(|c| c.mode == mode);
+        if mode == Mode::OverlayOnly {
             out.extend(of_mode);
         } else if let Some(first) = of_mode.into_iter().next() {
             out.push(first);
@@ -69,27 +56,8 @@ pub fn primary_cases(input: &Input) -> Vec<&CaseResult> {
 
 pub fn original_fps(input: &Input) -> Option<f64> {
     ok_cases(&input.results)
-        .find(|c| c.mode == "original")
+        .find(|c| c.mode == Mode::Original)
         .and_then(|c| c.fps.map(|f| f.mean))
-}
-
-fn status_cell(c: &CaseResult) -> String {
-    match c.status {
-        CaseStatus::Ok => fps_cell(c),
-        CaseStatus::Failed | CaseStatus::Skipped => format!(
-            "{} ({})",
-            if matches!(c.status, CaseStatus::Failed) {
-                "failed"
-            } else {
-                "skipped"
-            },
-            c.reason
-                .as_ref()
-                .and_then(|r| r.get("cause"))
-                .and_then(|v| v.as_str())
-                .unwrap_or("?")
-        ),
-    }
 }
 
 pub fn performance(input: &Input, suffix: &str) -> Section {
@@ -111,23 +79,23 @@ pub fn performance(input: &Input, suffix: &str) -> Section {
             (Some(o), Some(f), CaseStatus::Ok) if o > 0.0 => format!("{:.1}x", f.mean / o),
             _ => "-".into(),
         };
-        let name = match (c.mode.as_str(), &c.overlay) {
-            ("overlay-only", Some(o)) => format!("overlay-only ({o})"),
+        let name = match (c.mode, c.overlay) {
+            (Mode::OverlayOnly, Some(o)) => format!("overlay-only ({o})"),
             (m, _) => m.to_string(),
         };
         t.row(vec![
             name,
             technology(c),
-            status_cell(c),
+            label::outcome(c),
             speedup,
-            use_case(&c.mode).into(),
+            use_case(c.mode).into(),
         ]);
     }
     let info = &input.results.workload;
     let mut paragraphs = vec![format!(
         "{}x{} @ {} fps, {} timed frames per run, {} persons; fps is wall-clock over the timed frames \
          (mean ± stddev over runs).",
-        info["width"], info["height"], info["fps"], info["frames"], info["persons"]
+        info.width, info.height, info.fps, info.frames, info.persons
     )];
     if original.is_none() {
         paragraphs.push(
@@ -157,9 +125,9 @@ fn id_suffix(input: &Input) -> String {
 
 /// Pipe cases that isolate the encoder best: encode-only, else native, else nvenc.
 pub fn preset_cases(input: &Input) -> Vec<&CaseResult> {
-    for mode in ["encode-only", "native", "nvenc"] {
+    for mode in [Mode::EncodeOnly, Mode::Native, Mode::Nvenc] {
         let cases: Vec<&CaseResult> = ok_cases(&input.results)
-            .filter(|c| c.mode == mode && c.sink == "ffmpeg-pipe")
+            .filter(|c| c.mode == mode && c.sink == Sink::FfmpegPipe)
             .collect();
         if !cases.is_empty() {
             return cases;
@@ -169,9 +137,7 @@ pub fn preset_cases(input: &Input) -> Vec<&CaseResult> {
 }
 
 pub fn output_mbps(c: &CaseResult) -> Option<f64> {
-    let bytes = c.verified.as_ref()?.get("bytes")?.as_f64()?;
-    let frames = c.verified.as_ref()?.get("frames")?.as_f64()?;
-    (frames > 0.0 && c.fps_target > 0.0).then(|| bytes * 8.0 / (frames / c.fps_target) / 1e6)
+    c.verified.as_ref()?.mbps(c.fps_target)
 }
 
 fn opt(v: Option<f64>, digits: usize) -> String {
@@ -200,21 +166,16 @@ pub fn presets(input: &Input, suffix: &str) -> Section {
     for c in &cases {
         let stages = c.stages_ms_per_frame.as_ref();
         let q = c.quality.as_ref();
-        let size = c
-            .verified
-            .as_ref()
-            .and_then(|v| v.get("bytes"))
-            .and_then(|b| b.as_f64())
-            .map(|b| b / 1e6);
+        let size = c.verified.as_ref().map(|v| v.bytes as f64 / 1e6);
         t.row(vec![
             c.codec.clone().unwrap_or_default(),
-            c.requested_preset().unwrap_or_default(),
+            c.preset.requested.clone().unwrap_or_default(),
             format!(
                 "{} ({})",
-                encoder_label(c),
-                c.preset.as_deref().unwrap_or("-")
+                label::encoder(c),
+                c.preset.used.as_deref().unwrap_or("-")
             ),
-            fps_cell(c),
+            label::fps(c),
             opt(stages.map(|s| s.write + s.finalize), 2),
             opt(output_mbps(c), 2),
             opt(size, 2),
@@ -232,7 +193,7 @@ pub fn presets(input: &Input, suffix: &str) -> Section {
                  Encode ms/frame is time blocked on the pipe plus ffmpeg's finalize, per timed frame.",
                 c.mode
             ));
-            if cases.iter().any(|c| c.fallback.is_some()) {
+            if cases.iter().any(|c| c.encoder.is_fallback()) {
                 paragraphs.push(
                     "**NVENC fell back here: these are CPU-encoder presets of the same speed rank** \
                      (p1..p7 -> ultrafast..slow for x264/x265), not NVENC presets."
@@ -271,7 +232,7 @@ pub fn presets(input: &Input, suffix: &str) -> Section {
 
 /// The case whose stages stand for "the visualizer": nvenc, else native, else fast.
 pub fn visualizer_case(input: &Input) -> Option<&CaseResult> {
-    ["nvenc", "native", "fast", "original"]
+    [Mode::Nvenc, Mode::Native, Mode::Fast, Mode::Original]
         .iter()
         .find_map(|m| ok_cases(&input.results).find(|c| c.mode == *m))
 }
@@ -317,18 +278,18 @@ pub fn components(input: &Input, user: &[Stage], suffix: &str) -> Section {
         paragraphs.push(format!(
             "Stages of the `{}` case ({}); declared stages come from `--stage`.",
             c.id,
-            encoder_label(c)
+            label::encoder(c)
         ));
     }
-    for mode in ["original", "fast", "nvenc", "native"] {
+    for mode in [Mode::Original, Mode::Fast, Mode::Nvenc, Mode::Native] {
         if let Some(c) = ok_cases(&input.results).find(|c| c.mode == mode) {
             let fps = c.fps.map_or(0.0, |f| f.mean);
             if fps > 0.0 {
-                let name = if c.fallback.is_some() {
+                let name = if c.encoder.is_fallback() {
                     format!(
                         "{} visualizer, end to end ({})",
                         capitalize(mode),
-                        encoder_label(c)
+                        label::encoder(c)
                     )
                 } else {
                     format!("{} visualizer, end to end", capitalize(mode))
@@ -346,11 +307,11 @@ pub fn components(input: &Input, user: &[Stage], suffix: &str) -> Section {
 }
 
 /// The guide's names for its visualizers.
-fn capitalize(mode: &str) -> String {
+fn capitalize(mode: Mode) -> String {
     match mode {
-        "nvenc" => "NVENC".into(),
+        Mode::Nvenc => "NVENC".into(),
         m => {
-            let mut c = m.chars();
+            let mut c = m.name().chars();
             c.next()
                 .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
         }
@@ -418,15 +379,14 @@ pub fn environment(inputs: &[Input]) -> Section {
     );
     for input in inputs {
         for c in &input.results.cases {
-            if let Some(f) = &c.fallback {
-                let reason = &f["reason"];
+            if let Some(f) = &c.encoder.fallback {
                 fb.row(vec![
                     input.label.clone(),
                     c.id.clone(),
-                    f["from"].as_str().unwrap_or("?").into(),
-                    f["to"].as_str().unwrap_or("?").into(),
-                    reason["cause"].as_str().unwrap_or("?").into(),
-                    reason_text(reason),
+                    f.from.clone(),
+                    c.encoder.used_or_requested().to_string(),
+                    f.cause.kind().into(),
+                    f.cause.to_string(),
                 ]);
             }
         }
@@ -453,19 +413,6 @@ pub fn environment(inputs: &[Input]) -> Section {
     }
 }
 
-/// The classified reason in words, from its JSON form.
-pub fn reason_text(reason: &serde_json::Value) -> String {
-    serde_json::from_value::<crate::ffmpeg::EncodeFailure>(reason.clone())
-        .map(|f| f.to_string())
-        .unwrap_or_else(|_| {
-            reason
-                .get("message")
-                .and_then(|m| m.as_str())
-                .unwrap_or("")
-                .to_string()
-        })
-}
-
 pub fn across_machines(inputs: &[Input]) -> Section {
     let mut headers = vec!["Case".to_string()];
     headers.extend(inputs.iter().map(|i| i.label.clone()));
@@ -487,10 +434,10 @@ pub fn across_machines(inputs: &[Input]) -> Section {
         let mut row = vec![id.to_string()];
         for input in inputs {
             row.push(match input.results.cases.iter().find(|c| c.id == id) {
-                Some(c) if c.fallback.is_some() && matches!(c.status, CaseStatus::Ok) => {
-                    format!("{} [{}]", fps_cell(c), c.encoder.as_deref().unwrap_or("?"))
+                Some(c) if c.encoder.is_fallback() && c.is_ok() => {
+                    format!("{} [{}]", label::fps(c), label::encoder_short(c))
                 }
-                Some(c) => status_cell(c),
+                Some(c) => label::outcome(c),
                 None => "-".into(),
             });
         }
@@ -521,15 +468,5 @@ pub fn across_machines(inputs: &[Input]) -> Section {
         ],
         tables: vec![t],
         charts: Vec::new(),
-    }
-}
-
-impl CaseResult {
-    /// The preset asked for (p1..p7), which the id carries even after a fallback mapped it.
-    pub fn requested_preset(&self) -> Option<String> {
-        match self.sink.as_str() {
-            "ffmpeg-pipe" | "ffmpeg-lavfi" => self.id.rsplit('/').next().map(str::to_string),
-            _ => None,
-        }
     }
 }

@@ -1,17 +1,36 @@
 //! The results document: what was measured, on what, with which exact commands.
 //! Written after every case (atomically), so a failed or interrupted run keeps
 //! everything measured before it.
+//!
+//! This is the typed bottom floor every consumer reads — tables, charts,
+//! exports, the CI gate. Nothing here is re-derived from text: the mode, sink,
+//! the encoder asked for and the one that ran, the preset, the pipe format and
+//! the cause of a failure are each a field of their own type. It imports nothing
+//! from the rooms that produce or consume it (bench, report, cli).
 
+pub mod encoder;
 pub mod export;
 pub mod fingerprint;
-pub mod formats;
+pub mod kinds;
+pub mod label;
+mod migrate;
+pub mod reason;
+pub mod stats;
 
 use serde::{Deserialize, Serialize};
 
-use crate::bench::stats::Summary;
+pub use encoder::{Encoder, Fallback};
+pub use kinds::{EngineKind, Mode, RssScope, Sink, Split, StyleKind};
+pub use reason::{Cause, Reason};
+use stats::Summary;
 
-/// Version of the results JSON (`nvviz-bench.results`); bump on breaking changes.
-pub const RESULTS_SCHEMA_VERSION: u32 = 1;
+use crate::pixfmt::PixFmt;
+
+/// `schema` of every results file.
+pub const RESULTS_SCHEMA: &str = "nvviz-bench.results";
+/// Version of the results JSON; bump on breaking changes. Version 1 files are
+/// still read (converted on load, see `migrate`).
+pub const RESULTS_SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Results {
@@ -25,12 +44,27 @@ pub struct Results {
     #[serde(default)]
     pub interrupted: bool,
     pub environment: fingerprint::Fingerprint,
+    /// The command line's settings, for the record (nothing reads meaning from
+    /// it: every case carries what it ran with in typed fields).
     pub config: serde_json::Value,
-    pub workload: serde_json::Value,
+    pub workload: WorkloadInfo,
     pub cases: Vec<CaseResult>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// What was drawn and encoded.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct WorkloadInfo {
+    /// "synthetic" or the video path.
+    pub source: String,
+    pub detections: String,
+    pub width: u32,
+    pub height: u32,
+    pub fps: f64,
+    pub frames: u64,
+    pub persons: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseStatus {
     Ok,
@@ -38,41 +72,108 @@ pub enum CaseStatus {
     Skipped,
 }
 
+/// The preset asked for (p1..p7, the guide's names) and the one the encoder that
+/// ran was given (a CPU fallback gets its own name for the same speed rank).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Preset {
+    pub requested: Option<String>,
+    pub used: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CaseResult {
-    /// Stable name used to match cases across files ("nvenc/h264_nvenc/p1").
+    /// Stable name used to match cases across files
+    /// ("nvenc/opencv/h264_nvenc/p1"); an identifier, never parsed.
     pub id: String,
-    pub mode: String,
-    pub overlay: Option<String>,
-    /// "ffmpeg-pipe", "opencv-writer", "null", "ffmpeg-lavfi".
-    pub sink: String,
+    pub mode: Mode,
+    pub overlay: Option<StyleKind>,
+    /// Why the overlay differs from the mode's usual one, if it does.
+    #[serde(default)]
+    pub note: Option<String>,
+    pub sink: Sink,
+    /// The codec asked for ("h264", "hevc", "av1"), for ffmpeg sinks.
     pub codec: Option<String>,
-    pub requested_encoder: Option<String>,
-    /// The encoder that actually ran (differs from the requested one after a fallback).
-    pub encoder: Option<String>,
-    pub preset: Option<String>,
-    pub fallback: Option<serde_json::Value>,
+    pub encoder: Encoder,
+    pub preset: Preset,
+    /// The raw format on the pipe (ffmpeg sinks).
+    pub pix_fmt: Option<PixFmt>,
+    /// Encode streams run at once (`--sessions`).
+    pub sessions: u32,
+    /// The engine that moved the frames (none for the encoder ceiling, where
+    /// ffmpeg reads them itself).
+    pub engine: Option<EngineKind>,
     pub width: u32,
     pub height: u32,
     pub fps_target: f64,
     pub frames: u64,
     pub warmup_frames: u64,
     pub status: CaseStatus,
-    /// Why it failed or was skipped (a classified cause where there is one).
-    pub reason: Option<serde_json::Value>,
+    /// Why it failed or was skipped.
+    pub reason: Option<Reason>,
     pub command: Option<String>,
     pub runs: Vec<RunResult>,
     /// Frames per second over runs (wall clock, timed frames only).
     pub fps: Option<Summary>,
     /// Mean milliseconds per frame per stage over runs.
     pub stages_ms_per_frame: Option<Stages>,
-    pub verified: Option<serde_json::Value>,
+    pub verified: Option<Verified>,
     /// `bench --quality`: PSNR/SSIM/VMAF against the frames sent to the encoder.
     #[serde(default)]
-    pub quality: Option<crate::encode::quality::Quality>,
+    pub quality: Option<Quality>,
     #[serde(default)]
     pub quality_error: Option<String>,
-    pub gpu_samples: Vec<serde_json::Value>,
+    pub gpu_samples: Vec<GpuSample>,
+}
+
+impl CaseResult {
+    pub fn is_ok(&self) -> bool {
+        self.status == CaseStatus::Ok && self.fps.is_some()
+    }
+
+    pub fn is_interrupted(&self) -> bool {
+        self.reason.as_ref().is_some_and(Reason::is_interrupted)
+    }
+}
+
+/// The encoded output decoded back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verified {
+    pub frames: u64,
+    pub width: u32,
+    pub height: u32,
+    pub codec: String,
+    pub bytes: u64,
+}
+
+impl Verified {
+    /// Average bitrate in Mbit/s at `fps`.
+    pub fn mbps(&self, fps: f64) -> Option<f64> {
+        (self.frames > 0 && fps > 0.0)
+            .then(|| self.bytes as f64 * 8.0 / (self.frames as f64 / fps) / 1e6)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Quality {
+    pub psnr_db: Option<f64>,
+    pub ssim: Option<f64>,
+    pub vmaf: Option<f64>,
+    /// Why VMAF is missing, when it is.
+    pub vmaf_note: Option<String>,
+}
+
+/// One NVML sample taken during a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GpuSample {
+    pub t_s: f64,
+    pub encoder_utilization_percent: Option<u32>,
+    pub encoder_sessions: Option<u32>,
+    pub encoder_fps: Option<u32>,
+    pub encoder_latency_us: Option<u32>,
+    pub gpu_utilization_percent: Option<u32>,
+    pub memory_used_mib: Option<u64>,
+    pub video_clock_mhz: Option<u32>,
+    pub sm_clock_mhz: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -119,16 +220,53 @@ pub struct RunResult {
     pub cpu_own_cores: f64,
     /// ffmpeg's CPU time over wall time, where it was a child of this run.
     pub cpu_children_cores: Option<f64>,
-    /// Peak resident memory of this process so far (MiB).
+    /// Peak resident memory of this process (MiB), over what `rss_scope` says.
     pub max_rss_mib: f64,
+    pub rss_scope: RssScope,
     /// From the encoder's start to its first frame done (ffmpeg pipe cases).
     #[serde(default)]
     pub first_frame_ms: Option<f64>,
     /// With `--sessions N` > 1: each stream's own fps (`fps` is their aggregate).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stream_fps: Vec<f64>,
-    /// Pipelined engine: how the overlay stage used its workers — "rows" (each
-    /// frame cut into bands drawn at once) or "frames" (a frame per worker).
+    /// Pipelined engine: how the overlay stage used its workers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub split: Option<String>,
+    pub split: Option<Split>,
+}
+
+/// Why a document could not be read as results.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    #[error("not JSON: {0}")]
+    NotJson(serde_json::Error),
+    #[error("not an nvviz-bench results file (schema {RESULTS_SCHEMA})")]
+    NotResults,
+    #[error("results schema version {0}; this build reads versions 1 to {RESULTS_SCHEMA_VERSION} (a newer nvviz-bench wrote it: upgrade)")]
+    UnknownVersion(u64),
+    #[error("does not match the results schema (version {version}): {source}")]
+    Mismatch {
+        version: u64,
+        source: serde_json::Error,
+    },
+}
+
+impl Results {
+    /// Reads a results document of any supported version (older ones converted).
+    pub fn from_json(text: &str) -> Result<Self, SchemaError> {
+        let mut value: serde_json::Value =
+            serde_json::from_str(text).map_err(SchemaError::NotJson)?;
+        if value.get("schema").and_then(|s| s.as_str()) != Some(RESULTS_SCHEMA) {
+            return Err(SchemaError::NotResults);
+        }
+        let version = value
+            .get("schema_version")
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0);
+        match version {
+            1 => migrate::v1_to_v2(&mut value),
+            2 => {}
+            v => return Err(SchemaError::UnknownVersion(v)),
+        }
+        serde_json::from_value(value).map_err(|source| SchemaError::Mismatch { version, source })
+    }
 }

@@ -28,17 +28,7 @@ pub fn ring_len(width: u32, height: u32, frames: u64) -> usize {
     SYNTHETIC_RING.min(by_memory).min(frames as usize).max(1)
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct WorkloadInfo {
-    /// "synthetic" or the video path.
-    pub source: String,
-    pub detections: String,
-    pub width: u32,
-    pub height: u32,
-    pub fps: f64,
-    pub frames: u64,
-    pub persons: usize,
-}
+pub use crate::results::WorkloadInfo;
 
 pub struct Workload {
     pub info: WorkloadInfo,

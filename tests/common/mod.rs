@@ -168,3 +168,27 @@ pub fn command_lines() -> Vec<String> {
         .map(|cmd| String::from_utf8_lossy(&cmd).into_owned())
         .collect()
 }
+
+/// Every results file committed under reports/ (any schema version).
+pub fn committed_results() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|e| e == "json")
+                && std::fs::read_to_string(&p)
+                    .is_ok_and(|t| t.contains("\"schema\": \"nvviz-bench.results\""))
+            {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("reports"),
+        &mut out,
+    );
+    out.sort();
+    out
+}

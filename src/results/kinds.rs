@@ -1,0 +1,190 @@
+//! The vocabulary every room shares: what a case is (mode, overlay style, sink),
+//! how it ran (engine, split) and what a memory figure covers. Defined once here,
+//! at the bottom floor, so that tables, charts, exports and gates read types,
+//! never names taken apart from text.
+
+use clap::ValueEnum;
+use serde::{Deserialize, Serialize};
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// The guide's original visualizer: Pillow-style overlay + OpenCV VideoWriter
+    Original,
+    /// The guide's fast visualizer: OpenCV overlay + OpenCV VideoWriter
+    Fast,
+    /// The guide's NVENC visualizer: OpenCV overlay + ffmpeg pipe (falls back like the guide)
+    Nvenc,
+    /// nvviz-bench's native overlay + ffmpeg pipe
+    Native,
+    /// Baseline: each overlay style with frames discarded
+    OverlayOnly,
+    /// Baseline: frames straight into the ffmpeg pipe, no overlay
+    EncodeOnly,
+    /// Baseline: like encode-only, but ffmpeg discards the output (null muxer): the disk's share
+    EncodeToNull,
+    /// Baseline: ffmpeg reading the same frames from a file itself, same encoder and format, no pipe
+    EncoderCeiling,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Original => "original",
+            Self::Fast => "fast",
+            Self::Nvenc => "nvenc",
+            Self::Native => "native",
+            Self::OverlayOnly => "overlay-only",
+            Self::EncodeOnly => "encode-only",
+            Self::EncoderCeiling => "encoder-ceiling",
+            Self::EncodeToNull => "encode-to-null",
+        }
+    }
+
+    /// What a plain `bench` runs (encode-to-null is asked for by name: it is the disk I/O check).
+    pub const ALL: [Mode; 7] = [
+        Mode::Original,
+        Mode::Fast,
+        Mode::Nvenc,
+        Mode::Native,
+        Mode::OverlayOnly,
+        Mode::EncodeOnly,
+        Mode::EncoderCeiling,
+    ];
+
+    /// Every mode, in the report's order (the declaration order).
+    pub const REPORT_ORDER: [Mode; 8] = [
+        Mode::Original,
+        Mode::Fast,
+        Mode::Nvenc,
+        Mode::Native,
+        Mode::OverlayOnly,
+        Mode::EncodeOnly,
+        Mode::EncodeToNull,
+        Mode::EncoderCeiling,
+    ];
+
+    /// The guide's visualizers (each draws and writes a video).
+    pub fn is_visualizer(self) -> bool {
+        matches!(
+            self,
+            Self::Original | Self::Fast | Self::Nvenc | Self::Native
+        )
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ValueEnum,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum StyleKind {
+    /// Pillow-equivalent RGBA compositing (the guide's "original")
+    Pillow,
+    /// OpenCV drawing (the guide's "fast")
+    Opencv,
+    /// nvviz-bench's own, region-only blending with cached glyphs
+    Native,
+}
+
+impl StyleKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Pillow => "pillow",
+            Self::Opencv => "opencv",
+            Self::Native => "native",
+        }
+    }
+
+    /// Whether this build can draw it (OpenCV's drawing needs the `opencv` feature).
+    pub fn available(self) -> bool {
+        self != Self::Opencv || cfg!(feature = "opencv")
+    }
+}
+
+impl std::fmt::Display for StyleKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where a case's frames go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Sink {
+    /// Frames discarded in-process (overlay-only).
+    Null,
+    /// OpenCV's VideoWriter.
+    OpencvWriter,
+    /// Raw frames through ffmpeg's stdin (the guide's NVENC path).
+    FfmpegPipe,
+    /// ffmpeg reading the frames from a file itself (the encoder's ceiling).
+    FfmpegLavfi,
+}
+
+impl Sink {
+    /// Sinks whose encoder is an ffmpeg encoder (named by `requested`/`used`).
+    pub fn is_ffmpeg(self) -> bool {
+        matches!(self, Self::FfmpegPipe | Self::FfmpegLavfi)
+    }
+}
+
+/// How frames move through a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    /// Stages on their own threads, overlapping (the default)
+    #[default]
+    Pipelined,
+    /// One frame at a time through every stage: the guide's loop, for comparison
+    Sequential,
+}
+
+impl EngineKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Pipelined => "pipelined",
+            Self::Sequential => "sequential",
+        }
+    }
+}
+
+/// How the pipelined engine's overlay stage used its workers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Split {
+    /// Each frame cut into bands of rows, drawn and converted at once by all
+    /// workers: frames stay in order and each is done sooner.
+    Rows,
+    /// A whole frame per worker: for styles that cannot draw a band alone
+    /// (Pillow's layers, OpenCV's anti-aliased text), and for one worker.
+    Frames,
+}
+
+impl Split {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Rows => "rows",
+            Self::Frames => "frames",
+        }
+    }
+}
+
+/// What a peak resident-memory figure covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RssScope {
+    /// This run's own peak: the kernel's high-water mark reset before the run
+    /// (`/proc/self/clear_refs` with 5), read after it.
+    Run,
+    /// The process's high-water mark so far (every earlier run included):
+    /// results of schema version 1, or where the reset was refused.
+    Process,
+}

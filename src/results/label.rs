@@ -1,0 +1,78 @@
+//! The one place where a case becomes words: its encoder, its fps, and the
+//! series name under which exports, charts and history services file it. Every
+//! name is built from what *ran* (`encoder.used`), so a CPU fallback can never
+//! be filed under an NVENC name.
+
+use super::{CaseResult, CaseStatus};
+
+/// "libx264 (fallback from h264_nvenc)" — for tables, where there is room.
+pub fn encoder(c: &CaseResult) -> String {
+    let e = &c.encoder;
+    match (&e.used, &e.fallback) {
+        (Some(used), Some(fb)) => format!("{used} (fallback from {})", fb.from),
+        (Some(used), None) => used.clone(),
+        (None, _) => e.requested.clone().unwrap_or_else(|| "-".into()),
+    }
+}
+
+/// "libx264 (fallback)" — short, for chart bars and series names.
+pub fn encoder_short(c: &CaseResult) -> String {
+    let used = c.encoder.used_or_requested();
+    if c.encoder.is_fallback() {
+        format!("{used} (fallback)")
+    } else {
+        used.to_string()
+    }
+}
+
+/// "71.3 ± 2.1 (noisy)", "71.3" for one run, "-" when nothing was measured.
+pub fn fps(c: &CaseResult) -> String {
+    match &c.fps {
+        Some(f) if f.n > 1 => format!(
+            "{:.1} ± {:.1}{}",
+            f.mean,
+            f.stddev,
+            if f.is_noisy() { " (noisy)" } else { "" }
+        ),
+        Some(f) => format!("{:.1}", f.mean),
+        None => "-".into(),
+    }
+}
+
+/// fps when it ran, else "failed (cause)" / "skipped (cause)".
+pub fn outcome(c: &CaseResult) -> String {
+    match c.status {
+        CaseStatus::Ok => fps(c),
+        CaseStatus::Failed | CaseStatus::Skipped => format!(
+            "{} ({})",
+            if c.status == CaseStatus::Failed {
+                "failed"
+            } else {
+                "skipped"
+            },
+            c.reason.as_ref().map_or("?", |r| r.cause())
+        ),
+    }
+}
+
+/// The series a history service files this case under, built from typed
+/// fields: mode, overlay, the encoder that ran (marked when it is a fallback),
+/// the preset asked for, the pipe format when not the guide's, streams,
+/// resolution. E.g. `nvenc/opencv/libx264 (fallback)/p1 1920x1080`.
+pub fn series(c: &CaseResult) -> String {
+    let mut parts = vec![
+        c.mode.name().to_string(),
+        c.overlay.map_or("none", |o| o.name()).to_string(),
+        encoder_short(c),
+    ];
+    if let Some(p) = &c.preset.requested {
+        parts.push(p.clone());
+    }
+    if let Some(f) = c.pix_fmt.filter(|f| *f != crate::pixfmt::PixFmt::Bgr24) {
+        parts.push(f.name().to_string());
+    }
+    if c.sessions > 1 {
+        parts.push(format!("x{}", c.sessions));
+    }
+    format!("{} {}x{}", parts.join("/"), c.width, c.height)
+}
