@@ -67,6 +67,27 @@ fn markdown_report_matches_the_golden_file_and_charts_are_svg() {
             let doc = roxmltree::Document::parse(&text)
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             assert_eq!(doc.root_element().tag_name().name(), "svg");
+            // Every input fell back (no NVENC on either machine): no chart
+            // may name an NVENC encoder or a p1..p7 preset for libx264's numbers.
+            let words: String = doc
+                .descendants()
+                .filter_map(|n| n.text())
+                .collect::<Vec<_>>()
+                .join("|");
+            assert!(!words.contains("_nvenc"), "{}: {words}", path.display());
+            assert!(!words.contains("h264 p1"), "{}: {words}", path.display());
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.starts_with("fps-") {
+                assert!(words.contains("libx264 (fallback)"), "{name}: {words}");
+                assert!(words.contains("orange: CPU fallback"), "{name}: {words}");
+                assert!(words.contains(" ± "), "{name}: error bars' values: {words}");
+            }
+            if name.starts_with("presets-") {
+                assert!(
+                    words.contains("libx264 ultrafast (fallback; asked p1)"),
+                    "{name}: {words}"
+                );
+            }
             assert!(
                 md.contains(&format!(
                     "]({})",

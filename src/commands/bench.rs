@@ -16,9 +16,7 @@ use crate::cli::BenchArgs;
 use crate::overlay::{Overlay, StyleKind};
 use crate::probe::gpu;
 use crate::results::export::{ExportFormat, ExportManager};
-use crate::results::{
-    fingerprint, label, CaseStatus, Results, Sink, RESULTS_SCHEMA, RESULTS_SCHEMA_VERSION,
-};
+use crate::results::{label, CaseStatus, Results, Sink, RESULTS_SCHEMA, RESULTS_SCHEMA_VERSION};
 
 pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
     let presets = match setup::profile_preset(args.encoder.profile) {
@@ -85,7 +83,10 @@ pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
             .map_or(0, |d| d.as_secs()),
         incomplete: true,
         interrupted: false,
-        environment: fingerprint::collect(chooser.ffmpeg().zip(chooser.ffmpeg_info()), &gpu),
+        environment: crate::probe::fingerprint::collect(
+            chooser.ffmpeg().zip(chooser.ffmpeg_info()),
+            &gpu,
+        ),
         config: json!({
             "modes": modes.iter().map(|m| m.name()).collect::<Vec<_>>(),
             "codecs": args.codecs,

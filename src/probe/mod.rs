@@ -2,6 +2,7 @@
 //! own thread with a deadline, so one stuck library or binary cannot hang doctor.
 
 pub mod driver_libs;
+pub mod fingerprint;
 pub mod gpu;
 pub mod host;
 pub mod nvenc_api_check;
