@@ -36,7 +36,7 @@ fn overlays(c: &mut Criterion) {
         group.bench_function(kind.name(), |b| {
             b.iter(|| {
                 f.data.copy_from_slice(&base.data);
-                overlay.draw(&mut f, 7, tracks.persons(7))
+                overlay.draw(&mut f, 7, &tracks.persons(7))
             })
         });
     }
@@ -52,7 +52,7 @@ fn overlays(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter(|| {
                 f.data.copy_from_slice(&base.data);
-                let (style, layout) = overlay.prepare_rows(7, tracks.persons(7)).unwrap();
+                let (style, layout) = overlay.prepare_rows(7, &tracks.persons(7)).unwrap();
                 let drawing = Some((style, &layout));
                 pipeline::draw_by_rows(&pool, drawing, &mut f, pix_fmt, &mut wire, band, |_, _| {})
             })
@@ -117,7 +117,7 @@ fn parsers(c: &mut Criterion) {
     let json = serde_json::to_string(&tracks.to_file(W, H, 30.0)).unwrap();
     let mut csv = String::new();
     for f in 0..300u64 {
-        for p in tracks.persons(f) {
+        for p in tracks.persons(f).iter() {
             let [x1, y1, x2, y2] = p.bbox;
             csv.push_str(&format!(
                 "{},{},{x1},{y1},{},{},0.9,-1,-1,-1\n",

@@ -20,15 +20,15 @@ export NO_COLOR=1
 "$bin" doctor --json > "$out/$name-doctor.json" 2>/dev/null
 
 # The default run: every mode on the embedded 1080p clip.
-"$bin" bench --frames "$frames" --runs 3 --export-json "$out/$name-bench.json" \
+"$bin" bench --frames "$frames" --runs 3 --interleave --export-json "$out/$name-bench.json" \
   > "$out/$name-bench.txt" 2> "$out/$name-bench.log"
 echo "bench exit=$?" >> "$out/$name-bench.txt"
 
 if [ "${NVVIZ_SWEEP:-1}" != 0 ]; then
-  "$bin" bench --frames "$frames" --runs 3 --modes native,encode-only,encoder-ceiling --codecs h264 --presets p1..p7 \
+  "$bin" bench --frames "$frames" --runs 3 --interleave --modes native,encode-only,encoder-ceiling --codecs h264 --presets p1..p7 \
     --export-json "$out/$name-presets-h264.json" > "$out/$name-presets-h264.txt" 2> "$out/$name-presets-h264.log"
   echo "sweep exit=$?" >> "$out/$name-presets-h264.txt"
-  "$bin" bench --frames "$frames" --runs 2 --modes encode-only --codecs hevc,av1 --presets p1,p4,p7 \
+  "$bin" bench --frames "$frames" --runs 2 --interleave --modes encode-only --codecs hevc,av1 --presets p1,p4,p7 \
     --export-json "$out/$name-presets-hevc-av1.json" > "$out/$name-presets-hevc-av1.txt" 2> "$out/$name-presets-hevc-av1.log"
   echo "sweep exit=$?" >> "$out/$name-presets-hevc-av1.txt"
 fi

@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+/// The most frames a run may ask for: over a year of 30 fps video.
+pub const MAX_FRAMES: u64 = 1_000_000_000;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "nvviz-bench",
@@ -104,10 +107,10 @@ pub struct WorkloadArgs {
     #[arg(long)]
     pub fps: Option<f64>,
     /// Frames to measure per run (default: 100, the guide's per-100-frames table)
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_FRAMES))]
     pub frames: Option<u64>,
     /// Synthetic persons per frame (default: 10)
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=200))]
     pub persons: u32,
 }
 
@@ -133,10 +136,10 @@ pub struct EncoderArgs {
     #[arg(long, default_value = "16M")]
     pub bufsize: String,
     /// B-frames (-bf)
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=16))]
     pub bframes: u32,
     /// GOP length (-g)
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(0..=100_000))]
     pub gop: u32,
     /// Send the guide's exact command: no yuv420p/BT.709 output flags (may not play in browsers)
     #[arg(long)]
@@ -221,7 +224,7 @@ pub struct BenchArgs {
     #[arg(long)]
     pub interleave: bool,
     /// Frames written before timing starts, per run
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=100_000))]
     pub warmup: u64,
     /// Write the results JSON here (created before the run, updated after every case)
     #[arg(long, value_name = "PATH")]
@@ -248,7 +251,7 @@ pub struct BenchArgs {
     #[arg(long, value_name = "DIR")]
     pub keep_outputs: Option<PathBuf>,
     /// Write frame N of each overlay style as PNG (into --snapshot-dir) to compare them
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=MAX_FRAMES))]
     pub snapshot: Option<u64>,
     /// Directory for --snapshot PNGs
     #[arg(long, value_name = "DIR", default_value = ".")]

@@ -14,6 +14,7 @@ pub mod probe;
 pub mod process;
 pub mod report;
 pub mod results;
+pub mod scratch;
 
 /// Commit the binary was built from (`git describe`), or "unknown" outside a checkout.
 pub const GIT_COMMIT: &str = env!("NVVIZ_GIT_COMMIT");

@@ -18,11 +18,19 @@ fn main() -> ExitCode {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_default();
+        // stdout closed by the reader (`nvviz-bench doctor | head -1`): not a
+        // bug; stop quietly, as `ls | true` does. Children die with us.
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
         eprintln!(
             "internal error (a bug in nvviz-bench, please report it with the command line): {message}{location}"
         );
     }));
     let cli = Cli::parse();
+    // Scratch files of earlier runs that were killed outright (SIGKILL) and so
+    // could not remove their own.
+    nvviz_bench::scratch::sweep_dead_runs();
     // Long runs stop cleanly on Ctrl-C / SIGTERM (ffmpeg reaped, results kept, exit 130).
     if matches!(cli.command, Command::Bench(_) | Command::Render(_)) {
         if let Err(e) = nvviz_bench::interrupt::install() {

@@ -24,12 +24,46 @@ pub enum RunError {
     Timeout { program: String, seconds: f64 },
 }
 
+/// Makes `command` a supervised child: the leader of its own process group (so
+/// Ctrl-C handling and kills reach it and anything it forks) and killed by the
+/// kernel when this process dies, however it dies — SIGKILL included — through
+/// `PR_SET_PDEATHSIG`. The signal is tied to the spawning *thread*, so a child
+/// must be reaped by the thread that spawned it (every spawn here is owned by a
+/// guard that kills and reaps it in the same scope).
+pub fn supervise(command: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: getpid is async-signal-safe and has no preconditions.
+    let parent = unsafe { libc::getpid() };
+    command.process_group(0);
+    // SAFETY: the closure runs in the forked child before exec and calls only
+    // async-signal-safe functions (prctl, getppid, _exit).
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(
+                libc::PR_SET_PDEATHSIG,
+                libc::SIGKILL as libc::c_ulong,
+                0,
+                0,
+                0,
+            ) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The parent may have died between fork and prctl: then no signal
+            // will ever come, so go now.
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+            Ok(())
+        });
+    }
+    command
+}
+
 /// Runs `command` to completion, killing it if it outlives `timeout`.
 pub fn run_with_timeout(command: &mut Command, timeout: Duration) -> Result<Captured, RunError> {
     let program = command.get_program().to_string_lossy().into_owned();
-    use std::os::unix::process::CommandExt;
-    let mut child = command
-        .process_group(0)
+    let mut child = supervise(command)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -144,3 +144,65 @@ fn sigint_during_render_leaves_no_partial_video() {
         .collect();
     assert!(left.is_empty(), "nothing left behind, found {left:?}");
 }
+
+/// SIGKILL cannot be caught: the kernel itself must end ffmpeg
+/// (`PR_SET_PDEATHSIG`), and the next run removes the dead run's scratch files
+/// (named by its PID) — here the encoder ceiling's 1080p ring file.
+#[test]
+fn sigkill_leaves_no_ffmpeg_and_the_next_run_removes_its_scratch_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let outputs = dir.path().join("outputs");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nvviz-bench"))
+        .args([
+            "bench",
+            "--modes",
+            "encoder-ceiling",
+            "--frames",
+            "100000",
+            "--runs",
+            "1",
+            "-q",
+        ])
+        .arg("--keep-outputs")
+        .arg(&outputs)
+        .env("TMPDIR", &tmp)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The ceiling's ffmpeg runs once the ring file is written.
+    wait_for(|| ffmpeg_children_of(&outputs) > 0, Duration::from_secs(60));
+    let pid = child.id();
+    let scratch = |pid: u32| {
+        std::fs::read_dir(&tmp)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .contains(&format!("-{pid}-"))
+            })
+            .count()
+    };
+    assert!(
+        scratch(pid) > 0,
+        "the run names its scratch files by its PID"
+    );
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    // Gone within a second or two (a zombie has no command line).
+    wait_for(|| ffmpeg_children_of(&outputs) == 0, Duration::from_secs(5));
+    assert!(
+        scratch(pid) > 0,
+        "a killed run cannot clean up after itself"
+    );
+    let out = nvviz()
+        .args(["compare", "/nonexistent-a.json", "/nonexistent-b.json"])
+        .env("TMPDIR", &tmp)
+        .output()
+        .unwrap();
+    assert_exit(&out, 2);
+    assert_eq!(scratch(pid), 0, "the next run sweeps the dead run's files");
+}

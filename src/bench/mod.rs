@@ -46,7 +46,7 @@ pub fn run<'a>(
     results: &mut Results,
     exports: &ExportManager,
 ) -> anyhow::Result<()> {
-    let scratch = tempfile::Builder::new().prefix("nvviz-bench-").tempdir()?;
+    let scratch = crate::scratch::dir("bench")?;
     let out_dir = options
         .keep_outputs
         .clone()

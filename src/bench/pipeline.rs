@@ -215,7 +215,7 @@ pub fn band_height(height: u32, workers: usize) -> u32 {
 
 /// One frame's overlay and conversion, timed into the stage clock.
 struct Stage<'a> {
-    persons: &'a [crate::workload::detections::Person],
+    persons: std::borrow::Cow<'a, [crate::workload::detections::Person]>,
     pix_fmt: PixFmt,
     timed: bool,
     clock: &'a StageClock,
@@ -233,7 +233,7 @@ impl Stage<'_> {
     fn whole(&self, overlay: Option<&mut Overlay>, slot: &mut Slot) {
         let t = Instant::now();
         let inner = overlay.map_or(Duration::ZERO, |o| {
-            o.draw(&mut slot.frame, slot.index, self.persons)
+            o.draw(&mut slot.frame, slot.index, &self.persons)
         });
         let t_convert = Instant::now();
         if self.pix_fmt != PixFmt::Bgr24 {
@@ -252,7 +252,7 @@ impl Stage<'_> {
     ) {
         let t = Instant::now();
         let prepared = overlay.map(|o| {
-            o.prepare_rows(slot.index, self.persons)
+            o.prepare_rows(slot.index, &self.persons)
                 .expect("choose_split checked the style")
         });
         self.record(t.elapsed(), Duration::ZERO);

@@ -237,7 +237,7 @@ fn run_sequential(
         }
         let t_overlay = Instant::now();
         let inner = overlay.as_mut().map_or(Duration::ZERO, |o| {
-            o.draw(&mut frame, index, ctx.workload.detections.persons(index))
+            o.draw(&mut frame, index, &ctx.workload.detections.persons(index))
         });
         let t_convert = Instant::now();
         let bytes = pix_fmt.wire(&frame, &mut wire);
@@ -263,10 +263,7 @@ pub fn ring_file(ctx: &RunContext, pix_fmt: PixFmt) -> anyhow::Result<Option<tem
     let crate::workload::Input::Synthetic(ring) = &ctx.workload.input else {
         return Ok(None);
     };
-    let mut file = tempfile::Builder::new()
-        .prefix("nvviz-ring-")
-        .suffix(".raw")
-        .tempfile()?;
+    let mut file = crate::scratch::file("ring", ".raw")?;
     let mut wire = Vec::new();
     for frame in ring {
         std::io::Write::write_all(&mut file, pix_fmt.wire(frame, &mut wire))?;

@@ -234,7 +234,7 @@ fn write_snapshots(
         Overlay::new(kind, info.width, info.height, info.fps)?.draw(
             &mut frame,
             n,
-            workload.detections.persons(n),
+            &workload.detections.persons(n),
         );
         let path = dir.join(format!("snapshot-frame{n}-{}.png", kind.name()));
         frame.save_png(&path)?;

@@ -107,7 +107,7 @@ impl Chooser {
             allow_fallback,
             trial_timeout,
             trials: HashMap::new(),
-            scratch: tempfile::Builder::new().prefix("nvviz-trial-").tempdir()?,
+            scratch: crate::scratch::dir("trial")?,
         })
     }
 

@@ -64,11 +64,8 @@ impl FfmpegProcess {
     pub fn spawn(binary: &Path, args: &[String]) -> Result<Self, EncodeFailure> {
         let mut command = FfmpegCommand::new_with_path(binary);
         command.args(args);
-        {
-            use std::os::unix::process::CommandExt;
-            // Own process group: Ctrl-C handling and kills reach ffmpeg and anything it forks.
-            command.as_inner_mut().process_group(0);
-        }
+        // Own process group, and killed with us however we end (SIGKILL too).
+        crate::process::supervise(command.as_inner_mut());
         let mut child = command.spawn().map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => EncodeFailure::FfmpegNotFound {
                 searched: binary.display().to_string(),

@@ -106,7 +106,7 @@ mod tests {
         let tracks = synthetic::tracks(w, h, 4, 3);
         Overlay::new(kind, w, h, 30.0)
             .unwrap()
-            .draw(&mut frame, 3, tracks.persons(3));
+            .draw(&mut frame, 3, &tracks.persons(3));
         frame
     }
 

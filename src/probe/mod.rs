@@ -137,7 +137,7 @@ fn run_trials(binary: &Path, info: &FfmpegInfo, options: &ProbeOptions) -> Vec<t
         .filter(|e| info.has_encoder(e))
         .collect();
     encoders.extend(CPU_ENCODERS.iter().copied().find(|e| info.has_encoder(e)));
-    let dir = match tempfile::Builder::new().prefix("nvviz-doctor-").tempdir() {
+    let dir = match crate::scratch::dir("doctor") {
         Ok(dir) => dir,
         Err(e) => {
             return encoders

@@ -59,10 +59,33 @@ pub struct DetectionsFile {
 }
 
 /// Detections by frame number; frames without an entry have no persons. Sparse, so a
-/// file naming frame 10^12 costs one entry, not a terabyte.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// file naming frame 10^12 costs one entry, not a terabyte. The embedded workload's
+/// tracks are computed for each frame when it is asked for: memory does not grow
+/// with the number of frames.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Detections {
-    by_frame: std::collections::BTreeMap<u64, Vec<Person>>,
+    source: Source,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Source {
+    Recorded(std::collections::BTreeMap<u64, Vec<Person>>),
+    /// The embedded workload: `frames` frames of `persons` people moving over
+    /// a `width`x`height` frame, each frame a pure function of its number.
+    Generated {
+        frames: u64,
+        width: u32,
+        height: u32,
+        persons: u32,
+    },
+}
+
+impl Default for Detections {
+    fn default() -> Self {
+        Self {
+            source: Source::Recorded(Default::default()),
+        }
+    }
 }
 
 impl Detections {
@@ -72,23 +95,58 @@ impl Detections {
         for f in frames {
             by_frame.entry(f.frame).or_default().extend(f.persons);
         }
-        Self { by_frame }
+        Self {
+            source: Source::Recorded(by_frame),
+        }
     }
 
-    pub fn persons(&self, frame: u64) -> &[Person] {
-        self.by_frame.get(&frame).map_or(&[], Vec::as_slice)
+    /// The embedded workload's tracks (`synthetic::tracks`), computed per frame on demand.
+    pub fn generated(frames: u64, width: u32, height: u32, persons: u32) -> Self {
+        Self {
+            source: Source::Generated {
+                frames,
+                width,
+                height,
+                persons,
+            },
+        }
+    }
+
+    pub fn persons(&self, frame: u64) -> std::borrow::Cow<'_, [Person]> {
+        use std::borrow::Cow;
+        match &self.source {
+            Source::Recorded(by_frame) => {
+                Cow::Borrowed(by_frame.get(&frame).map_or(&[][..], Vec::as_slice))
+            }
+            Source::Generated {
+                frames,
+                width,
+                height,
+                persons,
+            } if frame < *frames => Cow::Owned(super::synthetic::persons_at(
+                frame, *width, *height, *persons,
+            )),
+            Source::Generated { .. } => Cow::Borrowed(&[]),
+        }
     }
 
     /// One past the last frame that has an entry.
     pub fn frame_count(&self) -> u64 {
-        self.by_frame
-            .keys()
-            .next_back()
-            .map_or(0, |f| f.saturating_add(1))
+        match &self.source {
+            Source::Recorded(by_frame) => by_frame
+                .keys()
+                .next_back()
+                .map_or(0, |f| f.saturating_add(1)),
+            Source::Generated { frames, .. } => *frames,
+        }
     }
 
     pub fn max_persons(&self) -> usize {
-        self.by_frame.values().map(Vec::len).max().unwrap_or(0)
+        match &self.source {
+            Source::Recorded(by_frame) => by_frame.values().map(Vec::len).max().unwrap_or(0),
+            Source::Generated { frames: 0, .. } => 0,
+            Source::Generated { persons, .. } => *persons as usize,
+        }
     }
 
     /// As the JSON document, e.g. to export the embedded workload's tracks.
@@ -99,12 +157,13 @@ impl Detections {
             width: Some(width),
             height: Some(height),
             fps: Some(fps),
-            frames: self
-                .by_frame
-                .iter()
-                .map(|(frame, persons)| FrameDetections {
-                    frame: *frame,
-                    persons: persons.clone(),
+            frames: (0..self.frame_count())
+                .filter_map(|frame| {
+                    let persons = self.persons(frame);
+                    (!persons.is_empty()).then(|| FrameDetections {
+                        frame,
+                        persons: persons.into_owned(),
+                    })
                 })
                 .collect(),
         }
@@ -227,7 +286,7 @@ mod tests {
         let text = serde_json::to_string(&d.to_file(64, 48, 30.0)).unwrap();
         let back = parse_json(&text).unwrap();
         assert_eq!(Detections::from_frames(back.frames), d);
-        assert_eq!(d.persons(0), &[]);
+        assert!(d.persons(0).is_empty());
         assert_eq!(d.persons(2)[0].track_id, 7);
         assert_eq!(d.frame_count(), 3);
     }

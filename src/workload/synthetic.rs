@@ -2,7 +2,7 @@
 //! encoders work like real footage (moving texture, noise, hard edges), and
 //! 10 persons moving smoothly with 1–3 AVA-style actions each.
 
-use super::detections::{Action, Category, Detections, FrameDetections, Person};
+use super::detections::{Action, Category, Detections, Person};
 use crate::frame::Frame;
 
 /// Labels in AlphAction's three categories (a subset of AVA's).
@@ -73,50 +73,50 @@ pub fn render_frame(frame: &mut Frame, index: u64) {
     }
 }
 
-/// Smooth tracks for `persons` people over `frames` frames.
+/// Smooth tracks for `persons` people over `frames` frames, computed frame by
+/// frame when asked for (nothing is stored per frame).
 pub fn tracks(width: u32, height: u32, frames: u64, persons: u32) -> Detections {
+    Detections::generated(frames, width, height, persons)
+}
+
+/// The persons of frame `f`: a pure function of the frame number.
+pub fn persons_at(f: u64, width: u32, height: u32, persons: u32) -> Vec<Person> {
     let (w, h) = (width as f32, height as f32);
     let box_w = (w / 12.0).max(8.0);
     let box_h = (h / 3.0).max(16.0);
-    let frames = (0..frames)
-        .map(|f| {
-            let t = f as f32 / 30.0;
-            let persons = (0..persons)
-                .map(|p| {
-                    let pf = p as f32;
-                    // Lissajous paths with per-person phase: smooth, overlapping at times, inside the frame.
-                    let cx = w * (0.5 + 0.4 * (0.3 * t * (1.0 + pf * 0.07) + pf * 1.3).sin());
-                    let cy = h * (0.55 + 0.25 * (0.2 * t * (1.0 + pf * 0.05) + pf * 2.1).cos());
-                    let scale = 0.8 + 0.2 * ((pf * 0.9) + 0.1 * t).sin();
-                    let (bw, bh) = (box_w * scale, box_h * scale);
-                    let n_actions = 1 + (hash(p * 31 + 7) % 3) as usize;
-                    let actions = (0..n_actions)
-                        .map(|a| {
-                            let (label, category) =
-                                ACTIONS[(hash(p * 101 + a as u32 * 13) as usize) % ACTIONS.len()];
-                            Action {
-                                label: label.into(),
-                                score: 0.55 + 0.4 * (0.5 + 0.5 * (t * 0.7 + pf + a as f32).sin()),
-                                category,
-                            }
-                        })
-                        .collect();
-                    Person {
-                        track_id: p + 1,
-                        bbox: [
-                            (cx - bw / 2.0).max(0.0),
-                            (cy - bh / 2.0).max(0.0),
-                            (cx + bw / 2.0).min(w - 1.0),
-                            (cy + bh / 2.0).min(h - 1.0),
-                        ],
-                        actions,
+    let t = f as f32 / 30.0;
+    (0..persons)
+        .map(|p| {
+            let pf = p as f32;
+            // Lissajous paths with per-person phase: smooth, overlapping at times, inside the frame.
+            let cx = w * (0.5 + 0.4 * (0.3 * t * (1.0 + pf * 0.07) + pf * 1.3).sin());
+            let cy = h * (0.55 + 0.25 * (0.2 * t * (1.0 + pf * 0.05) + pf * 2.1).cos());
+            let scale = 0.8 + 0.2 * ((pf * 0.9) + 0.1 * t).sin();
+            let (bw, bh) = (box_w * scale, box_h * scale);
+            let n_actions = 1 + (hash(p * 31 + 7) % 3) as usize;
+            let actions = (0..n_actions)
+                .map(|a| {
+                    let (label, category) =
+                        ACTIONS[(hash(p * 101 + a as u32 * 13) as usize) % ACTIONS.len()];
+                    Action {
+                        label: label.into(),
+                        score: 0.55 + 0.4 * (0.5 + 0.5 * (t * 0.7 + pf + a as f32).sin()),
+                        category,
                     }
                 })
                 .collect();
-            FrameDetections { frame: f, persons }
+            Person {
+                track_id: p + 1,
+                bbox: [
+                    (cx - bw / 2.0).max(0.0),
+                    (cy - bh / 2.0).max(0.0),
+                    (cx + bw / 2.0).min(w - 1.0),
+                    (cy + bh / 2.0).min(h - 1.0),
+                ],
+                actions,
+            }
         })
-        .collect();
-    Detections::from_frames(frames)
+        .collect()
 }
 
 #[cfg(test)]
@@ -146,7 +146,7 @@ mod tests {
         for f in 0..60 {
             let persons = d.persons(f);
             assert_eq!(persons.len(), 10);
-            for p in persons {
+            for p in persons.iter() {
                 let [x1, y1, x2, y2] = p.bbox;
                 assert!(x1 >= 0.0 && y1 >= 0.0 && x2 < 1920.0 && y2 < 1080.0 && x1 < x2 && y1 < y2);
                 assert!((1..=3).contains(&p.actions.len()));
