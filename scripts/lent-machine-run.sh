@@ -23,7 +23,7 @@ machine() {
 }
 mkdir -p "$work/res/bench" "$work/res/perf"
 machine "$work/res/bench"; machine "$work/res/perf"
-( cd "$root" && NVVIZ_FRAMES=100 scripts/collect-results.sh "$work/res/bench" "$name" )
+( cd "$root" && NVVIZ_FRAMES=${NVVIZ_FRAMES:-100} scripts/collect-results.sh "$work/res/bench" "$name" )
 ( cd "$root" && FRAMES=${FRAMES:-300} RUNS=${RUNS:-5} SESSIONS=1,2,4 scripts/perf-run.sh "$work/res/perf" )
 python3 "$root/scripts/perf-targets.py" "$work/res/perf" > "$work/res/perf/targets.md" 2>&1
 tar -C "$work/res" -czf "$out/$name-results.tar.gz" bench perf

@@ -23,12 +23,38 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
                 dir.display()
             )
         })?;
+    // tempfile creates 0600; the file we are replacing it with is an ordinary
+    // output, readable as the user's umask says (as `>` in a shell would make it).
+    use std::os::unix::fs::PermissionsExt;
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o666 & !umask()))
+        .with_context(|| format!("writing {}", path.display()))?;
     tmp.write_all(bytes)
         .and_then(|()| tmp.as_file().sync_all())
         .with_context(|| format!("writing {}", path.display()))?;
     tmp.persist(path)
         .with_context(|| format!("cannot replace {}", path.display()))?;
     Ok(())
+}
+
+/// What an output file is created with: rw for everyone, less the umask (the
+/// kernel applies it at creation), as a shell's `>` does.
+pub fn output_permissions() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(0o666)
+}
+
+/// This process's umask, from /proc (reading it with umask(2) would change it
+/// for every thread for a moment); 022 where /proc does not say.
+pub fn umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Umask:"))
+                .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+        })
+        .unwrap_or(0o022)
 }
 
 /// A rename would replace a device node or directory (e.g. /dev/full) with our file.

@@ -177,6 +177,7 @@ impl<'a> CaseRun<'a> {
                 match tempfile::Builder::new()
                     .prefix(".nvviz-case-")
                     .suffix(".mp4")
+                    .permissions(crate::atomic_file::output_permissions())
                     .tempfile_in(out_dir)
                 {
                     Ok(file) => Some(file.into_temp_path()),

@@ -84,6 +84,7 @@ pub fn run(args: &RenderArgs, _verbose: bool) -> anyhow::Result<Outcome> {
     let partial = tempfile::Builder::new()
         .prefix(".nvviz-render-")
         .suffix(".mp4")
+        .permissions(crate::atomic_file::output_permissions())
         .tempfile_in(dir)
         .map_err(|e| anyhow::anyhow!("cannot write in {}: {e} (choose another -o)", dir.display()))?
         .into_temp_path();
