@@ -28,7 +28,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 say() { echo "[install-deps] $*"; }
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-packages=(ffmpeg pkg-config xz-utils ca-certificates curl)
+# opencv-doc: OpenCV's sample videos (vtest.avi, tree.avi, Megamind_bugy.avi),
+# real footage for the tests (tests/real_footage.rs).
+packages=(ffmpeg pkg-config xz-utils ca-certificates curl opencv-doc)
 if [ "$OPENCV" -eq 1 ]; then
   packages+=(libopencv-dev clang libclang-dev)
 fi
@@ -45,15 +47,31 @@ else
   say "installed: ${missing[*]}"
 fi
 
-if command -v cargo >/dev/null 2>&1; then
-  say "Rust already installed: $(cargo --version)"
+# The crate's rust-version (Cargo.toml), and what its dependencies need.
+RUST_MIN=1.80
+rust_ok() {  # is the cargo on PATH (or in ~/.cargo) at least RUST_MIN?
+  local v
+  v=$("$root/scripts/cargo" --version 2>/dev/null | awk '{print $2}') || return 1
+  [ -n "$v" ] && [ "$(printf '%s\n%s\n' "$RUST_MIN" "$v" | sort -V | head -1)" = "$RUST_MIN" ]
+}
+too_old() {
+  echo "[install-deps] error: $("$root/scripts/cargo" --version 2>/dev/null || echo 'no cargo') is older than Rust $RUST_MIN, which nvviz-bench needs." >&2
+  echo "[install-deps] install a current toolchain with rustup (https://rustup.rs: curl https://sh.rustup.rs -sSf | sh), then rerun this script." >&2
+  exit 1
+}
+
+if "$root/scripts/cargo" --version >/dev/null 2>&1; then
+  rust_ok || too_old
+  say "Rust already installed: $("$root/scripts/cargo" --version)"
 else
   say "installing Rust (rustup, stable, minimal profile)"
   if curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --component rustfmt,clippy; then
-    say "installed Rust; run: source \"\$HOME/.cargo/env\""
+    say "installed Rust ($("$root/scripts/cargo" --version)); scripts/cargo finds it, or run: source \"\$HOME/.cargo/env\""
   else
-    say "rustup unreachable; installing Debian's cargo/rustc instead"
-    DEBIAN_FRONTEND=noninteractive sudo_if_needed apt-get install -y -qq cargo rustc >/dev/null
+    say "rustup unreachable; trying the distribution's cargo/rustc"
+    DEBIAN_FRONTEND=noninteractive sudo_if_needed apt-get install -y -qq cargo rustc >/dev/null || true
+    # Debian 12 ships Rust 1.63: too old. Say so now, not after minutes of compiling.
+    rust_ok || too_old
   fi
 fi
 

@@ -6,10 +6,9 @@
 #   scripts/main-job.sh [extra bench flags...]     e.g. --quality, --codecs h264,hevc
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
 out="${NVVIZ_OUT:-nvviz-out}"
 mkdir -p "$out"
-cargo build --release --quiet
+scripts/cargo build --release --quiet
 bin=target/release/nvviz-bench
 # doctor exits 1 when no path can write video; the bench below then says why per case.
 "$bin" doctor | tee "$out/doctor.txt" || true

@@ -29,6 +29,7 @@ pub const LONG_VERSION: &str = concat!(
 pub mod bench;
 pub mod encode;
 pub mod frame;
+pub mod input_file;
 pub mod interrupt;
 pub mod overlay;
 pub mod pixfmt;

@@ -22,6 +22,9 @@ pub enum RunError {
     },
     #[error("{program} did not finish within {seconds:.1} s and was killed")]
     Timeout { program: String, seconds: f64 },
+    /// Ctrl-C or SIGTERM came while waiting: the child was killed and reaped.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 /// Makes `command` a supervised child: the leader of its own process group (so
@@ -79,6 +82,9 @@ pub fn run_with_timeout(command: &mut Command, timeout: Duration) -> Result<Capt
         Some(status) => status,
         None => {
             kill_group_and_reap(&mut child);
+            if crate::interrupt::requested() {
+                return Err(RunError::Interrupted);
+            }
             return Err(RunError::Timeout {
                 program,
                 seconds: timeout.as_secs_f64(),
@@ -92,14 +98,15 @@ pub fn run_with_timeout(command: &mut Command, timeout: Duration) -> Result<Capt
     })
 }
 
-/// Polls until the child exits or the deadline passes.
+/// Polls until the child exits, the deadline passes or Ctrl-C/SIGTERM comes
+/// (`None` for the last two: the caller kills it).
 pub fn wait_deadline(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
     let deadline = Instant::now() + timeout;
     let mut nap = Duration::from_millis(1);
     loop {
         match child.try_wait() {
             Ok(Some(status)) => return Some(status),
-            Ok(None) if Instant::now() >= deadline => return None,
+            Ok(None) if Instant::now() >= deadline || crate::interrupt::requested() => return None,
             Ok(None) => {
                 thread::sleep(nap);
                 nap = (nap * 2).min(Duration::from_millis(20));

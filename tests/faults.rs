@@ -136,7 +136,7 @@ fn zero_frame_videos_are_one_line_errors() {
     // A valid stream header with no frames after it.
     let empty = dir.path().join("empty.y4m");
     std::fs::write(&empty, "YUV4MPEG2 W320 H240 F25:1 Ip A1:1 C420jpeg\n").unwrap();
-    one_line_error(&bench_video(&empty), "has no video frames");
+    one_line_error(&bench_video(&empty), "has no decodable video frames");
     // An mp4 that ffmpeg wrote with zero frames holds no stream at all.
     let status = std::process::Command::new(real_ffmpeg().unwrap())
         .args(["-v", "error", "-f", "lavfi", "-i"])

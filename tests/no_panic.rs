@@ -83,6 +83,10 @@ fn faults(dir: &Path) -> Vec<(String, Vec<String>)> {
         r#"case " $* " in *" 320x240 "*|*" -i /"*|*" -i "/*) exec /usr/bin/env ffmpeg "$@" ;; esac
 head -c 20000 > /dev/null; exit 1"#,
     );
+    let fifo = dir.join("detections.fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
     let noexec = dir.join("noexec-ffmpeg");
     std::fs::write(&noexec, "#!/bin/sh\n").unwrap();
     vec![
@@ -127,11 +131,30 @@ head -c 20000 > /dev/null; exit 1"#,
             "missing detections".into(),
             s(&["--detections", "/nonexistent.json"]),
         ),
+        (
+            "FIFO as detections".into(),
+            vec!["--detections".into(), path(&fifo)],
+        ),
+        (
+            "/dev/zero as detections".into(),
+            s(&["--detections", "/dev/zero"]),
+        ),
+        (
+            "a directory as detections".into(),
+            vec!["--detections".into(), path(dir)],
+        ),
         ("16x16 frames".into(), s(&["--resolution", "16x16"])),
         ("0x0 frames".into(), s(&["--resolution", "0x0"])),
         ("fps 0".into(), s(&["--fps", "0"])),
         ("fps NaN".into(), s(&["--fps", "NaN"])),
         ("frames 0".into(), s(&["--frames", "0"])),
+        (
+            "frames u64::MAX".into(),
+            s(&["--frames", "18446744073709551615"]),
+        ),
+        ("frames negative".into(), s(&["--frames=-1"])),
+        ("a million persons".into(), s(&["--persons", "1000000"])),
+        ("GOP beyond any video".into(), s(&["--gop", "999999999"])),
         ("negative timeout".into(), s(&["--write-timeout=-1"])),
         (
             "ffmpeg missing".into(),
@@ -175,20 +198,24 @@ fn expected(what: &str) -> [(i32, &'static str); 2] {
     match what {
         "missing video" => [(2, "does not exist or is not a file"); 2],
         "not a video" | "truncated video" => [(2, "has no video stream ffmpeg can read"); 2],
-        "zero-frame video" => [(1, "failed (error)"), (2, "the input ended after 0 frames")],
+        "zero-frame video" => [(2, "has no decodable video frames"); 2],
         "8x8 video" => [(2, "frames must be 16 to 8192 pixels a side"); 2],
         "odd-size video" => [(0, RAN), (0, FALLBACK)],
-        "frames beyond the video" => [
-            (1, "failed (error)"),
-            (2, "the input ended after 12 frames"),
-        ],
+        "frames beyond the video" => [(2, "has 12 decodable frames; ask for at most 12"); 2],
         "weird detections" | "NaN/inf MOT rows" | "16x16 frames" => [(0, RAN), (0, FALLBACK)],
         "malformed JSON" => [(2, "not a detections document"); 2],
         "wrong schema version" => [(2, "detections schema version 9 is not supported"); 2],
         "missing detections" => [(2, "cannot read detections file"); 2],
+        "FIFO as detections" | "/dev/zero as detections" | "a directory as detections" => {
+            [(2, "is not a regular file"); 2]
+        }
         "0x0 frames" => [(2, "width and height must be whole numbers from 16 to 8192"); 2],
         "fps 0" | "fps NaN" => [(2, "--fps must be between 0 and 1000"); 2],
-        "frames 0" => [(2, "--frames must be at least 1"); 2],
+        "frames 0" => [(2, "0 is not in 1..=1000000000"); 2],
+        "frames u64::MAX" => [(2, "18446744073709551615 is not in 1..=1000000000"); 2],
+        "frames negative" => [(2, "invalid value '-1' for '--frames"); 2],
+        "a million persons" => [(2, "1000000 is not in 0..=200"); 2],
+        "GOP beyond any video" => [(2, "999999999 is not in 0..=100000"); 2],
         "negative timeout" => [(2, "--write-timeout must be a number of seconds"); 2],
         "ffmpeg missing" => [(0, "ffmpeg_not_found"), (0, "ffmpeg not found")],
         "ffmpeg not executable" => [(0, "ffmpeg_not_executable"), (0, "is not executable")],
@@ -249,7 +276,7 @@ fn no_fault_makes_any_command_panic() {
         for (command, (code, says)) in commands.into_iter().zip(expected(what)) {
             let mut cmd = nvviz();
             cmd.args(&command).arg("-q");
-            if !extra.iter().any(|a| a == "--frames") {
+            if !extra.iter().any(|a| a.starts_with("--frames")) {
                 cmd.args(["--frames", "4"]);
             }
             if command[0] == "bench" {
@@ -282,13 +309,47 @@ fn no_fault_makes_any_command_panic() {
         }
     }
     // doctor and report on their own bad inputs.
-    for args in [
-        vec!["doctor", "--ffmpeg", "/nonexistent/ffmpeg"],
-        vec!["report", "/nonexistent.json"],
-        vec!["compare", "/nonexistent.json", "/nonexistent.json"],
+    // Without ffmpeg, OpenCV's writer is still a path that writes video (exit 0);
+    // a build without OpenCV has none left (exit 1).
+    let doctor_code = if cfg!(feature = "opencv") { 0 } else { 1 };
+    let fifo = dir.path().join("results.fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let fifo = fifo.display().to_string();
+    for (args, code, says) in [
+        (
+            vec!["doctor", "--ffmpeg", "/nonexistent/ffmpeg"],
+            doctor_code,
+            "ffmpeg not found",
+        ),
+        (
+            vec!["report", "--format", "md", "/nonexistent.json"],
+            2,
+            "cannot read results file /nonexistent.json: No such file",
+        ),
+        (
+            vec!["report", "--format", "md", "/dev/zero"],
+            2,
+            "is not a regular file",
+        ),
+        (
+            vec!["report", "--format", "md", &fifo],
+            2,
+            "is not a regular file",
+        ),
+        (
+            vec!["compare", "/nonexistent.json", "/nonexistent.json"],
+            2,
+            "cannot read results file",
+        ),
     ] {
         let out = nvviz().args(&args).output().unwrap();
-        assert_clean_exit(&args.join(" "), &out);
+        let label = args.join(" ");
+        assert_clean_exit(&label, &out);
+        let text = String::from_utf8_lossy(&out.stderr) + String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(code), "{label}\n{text}");
+        assert!(text.contains(says), "{label}: expected '{says}'\n{text}");
         tried += 1;
     }
     eprintln!(

@@ -308,6 +308,20 @@ pub fn summary(results: &Results, verbose: bool) -> String {
         ]);
     }
     out.push_str(&format!("{table}\n"));
+    // Failures in words, each with what to do: the cause name alone is not enough.
+    for c in results
+        .cases
+        .iter()
+        .filter(|c| c.status == CaseStatus::Failed)
+    {
+        if let Some(r) = c.reason.as_ref().filter(|r| !r.is_interrupted()) {
+            out.push_str(&format!("failed: {}: {} ({r})", c.id, r.cause()));
+            if let Some(fix) = r.fix() {
+                out.push_str(&format!("; fix: {fix}"));
+            }
+            out.push('\n');
+        }
+    }
     // Fallbacks, prominently and with their reasons: a libx264 number is not an NVENC number.
     let mut seen = std::collections::BTreeSet::new();
     for c in &results.cases {

@@ -168,19 +168,44 @@ pub fn workload(
             video_path.display()
         );
     }
+    // Frames in the file (packets, no decoding) and frames that really decode:
+    // real footage can be damaged part-way (OpenCV's tree.avi: 444 and 68).
+    let stored = video::count_frames(ffmpeg, video_path)?;
+    let decodable = if stored == 0 {
+        0
+    } else {
+        video::decodable_frames(ffmpeg, video_path)?
+    };
+    if decodable == 0 {
+        bail!(
+            "{} has no decodable video frames: use a video with at least one frame",
+            video_path.display()
+        );
+    }
+    if decodable < stored {
+        eprintln!(
+            "note: {} holds {stored} frames but only the first {decodable} decode ({} missing: damaged or undecodable); using those {decodable}",
+            video_path.display(),
+            stored - decodable
+        );
+    }
     let frames = match args.frames {
-        Some(n) => n,
-        None => match video::count_frames(ffmpeg, video_path)? {
-            0 => bail!(
-                "{} has no video frames: use a video with at least one frame",
-                video_path.display()
-            ),
-            n if n > warmup => n - warmup,
-            n => bail!(
-                "{} has only {n} frames; lower --warmup",
-                video_path.display()
-            ),
-        },
+        Some(n) if n + warmup <= decodable => n,
+        Some(n) => bail!(
+            "--frames {n}{}: {} has {decodable} decodable frames; ask for at most {}",
+            if warmup > 0 {
+                format!(" with --warmup {warmup}")
+            } else {
+                String::new()
+            },
+            video_path.display(),
+            decodable.saturating_sub(warmup)
+        ),
+        None if decodable > warmup => decodable - warmup,
+        None => bail!(
+            "{} has only {decodable} decodable frames; lower --warmup",
+            video_path.display()
+        ),
     };
     if stream.variable_frame_rate {
         eprintln!(

@@ -270,9 +270,14 @@ pub fn encoder_args(s: &EncodeSettings) -> Vec<String> {
 }
 
 /// "30" rather than "30.0", "29.97" as is.
+/// A rate as ffmpeg's `-r` takes it: whole numbers as they are, the NTSC family
+/// (24000/1001, 30000/1001, …) as exact fractions, anything else in decimal.
 pub fn format_fps(fps: f64) -> String {
+    let ntsc = (fps * 1001.0).round();
     if fps.fract() == 0.0 {
         format!("{}", fps as u64)
+    } else if ntsc % 1000.0 == 0.0 && (ntsc / 1001.0 - fps).abs() < 1e-9 {
+        format!("{}/1001", ntsc as u64)
     } else {
         format!("{fps}")
     }
@@ -295,6 +300,15 @@ pub fn shell_line(program: &Path, args: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn rates_are_written_exactly() {
+        assert_eq!(format_fps(30.0), "30");
+        assert_eq!(format_fps(1000.0), "1000");
+        assert_eq!(format_fps(24000.0 / 1001.0), "24000/1001");
+        assert_eq!(format_fps(60000.0 / 1001.0), "60000/1001");
+        assert_eq!(format_fps(12.5), "12.5");
+    }
+
     use super::*;
 
     #[test]

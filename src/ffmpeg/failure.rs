@@ -33,7 +33,7 @@ pub enum EncodeFailure {
     InvalidParameter { detail: String },
     #[error("output not writable: {detail}")]
     OutputNotWritable { detail: String },
-    #[error("broken pipe: ffmpeg stopped reading after {frames_written} frames")]
+    #[error("broken pipe: ffmpeg stopped reading after {frames_written} frames{}", said(.last_lines))]
     BrokenPipe {
         frames_written: u64,
         last_lines: Vec<String>,
@@ -42,7 +42,7 @@ pub enum EncodeFailure {
     WriterFailed { writer: String, detail: String },
     #[error("ffmpeg did not finish within {seconds:.1} s and was killed")]
     Timeout { seconds: f64 },
-    #[error("ffmpeg failed ({exit})")]
+    #[error("ffmpeg failed ({exit}){}", said(.last_lines))]
     Unknown {
         exit: String,
         last_lines: Vec<String>,
@@ -92,7 +92,7 @@ impl EncodeFailure {
             Self::BrokenPipe { .. } => "ffmpeg exited while frames were being written: read its last lines, and check that resolution/fps match the frames".into(),
             Self::WriterFailed { .. } => "check the output path and the writer's codec (doctor tests OpenCV's VideoWriter)".into(),
             Self::Timeout { .. } => "ffmpeg hung: check the GPU with `nvidia-smi`, then rerun with -v to see ffmpeg's output".into(),
-            Self::Unknown { .. } => "rerun with -v to see ffmpeg's whole stderr".into(),
+            Self::Unknown { .. } => "ffmpeg's last line is quoted above; `bench -v` prints the exact command (also in the results JSON as `command`): run it by hand to see all of ffmpeg's output".into(),
         }
     }
 
@@ -106,6 +106,16 @@ impl EncodeFailure {
                 | Self::SessionLimit { .. }
         ) || matches!(self, Self::EncoderNotCompiled { encoder } if encoder.ends_with("_nvenc"))
     }
+}
+
+/// ": ffmpeg said: LAST LINE" — ffmpeg's own last words, where it left any.
+fn said(lines: &[String]) -> String {
+    lines
+        .iter()
+        .rev()
+        .map(|l| l.trim())
+        .find(|l| !l.is_empty())
+        .map_or_else(String::new, |l| format!("; ffmpeg said: {l}"))
 }
 
 /// How ffmpeg ended, for the `Unknown` case and for tests.

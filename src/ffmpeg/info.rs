@@ -110,6 +110,11 @@ fn query(binary: &Path, args: &[&str], timeout: Duration) -> Result<String, Enco
         RunError::Spawn { source, .. } => EncodeFailure::FfmpegUnusable {
             detail: format!("could not start {}: {source}", binary.display()),
         },
+        // The run stops as a whole right after (exit 130).
+        RunError::Interrupted => EncodeFailure::Unknown {
+            exit: "stopped by Ctrl-C or SIGTERM".into(),
+            last_lines: Vec::new(),
+        },
     })?;
     if !out.status.success() {
         return Err(EncodeFailure::FfmpegUnusable {

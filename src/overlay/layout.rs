@@ -167,7 +167,7 @@ pub fn layout(
                         outline.x0,
                         y,
                         category_color(a.category),
-                        format!("{} {score:.2}", a.label),
+                        format!("{} {score:.2}", printable(&a.label)),
                     )
                 })
                 .collect();
@@ -185,6 +185,22 @@ pub fn layout(
             TIMESTAMP_COLOR,
             stamp.to_string(),
         ),
+    }
+}
+
+/// A label as every style can draw it: control characters (NUL, newlines,
+/// escapes) become spaces. OpenCV's `putText` stops at a NUL — the rest of the
+/// frame's captions and the timestamp went missing — so this is done once,
+/// here, where every style gets its text.
+pub fn printable(label: &str) -> std::borrow::Cow<'_, str> {
+    if label.chars().any(char::is_control) {
+        label
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        label.into()
     }
 }
 
@@ -270,5 +286,11 @@ mod tests {
     fn timestamps() {
         assert_eq!(timestamp(0, 30.0), "00:00:00.0");
         assert_eq!(timestamp(3615, 30.0), "00:02:00.5");
+    }
+
+    #[test]
+    fn control_characters_never_reach_a_style() {
+        assert_eq!(printable("walk"), "walk");
+        assert_eq!(printable("a\0b\nc\u{1b}[31m"), "a b c [31m");
     }
 }

@@ -16,7 +16,7 @@ pub fn pipeline(input: &Input, user: &[Stage]) -> Vec<Stage> {
             ("colour conversion", s.conversion),
             ("encoding (pipe write + finalize)", s.write + s.finalize),
         ] {
-            if ms > 0.0 {
+            if ms >= 0.001 {
                 stages.push(Stage {
                     name: name.into(),
                     seconds_per_frame: ms / 1000.0,
@@ -52,7 +52,7 @@ fn twin<'a>(
     of: &CaseResult,
     env: &Input,
     engine: EngineKind,
-) -> Option<&'a CaseResult> {
+) -> Option<(&'a Input, &'a CaseResult)> {
     let host = &env.results.environment.host;
     inputs
         .iter()
@@ -60,8 +60,8 @@ fn twin<'a>(
             let h = &i.results.environment.host;
             h.cpu_model == host.cpu_model && h.logical_cores == host.logical_cores
         })
-        .flat_map(|i| ok_cases(&i.results))
-        .find(|c| {
+        .flat_map(|i| ok_cases(&i.results).map(move |c| (i, c)))
+        .find(|(_, c)| {
             c.id == of.id
                 && c.width == of.width
                 && c.height == of.height
@@ -69,12 +69,14 @@ fn twin<'a>(
         })
 }
 
-fn measured(c: &CaseResult) -> String {
+fn measured(input: &Input, c: &CaseResult) -> String {
     format!(
-        "**{}** fps (measured, `{}`, {})",
+        "**{}** fps (measured: `{}` in `{}`, {}, {} timed frames a run)",
         label::fps(c),
         c.id,
-        label::encoder(c)
+        input.label,
+        label::encoder(c),
+        c.frames
     )
 }
 
@@ -127,9 +129,9 @@ pub fn bottleneck(inputs: &[Input], input: &Input, user: &[Stage], suffix: &str)
     let own = analyse(&pipeline(input, &[]));
     let (sequential, pipelined) = match engine {
         Some(EngineKind::Sequential) => (
-            measured(c),
+            measured(input, c),
             match twin(inputs, c, input, EngineKind::Pipelined) {
-                Some(p) => measured(p),
+                Some((i, p)) => measured(i, p),
                 None => own.as_ref().map_or("not measured".into(), |b| format!(
                     "{:.1} fps, an **estimate** (1 / the slowest stage's time in the sequential run: {}); run `bench --engine pipelined` to measure it",
                     b.pipelined_fps, b.slowest.name
@@ -138,10 +140,10 @@ pub fn bottleneck(inputs: &[Input], input: &Input, user: &[Stage], suffix: &str)
         ),
         Some(EngineKind::Pipelined) => (
             match twin(inputs, c, input, EngineKind::Sequential) {
-                Some(s) => measured(s),
+                Some((i, s)) => measured(i, s),
                 None => "not measured — in the pipelined engine the stages overlap, so their busy times do not add up to a sequential frame time; run `bench --engine sequential` to measure it".into(),
             },
-            measured(c),
+            measured(input, c),
         ),
         None => match &own {
             Some(b) => (

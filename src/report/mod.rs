@@ -29,10 +29,16 @@ pub fn load(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
     }
     let mut inputs: Vec<Input> = Vec::new();
     for path in paths {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let text = crate::input_file::read_text(path, "results file", 1 << 30)?;
         let results = Results::from_json(&text).with_context(|| format!("{}", path.display()))?;
+        // Files of the same name from different runs go by their folder too
+        // (`ci-2core-run4/engine-sequential`); a number only as a last resort.
         let mut label = label_of(path);
+        if inputs.iter().any(|i| i.label == label) {
+            if let Some(dir) = path.parent().and_then(Path::file_name) {
+                label = format!("{}/{label}", dir.to_string_lossy());
+            }
+        }
         if inputs.iter().any(|i| i.label == label) {
             label = format!("{label} ({})", inputs.len() + 1);
         }

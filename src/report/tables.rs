@@ -272,7 +272,10 @@ pub fn components(input: &Input, user: &[Stage], suffix: &str) -> Section {
                 ("colour conversion", s.conversion),
                 ("encode (pipe write + finalize)", s.write + s.finalize),
             ] {
-                row(&mut t, format!("{label}: {name}"), ms / 1000.0);
+                // A stage this visualizer does not have (no colour conversion) is not a row.
+                if ms >= 0.001 {
+                    row(&mut t, format!("{label}: {name}"), ms / 1000.0);
+                }
             }
         }
         paragraphs.push(format!(

@@ -172,8 +172,8 @@ impl Detections {
 
 /// Reads `.json` (our schema) or `.csv`/`.txt` (MOTChallenge) by extension.
 pub fn load(path: &Path) -> anyhow::Result<(Detections, Option<DetectionsFile>)> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read detections file {}", path.display()))?;
+    // 1 GiB of JSON is tens of millions of boxes: more is not a detections file.
+    let text = crate::input_file::read_text(path, "detections file", 1 << 30)?;
     let ext = path
         .extension()
         .and_then(|e| e.to_str())

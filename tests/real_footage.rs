@@ -1,0 +1,126 @@
+//! Real footage nobody on this team made: OpenCV's sample videos, from the
+//! distribution's `opencv-doc` package (`scripts/install-deps.sh` installs it).
+//! Each is rendered in every mode and the output checked with ffprobe: frame
+//! count, size. `tree.avi` is damaged part-way (444 frames stored, 68 decode):
+//! what decodes is rendered and the missing frames are named.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+const SAMPLES: &str = "/usr/share/doc/opencv-doc/examples/data";
+
+fn sample(name: &str) -> Option<PathBuf> {
+    let dir =
+        std::env::var_os("NVVIZ_SAMPLES").map_or_else(|| PathBuf::from(SAMPLES), PathBuf::from);
+    let path = dir.join(name);
+    if path.is_file() {
+        Some(path)
+    } else {
+        eprintln!(
+            "skipped: {} not found (install the opencv-doc package: scripts/install-deps.sh does)",
+            path.display()
+        );
+        None
+    }
+}
+
+/// (frames, width, height) of the first video stream, counted by ffprobe.
+fn ffprobe(path: &Path) -> (u64, u32, u32) {
+    let out = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
+        .args([
+            "-show_entries",
+            "stream=nb_read_frames,width,height",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(path)
+        .output()
+        .expect("ffprobe (Debian's ffmpeg package has it)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v: Vec<&str> = text.trim().split(',').collect();
+    (
+        v[2].parse().unwrap(),
+        v[0].parse().unwrap(),
+        v[1].parse().unwrap(),
+    )
+}
+
+fn render(video: &Path, mode: &str, frames: Option<u64>, out: &Path) -> std::process::Output {
+    let mut cmd = nvviz();
+    cmd.args(["render", "--mode", mode, "-q", "--video"])
+        .arg(video)
+        .arg("-o")
+        .arg(out);
+    if let Some(n) = frames {
+        cmd.args(["--frames", &n.to_string()]);
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn opencv_samples_render_in_every_mode_and_decode_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let modes: &[&str] = if cfg!(feature = "opencv") {
+        &["original", "fast", "nvenc", "native"]
+    } else {
+        &["nvenc", "native"]
+    };
+    for (name, frames, size) in [
+        ("vtest.avi", 40, (768, 576)),
+        ("Megamind_bugy.avi", 40, (720, 528)),
+    ] {
+        let Some(video) = sample(name) else { return };
+        for mode in modes {
+            let out = dir.path().join(format!("{name}-{mode}.mp4"));
+            let run = render(&video, mode, Some(frames), &out);
+            assert_exit(&run, 0);
+            let (n, w, h) = ffprobe(&out);
+            assert_eq!(n, frames, "{name} {mode}");
+            assert_eq!((w, h), size, "{name} {mode}");
+        }
+    }
+}
+
+#[test]
+fn a_video_damaged_part_way_renders_what_decodes_and_says_what_is_missing() {
+    let Some(video) = sample("tree.avi") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("tree.mp4");
+    let run = render(&video, "native", None, &out);
+    assert_exit(&run, 0);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.contains("holds 444 frames but only the first 68 decode (376 missing"),
+        "{err}"
+    );
+    assert_eq!(ffprobe(&out).0, 68);
+    // Asking for more than decodes is refused at once, with the number that does.
+    let run = render(&video, "native", Some(100), &dir.path().join("more.mp4"));
+    assert_exit(&run, 2);
+    assert!(String::from_utf8_lossy(&run.stderr)
+        .contains("has 68 decodable frames; ask for at most 68"));
+    assert!(!dir.path().join("more.mp4").exists());
+    // bench measures the decodable frames, and says so.
+    let json = dir.path().join("r.json");
+    let run = nvviz()
+        .args([
+            "bench", "--modes", "native", "--runs", "1", "--warmup", "0", "-q", "--video",
+        ])
+        .arg(&video)
+        .arg("--export-json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert_exit(&run, 0);
+    assert!(String::from_utf8_lossy(&run.stderr).contains("only the first 68 decode"));
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(r["workload"]["frames"], 68);
+    assert_eq!(r["cases"][0]["verified"]["frames"], 68);
+}
