@@ -726,3 +726,61 @@ fn peak_memory_is_measured_per_run_not_per_process() {
         "native {native:.1} MiB after pillow {pillow:.1} MiB: the process's peak, not the run's"
     );
 }
+
+/// Memory does not grow with `--frames`: nothing is computed or stored per
+/// frame ahead of the run. A two-million-frame run, sampled a few seconds in,
+/// holds about what a 300-frame run peaked at (a growth check on memory, not
+/// a timing assert).
+#[test]
+fn memory_does_not_grow_with_the_number_of_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("small.json");
+    let args = [
+        "bench",
+        "--modes",
+        "overlay-only",
+        "--resolution",
+        "320x240",
+        "--runs",
+        "1",
+        "-q",
+    ];
+    let small = nvviz()
+        .args(args)
+        .args(["--frames", "300", "--export-json"])
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert_exit(&small, 0);
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let small_peak = results["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["runs"].as_array().unwrap())
+        .map(|r| r["max_rss_mib"].as_f64().unwrap())
+        .fold(0.0, f64::max);
+    let mut big = std::process::Command::new(env!("CARGO_BIN_EXE_nvviz-bench"))
+        .args(args)
+        .args(["--frames", "2000000"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    let status = std::fs::read_to_string(format!("/proc/{}/status", big.id())).unwrap();
+    let rss_mib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .unwrap()
+        / 1024.0;
+    // SAFETY: plain signal to our own child.
+    unsafe { libc::kill(big.id() as i32, libc::SIGTERM) };
+    big.wait().unwrap();
+    assert!(
+        rss_mib < small_peak + 64.0,
+        "2,000,000 frames: {rss_mib:.0} MiB after 4 s; 300 frames peaked at {small_peak:.0} MiB"
+    );
+}

@@ -21,6 +21,21 @@ pub fn run(args: &RenderArgs, _verbose: bool) -> anyhow::Result<Outcome> {
         bail!("--mode must be nvenc, fast, original or native");
     }
     let output = &args.output;
+    // The container follows the extension (the temporary file carries it, and
+    // ffmpeg and OpenCV both choose by it); one that would hold h264 badly or
+    // not at all is refused rather than silently written as something else.
+    let container = match output
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+    {
+        Some(e) if ["mp4", "mov", "mkv", "avi"].contains(&e.as_str()) => e,
+        None => "mp4".to_string(),
+        Some(e) => bail!(
+            "-o {}: .{e} is not a container this writes; use .mp4, .mov, .mkv or .avi",
+            output.display()
+        ),
+    };
     setup::refuse_overwriting_inputs(&args.workload, &[("-o", output.clone())])?;
     crate::atomic_file::refuse_special_file(output)?;
     let dir = output
@@ -83,7 +98,7 @@ pub fn run(args: &RenderArgs, _verbose: bool) -> anyhow::Result<Outcome> {
     // render never leaves half a video where a good one was.
     let partial = tempfile::Builder::new()
         .prefix(".nvviz-render-")
-        .suffix(".mp4")
+        .suffix(&format!(".{container}"))
         .permissions(crate::atomic_file::output_permissions())
         .tempfile_in(dir)
         .map_err(|e| anyhow::anyhow!("cannot write in {}: {e} (choose another -o)", dir.display()))?

@@ -132,6 +132,21 @@ pub fn workload(
         .as_deref()
         .map(detections::load)
         .transpose()?;
+    // Boxes recorded at another size are scaled to the frames they are drawn on.
+    let fit = |(dets, file): (detections::Detections, Option<detections::DetectionsFile>),
+               w: u32,
+               h: u32| {
+        match file.and_then(|f| f.width.zip(f.height)) {
+            Some((fw, fh)) if (fw, fh) != (w, h) && fw > 0 && fh > 0 => {
+                let (sx, sy) = (w as f32 / fw as f32, h as f32 / fh as f32);
+                eprintln!(
+                    "note: the detections were recorded at {fw}x{fh}; boxes scaled by {sx:.3} x {sy:.3} to {w}x{h}"
+                );
+                dets.scaled(sx, sy)
+            }
+            _ => dets,
+        }
+    };
     let Some(video_path) = &args.video else {
         let (w, h) = resolution.unwrap_or((1920, 1080));
         let fps = args.fps.unwrap_or(30.0);
@@ -140,7 +155,8 @@ pub fn workload(
         // Warm-up frames are drawn too: give them tracks.
         workload.detections =
             crate::workload::synthetic::tracks(w, h, frames + warmup, args.persons);
-        if let Some((dets, _)) = loaded {
+        if let Some(loaded) = loaded {
+            let dets = fit(loaded, w, h);
             workload.info.detections = args
                 .detections
                 .as_ref()
@@ -215,7 +231,8 @@ pub fn workload(
         );
     }
     let (dets, persons, source) = match loaded {
-        Some((dets, _)) => {
+        Some(loaded) => {
+            let dets = fit(loaded, w, h);
             let persons = dets.max_persons();
             (
                 dets,

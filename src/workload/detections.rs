@@ -141,6 +141,23 @@ impl Detections {
         }
     }
 
+    /// Boxes scaled by (`sx`, `sy`): detections recorded at another frame size
+    /// drawn on this one. Computed tracks are already at the frame's size.
+    pub fn scaled(self, sx: f32, sy: f32) -> Self {
+        match self.source {
+            Source::Recorded(mut by_frame) => {
+                for p in by_frame.values_mut().flatten() {
+                    let [x1, y1, x2, y2] = p.bbox;
+                    p.bbox = [x1 * sx, y1 * sy, x2 * sx, y2 * sy];
+                }
+                Self {
+                    source: Source::Recorded(by_frame),
+                }
+            }
+            generated => Self { source: generated },
+        }
+    }
+
     pub fn max_persons(&self) -> usize {
         match &self.source {
             Source::Recorded(by_frame) => by_frame.values().map(Vec::len).max().unwrap_or(0),

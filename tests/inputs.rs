@@ -1,0 +1,226 @@
+//! Inputs as users' machines make them: rotated phone video, unusual frame
+//! rates, detections recorded at another size, other containers, an unwritable
+//! baseline directory. Each checked on the real binary's output.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+fn ffmpeg_make(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let path = dir.join(name);
+    let status = std::process::Command::new(real_ffmpeg().expect("ffmpeg on PATH"))
+        .args(["-v", "error", "-y"])
+        .args(args)
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(status.success(), "making {name}");
+    path
+}
+
+/// (frames, width, height, r_frame_rate) of the first video stream.
+fn ffprobe(path: &Path) -> (u64, u32, u32, String) {
+    let out = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
+        .args([
+            "-show_entries",
+            "stream=nb_read_frames,width,height,r_frame_rate",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v: Vec<&str> = text.trim().split(',').collect();
+    (
+        v[3].parse().unwrap(),
+        v[0].parse().unwrap(),
+        v[1].parse().unwrap(),
+        v[2].to_string(),
+    )
+}
+
+fn render(video: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    nvviz()
+        .args(["render", "--mode", "native", "-q", "--video"])
+        .arg(video)
+        .arg("-o")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// A phone video stored 320x240 with a 90° display rotation comes out in
+/// display orientation, 240x320, not stretched back to the stored size.
+#[test]
+fn rotated_video_keeps_its_display_orientation() {
+    let dir = tempfile::tempdir().unwrap();
+    let stored = lavfi_video(dir.path(), "stored.mp4", "320x240", 10);
+    // A display matrix, as phones write it (stream copy: the pixels stay 320x240).
+    let stored = stored.display().to_string();
+    let video = ffmpeg_make(
+        dir.path(),
+        "rotated.mp4",
+        &["-i", &stored, "-c", "copy", "-metadata:s:v:0", "rotate=90"],
+    );
+    let out = dir.path().join("out.mp4");
+    assert_exit(&render(&video, &out, &[]), 0);
+    let (frames, w, h, _) = ffprobe(&out);
+    assert_eq!((frames, w, h), (10, 240, 320));
+}
+
+/// 1000 fps (ffmpeg's banner says "1k fps") and 24000/1001 are read exactly
+/// and written back exactly.
+#[test]
+fn frame_rates_are_exact_rationals() {
+    let dir = tempfile::tempdir().unwrap();
+    for (rate, expected) in [("1000", "1000/1"), ("24000/1001", "24000/1001")] {
+        let video = ffmpeg_make(
+            dir.path(),
+            &format!("r{}.mp4", rate.replace('/', "_")),
+            &[
+                "-f",
+                "lavfi",
+                "-i",
+                &format!("testsrc2=size=160x120:rate={rate}"),
+                "-frames:v",
+                "12",
+                "-pix_fmt",
+                "yuv420p",
+            ],
+        );
+        let out = dir
+            .path()
+            .join(format!("out{}.mp4", rate.replace('/', "_")));
+        let run = render(&video, &out, &[]);
+        assert_exit(&run, 0);
+        let (frames, _, _, r) = ffprobe(&out);
+        assert_eq!((frames, r.as_str()), (12, expected), "{rate}");
+    }
+}
+
+/// Boxes recorded at 160x120 drawn on 320x240 frames are scaled by 2 (said on
+/// stderr), so the box lands where it was: its outline colour is found near
+/// (200, 160) in the output, not in the top-left quarter.
+#[test]
+fn detections_recorded_at_another_size_are_scaled() {
+    let dir = tempfile::tempdir().unwrap();
+    let dets = dir.path().join("d.json");
+    std::fs::write(
+        &dets,
+        r#"{"schema":"nvviz-bench.detections","version":1,"width":160,"height":120,"fps":25,
+            "frames":[{"frame":0,"persons":[{"track_id":1,"box":[80,60,120,100],"actions":[]}]}]}"#,
+    )
+    .unwrap();
+    let out = nvviz()
+        .args([
+            "render",
+            "--mode",
+            "native",
+            "-q",
+            "--frames",
+            "1",
+            "--resolution",
+            "320x240",
+        ])
+        .arg("--detections")
+        .arg(&dets)
+        .arg("-o")
+        .arg(dir.path().join("o.mp4"))
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("recorded at 160x120; boxes scaled by 2.000 x 2.000 to 320x240"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `-o out.mkv` is a Matroska file; an extension no container here writes is refused.
+#[test]
+fn the_container_follows_the_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let mkv = dir.path().join("out.mkv");
+    let run = nvviz()
+        .args([
+            "render",
+            "--mode",
+            "native",
+            "-q",
+            "--frames",
+            "3",
+            "--resolution",
+            "160x120",
+            "-o",
+        ])
+        .arg(&mkv)
+        .output()
+        .unwrap();
+    assert_exit(&run, 0);
+    let format = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "format=format_name",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&mkv)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&format.stdout).contains("matroska"));
+    let run = nvviz()
+        .args([
+            "render",
+            "--mode",
+            "native",
+            "-q",
+            "--frames",
+            "3",
+            "--resolution",
+            "160x120",
+            "-o",
+        ])
+        .arg(dir.path().join("out.gif"))
+        .output()
+        .unwrap();
+    assert_exit(&run, 2);
+    assert!(String::from_utf8_lossy(&run.stderr).contains(".gif is not a container this writes"));
+}
+
+/// An unwritable `--save-baseline` place fails before the run, naming the path.
+#[test]
+fn an_unwritable_baseline_fails_before_the_run() {
+    let run = nvviz()
+        .args([
+            "bench",
+            "--modes",
+            "overlay-only",
+            "--frames",
+            "3",
+            "--runs",
+            "1",
+            "-q",
+        ])
+        .args(["--save-baseline", "main"])
+        .env("NVVIZ_BASELINE_DIR", "/proc/nvviz-no-such-dir")
+        .output()
+        .unwrap();
+    assert_exit(&run, 2);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.contains("--save-baseline") && err.contains("/proc/nvviz-no-such-dir"),
+        "{err}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&run.stdout).contains("fps"),
+        "no case ran"
+    );
+}
