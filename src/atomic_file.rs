@@ -47,13 +47,8 @@ pub fn output_permissions() -> std::fs::Permissions {
 /// This process's umask, from /proc (reading it with umask(2) would change it
 /// for every thread for a moment); 022 where /proc does not say.
 pub fn umask() -> u32 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("Umask:"))
-                .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
-        })
+    crate::process::self_status("Umask")
+        .and_then(|v| u32::from_str_radix(&v, 8).ok())
         .unwrap_or(0o022)
 }
 

@@ -27,6 +27,16 @@ pub enum RunError {
     Interrupted,
 }
 
+/// A field of this process's `/proc/self/status` ("VmHWM", "Umask"), its value trimmed.
+pub fn self_status(field: &str) -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|l| {
+        l.strip_prefix(field)?
+            .strip_prefix(':')
+            .map(|v| v.trim().to_string())
+    })
+}
+
 /// Makes `command` a supervised child: the leader of its own process group (so
 /// Ctrl-C handling and kills reach it and anything it forks) and killed by the
 /// kernel when this process dies, however it dies — SIGKILL included — through

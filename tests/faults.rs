@@ -255,3 +255,20 @@ fn nvenc_frame_size_errors_are_explained() {
     assert!(err.contains("--resolution"), "{err}");
     assert!(!dir.path().join("out.mp4").exists());
 }
+
+/// A snapshot past the run's frames would be a frame without detections, so no
+/// overlay: refused before anything runs, with the frames there are.
+#[test]
+fn a_snapshot_beyond_the_run_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = nvviz()
+        .args([
+            "bench", "--modes", "native", "--frames", "5", "--warmup", "2", "-q",
+        ])
+        .args(["--snapshot", "50", "--snapshot-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    one_line_error(&out, "--snapshot 50: this run has frames 0 to 6");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}

@@ -20,29 +20,6 @@ fn ffmpeg_make(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
     path
 }
 
-/// (frames, width, height, r_frame_rate) of the first video stream.
-fn ffprobe(path: &Path) -> (u64, u32, u32, String) {
-    let out = std::process::Command::new("ffprobe")
-        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
-        .args([
-            "-show_entries",
-            "stream=nb_read_frames,width,height,r_frame_rate",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(path)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    let v: Vec<&str> = text.trim().split(',').collect();
-    (
-        v[3].parse().unwrap(),
-        v[0].parse().unwrap(),
-        v[1].parse().unwrap(),
-        v[2].to_string(),
-    )
-}
-
 fn render(video: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
     nvviz()
         .args(["render", "--mode", "native", "-q", "--video"])
@@ -69,7 +46,7 @@ fn rotated_video_keeps_its_display_orientation() {
     );
     let out = dir.path().join("out.mp4");
     assert_exit(&render(&video, &out, &[]), 0);
-    let (frames, w, h, _) = ffprobe(&out);
+    let (frames, w, h, _) = ffprobe_stream(&out);
     assert_eq!((frames, w, h), (10, 240, 320));
 }
 
@@ -98,7 +75,7 @@ fn frame_rates_are_exact_rationals() {
             .join(format!("out{}.mp4", rate.replace('/', "_")));
         let run = render(&video, &out, &[]);
         assert_exit(&run, 0);
-        let (frames, _, _, r) = ffprobe(&out);
+        let (frames, _, _, r) = ffprobe_stream(&out);
         assert_eq!((frames, r.as_str()), (12, expected), "{rate}");
     }
 }
@@ -146,23 +123,16 @@ fn detections_recorded_at_another_size_are_scaled() {
 #[test]
 fn the_container_follows_the_extension() {
     let dir = tempfile::tempdir().unwrap();
+    let synthetic = |out: &Path| {
+        nvviz()
+            .args(["render", "--mode", "native", "-q", "--frames", "3"])
+            .args(["--resolution", "160x120", "-o"])
+            .arg(out)
+            .output()
+            .unwrap()
+    };
     let mkv = dir.path().join("out.mkv");
-    let run = nvviz()
-        .args([
-            "render",
-            "--mode",
-            "native",
-            "-q",
-            "--frames",
-            "3",
-            "--resolution",
-            "160x120",
-            "-o",
-        ])
-        .arg(&mkv)
-        .output()
-        .unwrap();
-    assert_exit(&run, 0);
+    assert_exit(&synthetic(&mkv), 0);
     let format = std::process::Command::new("ffprobe")
         .args([
             "-v",
@@ -176,21 +146,7 @@ fn the_container_follows_the_extension() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&format.stdout).contains("matroska"));
-    let run = nvviz()
-        .args([
-            "render",
-            "--mode",
-            "native",
-            "-q",
-            "--frames",
-            "3",
-            "--resolution",
-            "160x120",
-            "-o",
-        ])
-        .arg(dir.path().join("out.gif"))
-        .output()
-        .unwrap();
+    let run = synthetic(&dir.path().join("out.gif"));
     assert_exit(&run, 2);
     assert!(String::from_utf8_lossy(&run.stderr).contains(".gif is not a container this writes"));
 }

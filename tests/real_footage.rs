@@ -27,28 +27,6 @@ fn sample(name: &str) -> Option<PathBuf> {
     }
 }
 
-/// (frames, width, height) of the first video stream, counted by ffprobe.
-fn ffprobe(path: &Path) -> (u64, u32, u32) {
-    let out = std::process::Command::new("ffprobe")
-        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
-        .args([
-            "-show_entries",
-            "stream=nb_read_frames,width,height",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(path)
-        .output()
-        .expect("ffprobe (Debian's ffmpeg package has it)");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let v: Vec<&str> = text.trim().split(',').collect();
-    (
-        v[2].parse().unwrap(),
-        v[0].parse().unwrap(),
-        v[1].parse().unwrap(),
-    )
-}
-
 fn render(video: &Path, mode: &str, frames: Option<u64>, out: &Path) -> std::process::Output {
     let mut cmd = nvviz();
     cmd.args(["render", "--mode", mode, "-q", "--video"])
@@ -78,7 +56,7 @@ fn opencv_samples_render_in_every_mode_and_decode_back() {
             let out = dir.path().join(format!("{name}-{mode}.mp4"));
             let run = render(&video, mode, Some(frames), &out);
             assert_exit(&run, 0);
-            let (n, w, h) = ffprobe(&out);
+            let (n, w, h, _) = ffprobe_stream(&out);
             assert_eq!(n, frames, "{name} {mode}");
             assert_eq!((w, h), size, "{name} {mode}");
         }
@@ -99,7 +77,7 @@ fn a_video_damaged_part_way_renders_what_decodes_and_says_what_is_missing() {
         err.contains("holds 444 frames but only the first 68 decode (376 missing"),
         "{err}"
     );
-    assert_eq!(ffprobe(&out).0, 68);
+    assert_eq!(ffprobe_stream(&out).0, 68);
     // Asking for more than decodes is refused at once, with the number that does.
     let run = render(&video, "native", Some(100), &dir.path().join("more.mp4"));
     assert_exit(&run, 2);

@@ -206,3 +206,40 @@ fn sigkill_leaves_no_ffmpeg_and_the_next_run_removes_its_scratch_files() {
     assert_exit(&out, 2);
     assert_eq!(scratch(pid), 0, "the next run sweeps the dead run's files");
 }
+
+/// Ctrl-C while a run is still preparing (the 1080p ring being rendered, the
+/// writer being chosen) is honoured there, not after: exit 130, nothing left.
+#[test]
+fn sigint_while_preparing_is_honoured() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nvviz-bench"))
+        .args([
+            "bench", "--modes", "native", "--frames", "1000000", "--runs", "1", "-q",
+        ])
+        .arg("--keep-outputs")
+        .arg(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: plain signal to our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    // A liveness bound, not a timing claim: it must stop, not run on.
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "ignored SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130));
+    wait_for(
+        || ffmpeg_children_of(dir.path()) == 0,
+        Duration::from_secs(5),
+    );
+}

@@ -40,13 +40,8 @@ pub fn reset_peak_rss() -> RssScope {
 /// Peak resident memory in MiB: `VmHWM` (which `reset_peak_rss` resets), else
 /// getrusage's maxrss (the process's whole life).
 pub fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        })
+    crate::process::self_status("VmHWM")
+        .and_then(|v| v.trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or_else(|| now().max_rss_mib, |kib| kib / 1024.0)
 }
 

@@ -72,6 +72,14 @@ pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
     let workload = setup::workload(&args.workload, chooser.ffmpeg(), args.warmup)?;
 
     if let Some(n) = args.snapshot {
+        // Frames past the run have no detections: their snapshot would show no overlay.
+        let last = args.warmup + workload.info.frames;
+        if n >= last {
+            bail!(
+                "--snapshot {n}: this run has frames 0 to {} (warm-up included); pick one of those",
+                last - 1
+            );
+        }
         write_snapshots(&workload, n, &args.snapshot_dir)?;
     }
 

@@ -192,3 +192,27 @@ pub fn committed_results() -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// (frames, width, height, r_frame_rate) of a file's first video stream, the
+/// frames counted by decoding (ffprobe, from Debian's ffmpeg package).
+pub fn ffprobe_stream(path: &Path) -> (u64, u32, u32, String) {
+    let out = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
+        .args([
+            "-show_entries",
+            "stream=nb_read_frames,width,height,r_frame_rate",
+        ])
+        .args(["-of", "csv=p=0"])
+        .arg(path)
+        .output()
+        .expect("ffprobe (Debian's ffmpeg package has it)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v: Vec<&str> = text.trim().split(',').collect();
+    assert_eq!(v.len(), 4, "ffprobe {}: {text}", path.display());
+    (
+        v[3].parse().unwrap(),
+        v[0].parse().unwrap(),
+        v[1].parse().unwrap(),
+        v[2].to_string(),
+    )
+}
