@@ -289,3 +289,145 @@ fn two_runs_at_once_in_one_directory_keep_their_own_outputs() {
         .collect();
     assert!(leftovers.is_empty());
 }
+
+/// Outputs are created as the umask says (rw-r--r-- under 022), like a shell's
+/// `>`: results, exports and the rendered video, not tempfile's 0600.
+#[test]
+fn outputs_are_readable_as_the_umask_says() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let csv = dir.path().join("r.csv");
+    let video = dir.path().join("v.mp4");
+    // The umask is inherited: the test process's own (022 in CI, as root).
+    let umask = nvviz_bench::atomic_file::umask();
+    let out = nvviz()
+        .args([
+            "bench",
+            "--modes",
+            "overlay-only",
+            "--resolution",
+            "64x64",
+            "--frames",
+            "2",
+            "--runs",
+            "1",
+            "-q",
+        ])
+        .arg("--export-json")
+        .arg(&json)
+        .arg("--export-csv")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let out = nvviz()
+        .args([
+            "render",
+            "--mode",
+            "native",
+            "--resolution",
+            "64x64",
+            "--frames",
+            "2",
+            "-q",
+            "-o",
+        ])
+        .arg(&video)
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    for path in [&json, &csv, &video] {
+        let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o666 & !umask, "{}: {mode:o}", path.display());
+    }
+}
+
+/// A reader that closes stdout early (`nvviz-bench doctor | head -1`) is not a
+/// bug: no "internal error", no panic exit.
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{}' doctor --no-trial | head -c 1 >/dev/null; echo \"exit ${{PIPESTATUS:-?}}\"",
+            env!("CARGO_BIN_EXE_nvviz-bench")
+        ))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !err.contains("internal error") && !err.contains("panicked"),
+        "{err}"
+    );
+    let status = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "'{}' doctor --no-trial | head -c 1 >/dev/null; exit ${{PIPESTATUS[0]}}",
+            env!("CARGO_BIN_EXE_nvviz-bench")
+        ))
+        .status()
+        .unwrap();
+    assert!(matches!(status.code(), Some(0 | 1)), "{status:?}");
+}
+
+/// A control character in a label does not stop the rest of the frame's
+/// overlay in any style: a label with a NUL draws exactly what the same label
+/// with a space draws (it is sanitized once, before any style sees it).
+#[test]
+fn a_nul_in_a_label_draws_like_a_space_in_every_style() {
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = |label: &str, sub: &str| {
+        let dets = dir.path().join(format!("{sub}.json"));
+        let person = |id: u32, x: u32, label: &str| {
+            format!(
+                r#"{{"track_id":{id},"box":[{x},20,{},100],"actions":[{{"label":{},"score":0.9}}]}}"#,
+                x + 40,
+                serde_json::to_string(label).unwrap()
+            )
+        };
+        std::fs::write(
+            &dets,
+            format!(
+                r#"{{"schema":"nvviz-bench.detections","version":1,"frames":[{{"frame":0,"persons":[{},{}]}}]}}"#,
+                person(1, 10, label),
+                person(2, 120, "after")
+            ),
+        )
+        .unwrap();
+        let out_dir = dir.path().join(sub);
+        let out = nvviz()
+            .args([
+                "bench",
+                "--modes",
+                "overlay-only",
+                "--resolution",
+                "320x240",
+                "--frames",
+                "1",
+                "--warmup",
+                "0",
+                "--runs",
+                "1",
+                "-q",
+            ])
+            .arg("--detections")
+            .arg(&dets)
+            .args(["--snapshot", "0", "--snapshot-dir"])
+            .arg(&out_dir)
+            .output()
+            .unwrap();
+        assert_exit(&out, 0);
+        out_dir
+    };
+    let (nul, space) = (snapshot("walk\0ing", "nul"), snapshot("walk ing", "space"));
+    let mut styles = 0;
+    for entry in std::fs::read_dir(&space).unwrap() {
+        let name = entry.unwrap().file_name();
+        let a = std::fs::read(space.join(&name)).unwrap();
+        let b = std::fs::read(nul.join(&name)).unwrap();
+        assert!(a == b, "{name:?}: the NUL label drew differently");
+        styles += 1;
+    }
+    assert!(styles >= 2, "{styles} snapshots");
+}
