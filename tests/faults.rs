@@ -272,3 +272,21 @@ fn a_snapshot_beyond_the_run_is_refused() {
     one_line_error(&out, "--snapshot 50: this run has frames 0 to 6");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+/// A broken `--ffmpeg` with `--video` is named as broken, with its own fix, not
+/// met with "install ffmpeg".
+#[test]
+fn a_broken_ffmpeg_for_a_video_says_what_is_wrong_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let video = lavfi_video(dir.path(), "v.mp4", "64x64", 3);
+    let garbage = fake_ffmpeg(dir.path(), "echo 'not ffmpeg'; exit 0");
+    let out = nvviz()
+        .args(["bench", "--modes", "native", "--runs", "1", "-q", "--video"])
+        .arg(&video)
+        .arg("--ffmpeg")
+        .arg(&garbage)
+        .output()
+        .unwrap();
+    one_line_error(&out, "does not behave like ffmpeg");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("install ffmpeg"));
+}

@@ -69,7 +69,11 @@ pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
         );
     }
     setup::refuse_overwriting_inputs(&args.workload, &outputs)?;
-    let workload = setup::workload(&args.workload, chooser.ffmpeg(), args.warmup)?;
+    let workload = setup::workload(
+        &args.workload,
+        chooser.ffmpeg().ok_or(chooser.ffmpeg_unusable()),
+        args.warmup,
+    )?;
 
     if let Some(n) = args.snapshot {
         // Frames past the run have no detections: their snapshot would show no overlay.

@@ -49,7 +49,11 @@ pub fn run(args: &RenderArgs, _verbose: bool) -> anyhow::Result<Outcome> {
         );
     }
     let mut chooser = setup::chooser(&args.encoder, &crate::probe::gpu::probe())?;
-    let workload = setup::workload(&args.workload, chooser.ffmpeg(), 0)?;
+    let workload = setup::workload(
+        &args.workload,
+        chooser.ffmpeg().ok_or(chooser.ffmpeg_unusable()),
+        0,
+    )?;
     let template = setup::encode_template(&args.encoder);
     let preset = setup::profile_preset(args.encoder.profile).unwrap_or_else(|| args.preset.clone());
     let spec = expand(&MatrixOptions {

@@ -111,7 +111,7 @@ pub fn chooser(args: &EncoderArgs, gpu: &GpuProbe) -> anyhow::Result<Chooser> {
 /// The embedded clip, or the user's video (+ detections).
 pub fn workload(
     args: &WorkloadArgs,
-    ffmpeg: Option<&Path>,
+    ffmpeg: Result<&Path, Option<&crate::ffmpeg::EncodeFailure>>,
     warmup: u64,
 ) -> anyhow::Result<Workload> {
     let resolution = args
@@ -167,8 +167,13 @@ pub fn workload(
         }
         return Ok(workload);
     };
-    let ffmpeg =
-        ffmpeg.context("--video needs ffmpeg to decode it: install ffmpeg or pass --ffmpeg")?;
+    // The reason there is none, with its own fix: a broken --ffmpeg is not "install ffmpeg".
+    let ffmpeg = ffmpeg.map_err(|why| match why {
+        Some(f) => anyhow::anyhow!("--video needs ffmpeg to decode it: {f}: {}", f.fix()),
+        None => {
+            anyhow::anyhow!("--video needs ffmpeg to decode it: install ffmpeg or pass --ffmpeg")
+        }
+    })?;
     let stream = video::probe(ffmpeg, video_path)?;
     let (w, h) = resolution.unwrap_or((stream.width, stream.height));
     if !(FRAME_SIDE.contains(&w) && FRAME_SIDE.contains(&h)) {

@@ -115,6 +115,12 @@ impl Chooser {
         self.ffmpeg.as_ref().map(|(p, _)| p.as_path())
     }
 
+    /// Why there is no usable ffmpeg, when there is none (not found, not
+    /// executable, not an ffmpeg), with that cause's fix.
+    pub fn ffmpeg_unusable(&self) -> Option<&EncodeFailure> {
+        self.ffmpeg_missing.as_ref()
+    }
+
     pub fn ffmpeg_info(&self) -> Option<&FfmpegInfo> {
         self.ffmpeg.as_ref().map(|(_, i)| i)
     }
