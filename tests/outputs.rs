@@ -155,6 +155,28 @@ fn a_full_disk_fails_the_case_keeps_the_results_and_leaves_no_partial_file() {
         std::fs::read_dir(full.path().join("kept")).unwrap().count(),
         0
     );
+
+    // OpenCV's writer reports no I/O error of its own: the full disk is still
+    // named as such, not taken for a corrupt video.
+    if cfg!(feature = "opencv") {
+        for entry in full.entries() {
+            let p = full.path().join(entry);
+            if p.is_dir() {
+                std::fs::remove_dir_all(&p).unwrap();
+            } else {
+                std::fs::remove_file(&p).unwrap();
+            }
+        }
+        let out = sized("render", "60")
+            .args(["--mode", "fast", "-o"])
+            .arg(full.path().join("o.mp4"))
+            .output()
+            .unwrap();
+        assert_exit(&out, 2);
+        let line = last_error_line(&out);
+        assert!(line.contains("No space left on device"), "{line}");
+        assert!(full.entries().is_empty(), "{:?}", full.entries());
+    }
 }
 
 #[test]

@@ -59,6 +59,21 @@ impl OpenCvWriterSink {
     }
 }
 
+/// Less free space than this after writing means the writer ran out of it.
+const FULL_BELOW: u64 = 64 * 1024;
+
+/// Bytes available to us on the filesystem holding `path`.
+fn free_bytes(path: &std::path::Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty())?;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs fills the struct we pass; zeroed is a valid start.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: c is a valid NUL-terminated path, st a valid out pointer.
+    (unsafe { libc::statvfs(c.as_ptr(), &mut st) } == 0)
+        .then(|| st.f_bavail as u64 * st.f_frsize as u64)
+}
+
 impl FrameSink for OpenCvWriterSink {
     fn label(&self) -> String {
         format!("opencv:{}", self.fourcc)
@@ -77,6 +92,18 @@ impl FrameSink for OpenCvWriterSink {
 
     fn finish(mut self: Box<Self>) -> Result<SinkOutput, EncodeFailure> {
         self.writer.release().map_err(|e| failed(&self.fourcc, e))?;
+        // OpenCV's writer reports no I/O errors: on a full disk it "succeeds"
+        // and leaves a corrupt file. Ask the filesystem instead.
+        if let Some(free) = free_bytes(&self.output) {
+            if free < FULL_BELOW {
+                return Err(EncodeFailure::OutputNotWritable {
+                    detail: format!(
+                        "No space left on device: the disk holding {} has {free} bytes free after OpenCV's writer closed it",
+                        self.output.display()
+                    ),
+                });
+            }
+        }
         Ok(SinkOutput {
             path: Some(self.output.clone()),
             command: None,
