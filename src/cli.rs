@@ -226,7 +226,7 @@ pub struct BenchArgs {
     /// Frames written before timing starts, per run
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=100_000))]
     pub warmup: u64,
-    /// Write the results JSON here (created before the run, updated after every case)
+    /// Write the results JSON here (created before the run, updated after every case; `-`: stdout, at the end)
     #[arg(long, value_name = "PATH")]
     pub export_json: Option<PathBuf>,
     /// Also write the cases as one CSV table (a row per case, numeric columns)

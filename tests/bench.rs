@@ -784,3 +784,45 @@ fn memory_does_not_grow_with_the_number_of_frames() {
         "2,000,000 frames: {rss_mib:.0} MiB after 4 s; 300 frames peaked at {small_peak:.0} MiB"
     );
 }
+
+/// `--export-json -` (and every other export) writes the document to stdout,
+/// alone: the table goes to stderr. The CSV export is one tidy table.
+#[test]
+fn exports_go_to_stdout_with_a_dash() {
+    let run = |flag: &str| {
+        nvviz()
+            .args([
+                "bench",
+                "--modes",
+                "overlay-only",
+                "--resolution",
+                "64x64",
+                "--frames",
+                "2",
+                "--runs",
+                "2",
+                "-q",
+            ])
+            .args([flag, "-"])
+            .output()
+            .unwrap()
+    };
+    let out = run("--export-json");
+    assert_exit(&out, 0);
+    let doc: Value =
+        serde_json::from_slice(&out.stdout).expect("stdout is the JSON document alone");
+    assert_eq!(doc["schema"], "nvviz-bench.results");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("overlay-only"));
+    let out = run("--export-csv");
+    assert_exit(&out, 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows.len(), 4, "header + 3 styles:\n{text}");
+    let header: Vec<&str> = rows[0].split(',').collect();
+    let mean = header.iter().position(|h| *h == "fps_mean").unwrap();
+    for row in &rows[1..] {
+        let cells: Vec<&str> = row.split(',').collect();
+        assert_eq!(cells.len(), header.len(), "{row}");
+        assert!(cells[mean].parse::<f64>().unwrap() > 0.0, "{row}");
+    }
+}

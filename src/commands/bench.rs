@@ -164,7 +164,8 @@ pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
         &exports,
     ) {
         if e.is::<crate::interrupt::Interrupted>() {
-            print!("{}", summary(&results, verbose));
+            eprint!("{}", summary(&results, verbose));
+            exports.finish(&results)?;
             if let Some(path) = exports.json_path() {
                 eprintln!("results so far: {}", path.display());
             }
@@ -172,13 +173,21 @@ pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
         return Err(e);
     }
     results.incomplete = false;
-    exports.write_all(&results)?;
-    print!("{}", summary(&results, verbose));
-    if let Some(path) = &args.export_json {
-        println!("results: {}", path.display());
+    exports.finish(&results)?;
+    // With an export on stdout, stdout is that document alone: the table goes to stderr.
+    let say = |text: String| {
+        if exports.uses_stdout() {
+            eprint!("{text}");
+        } else {
+            print!("{text}");
+        }
+    };
+    say(summary(&results, verbose));
+    if let Some(path) = args.export_json.as_ref().filter(|p| p.as_os_str() != "-") {
+        say(format!("results: {}\n", path.display()));
     }
     if let (Some(name), Some(path)) = (&args.save_baseline, &baseline_file) {
-        println!("baseline '{name}' saved: {}", path.display());
+        say(format!("baseline '{name}' saved: {}\n", path.display()));
     }
     let failed = results
         .cases

@@ -54,31 +54,69 @@ pub enum ExportError {
     Write { path: PathBuf, message: String },
     #[error("cannot serialize the results: {0}")]
     Serialize(#[from] serde_json::Error),
+    #[error("only one export can go to standard output (-): give the others file paths")]
+    TwoOnStdout,
 }
+
+/// The path that means standard output, as hyperfine, cargo and ffmpeg take it.
+pub const STDOUT: &str = "-";
 
 /// The export destinations of one run.
 #[derive(Default)]
 pub struct ExportManager {
     targets: Vec<(PathBuf, ExportFormat)>,
+    /// At most one export goes to stdout, once, when the run ends.
+    stdout: Option<ExportFormat>,
 }
 
 impl ExportManager {
-    /// Adds a destination and writes `results` (the empty document) there now.
+    /// Adds a destination and writes `results` (the empty document) there now;
+    /// `-` is standard output, written once at the end (`finish`).
     pub fn add(
         &mut self,
         path: &Path,
         format: ExportFormat,
         results: &Results,
     ) -> Result<(), ExportError> {
+        if path == Path::new(STDOUT) {
+            if self.stdout.is_some() {
+                return Err(ExportError::TwoOnStdout);
+            }
+            self.stdout = Some(format);
+            return Ok(());
+        }
         write(path, format, results)?;
         self.targets.push((path.to_path_buf(), format));
         Ok(())
     }
 
-    /// Rewrites every destination with the results so far.
+    /// True when an export goes to stdout (then nothing else may print there).
+    pub fn uses_stdout(&self) -> bool {
+        self.stdout.is_some()
+    }
+
+    /// Rewrites every file destination with the results so far.
     pub fn write_all(&self, results: &Results) -> Result<(), ExportError> {
         for (path, format) in &self.targets {
             write(path, *format, results)?;
+        }
+        Ok(())
+    }
+
+    /// The run is over (finished or interrupted): every file once more, and
+    /// the stdout export, whole.
+    pub fn finish(&self, results: &Results) -> Result<(), ExportError> {
+        self.write_all(results)?;
+        if let Some(format) = self.stdout {
+            use std::io::Write;
+            let bytes = format.exporter().serialize(results)?;
+            let mut out = std::io::stdout().lock();
+            out.write_all(&bytes)
+                .and_then(|()| out.flush())
+                .map_err(|e| ExportError::Write {
+                    path: PathBuf::from("standard output"),
+                    message: e.to_string(),
+                })?;
         }
         Ok(())
     }
