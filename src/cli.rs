@@ -43,8 +43,20 @@ pub enum Command {
     #[command(after_help = REPORT_AFTER_HELP)]
     Report(ReportArgs),
     /// Compare two results files: faster / same / slower / regression per case, noise-aware.
-    /// Exit 0 when nothing regressed, 1 on a regression, 2 on errors
+    /// Exit 0 when every baseline case ran and none regressed; 1 on a regression, a case that
+    /// failed now or one missing now; 2 when the files cannot be compared
     Compare(CompareArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to stdout: `nvviz-bench man > nvviz-bench.1`
+    Man,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell, e.g. `nvviz-bench completions bash > /etc/bash_completion.d/nvviz-bench`
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, clap::Args)]

@@ -43,6 +43,8 @@ fn main() -> ExitCode {
         Command::Render(args) => commands::render::run(args, cli.verbose),
         Command::Report(args) => commands::report::run(args),
         Command::Compare(args) => commands::compare::run(args),
+        Command::Completions(args) => commands::completions::completions(args),
+        Command::Man => commands::completions::man(),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

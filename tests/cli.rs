@@ -1,0 +1,42 @@
+//! The CLI conventions users expect: shell completions and a man page,
+//! generated from the same definition the parser uses.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn completions_generate_for_every_common_shell_and_bash_parses_them() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = nvviz().args(["completions", shell]).output().unwrap();
+        assert_exit(&out, 0);
+        let text = String::from_utf8_lossy(&out.stdout);
+        for sub in ["doctor", "bench", "render", "report", "compare"] {
+            assert!(text.contains(sub), "{shell}: {sub} missing");
+        }
+        assert!(text.contains("export-json"), "{shell}");
+        if shell == "bash" {
+            let path = dir.path().join("nvviz-bench.bash");
+            std::fs::write(&path, text.as_bytes()).unwrap();
+            let syntax = std::process::Command::new("bash")
+                .arg("-n")
+                .arg(&path)
+                .status()
+                .unwrap();
+            assert!(syntax.success(), "bash -n on the bash completion");
+        }
+    }
+    assert_exit(&nvviz().args(["completions", "tcsh"]).output().unwrap(), 2);
+}
+
+#[test]
+fn the_man_page_is_roff_naming_every_subcommand() {
+    let out = nvviz().arg("man").output().unwrap();
+    assert_exit(&out, 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(".TH nvviz-bench 1"), "{text}");
+    for sub in ["doctor", "bench", "render", "report", "compare"] {
+        assert!(text.contains(sub), "{sub} missing from the man page");
+    }
+}
