@@ -44,10 +44,17 @@ fn rotated_video_keeps_its_display_orientation() {
         "rotated.mp4",
         &["-i", &stored, "-c", "copy", "-metadata:s:v:0", "rotate=90"],
     );
-    let out = dir.path().join("out.mp4");
-    assert_exit(&render(&video, &out, &[]), 0);
-    let (frames, w, h, _) = ffprobe_stream(&out);
-    assert_eq!((frames, w, h), (10, 240, 320));
+    let decoders: &[&str] = if cfg!(feature = "opencv") {
+        &["ffmpeg", "opencv"]
+    } else {
+        &["ffmpeg"]
+    };
+    for decoder in decoders {
+        let out = dir.path().join(format!("out-{decoder}.mp4"));
+        assert_exit(&render(&video, &out, &["--decoder", decoder]), 0);
+        let (frames, w, h, _) = ffprobe_stream(&out);
+        assert_eq!((frames, w, h), (10, 240, 320), "{decoder}");
+    }
 }
 
 /// 1000 fps (ffmpeg's banner says "1k fps") and 24000/1001 are read exactly
