@@ -112,10 +112,22 @@ fn csv_and_json_tables_to_stdout() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    golden(
-        "expected-tables.csv",
-        &String::from_utf8(out.stdout).unwrap(),
-    );
+    let csv = String::from_utf8(out.stdout).unwrap();
+    golden("expected-tables.csv", &csv);
+    // One tidy table: every row as wide as the header, fps as numbers.
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    assert_eq!(header[0], "results");
+    let mean = header.iter().position(|h| *h == "fps_mean").unwrap();
+    let mut numeric = 0;
+    for line in csv.lines().skip(1) {
+        let cells = split_csv(line);
+        assert_eq!(cells.len(), header.len(), "{line}");
+        if !cells[mean].is_empty() {
+            cells[mean].parse::<f64>().unwrap();
+            numeric += 1;
+        }
+    }
+    assert!(numeric > 20, "{numeric} rows with fps");
 
     let out = nvviz()
         .arg("report")
@@ -123,7 +135,10 @@ fn csv_and_json_tables_to_stdout() {
         .args(["--format", "json"])
         .output()
         .unwrap();
-    let tables: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["schema"], "nvviz-bench.report");
+    assert_eq!(doc["schema_version"], 1);
+    let tables = &doc["tables"];
     let ids: Vec<&str> = tables
         .as_array()
         .unwrap()
@@ -151,7 +166,10 @@ fn fallback_runs_are_labelled_in_every_table() {
         .args(["--format", "json"])
         .output()
         .unwrap();
-    let tables: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["schema"], "nvviz-bench.report");
+    assert_eq!(doc["schema_version"], 1);
+    let tables = &doc["tables"];
     let mut checked = 0;
     for table in tables.as_array().unwrap() {
         for row in table["rows"].as_array().unwrap() {
@@ -254,7 +272,10 @@ fn headroom_sets_measured_nvenc_against_the_published_figure() {
         .args(["--format", "json"])
         .output()
         .unwrap();
-    let tables: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["schema"], "nvviz-bench.report");
+    assert_eq!(doc["schema_version"], 1);
+    let tables = &doc["tables"];
     let headroom = tables
         .as_array()
         .unwrap()
@@ -327,7 +348,10 @@ fn preset_is_read_from_the_results_not_from_the_case_id() {
             .output()
             .unwrap();
         assert_exit(&out, 0);
-        let tables: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["schema"], "nvviz-bench.report");
+        assert_eq!(doc["schema_version"], 1);
+        let tables = &doc["tables"];
         let text = tables.to_string();
         assert!(
             !text.contains("uses x2") && !text.contains("uses yuv420p"),
@@ -341,4 +365,23 @@ fn preset_is_read_from_the_results_not_from_the_case_id() {
             }
         }
     }
+}
+
+/// RFC 4180 fields of one line (quotes may hold commas).
+fn split_csv(line: &str) -> Vec<String> {
+    let (mut out, mut cur, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => out.push(std::mem::take(&mut cur)),
+            (c, _) => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
 }

@@ -61,7 +61,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Outcome> {
     if let Some(f) = args.format {
         print!(
             "{}",
-            format::formatter(f).render(&report::all_tables(&sections))?
+            format::formatter(f).render(&inputs, &report::all_tables(&sections))?
         );
     }
     Ok(Outcome::Ok)

@@ -1,39 +1,18 @@
-//! CSV: each table under a `# title` line, RFC 4180 quoting.
+//! CSV: one tidy table — a row per case of every input, numbers as numbers,
+//! units in the header (the results' own CSV export, with the input's name in
+//! front), for pandas, R or a spreadsheet.
 
 use super::TableFormat;
-use crate::report::Table;
+use crate::report::{Input, Table};
 
 pub struct Csv;
 
-fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 impl TableFormat for Csv {
-    fn render(&self, tables: &[Table]) -> anyhow::Result<String> {
-        let mut out = String::new();
-        for t in tables {
-            out.push_str(&format!("# {}\n", t.title));
-            for row in std::iter::once(&t.headers).chain(t.rows.iter()) {
-                out.push_str(&row.iter().map(|c| field(c)).collect::<Vec<_>>().join(","));
-                out.push('\n');
-            }
-            out.push('\n');
-        }
-        Ok(out)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn quotes_what_needs_it() {
-        assert_eq!(super::field("a,b"), "\"a,b\"");
-        assert_eq!(super::field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(super::field("plain"), "plain");
+    fn render(&self, inputs: &[Input], _tables: &[Table]) -> anyhow::Result<String> {
+        let named: Vec<(&str, &crate::results::Results)> = inputs
+            .iter()
+            .map(|i| (i.label.as_str(), &i.results))
+            .collect();
+        Ok(crate::results::export::tidy_csv(&named)?)
     }
 }

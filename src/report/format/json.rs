@@ -1,4 +1,4 @@
-//! JSON: the tables as an array of {id, title, headers, rows}.
+//! JSON: `{"schema": "nvviz-bench.report", "schema_version": 1, "tables": [{id, title, headers, rows}]}`.
 
 use super::TableFormat;
 use crate::report::Table;
@@ -6,7 +6,12 @@ use crate::report::Table;
 pub struct Json;
 
 impl TableFormat for Json {
-    fn render(&self, tables: &[Table]) -> anyhow::Result<String> {
-        Ok(serde_json::to_string_pretty(tables)? + "\n")
+    fn render(&self, _inputs: &[crate::report::Input], tables: &[Table]) -> anyhow::Result<String> {
+        let doc = serde_json::json!({
+            "schema": "nvviz-bench.report",
+            "schema_version": 1,
+            "tables": tables,
+        });
+        Ok(serde_json::to_string_pretty(&doc)? + "\n")
     }
 }

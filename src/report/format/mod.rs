@@ -10,7 +10,8 @@ use clap::ValueEnum;
 use super::Table;
 
 pub trait TableFormat {
-    fn render(&self, tables: &[Table]) -> anyhow::Result<String>;
+    /// The report's tables for these inputs, as text.
+    fn render(&self, inputs: &[super::Input], tables: &[Table]) -> anyhow::Result<String>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

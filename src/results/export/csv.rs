@@ -45,8 +45,26 @@ pub fn field(s: &str) -> String {
 
 impl Exporter for Csv {
     fn serialize(&self, results: &Results) -> Result<Vec<u8>, ExportError> {
-        let mut out = HEADER.join(",");
-        out.push('\n');
+        Ok(table(&[(None, results)])?.into_bytes())
+    }
+}
+
+/// Several results files in one table, each row led by its file's name.
+pub fn tidy(named: &[(&str, &Results)]) -> Result<String, ExportError> {
+    let with: Vec<(Option<&str>, &Results)> = named.iter().map(|(n, r)| (Some(*n), *r)).collect();
+    table(&with)
+}
+
+fn table(named: &[(Option<&str>, &Results)]) -> Result<String, ExportError> {
+    let lead = named.iter().any(|(n, _)| n.is_some());
+    let mut out = if lead {
+        "results,".to_string()
+    } else {
+        String::new()
+    };
+    out.push_str(&HEADER.join(","));
+    out.push('\n');
+    for (name, results) in named {
         let num = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v}"));
         for c in &results.cases {
             let f = c.fps.filter(|_| c.status == CaseStatus::Ok);
@@ -101,9 +119,13 @@ impl Exporter for Csv {
                         .unwrap_or_default()
                 }),
             ];
+            if let Some(n) = name {
+                out.push_str(&field(n));
+                out.push(',');
+            }
             out.push_str(&row.iter().map(|v| field(v)).collect::<Vec<_>>().join(","));
             out.push('\n');
         }
-        Ok(out.into_bytes())
     }
+    Ok(out)
 }

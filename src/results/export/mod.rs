@@ -9,6 +9,8 @@
 
 mod bencher;
 mod csv;
+
+pub use csv::tidy as tidy_csv;
 mod github_benchmark;
 mod json;
 mod markdown;
