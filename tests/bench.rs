@@ -826,3 +826,32 @@ fn exports_go_to_stdout_with_a_dash() {
         assert!(cells[mean].parse::<f64>().unwrap() > 0.0, "{row}");
     }
 }
+
+/// Off a terminal (CI logs), a long run prints a progress line every few
+/// seconds (here every 100 ms through NVVIZ_PROGRESS_MS) instead of nothing.
+#[test]
+fn progress_lines_off_a_terminal() {
+    let out = nvviz()
+        .args([
+            "bench",
+            "--modes",
+            "native",
+            "--resolution",
+            "640x360",
+            "--frames",
+            "120",
+            "--runs",
+            "1",
+        ])
+        .env("NVVIZ_PROGRESS_MS", "100")
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains(" frames, ") && l.contains(" fps, "))
+        .collect();
+    assert!(!lines.is_empty(), "{err}");
+    assert!(lines[0].contains("/310 frames"), "{}", lines[0]);
+}

@@ -1,11 +1,35 @@
-//! Progress: a bar per run on a terminal, one plain line per run elsewhere, nothing with --quiet.
+//! Progress: a bar per run on a terminal; elsewhere (CI logs, pipes) a plain
+//! line every few seconds, so a long run is visibly alive; nothing with --quiet.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+/// How often a non-terminal progress line is printed (`NVVIZ_PROGRESS_MS` overrides).
+const LINE_EVERY_MS: u64 = 5_000;
+
+fn line_every_ms() -> u64 {
+    std::env::var("NVVIZ_PROGRESS_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|ms| *ms > 0)
+        .unwrap_or(LINE_EVERY_MS)
+}
+
 pub struct Progress {
     bar: Option<ProgressBar>,
+    lines: Option<Lines>,
+}
+
+struct Lines {
+    label: String,
+    total: u64,
+    done: AtomicU64,
+    started: Instant,
+    every_ms: u64,
+    next_ms: AtomicU64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,12 +64,45 @@ impl Progress {
             bar.set_message(label.to_string());
             bar
         });
-        Self { bar }
+        let lines = (display == Display::Lines).then(|| Lines {
+            label: label.to_string(),
+            total: frames,
+            done: AtomicU64::new(0),
+            started: Instant::now(),
+            every_ms: line_every_ms(),
+            next_ms: AtomicU64::new(line_every_ms()),
+        });
+        Self { bar, lines }
     }
 
     pub fn frame(&self) {
         if let Some(bar) = &self.bar {
             bar.inc(1);
+        }
+        if let Some(l) = &self.lines {
+            let done = l.done.fetch_add(1, Ordering::Relaxed) + 1;
+            let elapsed = l.started.elapsed();
+            let ms = elapsed.as_millis() as u64;
+            let due = l.next_ms.load(Ordering::Relaxed);
+            // One thread wins the line when it is due.
+            if ms >= due
+                && l.next_ms
+                    .compare_exchange(
+                        due,
+                        ms + LINE_EVERY_MS,
+                        Ordering::Relaxed,
+                        Ordering::Relaxed,
+                    )
+                    .is_ok()
+            {
+                eprintln!(
+                    "{}: {done}/{} frames, {:.1} fps, {:.0} s",
+                    l.label,
+                    l.total,
+                    done as f64 / elapsed.as_secs_f64().max(1e-9),
+                    elapsed.as_secs_f64()
+                );
+            }
         }
     }
 
