@@ -839,7 +839,7 @@ fn progress_lines_off_a_terminal() {
             "--resolution",
             "640x360",
             "--frames",
-            "120",
+            "300",
             "--runs",
             "1",
         ])

@@ -89,7 +89,7 @@ impl Progress {
                 && l.next_ms
                     .compare_exchange(
                         due,
-                        ms + LINE_EVERY_MS,
+                        ms + l.every_ms,
                         Ordering::Relaxed,
                         Ordering::Relaxed,
                     )
