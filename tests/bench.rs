@@ -789,24 +789,7 @@ fn memory_does_not_grow_with_the_number_of_frames() {
 /// alone: the table goes to stderr. The CSV export is one tidy table.
 #[test]
 fn exports_go_to_stdout_with_a_dash() {
-    let run = |flag: &str| {
-        nvviz()
-            .args([
-                "bench",
-                "--modes",
-                "overlay-only",
-                "--resolution",
-                "64x64",
-                "--frames",
-                "2",
-                "--runs",
-                "2",
-                "-q",
-            ])
-            .args([flag, "-"])
-            .output()
-            .unwrap()
-    };
+    let run = |flag: &str| tiny_bench("2").args([flag, "-"]).output().unwrap();
     let out = run("--export-json");
     assert_exit(&out, 0);
     let doc: Value =

@@ -323,19 +323,7 @@ fn outputs_are_readable_as_the_umask_says() {
     let video = dir.path().join("v.mp4");
     // The umask is inherited: the test process's own (022 in CI, as root).
     let umask = nvviz_bench::atomic_file::umask();
-    let out = nvviz()
-        .args([
-            "bench",
-            "--modes",
-            "overlay-only",
-            "--resolution",
-            "64x64",
-            "--frames",
-            "2",
-            "--runs",
-            "1",
-            "-q",
-        ])
+    let out = tiny_bench("1")
         .arg("--export-json")
         .arg(&json)
         .arg("--export-csv")

@@ -87,12 +87,7 @@ impl Progress {
             // One thread wins the line when it is due.
             if ms >= due
                 && l.next_ms
-                    .compare_exchange(
-                        due,
-                        ms + l.every_ms,
-                        Ordering::Relaxed,
-                        Ordering::Relaxed,
-                    )
+                    .compare_exchange(due, ms + l.every_ms, Ordering::Relaxed, Ordering::Relaxed)
                     .is_ok()
             {
                 eprintln!(

@@ -216,3 +216,11 @@ pub fn ffprobe_stream(path: &Path) -> (u64, u32, u32, String) {
         v[2].to_string(),
     )
 }
+
+/// The smallest real bench: the overlay styles on a 64x64 clip, 2 frames, `runs` runs.
+pub fn tiny_bench(runs: &str) -> assert_cmd::Command {
+    let mut cmd = nvviz();
+    cmd.args(["bench", "--modes", "overlay-only", "--resolution", "64x64"])
+        .args(["--frames", "2", "--runs", runs, "-q"]);
+    cmd
+}
