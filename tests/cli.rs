@@ -40,3 +40,23 @@ fn the_man_page_is_roff_naming_every_subcommand() {
         assert!(text.contains(sub), "{sub} missing from the man page");
     }
 }
+
+/// Off a terminal, tables take their width from COLUMNS and wrap their cells.
+#[test]
+fn tables_wrap_to_columns() {
+    let out = tiny_bench("1").env("COLUMNS", "60").output().unwrap();
+    assert_exit(&out, 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let table: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with(['┌', '│', '├', '└', '╞']))
+        .collect();
+    assert!(!table.is_empty(), "{text}");
+    for line in table {
+        assert!(
+            line.chars().count() <= 60,
+            "{} wide: {line}",
+            line.chars().count()
+        );
+    }
+}

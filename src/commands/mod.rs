@@ -27,6 +27,15 @@ pub fn styled_table(header: &[&str]) -> comfy_table::Table {
     if std::env::var_os("NO_COLOR").is_some() {
         table.force_no_tty();
     }
+    // Off a terminal comfy-table cannot ask for the width: take COLUMNS, as
+    // ls and git do, and wrap cells to it instead of printing 250-column lines.
+    if let Some(width) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|w| *w >= 40)
+    {
+        table.set_width(width);
+    }
     if !header.is_empty() {
         table.set_header(header.to_vec());
     }
