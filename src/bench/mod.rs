@@ -80,7 +80,7 @@ pub fn run<'a>(
         if options.display != Display::Quiet {
             eprintln!("{}: {}", label(n, &result.id), one_line(&result));
         }
-        let interrupted = was_interrupted(&result);
+        let interrupted = result.is_interrupted();
         results.cases.push(result);
         results.interrupted |= interrupted;
         exports.write_all(results)?;
@@ -124,7 +124,7 @@ pub fn run<'a>(
             match case.run_once(chooser, options, &out_dir) {
                 Step::Running(case) => running[n] = Some(case),
                 Step::Finished(result) => {
-                    interrupted = was_interrupted(&result);
+                    interrupted = result.is_interrupted();
                     finished[n] = Some(*result);
                     if interrupted {
                         break;
@@ -148,11 +148,6 @@ pub fn run<'a>(
         return Err(crate::interrupt::Interrupted.into());
     }
     Ok(())
-}
-
-/// A case stopped by Ctrl-C or SIGTERM (the bench stops after recording it).
-fn was_interrupted(result: &CaseResult) -> bool {
-    result.is_interrupted()
 }
 
 fn one_line(r: &CaseResult) -> String {

@@ -147,8 +147,13 @@ pub fn run_frames(
                     let next = work_rx.lock().map(|rx| rx.recv());
                     let Ok(Ok(item)) = next else { return };
                     let item = item.map(|mut slot| {
+                        // The embedded tracks are computed per frame: only where drawn.
+                        let persons = match overlay {
+                            Some(_) => ctx.workload.detections.persons(slot.index),
+                            None => std::borrow::Cow::Borrowed(&[][..]),
+                        };
                         let stage = Stage {
-                            persons: ctx.workload.detections.persons(slot.index),
+                            persons,
                             pix_fmt,
                             timed: slot.index >= ctx.warmup,
                             clock,

@@ -64,13 +64,16 @@ impl Progress {
             bar.set_message(label.to_string());
             bar
         });
-        let lines = (display == Display::Lines).then(|| Lines {
-            label: label.to_string(),
-            total: frames,
-            done: AtomicU64::new(0),
-            started: Instant::now(),
-            every_ms: line_every_ms(),
-            next_ms: AtomicU64::new(line_every_ms()),
+        let lines = (display == Display::Lines).then(|| {
+            let every_ms = line_every_ms();
+            Lines {
+                label: label.to_string(),
+                total: frames,
+                done: AtomicU64::new(0),
+                started: Instant::now(),
+                every_ms,
+                next_ms: AtomicU64::new(every_ms),
+            }
         });
         Self { bar, lines }
     }
