@@ -157,7 +157,7 @@ pub struct EncoderArgs {
     #[arg(long)]
     pub guide_exact: bool,
     /// OpenCV VideoWriter fourcc
-    #[arg(long, default_value = "mp4v")]
+    #[arg(long, default_value = crate::ffmpeg::args::DEFAULT_FOURCC)]
     pub fourcc: String,
     /// Fail instead of falling back (NVENC → CPU encoder → OpenCV VideoWriter)
     #[arg(long)]

@@ -4,12 +4,12 @@ use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
 use crate::encode::fallback::nvenc_encoder;
-use crate::ffmpeg::args::EncodeSettings;
+use crate::ffmpeg::args::{opencv_fourcc_encoder, EncodeSettings};
 use crate::overlay::StyleKind;
 use crate::pixfmt::PixFmt;
 
 pub use crate::results::Mode;
-use crate::results::Sink;
+use crate::results::{Missing, Sink, StandIn};
 
 /// Documented encoder settings per quality profile (the guide's last wish).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
@@ -42,6 +42,13 @@ pub enum SinkSpec {
     OpenCv {
         fourcc: String,
     },
+    /// A build without OpenCV: ffmpeg over a pipe with the libavcodec encoder
+    /// and settings OpenCV's VideoWriter uses for `fourcc` (resolved with the
+    /// workload's size and rate when the case starts).
+    OpenCvStandIn {
+        fourcc: String,
+        encoder: &'static str,
+    },
     /// ffmpeg over a pipe; the encoder is the requested one, resolved (with fallback) at run time.
     Pipe {
         settings: EncodeSettings,
@@ -56,8 +63,8 @@ pub enum SinkSpec {
 pub struct CaseSpec {
     pub mode: Mode,
     pub overlay: Option<StyleKind>,
-    /// Why the overlay differs from the mode's usual one, if it does.
-    pub overlay_note: Option<String>,
+    /// What stands in for a part of the mode this build lacks.
+    pub stand_in: Option<StandIn>,
     pub sink: SinkSpec,
     /// Encode streams run at once (`--sessions`): NVENC's concurrent-session question.
     pub sessions: u32,
@@ -73,7 +80,7 @@ impl CaseSpec {
     pub fn settings(&self) -> Option<&EncodeSettings> {
         match &self.sink {
             SinkSpec::Pipe { settings } | SinkSpec::Lavfi { settings } => Some(settings),
-            SinkSpec::Null | SinkSpec::OpenCv { .. } => None,
+            SinkSpec::Null | SinkSpec::OpenCv { .. } | SinkSpec::OpenCvStandIn { .. } => None,
         }
     }
 
@@ -86,6 +93,9 @@ impl CaseSpec {
                 settings.preset.as_deref().unwrap_or("default")
             ),
             (SinkSpec::OpenCv { fourcc }, None) => format!("opencv-{fourcc}"),
+            (SinkSpec::OpenCvStandIn { fourcc, encoder }, None) => {
+                format!("{encoder}-for-opencv-{fourcc}")
+            }
             _ => "null".to_string(),
         };
         let mut id = format!("{}/{overlay}/{sink}", self.mode.name());
@@ -104,7 +114,7 @@ impl CaseSpec {
         match self.sink {
             SinkSpec::Null => Sink::Null,
             SinkSpec::OpenCv { .. } => Sink::OpencvWriter,
-            SinkSpec::Pipe { .. } => Sink::FfmpegPipe,
+            SinkSpec::Pipe { .. } | SinkSpec::OpenCvStandIn { .. } => Sink::FfmpegPipe,
             SinkSpec::Lavfi { .. } => Sink::FfmpegLavfi,
         }
     }
@@ -125,67 +135,90 @@ pub struct MatrixOptions<'a> {
 
 pub fn expand(o: &MatrixOptions) -> Vec<CaseSpec> {
     let mut cases = Vec::new();
-    let encoded = |mode: Mode, overlay: Option<StyleKind>, note: Option<String>, lavfi: bool| {
-        let mut out = Vec::new();
-        // The ceiling reads each pipe format from a file: one stream.
-        let sessions = if lavfi { &[1][..] } else { o.sessions };
-        let pix_fmts = o.pix_fmts;
-        for codec in o.codecs {
-            let encoder = nvenc_encoder(codec).map_or_else(|| codec.clone(), str::to_string);
-            for preset in o.presets {
-                for &pix_fmt in pix_fmts {
-                    for &streams in sessions {
-                        let mut settings = o.template.clone();
-                        settings.encoder = encoder.clone();
-                        settings.preset = Some(preset.clone());
-                        settings.pix_fmt = pix_fmt;
-                        let sink = if lavfi {
-                            SinkSpec::Lavfi { settings }
-                        } else {
-                            SinkSpec::Pipe { settings }
-                        };
-                        out.push(CaseSpec {
-                            mode,
-                            overlay,
-                            overlay_note: note.clone(),
-                            sink,
-                            sessions: streams,
-                        });
+    let encoded =
+        |mode: Mode, overlay: Option<StyleKind>, stand_in: Option<StandIn>, lavfi: bool| {
+            let mut out = Vec::new();
+            // The ceiling reads each pipe format from a file: one stream.
+            let sessions = if lavfi { &[1][..] } else { o.sessions };
+            let pix_fmts = o.pix_fmts;
+            for codec in o.codecs {
+                let encoder = nvenc_encoder(codec).map_or_else(|| codec.clone(), str::to_string);
+                for preset in o.presets {
+                    for &pix_fmt in pix_fmts {
+                        for &streams in sessions {
+                            let mut settings = o.template.clone();
+                            settings.encoder = encoder.clone();
+                            settings.preset = Some(preset.clone());
+                            settings.pix_fmt = pix_fmt;
+                            let sink = if lavfi {
+                                SinkSpec::Lavfi { settings }
+                            } else {
+                                SinkSpec::Pipe { settings }
+                            };
+                            out.push(CaseSpec {
+                                mode,
+                                overlay,
+                                stand_in: stand_in.clone(),
+                                sink,
+                                sessions: streams,
+                            });
+                        }
                     }
                 }
             }
-        }
-        out
-    };
+            out
+        };
     for &mode in o.modes {
         match mode {
-            Mode::Original => cases.push(CaseSpec {
-                mode,
-                overlay: Some(StyleKind::Pillow),
-                overlay_note: None,
-                sink: SinkSpec::OpenCv {
-                    fourcc: o.fourcc.to_string(),
-                },
-                sessions: 1,
-            }),
-            Mode::Fast => cases.push(CaseSpec {
-                mode,
-                overlay: Some(StyleKind::Opencv),
-                overlay_note: None,
-                sink: SinkSpec::OpenCv {
-                    fourcc: o.fourcc.to_string(),
-                },
-                sessions: 1,
-            }),
+            // The guide's OpenCV modes; without OpenCV, ffmpeg writes with the
+            // encoder OpenCV would use and the native style draws OpenCV's.
+            Mode::Original | Mode::Fast => {
+                let style = if mode == Mode::Original {
+                    StyleKind::Pillow
+                } else {
+                    StyleKind::Opencv
+                };
+                let fourcc = o.fourcc.to_string();
+                let stand_in_encoder = opencv_fourcc_encoder(&fourcc);
+                cases.push(match stand_in_encoder {
+                    Some(encoder) if !o.opencv_built => {
+                        let drawn = if style == StyleKind::Opencv {
+                            StyleKind::Native
+                        } else {
+                            style
+                        };
+                        CaseSpec {
+                            mode,
+                            overlay: Some(drawn),
+                            stand_in: Some(StandIn {
+                                missing: Missing::Opencv,
+                                overlay_for: (drawn != style).then_some(style),
+                                writer_for: Some(fourcc.clone()),
+                            }),
+                            sink: SinkSpec::OpenCvStandIn { fourcc, encoder },
+                            sessions: 1,
+                        }
+                    }
+                    _ => CaseSpec {
+                        mode,
+                        overlay: Some(style),
+                        stand_in: None,
+                        sink: SinkSpec::OpenCv { fourcc },
+                        sessions: 1,
+                    },
+                })
+            }
             Mode::Nvenc if o.opencv_built => {
                 cases.extend(encoded(mode, Some(StyleKind::Opencv), None, false))
             }
             Mode::Nvenc => cases.extend(encoded(
                 mode,
                 Some(StyleKind::Native),
-                Some(
-                    "built without OpenCV: the native overlay stands in for OpenCV drawing".into(),
-                ),
+                Some(StandIn {
+                    missing: Missing::Opencv,
+                    overlay_for: Some(StyleKind::Opencv),
+                    writer_for: None,
+                }),
                 false,
             )),
             Mode::Native => cases.extend(encoded(mode, Some(StyleKind::Native), None, false)),
@@ -194,7 +227,7 @@ pub fn expand(o: &MatrixOptions) -> Vec<CaseSpec> {
                     cases.push(CaseSpec {
                         mode,
                         overlay: Some(style),
-                        overlay_note: None,
+                        stand_in: None,
                         sink: SinkSpec::Null,
                         sessions: 1,
                     });
@@ -268,14 +301,28 @@ mod tests {
         assert_eq!(cases.len(), 2 + 4 + 4 + 3 + 4 + 4);
         let ids: Vec<String> = cases.iter().map(CaseSpec::id).collect();
         assert!(ids.contains(&"nvenc/native/hevc_nvenc/p4".to_string()));
-        assert!(ids.contains(&"original/pillow/opencv-mp4v".to_string()));
         assert!(ids.contains(&"encoder-ceiling/none/h264_nvenc/p1".to_string()));
         let nvenc = cases.iter().find(|c| c.mode == Mode::Nvenc).unwrap();
-        assert!(nvenc
-            .overlay_note
-            .as_deref()
-            .unwrap()
-            .contains("without OpenCV"));
+        assert_eq!(
+            nvenc.stand_in.as_ref().unwrap().overlay_for,
+            Some(StyleKind::Opencv)
+        );
+        // Without OpenCV the guide's OpenCV modes write through ffmpeg's mpeg4,
+        // fast drawn by the native style, each saying so.
+        assert!(ids.contains(&"original/pillow/mpeg4-for-opencv-mp4v".to_string()));
+        assert!(ids.contains(&"fast/native/mpeg4-for-opencv-mp4v".to_string()));
+        let fast = cases.iter().find(|c| c.mode == Mode::Fast).unwrap();
+        assert_eq!(fast.sink_kind(), Sink::FfmpegPipe);
+        assert_eq!(
+            fast.stand_in,
+            Some(StandIn {
+                missing: Missing::Opencv,
+                overlay_for: Some(StyleKind::Opencv),
+                writer_for: Some("mp4v".into()),
+            })
+        );
+        let original = cases.iter().find(|c| c.mode == Mode::Original).unwrap();
+        assert_eq!(original.stand_in.as_ref().unwrap().overlay_for, None);
     }
 
     #[test]

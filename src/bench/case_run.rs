@@ -39,11 +39,14 @@ fn base_result(spec: &CaseSpec, workload: &Workload) -> CaseResult {
         id: spec.id(),
         mode: spec.mode,
         overlay: spec.overlay,
-        note: spec.overlay_note.clone(),
+        stand_in: spec.stand_in.clone(),
         sink: spec.sink_kind(),
         codec: settings.map(|s| codec_of(&s.encoder).to_string()),
         encoder: Encoder {
-            requested: settings.map(|s| s.encoder.clone()),
+            requested: match &spec.sink {
+                SinkSpec::OpenCvStandIn { encoder, .. } => Some(encoder.to_string()),
+                _ => settings.map(|s| s.encoder.clone()),
+            },
             used: match &spec.sink {
                 SinkSpec::OpenCv { fourcc } => Some(format!("opencv-{fourcc}")),
                 _ => None,
@@ -145,22 +148,30 @@ impl<'a> CaseRun<'a> {
             result.reason = Some(reason);
             Step::Finished(Box::new(result))
         };
-        let (writer, settings) = match spec.settings() {
-            Some(settings) => match chooser.resolve(settings) {
-                Ok((choice, settings)) => {
-                    result.encoder.fallback = choice.fallback.as_ref().map(|fb| Fallback {
-                        from: fb.from.clone(),
-                        cause: fb.reason.clone(),
-                    });
-                    result.encoder.used = Some(choice.writer.name());
-                    // The OpenCV writer takes no preset; a CPU encoder its own name for it.
-                    result.preset.used = settings.as_ref().and_then(|s| s.preset.clone());
-                    (Some(choice.writer), settings)
-                }
-                Err(failure) => return fail(result, Reason::Encode(failure)),
-            },
-            None => (None, None),
+        let resolved = match runner::resolve(spec, workload, chooser) {
+            Ok(resolved) => resolved,
+            Err(failure) => return fail(result, Reason::Encode(failure)),
         };
+        if let Some(choice) = &resolved.choice {
+            result.encoder.fallback = choice.fallback.as_ref().map(|fb| Fallback {
+                from: fb.from.clone(),
+                cause: fb.reason.clone(),
+            });
+            // The OpenCV writer takes no preset; a CPU encoder its own name for it.
+            result.preset.used = resolved.settings.as_ref().and_then(|s| s.preset.clone());
+        }
+        if let Some(writer) = &resolved.writer {
+            result.encoder.used = Some(writer.name());
+        }
+        if result.pix_fmt.is_none() {
+            // A stand-in's settings are made when it starts.
+            result.pix_fmt = resolved
+                .settings
+                .as_ref()
+                .filter(|_| spec.sink_kind().is_ffmpeg())
+                .map(|s| s.pix_fmt);
+        }
+        let (writer, settings) = (resolved.writer, resolved.settings);
         if matches!(spec.sink, SinkSpec::Lavfi { .. }) && settings.is_none() {
             return Step::Finished(Box::new(skipped(
                 spec,

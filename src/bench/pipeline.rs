@@ -483,7 +483,7 @@ mod tests {
         let spec = CaseSpec {
             mode: Mode::OverlayOnly,
             overlay: Some(overlay),
-            overlay_note: None,
+            stand_in: None,
             sink: SinkSpec::Null,
             sessions: 1,
         };
@@ -611,7 +611,7 @@ mod tests {
         let spec = CaseSpec {
             mode: Mode::EncodeOnly,
             overlay: None,
-            overlay_note: None,
+            stand_in: None,
             sink: SinkSpec::Null,
             sessions: 1,
         };

@@ -71,6 +71,51 @@ impl std::fmt::Display for RunError {
 }
 
 /// The sink a case writes to, with the writer already chosen.
+/// The writer a case writes with and its settings, decided once before it
+/// runs: the requested ffmpeg encoder or the guide's fallback (`choice`), or
+/// — in a build without OpenCV — ffmpeg with OpenCV's encoder and settings for
+/// the writer the mode asks for (no fallback: it would no longer be OpenCV's).
+pub struct Resolved {
+    pub writer: Option<Writer>,
+    pub settings: Option<EncodeSettings>,
+    pub choice: Option<crate::encode::fallback::Choice>,
+}
+
+pub fn resolve(
+    spec: &CaseSpec,
+    workload: &Workload,
+    chooser: &mut crate::encode::fallback::Chooser,
+) -> Result<Resolved, EncodeFailure> {
+    match &spec.sink {
+        SinkSpec::Pipe { settings } | SinkSpec::Lavfi { settings } => {
+            let (choice, settings) = chooser.resolve(settings)?;
+            Ok(Resolved {
+                writer: Some(choice.writer.clone()),
+                settings,
+                choice: Some(choice),
+            })
+        }
+        SinkSpec::OpenCvStandIn { fourcc, encoder } => {
+            let info = &workload.info;
+            let settings = EncodeSettings::opencv_writer(fourcc, info.width, info.height, info.fps)
+                .expect("stand-ins are made only for fourccs it knows");
+            chooser.works(encoder)?;
+            Ok(Resolved {
+                writer: Some(Writer::Ffmpeg {
+                    encoder: encoder.to_string(),
+                }),
+                settings: Some(settings),
+                choice: None,
+            })
+        }
+        SinkSpec::Null | SinkSpec::OpenCv { .. } => Ok(Resolved {
+            writer: None,
+            settings: None,
+            choice: None,
+        }),
+    }
+}
+
 pub fn open_sink(
     ctx: &RunContext,
     spec: &CaseSpec,
@@ -85,7 +130,8 @@ pub fn open_sink(
         | (SinkSpec::Pipe { .. }, Some(Writer::Opencv { fourcc })) => {
             open_opencv(output, fourcc, info.fps, info.width, info.height)
         }
-        (SinkSpec::Pipe { .. }, Some(Writer::Ffmpeg { .. })) | (SinkSpec::Pipe { .. }, None) => {
+        (SinkSpec::Pipe { .. }, Some(Writer::Ffmpeg { .. }) | None)
+        | (SinkSpec::OpenCvStandIn { .. }, _) => {
             let settings = settings.expect("pipe cases carry settings");
             let ffmpeg = ctx.ffmpeg.ok_or(EncodeFailure::FfmpegNotFound {
                 searched: "--ffmpeg, $NVVIZ_FFMPEG, PATH".into(),

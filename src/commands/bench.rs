@@ -315,8 +315,12 @@ pub fn summary(results: &Results, verbose: bool) -> String {
         };
         table.add_row(vec![
             Cell::new(c.mode),
-            Cell::new(c.overlay.map_or("-", |o| o.name())),
-            Cell::new(encoder).fg(if c.encoder.is_fallback() {
+            Cell::new(label::overlay(c)).fg(if c.stand_in.is_some() {
+                Color::Yellow
+            } else {
+                Color::Reset
+            }),
+            Cell::new(encoder).fg(if c.encoder.is_fallback() || c.stand_in.is_some() {
                 Color::Yellow
             } else {
                 Color::Reset

@@ -59,6 +59,16 @@ pub fn render(report: &DoctorReport, verbose: bool) -> String {
         h.os,
         report.elapsed_seconds
     ));
+    if let Some(c) = &report.container {
+        out.push_str(&format!(
+            "In a {} container; {}={}\n\n",
+            c.runtime.name(),
+            crate::probe::container::CAPABILITIES_VAR,
+            c.driver_capabilities
+                .as_deref()
+                .unwrap_or("unset (the runtime's default: compute,utility)")
+        ));
+    }
     section(&mut out, "ffmpeg", ffmpeg_table(report));
     section(&mut out, "NVIDIA GPU (NVML)", gpu_table(report));
     section(&mut out, "OpenCV", opencv_table(&report.opencv));

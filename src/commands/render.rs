@@ -69,27 +69,28 @@ pub fn run(args: &RenderArgs, _verbose: bool) -> anyhow::Result<Outcome> {
     .into_iter()
     .next()
     .expect("one mode, codec and preset make one case");
-    if let Some(note) = &spec.overlay_note {
-        eprintln!("note: {note}");
+    if let Some(stand_in) = &spec.stand_in {
+        let encoder = match &spec.sink {
+            SinkSpec::OpenCvStandIn { encoder, .. } => Some(*encoder),
+            _ => None,
+        };
+        eprintln!(
+            "note: {}",
+            crate::results::label::stand_in(stand_in, spec.overlay, encoder)
+        );
     }
-    let (writer, settings) = match &spec.sink {
-        SinkSpec::Pipe { settings } => {
-            let (choice, settings) = chooser
-                .resolve(settings)
-                .map_err(|f| anyhow::anyhow!("{f}: {}", f.fix()))?;
-            if let Some(fb) = &choice.fallback {
-                eprintln!(
-                    "falling back from {} to {}: {} ({})",
-                    fb.from,
-                    fb.to,
-                    fb.reason,
-                    fb.reason.fix()
-                );
-            }
-            (Some(choice.writer), settings)
-        }
-        _ => (None, None),
-    };
+    let resolved = runner::resolve(&spec, &workload, &mut chooser)
+        .map_err(|f| anyhow::anyhow!("{f}: {}", f.fix()))?;
+    if let Some(fb) = resolved.choice.as_ref().and_then(|c| c.fallback.as_ref()) {
+        eprintln!(
+            "falling back from {} to {}: {} ({})",
+            fb.from,
+            fb.to,
+            fb.reason,
+            fb.reason.fix()
+        );
+    }
+    let (writer, settings) = (resolved.writer, resolved.settings);
     let ctx = RunContext {
         workload: &workload,
         ffmpeg: chooser.ffmpeg(),

@@ -102,6 +102,7 @@ pub fn chooser(args: &EncoderArgs, gpu: &GpuProbe) -> anyhow::Result<Chooser> {
     Chooser::new(
         ffmpeg,
         gpu.clone(),
+        crate::probe::container::detect(),
         cfg!(feature = "opencv"),
         !args.no_fallback,
         trial_timeout,

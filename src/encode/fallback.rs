@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::ffmpeg::args::EncodeSettings;
 use crate::ffmpeg::info::FfmpegInfo;
 use crate::ffmpeg::EncodeFailure;
+use crate::probe::container::Container;
 use crate::probe::gpu::GpuProbe;
 use crate::probe::{trial, verdict};
 
@@ -80,6 +81,8 @@ pub struct Chooser {
     ffmpeg_missing: Option<EncodeFailure>,
     /// What NVML says: on a GPU without an NVENC engine that is the reason, as in doctor.
     gpu: GpuProbe,
+    /// The container this runs in: a driver library it lacks is a capability to grant.
+    container: Option<Container>,
     opencv: bool,
     allow_fallback: bool,
     trial_timeout: Duration,
@@ -91,6 +94,7 @@ impl Chooser {
     pub fn new(
         ffmpeg: Result<(PathBuf, FfmpegInfo), EncodeFailure>,
         gpu: GpuProbe,
+        container: Option<Container>,
         opencv: bool,
         allow_fallback: bool,
         trial_timeout: Duration,
@@ -103,6 +107,7 @@ impl Chooser {
             ffmpeg,
             ffmpeg_missing,
             gpu,
+            container,
             opencv,
             allow_fallback,
             trial_timeout,
@@ -183,9 +188,9 @@ impl Chooser {
                     fallback: None,
                 })
             }
-            // On a GPU without an NVENC engine, that is the reason (as doctor says).
+            // The cause as doctor words it (no engine; a container's capability).
             Err(reason) if requested.ends_with("_nvenc") => {
-                verdict::engine_first(reason, &self.gpu)
+                verdict::refine(reason, &self.gpu, self.container.as_ref())
             }
             Err(reason) => reason,
         };
@@ -201,7 +206,7 @@ impl Chooser {
                 encoder: encoder.to_string(),
             },
             (None, true) => Writer::Opencv {
-                fourcc: "mp4v".into(),
+                fourcc: crate::ffmpeg::args::DEFAULT_FOURCC.into(),
             },
             (None, false) => return Err(reason),
         };
@@ -233,6 +238,7 @@ mod tests {
             GpuProbe::NoDriver {
                 detail: String::new(),
             },
+            None,
             opencv,
             allow,
             Duration::from_secs(1),

@@ -59,6 +59,9 @@ pub struct EncodeSettings {
     /// The raw format written into the pipe (the guide's bgr24 by default).
     #[serde(default)]
     pub pix_fmt: PixFmt,
+    /// The lowest quantiser the encoder may use (OpenCV's writer sets 3).
+    #[serde(default)]
+    pub qmin: Option<u32>,
 }
 
 /// Families of encoders whose options are spelled alike.
@@ -101,6 +104,7 @@ impl EncodeSettings {
             browser_compat: false,
             multipass: None,
             pix_fmt: PixFmt::Bgr24,
+            qmin: None,
         };
         nvenc.for_encoder(encoder)
     }
@@ -124,6 +128,48 @@ impl EncodeSettings {
             s.bframes = None;
         }
         s
+    }
+
+    /// What OpenCV's VideoWriter sets for `fourcc` (modules/videoio/src/
+    /// cap_ffmpeg_impl.hpp, OpenCV 4.x): bit rate 1.5 × width × height × fps
+    /// bit/s (`bitrate_scale` 1, then `lbit_rate += bitrate / 2`, capped at
+    /// INT_MAX), qmin 3, an intra frame every 12, yuv420p by swscale's bicubic
+    /// (ffmpeg's default too), no B-frames, no faststart. The portable build's
+    /// `original` and `fast` modes write with these through ffmpeg.
+    pub fn opencv_writer(fourcc: &str, width: u32, height: u32, fps: f64) -> Option<Self> {
+        let encoder = opencv_fourcc_encoder(fourcc)?;
+        let base = (fps * f64::from(width) * f64::from(height)).min(f64::from(i32::MAX) / 2.0);
+        let bitrate = (base as i64 + (base / 2.0) as i64).min(i64::from(i32::MAX));
+        Some(Self {
+            encoder: encoder.to_string(),
+            preset: None,
+            tune: None,
+            rc: None,
+            bitrate: Some(bitrate.to_string()),
+            maxrate: None,
+            bufsize: None,
+            bframes: None,
+            gop: Some(12),
+            faststart: false,
+            browser_compat: false,
+            multipass: None,
+            pix_fmt: PixFmt::Bgr24,
+            qmin: Some(3),
+        })
+    }
+}
+
+/// The guide's OpenCV VideoWriter fourcc (`--fourcc`'s default).
+pub const DEFAULT_FOURCC: &str = "mp4v";
+
+/// The libavcodec encoder OpenCV's VideoWriter (FFmpeg backend) encodes a
+/// fourcc with, where ffmpeg's command line can reproduce it.
+/// (Each is in `info::OPENCV_WRITER_ENCODERS`.)
+pub fn opencv_fourcc_encoder(fourcc: &str) -> Option<&'static str> {
+    match fourcc.to_ascii_lowercase().as_str() {
+        "mp4v" | "fmp4" | "divx" | "dx50" | "xvid" => Some("mpeg4"),
+        "mjpg" => Some("mjpeg"),
+        _ => None,
     }
 }
 
@@ -263,6 +309,7 @@ pub fn encoder_args(s: &EncodeSettings) -> Vec<String> {
     push("-bufsize", s.bufsize.clone());
     push("-bf", s.bframes.map(|b| b.to_string()));
     push("-g", s.gop.map(|g| g.to_string()));
+    push("-qmin", s.qmin.map(|q| q.to_string()));
     if s.faststart {
         push("-movflags", Some("+faststart".into()));
     }
@@ -323,6 +370,28 @@ mod tests {
             "ffmpeg -y -f rawvideo -pix_fmt bgr24 -s 1920x1080 -r 30 -i - -c:v h264_nvenc -preset p1 -tune ll -rc vbr \
              -b:v 8M -maxrate 12M -bufsize 16M -bf 0 -g 60 -movflags +faststart output.mp4"
         );
+    }
+
+    #[test]
+    fn opencv_writer_settings_are_opencvs() {
+        let s = EncodeSettings::opencv_writer("mp4v", 1920, 1080, 30.0).unwrap();
+        let args = pipe_args(&RawInput::bgr24(1920, 1080, 30.0), &s, Path::new("out.mp4"));
+        // 1.5 × 1920 × 1080 × 30 bit/s.
+        assert_eq!(
+            shell_line(Path::new("ffmpeg"), &args),
+            "ffmpeg -y -f rawvideo -pix_fmt bgr24 -s 1920x1080 -r 30 -i - -c:v mpeg4 \
+             -b:v 93312000 -g 12 -qmin 3 out.mp4"
+        );
+        assert_eq!(
+            EncodeSettings::opencv_writer("XVID", 640, 480, 25.0)
+                .unwrap()
+                .encoder,
+            "mpeg4"
+        );
+        // OpenCV caps the base rate at INT_MAX / 2, then adds half of it.
+        let huge = EncodeSettings::opencv_writer("mp4v", 8192, 8192, 1000.0).unwrap();
+        assert_eq!(huge.bitrate.as_deref(), Some("1610612734"));
+        assert!(EncodeSettings::opencv_writer("avc1", 64, 64, 30.0).is_none());
     }
 
     #[test]

@@ -19,6 +19,13 @@ pub enum EncodeFailure {
     EncoderNotCompiled { encoder: String },
     #[error("Cannot load {library}: the NVIDIA driver library is not reachable")]
     DriverLibraryMissing { library: String },
+    #[error("in a {runtime} container the NVIDIA runtime did not mount {library}: NVIDIA_DRIVER_CAPABILITIES ({}) lacks `{capability}`", .granted.as_deref().unwrap_or("unset: compute,utility"))]
+    ContainerCapabilityMissing {
+        runtime: String,
+        capability: String,
+        library: String,
+        granted: Option<String>,
+    },
     #[error("driver too old for this ffmpeg's NVENC API (ffmpeg needs API {required_api}, driver offers {found_api})")]
     DriverTooOld {
         required_api: String,
@@ -58,6 +65,7 @@ impl EncodeFailure {
             Self::FfmpegUnusable { .. } => "ffmpeg_unusable",
             Self::EncoderNotCompiled { .. } => "encoder_not_compiled",
             Self::DriverLibraryMissing { .. } => "driver_library_missing",
+            Self::ContainerCapabilityMissing { .. } => "container_capability_missing",
             Self::DriverTooOld { .. } => "driver_too_old",
             Self::NoNvencEngine { .. } => "no_nvenc_engine",
             Self::SessionLimit { .. } => "session_limit",
@@ -82,6 +90,7 @@ impl EncodeFailure {
             Self::EncoderNotCompiled { encoder } => format!("use an ffmpeg built with {encoder} (Debian/Ubuntu's `apt-get install ffmpeg` has libx264, libx265, libsvtav1)"),
             Self::DriverLibraryMissing { library } if library.contains("encode") => "install the driver's encode library (libnvidia-encode); in Docker add `video` to NVIDIA_DRIVER_CAPABILITIES".into(),
             Self::DriverLibraryMissing { .. } => "install the NVIDIA driver so that `nvidia-smi` works; in a container run with `--gpus all` (conda's cudatoolkit does not provide libcuda)".into(),
+            Self::ContainerCapabilityMissing { .. } => "start the container with `-e NVIDIA_DRIVER_CAPABILITIES=compute,video,utility` (docker run --gpus all …; in Kubernetes or Slurm set the same variable in the pod's or job's environment)".into(),
             Self::DriverTooOld { min_driver: Some(min), .. } => format!("upgrade the NVIDIA driver to {min} or newer, or use an ffmpeg built for an older NVENC API (Debian/Ubuntu's apt ffmpeg)"),
             Self::DriverTooOld { .. } => "upgrade the NVIDIA driver, or use an ffmpeg built for an older NVENC API (Debian/Ubuntu's apt ffmpeg)".into(),
             Self::NoNvencEngine { .. } => "encode on a GPU that has NVENC (T4, L4, A10, RTX ...) or use the CPU fallback (libx264 through ffmpeg)".into(),
@@ -101,6 +110,7 @@ impl EncodeFailure {
         matches!(
             self,
             Self::DriverLibraryMissing { .. }
+                | Self::ContainerCapabilityMissing { .. }
                 | Self::DriverTooOld { .. }
                 | Self::NoNvencEngine { .. }
                 | Self::SessionLimit { .. }

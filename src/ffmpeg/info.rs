@@ -13,6 +13,9 @@ use crate::process::{run_with_timeout, RunError};
 /// Encoders the guide's modes can use, hardware first.
 pub const HARDWARE_ENCODERS: &[&str] = &["h264_nvenc", "hevc_nvenc", "av1_nvenc"];
 pub const CPU_ENCODERS: &[&str] = &["libx264", "libx265", "libsvtav1", "libaom-av1"];
+/// libavcodec's own encoders behind OpenCV's VideoWriter fourccs (mp4v, MJPG):
+/// the portable build writes the guide's OpenCV modes with them.
+pub const OPENCV_WRITER_ENCODERS: &[&str] = &["mpeg4", "mjpeg"];
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FfmpegInfo {
@@ -76,6 +79,7 @@ pub fn probe(binary: &Path, timeout: Duration) -> Result<FfmpegInfo, EncodeFailu
     let encoders: Vec<EncoderEntry> = HARDWARE_ENCODERS
         .iter()
         .chain(CPU_ENCODERS)
+        .chain(OPENCV_WRITER_ENCODERS)
         .filter_map(|want| all_encoders.iter().find(|e| e.name == *want).cloned())
         .collect();
     let h264_nvenc_options = if encoders.iter().any(|e| e.name == "h264_nvenc") {

@@ -1,6 +1,7 @@
 //! Doctor's probes: what this machine can really encode. Each probe runs on its
 //! own thread with a deadline, so one stuck library or binary cannot hang doctor.
 
+pub mod container;
 pub mod driver_libs;
 pub mod fingerprint;
 pub mod gpu;
@@ -40,6 +41,8 @@ pub struct DoctorReport {
     pub tool_version: String,
     pub git_commit: String,
     pub host: host::Host,
+    /// The container this runs in, if any, and the driver capabilities it was granted.
+    pub container: Option<container::Container>,
     pub ffmpeg: FfmpegProbe,
     pub gpu: gpu::GpuProbe,
     pub driver_libraries: Vec<driver_libs::LibraryCheck>,
@@ -84,6 +87,7 @@ pub fn run(options: &ProbeOptions) -> DoctorReport {
         opencv::probe(frames)
     });
     let host = host::probe();
+    let container = container::detect();
 
     let ffmpeg = probe_ffmpeg(options.ffmpeg.as_deref(), timeout);
     let trials = match (&ffmpeg, options.skip_trials) {
@@ -99,13 +103,21 @@ pub fn run(options: &ProbeOptions) -> DoctorReport {
         detail: "OpenCV probe timed out".into(),
     });
     let nvenc_api = nvenc_api_check::check(ffmpeg.found().map(|(_, i)| i), &gpu, &trials);
-    let verdict = verdict::decide(&ffmpeg, &gpu, &nvenc_api, &opencv, &trials);
+    let verdict = verdict::decide(
+        &ffmpeg,
+        &gpu,
+        &nvenc_api,
+        &opencv,
+        &trials,
+        container.as_ref(),
+    );
     DoctorReport {
         schema: "nvviz-bench.doctor",
         schema_version: DOCTOR_SCHEMA_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         git_commit: crate::GIT_COMMIT.to_string(),
         host,
+        container,
         ffmpeg,
         gpu,
         driver_libraries,
@@ -137,6 +149,13 @@ fn run_trials(binary: &Path, info: &FfmpegInfo, options: &ProbeOptions) -> Vec<t
         .filter(|e| info.has_encoder(e))
         .collect();
     encoders.extend(CPU_ENCODERS.iter().copied().find(|e| info.has_encoder(e)));
+    // Without OpenCV, the guide's OpenCV modes write with OpenCV's encoder through ffmpeg.
+    if !cfg!(feature = "opencv") {
+        encoders.extend(
+            crate::ffmpeg::args::opencv_fourcc_encoder(crate::ffmpeg::args::DEFAULT_FOURCC)
+                .filter(|e| info.has_encoder(e)),
+        );
+    }
     let dir = match crate::scratch::dir("doctor") {
         Ok(dir) => dir,
         Err(e) => {

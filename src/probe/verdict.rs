@@ -3,11 +3,14 @@
 
 use serde::Serialize;
 
+use super::container::Container;
 use super::gpu::{GpuProbe, NvencHardware};
 use super::nvenc_api_check::NvencApiCheck;
 use super::opencv::OpenCvProbe;
 use super::trial::TrialResult;
 use super::FfmpegProbe;
+use crate::ffmpeg::args::{opencv_fourcc_encoder, DEFAULT_FOURCC};
+use crate::ffmpeg::info::CPU_ENCODERS;
 use crate::ffmpeg::EncodeFailure;
 
 #[derive(Debug, Clone, Serialize)]
@@ -42,6 +45,7 @@ pub fn decide(
     api: &NvencApiCheck,
     opencv: &OpenCvProbe,
     trials: &[TrialResult],
+    container: Option<&Container>,
 ) -> Verdict {
     let hardware: Vec<&TrialResult> = trials
         .iter()
@@ -50,8 +54,16 @@ pub fn decide(
     let nvenc_ok = hardware.iter().find(|t| t.ok()).map(|t| t.encoder.clone());
     let cpu_fallback = trials
         .iter()
-        .find(|t| !t.encoder.ends_with("_nvenc") && t.ok())
+        .find(|t| CPU_ENCODERS.contains(&t.encoder.as_str()) && t.ok())
         .map(|t| t.encoder.clone());
+    // Without OpenCV, ffmpeg's encoder for OpenCV's default fourcc writes the
+    // guide's OpenCV modes (as `bench` does), when its trial worked.
+    let stand_in = opencv_fourcc_encoder(DEFAULT_FOURCC)
+        .filter(|e| trials.iter().any(|t| t.encoder == *e && t.ok()))
+        .filter(|_| matches!(opencv, OpenCvProbe::NotBuilt))
+        .map(|e| {
+            format!("{e} via ffmpeg (for OpenCV's {DEFAULT_FOURCC} writer: OpenCV not built)")
+        });
     let opencv_writer = opencv
         .working_fourcc()
         .map(|f| format!("OpenCV VideoWriter ({f})"));
@@ -60,7 +72,7 @@ pub fn decide(
         if nvenc_ok.is_some() {
             f
         } else {
-            engine_first(f, gpu)
+            refine(f, gpu, container)
         }
     });
     let nvenc_reason = match (&nvenc_ok, &nvenc_failure) {
@@ -83,14 +95,27 @@ pub fn decide(
         }
         OpenCvProbe::Available { .. } => "as in the guide".into(),
     };
-    let writer_mode = |mode: &'static str| ModePath {
+    let writer_mode = |mode: &'static str| {
+        ModePath {
         mode,
-        path: opencv_writer.clone().or_else(|| {
-            ffmpeg_cpu
-                .clone()
-                .map(|p| format!("{p} (OpenCV writer unavailable)"))
-        }),
-        note: opencv_note.clone(),
+        path: match opencv {
+            OpenCvProbe::NotBuilt => stand_in.clone(),
+            _ => opencv_writer.clone().or_else(|| {
+                ffmpeg_cpu
+                    .clone()
+                    .map(|p| format!("{p} (OpenCV writer unavailable)"))
+            }),
+        },
+        note: match (opencv, mode) {
+            (OpenCvProbe::NotBuilt, "fast") if stand_in.is_some() => {
+                "built without OpenCV: ffmpeg writes with OpenCV's settings; the native style draws OpenCV's".into()
+            }
+            (OpenCvProbe::NotBuilt, _) if stand_in.is_some() => {
+                "built without OpenCV: ffmpeg writes with OpenCV's settings".into()
+            }
+            _ => opencv_note.clone(),
+        },
+    }
     };
     let modes = vec![
         writer_mode("original"),
@@ -157,9 +182,48 @@ fn nvenc_failure(ffmpeg: &FfmpegProbe, hardware: &[&TrialResult]) -> Option<Enco
     }
 }
 
+/// The cause an NVENC failure has on this machine: a GPU without an NVENC
+/// engine first (nothing else would help), then a container whose runtime did
+/// not mount the driver library ffmpeg could not load, then ffmpeg's own word.
+pub fn refine(
+    failure: EncodeFailure,
+    gpu: &GpuProbe,
+    container: Option<&Container>,
+) -> EncodeFailure {
+    engine_first(container_first(failure, gpu, container), gpu)
+}
+
+/// In a container, NVML answering shows the GPU was passed in; a driver library
+/// missing beside it is a capability the runtime was not asked for.
+fn container_first(
+    failure: EncodeFailure,
+    gpu: &GpuProbe,
+    container: Option<&Container>,
+) -> EncodeFailure {
+    let (Some(c), EncodeFailure::DriverLibraryMissing { library }) = (container, &failure) else {
+        return failure;
+    };
+    let capability = if library.contains("nvidia-encode") {
+        "video"
+    } else if library.starts_with("libcuda") {
+        "compute"
+    } else {
+        return failure;
+    };
+    if !matches!(gpu, GpuProbe::Found { .. }) || c.grants(capability) {
+        return failure;
+    }
+    EncodeFailure::ContainerCapabilityMissing {
+        runtime: c.runtime.name().to_string(),
+        capability: capability.to_string(),
+        library: library.clone(),
+        granted: c.driver_capabilities.clone(),
+    }
+}
+
 /// On a GPU known to have no NVENC engine, that is the cause whatever the trial
 /// stopped at first (a newer driver or another ffmpeg would not help).
-pub fn engine_first(failure: EncodeFailure, gpu: &GpuProbe) -> EncodeFailure {
+fn engine_first(failure: EncodeFailure, gpu: &GpuProbe) -> EncodeFailure {
     let GpuProbe::Found { gpus, .. } = gpu else {
         return failure;
     };
@@ -273,7 +337,7 @@ fn next_steps(
     }
     match opencv {
         OpenCvProbe::NotBuilt => steps.push(
-            "the original/fast modes use OpenCV's VideoWriter: build with the default `opencv` feature (needs libopencv-dev)".into(),
+            "for OpenCV's own writer and drawing in the original/fast modes, build with the default `opencv` feature (needs libopencv-dev); this build writes them through ffmpeg with OpenCV's settings".into(),
         ),
         OpenCvProbe::Available { .. } if opencv.working_fourcc().is_none() => {
             steps.push("OpenCV VideoWriter wrote nothing readable: install OpenCV with the FFMPEG videoio backend".into())
@@ -351,7 +415,7 @@ mod tests {
         let api = nvenc_api_check::check(ffmpeg.found().map(|(_, i)| i), &gpu, &trials);
         assert_eq!(api.compatible, Some(false));
         assert_eq!(api.static_ffmpeg_ok, Some(false));
-        let verdict = decide(&ffmpeg, &gpu, &api, &OpenCvProbe::NotBuilt, &trials);
+        let verdict = decide(&ffmpeg, &gpu, &api, &OpenCvProbe::NotBuilt, &trials, None);
         assert!(!verdict.nvenc_usable);
         assert_eq!(
             verdict.nvenc_failure.as_ref().map(|f| f.kind()),
@@ -371,18 +435,92 @@ mod tests {
             verdict.modes[2].path.as_deref(),
             Some("libx264 via ffmpeg (fallback)")
         );
-        // OpenCV is not built: original/fast fall back to ffmpeg's CPU encoder.
-        assert!(verdict.modes[0]
-            .path
-            .as_deref()
-            .unwrap()
-            .starts_with("libx264 via ffmpeg"));
+        // OpenCV is not built and no mpeg4 trial ran: nothing writes original/fast.
+        assert_eq!(verdict.modes[0].path, None);
         assert!(verdict.can_write_video);
         // No driver/ffmpeg advice on a GPU without an engine: neither would help.
         let advice = verdict.next_steps.join("\n");
         assert!(
             !advice.contains("--static-ffmpeg") && !advice.contains("driver"),
             "{advice}"
+        );
+    }
+
+    #[test]
+    fn without_opencv_the_guides_opencv_modes_name_their_stand_in() {
+        let ok = || TrialOutcome::Ok {
+            frames: 8,
+            bytes: 1000,
+        };
+        let trials = vec![trial("libx264", ok()), trial("mpeg4", ok())];
+        let (ffmpeg, gpu) = (static_ffmpeg(), h100());
+        let api = nvenc_api_check::check(ffmpeg.found().map(|(_, i)| i), &gpu, &trials);
+        let verdict = decide(&ffmpeg, &gpu, &api, &OpenCvProbe::NotBuilt, &trials, None);
+        // mpeg4 is OpenCV's encoder, not the CPU fallback of the nvenc mode.
+        assert_eq!(verdict.cpu_fallback.as_deref(), Some("libx264"));
+        for m in &verdict.modes[..2] {
+            assert_eq!(
+                m.path.as_deref(),
+                Some("mpeg4 via ffmpeg (for OpenCV's mp4v writer: OpenCV not built)")
+            );
+        }
+        assert!(verdict.modes[1].note.contains("native style"));
+    }
+
+    #[test]
+    fn a_container_without_the_video_capability_is_named_with_its_variable() {
+        use crate::probe::container::{Container, Runtime};
+        // A GPU with an engine (the H100's name changed), in Docker, granted the
+        // runtime's default capabilities: ffmpeg cannot load libnvidia-encode.
+        let mut gpu = h100();
+        if let GpuProbe::Found { gpus, .. } = &mut gpu {
+            gpus[0].name = "NVIDIA L4".into();
+            gpus[0].nvenc_hardware = NvencHardware::Unknown;
+        }
+        let missing = EncodeFailure::DriverLibraryMissing {
+            library: "libnvidia-encode.so.1".into(),
+        };
+        let trials = vec![trial(
+            "h264_nvenc",
+            TrialOutcome::Failed {
+                failure: missing.clone(),
+            },
+        )];
+        let ffmpeg = static_ffmpeg();
+        let api = nvenc_api_check::check(ffmpeg.found().map(|(_, i)| i), &gpu, &trials);
+        let docker = |caps: Option<&str>| Container {
+            runtime: Runtime::Docker,
+            driver_capabilities: caps.map(str::to_string),
+        };
+        let in_docker = docker(None);
+        let verdict = decide(
+            &ffmpeg,
+            &gpu,
+            &api,
+            &OpenCvProbe::NotBuilt,
+            &trials,
+            Some(&in_docker),
+        );
+        let failure = verdict.nvenc_failure.clone().unwrap();
+        assert_eq!(failure.kind(), "container_capability_missing");
+        assert!(failure.to_string().contains("lacks `video`"), "{failure}");
+        assert!(verdict
+            .next_steps
+            .iter()
+            .any(|s| s.contains("NVIDIA_DRIVER_CAPABILITIES=compute,video,utility")));
+        // Granted video, or not in a container: ffmpeg's own cause stays.
+        let granted = docker(Some("all"));
+        assert_eq!(refine(missing.clone(), &gpu, Some(&granted)), missing);
+        assert_eq!(refine(missing.clone(), &gpu, None), missing);
+        // Without NVML the GPU was not passed in at all: not a capability.
+        let no_gpu = GpuProbe::NoDriver {
+            detail: String::new(),
+        };
+        assert_eq!(refine(missing.clone(), &no_gpu, Some(&in_docker)), missing);
+        // On an H100 no capability helps: the engine is the cause.
+        assert_eq!(
+            refine(missing, &h100(), Some(&in_docker)).kind(),
+            "no_nvenc_engine"
         );
     }
 
@@ -397,10 +535,10 @@ mod tests {
             detail: String::new(),
         };
         let api = nvenc_api_check::check(None, &gpu, &[]);
-        let verdict = decide(&ffmpeg, &gpu, &api, &OpenCvProbe::NotBuilt, &[]);
+        let verdict = decide(&ffmpeg, &gpu, &api, &OpenCvProbe::NotBuilt, &[], None);
         assert!(!verdict.can_write_video);
         // On an H100 the engine is the NVENC cause, but ffmpeg is still what to install first.
-        let on_h100 = decide(&ffmpeg, &h100(), &api, &OpenCvProbe::NotBuilt, &[]);
+        let on_h100 = decide(&ffmpeg, &h100(), &api, &OpenCvProbe::NotBuilt, &[], None);
         assert_eq!(
             on_h100.nvenc_failure.as_ref().map(|f| f.kind()),
             Some("no_nvenc_engine")

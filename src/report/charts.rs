@@ -27,16 +27,37 @@ fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
     anyhow!("drawing a chart: {e:?}")
 }
 
-/// One bar: what ran, how fast, how spread, and whether it was a fallback.
+/// One bar: what ran, how fast, how spread, and whether it was a fallback or
+/// a stand-in for a part this build lacks.
 struct Bar {
     label: String,
     mean: f64,
     stddev: f64,
     fallback: bool,
+    stand_in: bool,
+}
+
+impl Bar {
+    fn colour(&self) -> RGBColor {
+        match (self.fallback, self.stand_in) {
+            (true, _) => ORANGE,
+            (false, true) => GREY,
+            (false, false) => BLUE,
+        }
+    }
+
+    fn marker(&self) -> &'static str {
+        match (self.fallback, self.stand_in) {
+            (true, _) => " (fallback)",
+            (false, true) => " (stand-in)",
+            (false, false) => "",
+        }
+    }
 }
 
 const BLUE: RGBColor = RGBColor(46, 128, 204);
 const ORANGE: RGBColor = RGBColor(230, 140, 30);
+const GREY: RGBColor = RGBColor(140, 140, 140);
 
 /// Bar chart of fps per mode (the performance table's cases that ran), in the
 /// report's mode order. Each bar names the encoder that ran; a fallback is
@@ -49,6 +70,9 @@ pub fn fps_chart(input: &Input) -> anyhow::Result<String> {
         .filter_map(|c| {
             let what = match (c.mode, c.overlay) {
                 (Mode::OverlayOnly, Some(o)) => format!("{o} only"),
+                (m, _) if c.stand_in.as_ref().is_some_and(|s| s.overlay_for.is_some()) => {
+                    format!("{m} [{}]", label::overlay(c))
+                }
                 (m, _) => m.to_string(),
             };
             let label = if c.sink == Sink::Null {
@@ -62,22 +86,28 @@ pub fn fps_chart(input: &Input) -> anyhow::Result<String> {
                 mean: f.mean,
                 stddev: f.stddev,
                 fallback: c.encoder.is_fallback(),
+                stand_in: c.stand_in.is_some(),
             })
         })
         .collect();
     let max = bars.iter().map(|b| b.mean + b.stddev).fold(1.0, f64::max);
     let any_fallback = bars.iter().any(|b| b.fallback);
+    let any_stand_in = bars.iter().any(|b| b.stand_in && !b.fallback);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (1100, 520)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
-        let caption = if any_fallback {
-            format!(
-                "Frames per second — {} (orange: CPU fallback, not NVENC)",
-                input.label
-            )
-        } else {
+        let keys: Vec<&str> = [
+            (any_fallback, "orange: CPU fallback, not NVENC"),
+            (any_stand_in, "grey: stand-in, OpenCV not built"),
+        ]
+        .into_iter()
+        .filter_map(|(on, key)| on.then_some(key))
+        .collect();
+        let caption = if keys.is_empty() {
             format!("Frames per second — {}", input.label)
+        } else {
+            format!("Frames per second — {} ({})", input.label, keys.join("; "))
         };
         let mut chart = ChartBuilder::on(&root)
             .caption(caption, (FONT, 20))
@@ -104,7 +134,7 @@ pub fn fps_chart(input: &Input) -> anyhow::Result<String> {
             .draw()
             .map_err(err)?;
         for (i, b) in bars.iter().enumerate() {
-            let colour = if b.fallback { ORANGE } else { BLUE };
+            let colour = b.colour();
             chart
                 .draw_series(
                     Histogram::vertical(&chart)
@@ -134,11 +164,7 @@ pub fn fps_chart(input: &Input) -> anyhow::Result<String> {
             .draw_series(bars.iter().enumerate().map(|(i, b)| {
                 let style = TextStyle::from((FONT, 13).into_font())
                     .pos(Pos::new(HPos::Center, VPos::Bottom));
-                let text = if b.fallback {
-                    format!("{:.1} ± {:.1} (fallback)", b.mean, b.stddev)
-                } else {
-                    format!("{:.1} ± {:.1}", b.mean, b.stddev)
-                };
+                let text = format!("{:.1} ± {:.1}{}", b.mean, b.stddev, b.marker());
                 Text::new(
                     text,
                     (SegmentValue::CenterOf(i), b.mean + b.stddev + max * 0.01),

@@ -20,8 +20,13 @@ fn use_case(mode: Mode) -> &'static str {
 
 fn technology(c: &CaseResult) -> String {
     let enc = label::encoder(c);
-    let overlay = c.overlay.map_or("no", |o| o.name());
+    let overlay = label::overlay(c);
+    let writer_stood_in = c.stand_in.as_ref().is_some_and(|s| s.writer_for.is_some());
     match c.mode {
+        Mode::Original if writer_stood_in => {
+            format!("Pillow-style RGBA compositing + FFmpeg pipe, {enc}")
+        }
+        Mode::Fast if writer_stood_in => format!("{overlay} drawing + FFmpeg pipe, {enc}"),
         Mode::Original => format!("Pillow-style RGBA compositing + OpenCV VideoWriter ({enc})"),
         Mode::Fast => format!("OpenCV drawing + OpenCV VideoWriter ({enc})"),
         Mode::Nvenc | Mode::Native => format!("{overlay} overlay + FFmpeg pipe, {enc}"),

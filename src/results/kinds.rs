@@ -188,3 +188,36 @@ pub enum RssScope {
     /// results of schema version 1, or where the reset was refused.
     Process,
 }
+
+/// A part of the guide's mode this build lacks, and what ran in its place. The
+/// portable build (`--no-default-features`) has no OpenCV: its `original` and
+/// `fast` modes write through ffmpeg with the libavcodec encoder OpenCV's
+/// VideoWriter uses for the same fourcc, and draw OpenCV's style with the native
+/// one. Every output names the stand-in (see `label`), so its figures are never
+/// filed under the guide's OpenCV names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StandIn {
+    /// What this build lacks.
+    pub missing: Missing,
+    /// The overlay style the mode draws with, when another drew instead
+    /// (the case's `overlay` is the one that drew).
+    pub overlay_for: Option<StyleKind>,
+    /// The fourcc of the OpenCV VideoWriter the mode writes with, when ffmpeg
+    /// wrote instead (the case's `encoder` is the one that ran).
+    pub writer_for: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Missing {
+    /// Built without the `opencv` feature.
+    Opencv,
+}
+
+impl Missing {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Opencv => "OpenCV not built",
+        }
+    }
+}

@@ -3,11 +3,20 @@
 //! name is built from what *ran* (`encoder.used`), so a CPU fallback can never
 //! be filed under an NVENC name.
 
-use super::{CaseResult, CaseStatus};
+use super::{CaseResult, CaseStatus, StandIn, StyleKind};
 
-/// "libx264 (fallback from h264_nvenc)" — for tables, where there is room.
+/// "libx264 (fallback from h264_nvenc)", "mpeg4 via ffmpeg (for OpenCV's mp4v
+/// writer: OpenCV not built)" — for tables, where there is room.
 pub fn encoder(c: &CaseResult) -> String {
     let e = &c.encoder;
+    if let (Some(used), Some(s)) = (e.used.as_ref().or(e.requested.as_ref()), &c.stand_in) {
+        if let Some(fourcc) = &s.writer_for {
+            return format!(
+                "{used} via ffmpeg (for OpenCV's {fourcc} writer: {})",
+                s.missing.describe()
+            );
+        }
+    }
     match (&e.used, &e.fallback) {
         (Some(used), Some(fb)) => format!("{used} (fallback from {})", fb.from),
         (Some(used), None) => used.clone(),
@@ -15,14 +24,48 @@ pub fn encoder(c: &CaseResult) -> String {
     }
 }
 
-/// "libx264 (fallback)" — short, for chart bars and series names.
+/// "libx264 (fallback)", "mpeg4 (for opencv-mp4v)" — short, for chart bars
+/// and series names.
 pub fn encoder_short(c: &CaseResult) -> String {
     let used = c.encoder.used_or_requested();
     if c.encoder.is_fallback() {
         format!("{used} (fallback)")
+    } else if let Some(fourcc) = c.stand_in.as_ref().and_then(|s| s.writer_for.as_ref()) {
+        format!("{used} (for opencv-{fourcc})")
     } else {
         used.to_string()
     }
+}
+
+/// The style that drew, "native (for opencv)" when it stood in for another;
+/// "none" when nothing was drawn.
+pub fn overlay(c: &CaseResult) -> String {
+    let drawn = c.overlay.map_or("none", StyleKind::name);
+    match c.stand_in.as_ref().and_then(|s| s.overlay_for) {
+        Some(for_style) => format!("{drawn} (for {for_style})"),
+        None => drawn.to_string(),
+    }
+}
+
+/// One sentence on what stood in for what, and why; for notes under tables,
+/// `render`'s message and the exports' `stand_in` column.
+pub fn stand_in(s: &StandIn, overlay: Option<StyleKind>, encoder: Option<&str>) -> String {
+    let mut parts = Vec::new();
+    if let (Some(fourcc), Some(encoder)) = (&s.writer_for, encoder) {
+        parts.push(format!(
+            "ffmpeg's {encoder} with OpenCV's settings writes for OpenCV's {fourcc} writer"
+        ));
+    }
+    if let (Some(for_style), Some(drawn)) = (s.overlay_for, overlay) {
+        parts.push(format!("the {drawn} style draws for the {for_style} style"));
+    }
+    format!("{}: {}", s.missing.describe(), parts.join("; "))
+}
+
+/// `stand_in` for a case, if anything stood in.
+pub fn case_stand_in(c: &CaseResult) -> Option<String> {
+    let s = c.stand_in.as_ref()?;
+    Some(stand_in(s, c.overlay, c.encoder.used.as_deref()))
 }
 
 /// "71.3 ± 2.1 (noisy)", "71.3" for one run, "-" when nothing was measured.
@@ -60,11 +103,7 @@ pub fn outcome(c: &CaseResult) -> String {
 /// the preset asked for, the pipe format when not the guide's, streams,
 /// resolution. E.g. `nvenc/opencv/libx264 (fallback)/p1 1920x1080`.
 pub fn series(c: &CaseResult) -> String {
-    let mut parts = vec![
-        c.mode.name().to_string(),
-        c.overlay.map_or("none", |o| o.name()).to_string(),
-        encoder_short(c),
-    ];
+    let mut parts = vec![c.mode.name().to_string(), overlay(c), encoder_short(c)];
     if let Some(p) = &c.preset.requested {
         parts.push(p.clone());
     }

@@ -8,6 +8,26 @@
 
 use serde_json::{json, Map, Value};
 
+/// Version 2 kept the one stand-in it knew — the native overlay drawing the
+/// `nvenc` mode in a build without OpenCV — as a free-text `note`, written for
+/// that case only: a note present means that stand-in.
+pub fn v2_to_v3(doc: &mut Value) {
+    for case in doc
+        .get_mut("cases")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(obj) = case.as_object_mut() {
+            let note = obj.remove("note").filter(|n| !n.is_null());
+            let stand_in = note
+                .map(|_| json!({"missing": "opencv", "overlay_for": "opencv", "writer_for": null}));
+            obj.insert("stand_in".into(), stand_in.unwrap_or(Value::Null));
+        }
+    }
+    doc["schema_version"] = json!(3);
+}
+
 use crate::pixfmt::PixFmt;
 
 pub fn v1_to_v2(doc: &mut Value) {

@@ -20,7 +20,7 @@ pub mod stats;
 use serde::{Deserialize, Serialize};
 
 pub use encoder::{Encoder, Fallback};
-pub use kinds::{EngineKind, Mode, RssScope, Sink, Split, StyleKind};
+pub use kinds::{EngineKind, Missing, Mode, RssScope, Sink, Split, StandIn, StyleKind};
 pub use reason::{Cause, Reason};
 use stats::Summary;
 
@@ -28,9 +28,9 @@ use crate::pixfmt::PixFmt;
 
 /// `schema` of every results file.
 pub const RESULTS_SCHEMA: &str = "nvviz-bench.results";
-/// Version of the results JSON; bump on breaking changes. Version 1 files are
+/// Version of the results JSON; bump on breaking changes. Versions 1 and 2 are
 /// still read (converted on load, see `migrate`).
-pub const RESULTS_SCHEMA_VERSION: u32 = 2;
+pub const RESULTS_SCHEMA_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Results {
@@ -87,9 +87,9 @@ pub struct CaseResult {
     pub id: String,
     pub mode: Mode,
     pub overlay: Option<StyleKind>,
-    /// Why the overlay differs from the mode's usual one, if it does.
+    /// What ran in place of a part of the mode this build lacks.
     #[serde(default)]
-    pub note: Option<String>,
+    pub stand_in: Option<StandIn>,
     pub sink: Sink,
     /// The codec asked for ("h264", "hevc", "av1"), for ffmpeg sinks.
     pub codec: Option<String>,
@@ -263,8 +263,12 @@ impl Results {
             .and_then(|v| v.as_u64())
             .unwrap_or(0);
         match version {
-            1 => migrate::v1_to_v2(&mut value),
-            2 => {}
+            1 => {
+                migrate::v1_to_v2(&mut value);
+                migrate::v2_to_v3(&mut value);
+            }
+            2 => migrate::v2_to_v3(&mut value),
+            3 => {}
             v => return Err(SchemaError::UnknownVersion(v)),
         }
         serde_json::from_value(value).map_err(|source| SchemaError::Mismatch { version, source })

@@ -15,6 +15,7 @@ const HEADER: &[&str] = &[
     "encoder_used",
     "fallback_from",
     "fallback_cause",
+    "stand_in",
     "preset_requested",
     "preset_used",
     "pix_fmt",
@@ -86,6 +87,7 @@ fn table(named: &[(Option<&str>, &Results)]) -> Result<String, ExportError> {
                     .fallback
                     .as_ref()
                     .map_or(String::new(), |f| f.cause.kind().into()),
+                label::case_stand_in(c).unwrap_or_default(),
                 c.preset.requested.clone().unwrap_or_default(),
                 c.preset.used.clone().unwrap_or_default(),
                 c.pix_fmt.map_or(String::new(), |p| p.name().into()),
