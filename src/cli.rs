@@ -18,10 +18,6 @@ overlays on frames and encoding them (Pillow-style, OpenCV, and FFmpeg pipe with
 Start with `nvviz-bench doctor` to see what this machine can really encode."
 )]
 pub struct Cli {
-    /// Show more detail (ffmpeg's stderr lines, full commands)
-    #[arg(short, long, global = true)]
-    pub verbose: bool,
-
     #[command(subcommand)]
     pub command: Command,
 }
@@ -118,7 +114,8 @@ pub struct WorkloadArgs {
     /// Frames per second (default: the video's, or 30)
     #[arg(long)]
     pub fps: Option<f64>,
-    /// Frames to measure per run (default: 100, the guide's per-100-frames table)
+    /// Frames to draw and encode per run (default: the whole --video less --warmup; 100 of the
+    /// embedded clip, the guide's per-100-frames table)
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_FRAMES))]
     pub frames: Option<u64>,
     /// Synthetic persons per frame (default: 10)
@@ -274,6 +271,9 @@ pub struct BenchArgs {
     /// No progress output
     #[arg(short, long)]
     pub quiet: bool,
+    /// Print each case's exact command line and ffmpeg's last lines of a failure
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -290,9 +290,9 @@ pub struct RenderArgs {
     /// Output video
     #[arg(short, long, value_name = "PATH")]
     pub output: PathBuf,
-    /// Visualizer: nvenc (default), fast, original, native
+    /// Visualizer
     #[arg(long, value_enum, default_value = "nvenc")]
-    pub mode: crate::bench::case::Mode,
+    pub mode: RenderMode,
     /// Codec for the ffmpeg modes
     #[arg(long, default_value = "h264")]
     pub codec: String,
@@ -302,6 +302,34 @@ pub struct RenderArgs {
     /// No progress output
     #[arg(short, long)]
     pub quiet: bool,
+    /// Print the writer's exact command line (ffmpeg's, to rerun by hand)
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// The visualizers `render` writes with (the guide's three, and nvviz-bench's own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RenderMode {
+    /// The guide's NVENC visualizer: OpenCV drawing, raw frames into ffmpeg (falls back like the guide)
+    Nvenc,
+    /// The guide's fast visualizer: OpenCV drawing and VideoWriter
+    Fast,
+    /// The guide's original visualizer: Pillow-style compositing, OpenCV VideoWriter
+    Original,
+    /// nvviz-bench's native overlay, raw frames into ffmpeg
+    Native,
+}
+
+impl RenderMode {
+    pub fn mode(self) -> crate::results::Mode {
+        use crate::results::Mode;
+        match self {
+            Self::Nvenc => Mode::Nvenc,
+            Self::Fast => Mode::Fast,
+            Self::Original => Mode::Original,
+            Self::Native => Mode::Native,
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -313,6 +341,10 @@ pub struct DoctorArgs {
     /// Print the report as JSON (schema `nvviz-bench.doctor`, version 1; see README)
     #[arg(long)]
     pub json: bool,
+
+    /// Show each trial encode's command line and ffmpeg's last lines
+    #[arg(short, long)]
+    pub verbose: bool,
 
     /// Exit 1 unless this path works (nvenc: an NVENC trial encode succeeded;
     /// ffmpeg: some ffmpeg encoder works; opencv: OpenCV's VideoWriter works)

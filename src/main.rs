@@ -38,9 +38,9 @@ fn main() -> ExitCode {
         }
     }
     let result = match &cli.command {
-        Command::Doctor(args) => commands::doctor::run(args, cli.verbose),
-        Command::Bench(args) => commands::bench::run(args, cli.verbose),
-        Command::Render(args) => commands::render::run(args, cli.verbose),
+        Command::Doctor(args) => commands::doctor::run(args),
+        Command::Bench(args) => commands::bench::run(args),
+        Command::Render(args) => commands::render::run(args),
         Command::Report(args) => commands::report::run(args),
         Command::Compare(args) => commands::compare::run(args),
         Command::Completions(args) => commands::completions::completions(args),
@@ -54,12 +54,8 @@ fn main() -> ExitCode {
             ExitCode::from(130)
         }
         Err(e) => {
-            // One line: the whole chain of what failed, joined; the detailed form with -v.
-            if cli.verbose {
-                eprintln!("error: {e:?}");
-            } else {
-                eprintln!("error: {e:#}");
-            }
+            // One line: the whole chain of what failed, joined.
+            eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
     }

@@ -60,3 +60,46 @@ fn tables_wrap_to_columns() {
         );
     }
 }
+
+fn help(args: &[&str]) -> String {
+    let out = nvviz().args(args).arg("--help").output().unwrap();
+    assert_exit(&out, 0);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn help_text_matches_what_each_command_accepts() {
+    // render takes the four visualizers, and lists exactly those.
+    let render = help(&["render"]);
+    let values = render
+        .lines()
+        .skip_while(|l| !l.contains("--mode"))
+        .take_while(|l| !l.trim_start().starts_with("--codec"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for mode in ["nvenc", "fast", "original", "native"] {
+        assert!(
+            values.contains(mode),
+            "{mode} not in render --mode:\n{values}"
+        );
+    }
+    for other in ["overlay-only", "encode-only", "encoder-ceiling"] {
+        assert!(!values.contains(other), "render lists {other}:\n{values}");
+    }
+    let refused = nvviz()
+        .args(["render", "--mode", "overlay-only", "-o", "x.mp4"])
+        .output()
+        .unwrap();
+    assert_exit(&refused, 2);
+    // --frames says what it defaults to for a video and for the embedded clip.
+    assert!(render.contains("the whole --video"), "{render}");
+    // doctor --require lists its values.
+    assert!(help(&["doctor"]).contains("[possible values: nvenc, ffmpeg, opencv]"));
+    // -v only where it does something.
+    for with in [&["doctor"][..], &["bench"], &["render"]] {
+        assert!(help(with).contains("--verbose"), "{with:?}");
+    }
+    for without in [&["report"][..], &["compare"], &["completions"], &["man"]] {
+        assert!(!help(without).contains("--verbose"), "{without:?}");
+    }
+}

@@ -18,7 +18,8 @@ use crate::probe::gpu;
 use crate::results::export::{ExportFormat, ExportManager};
 use crate::results::{label, CaseStatus, Results, Sink, RESULTS_SCHEMA, RESULTS_SCHEMA_VERSION};
 
-pub fn run(args: &BenchArgs, verbose: bool) -> anyhow::Result<Outcome> {
+pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
+    let verbose = args.verbose;
     let presets = match setup::profile_preset(args.encoder.profile) {
         Some(p) => vec![p],
         None => parse_presets(&args.presets).map_err(|e| anyhow::anyhow!("--presets: {e}"))?,

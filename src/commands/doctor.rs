@@ -12,7 +12,8 @@ use crate::probe::opencv::OpenCvProbe;
 use crate::probe::trial::TrialOutcome;
 use crate::probe::{self, DoctorReport, FfmpegProbe, ProbeOptions};
 
-pub fn run(args: &DoctorArgs, verbose: bool) -> anyhow::Result<Outcome> {
+pub fn run(args: &DoctorArgs) -> anyhow::Result<Outcome> {
+    let verbose = args.verbose;
     let options = ProbeOptions {
         ffmpeg: args.ffmpeg.clone(),
         probe_timeout: seconds("--probe-timeout", args.probe_timeout)?,

@@ -7,19 +7,14 @@ use anyhow::bail;
 
 use super::setup;
 use super::Outcome;
-use crate::bench::case::{expand, MatrixOptions, Mode, SinkSpec};
+use crate::bench::case::{expand, MatrixOptions, SinkSpec};
 use crate::bench::progress::{Display, Progress};
 use crate::bench::runner::{self, RunContext};
 use crate::cli::RenderArgs;
 use crate::encode::fallback::Writer;
 
-pub fn run(args: &RenderArgs, _verbose: bool) -> anyhow::Result<Outcome> {
-    if !matches!(
-        args.mode,
-        Mode::Nvenc | Mode::Fast | Mode::Original | Mode::Native
-    ) {
-        bail!("--mode must be nvenc, fast, original or native");
-    }
+pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
+    let mode = args.mode.mode();
     let output = &args.output;
     // The container follows the extension (the temporary file carries it, and
     // ffmpeg and OpenCV both choose by it); one that would hold h264 badly or
@@ -57,7 +52,7 @@ pub fn run(args: &RenderArgs, _verbose: bool) -> anyhow::Result<Outcome> {
     let template = setup::encode_template(&args.encoder);
     let preset = setup::profile_preset(args.encoder.profile).unwrap_or_else(|| args.preset.clone());
     let spec = expand(&MatrixOptions {
-        modes: &[args.mode],
+        modes: &[mode],
         codecs: std::slice::from_ref(&args.codec),
         presets: std::slice::from_ref(&preset),
         template: &template,
@@ -115,7 +110,7 @@ pub fn run(args: &RenderArgs, _verbose: bool) -> anyhow::Result<Outcome> {
         Writer::name,
     );
     if !args.quiet {
-        eprintln!("Using {} visualizer, writing with {used}", args.mode.name());
+        eprintln!("Using {} visualizer, writing with {used}", mode.name());
     }
     let progress = Progress::start(
         Display::detect(args.quiet),
@@ -147,5 +142,10 @@ pub fn run(args: &RenderArgs, _verbose: bool) -> anyhow::Result<Outcome> {
         workload.info.frames, outcome.result.fps
     );
     println!("The output video has been written to {}", output.display());
+    if args.verbose {
+        if let Some(command) = &outcome.output.command {
+            println!("command: {command}");
+        }
+    }
     Ok(Outcome::Ok)
 }
