@@ -31,8 +31,9 @@ sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 # opencv-doc: OpenCV's sample videos (vtest.avi, tree.avi, Megamind_bugy.avi),
 # real footage for the tests (tests/real_footage.rs). binutils: scripts/package.sh
 # (strip, objdump). debootstrap: tests/package.rs runs the container's runtime
-# steps and the packaged binary in a clean Debian chroot.
-packages=(ffmpeg pkg-config xz-utils ca-certificates curl opencv-doc binutils debootstrap)
+# steps and the packaged binary in a clean Debian chroot. slurm-wlm, munge:
+# tests/fleet.rs runs the Slurm fleet scripts on a one-node cluster it starts.
+packages=(ffmpeg pkg-config xz-utils ca-certificates curl opencv-doc binutils debootstrap slurm-wlm munge)
 if [ "$OPENCV" -eq 1 ]; then
   packages+=(libopencv-dev clang libclang-dev)
 fi

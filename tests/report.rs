@@ -385,3 +385,78 @@ fn split_csv(line: &str) -> Vec<String> {
     out.push(cur);
     out
 }
+
+/// A fleet's files (more than fit side by side): one section, a row per node
+/// and per group (GPU model and driver), fallbacks with their cause, and no
+/// per-file sections or charts.
+#[test]
+fn a_fleet_of_files_is_grouped_by_gpu_and_driver() {
+    let dir = tempfile::tempdir().unwrap();
+    let h100: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("results/h100-bench.json")).unwrap(),
+    )
+    .unwrap();
+    let cpu: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("results/ci-2core-bench.json")).unwrap(),
+    )
+    .unwrap();
+    let mut files = Vec::new();
+    for (i, (base, driver)) in [
+        (&h100, "580.159.04"),
+        (&h100, "580.159.04"),
+        (&h100, "570.86.15"),
+        (&cpu, ""),
+        (&cpu, ""),
+        (&cpu, ""),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut r = base.clone();
+        r["environment"]["host"]["node"] = format!("node-{i:02}").into();
+        if !driver.is_empty() {
+            r["environment"]["nvidia_driver"] = driver.into();
+        }
+        let path = dir.path().join(format!("node-{i:02}.json"));
+        std::fs::write(&path, r.to_string()).unwrap();
+        files.push(path);
+    }
+    let out = dir.path().join("report");
+    let run = nvviz().arg("report").args(&files).arg("-o").arg(&out).output().unwrap();
+    assert_exit(&run, 0);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("6 results files from 6 node(s) in 3 group(s)"), "{md}");
+    // No per-file sections or charts for a fleet.
+    assert!(!md.contains("## Performance"), "{md}");
+    assert_eq!(
+        std::fs::read_dir(&out)
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "svg"))
+            .count(),
+        0
+    );
+    let groups = md
+        .split("**Groups (GPU model and driver)**")
+        .nth(1)
+        .unwrap()
+        .split("\n\n")
+        .nth(1)
+        .unwrap();
+    assert!(
+        groups.contains("| NVIDIA H100 80GB HBM3 | 580.159.04 | 2 | 0 of 2 | no_nvenc_engine: 2 |"),
+        "{groups}"
+    );
+    assert!(
+        groups.contains("| NVIDIA H100 80GB HBM3 | 570.86.15 | 1 | 0 of 1 | no_nvenc_engine: 1 |"),
+        "{groups}"
+    );
+    assert!(
+        groups.contains("| no GPU | - | 3 | 0 of 3 | driver_library_missing: 3 |"),
+        "{groups}"
+    );
+    // One row per node, each naming its node and what its nvenc mode ran with.
+    for i in 0..6 {
+        assert!(md.contains(&format!("| node-{i:02} |")), "{md}");
+    }
+    assert!(md.contains("libx264 (fallback)"));
+}

@@ -27,7 +27,9 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Outcome> {
             )
         })?;
         let mut written = Vec::new();
-        for input in &inputs {
+        // Each file's charts go with its sections (not drawn for a fleet's dozens).
+        let side_by_side = inputs.len() <= report::fleet::SIDE_BY_SIDE_MAX;
+        for input in inputs.iter().filter(|_| side_by_side) {
             let suffix = input
                 .label
                 .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_");

@@ -9,6 +9,11 @@ pub struct Host {
     pub memory_total_mib: Option<u64>,
     pub os: String,
     pub kernel: Option<String>,
+    /// The node this ran on, for fleet reports: `$NVVIZ_NODE_NAME` (the
+    /// Kubernetes manifests set it from `spec.nodeName`; a pod's hostname is the
+    /// pod's), else `$SLURMD_NODENAME` under Slurm, else the hostname.
+    #[serde(default)]
+    pub node: Option<String>,
 }
 
 pub fn probe() -> Host {
@@ -28,7 +33,21 @@ pub fn probe() -> Host {
         kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
             .ok()
             .map(|s| s.trim().to_string()),
+        node: node_name(
+            |var| std::env::var(var).ok(),
+            std::fs::read_to_string("/proc/sys/kernel/hostname").ok(),
+        ),
     }
+}
+
+/// The scheduler's name for the node first, then the kernel's hostname.
+fn node_name(env: impl Fn(&str) -> Option<String>, hostname: Option<String>) -> Option<String> {
+    ["NVVIZ_NODE_NAME", "SLURMD_NODENAME"]
+        .iter()
+        .filter_map(|var| env(var))
+        .chain(hostname)
+        .map(|n| n.trim().to_string())
+        .find(|n| !n.is_empty())
 }
 
 /// Value of the first `key<sep>value` line.
@@ -52,6 +71,31 @@ mod tests {
             super::field("PRETTY_NAME=\"Debian 12\"", "PRETTY_NAME", '=').as_deref(),
             Some("\"Debian 12\"")
         );
+    }
+
+    #[test]
+    fn the_schedulers_node_name_comes_before_the_hostname() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |var: &str| {
+                vars.iter()
+                    .find(|(k, _)| *k == var)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let host = || Some("pod-7f9c\n".to_string());
+        assert_eq!(
+            super::node_name(env(&[("NVVIZ_NODE_NAME", "gpu-node-3")]), host()).as_deref(),
+            Some("gpu-node-3")
+        );
+        assert_eq!(
+            super::node_name(env(&[("SLURMD_NODENAME", "dgx07")]), host()).as_deref(),
+            Some("dgx07")
+        );
+        assert_eq!(
+            super::node_name(env(&[("NVVIZ_NODE_NAME", " ")]), host()).as_deref(),
+            Some("pod-7f9c")
+        );
+        assert_eq!(super::node_name(env(&[]), None), None);
     }
 
     #[test]

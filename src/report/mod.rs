@@ -4,6 +4,7 @@
 
 pub mod analysis;
 pub mod charts;
+pub mod fleet;
 pub mod format;
 pub mod headroom;
 pub mod stages;
@@ -101,7 +102,9 @@ pub fn ok_cases(results: &Results) -> impl Iterator<Item = &CaseResult> {
 pub fn build(inputs: &[Input], user_stages: &[stages::Stage]) -> Vec<Section> {
     let mut sections = Vec::new();
     let many = inputs.len() > 1;
-    for input in inputs {
+    // A fleet's dozens of files: its own section, not dozens of each.
+    let side_by_side = inputs.len() <= fleet::SIDE_BY_SIDE_MAX;
+    for input in inputs.iter().filter(|_| side_by_side) {
         let suffix = if many {
             format!(" — {}", input.label)
         } else {
@@ -114,9 +117,14 @@ pub fn build(inputs: &[Input], user_stages: &[stages::Stage]) -> Vec<Section> {
         sections.push(analysis::diagnosis(input, &suffix));
         sections.push(headroom::section(input, &suffix));
     }
-    sections.push(tables::environment(inputs));
-    if many {
+    if side_by_side {
+        sections.push(tables::environment(inputs));
+    }
+    if many && side_by_side {
         sections.push(tables::across_machines(inputs));
+    }
+    if many {
+        sections.push(fleet::section(inputs));
     }
     sections
 }

@@ -1,0 +1,290 @@
+//! Many machines at once — a fleet's results files, one per node (the Slurm
+//! array and Kubernetes Job in `deploy/` write them): nodes grouped by GPU model
+//! and driver, which of them really encoded with NVENC and which fell back (with
+//! the classified cause), and per group each case's spread across its nodes.
+//! One row per node or per group, never one column per node: it reads the same
+//! for three files and for sixty.
+
+use std::collections::BTreeMap;
+
+use super::{Input, Section, Table};
+use crate::results::stats::Summary;
+use crate::results::{label, CaseResult, Mode, Results};
+
+/// Up to this many inputs the report also shows each file's own sections and
+/// a side-by-side table; beyond it, the fleet section alone.
+pub const SIDE_BY_SIDE_MAX: usize = 4;
+
+/// What a node's file says about NVENC.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Nvenc {
+    /// Some case really encoded with NVENC.
+    Ran,
+    /// Cases asked for NVENC and fell back, for this (classified) cause.
+    FellBack(String),
+    /// No case asked for NVENC.
+    NotAsked,
+}
+
+impl Nvenc {
+    fn of(results: &Results) -> Self {
+        if results.cases.iter().any(|c| c.encoder.used_nvenc()) {
+            return Self::Ran;
+        }
+        results
+            .cases
+            .iter()
+            .filter(|c| c.encoder.requested_nvenc())
+            .find_map(|c| c.encoder.fallback.as_ref())
+            .map_or(Self::NotAsked, |f| Self::FellBack(f.cause.kind().into()))
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Self::Ran => "ran".into(),
+            Self::FellBack(cause) => format!("fell back ({cause})"),
+            Self::NotAsked => "not asked".into(),
+        }
+    }
+}
+
+struct Node<'a> {
+    name: String,
+    gpu: String,
+    driver: String,
+    nvenc: Nvenc,
+    input: &'a Input,
+}
+
+fn node(input: &Input) -> Node<'_> {
+    let env = &input.results.environment;
+    Node {
+        name: env.host.node.clone().unwrap_or_else(|| input.label.clone()),
+        gpu: env.gpus.first().cloned().unwrap_or_else(|| "no GPU".into()),
+        driver: env.nvidia_driver.clone().unwrap_or_else(|| "-".into()),
+        nvenc: Nvenc::of(&input.results),
+        input,
+    }
+}
+
+/// The guide's nvenc-mode case a node is judged by: its first that ran.
+fn nvenc_case(results: &Results) -> Option<&CaseResult> {
+    results
+        .cases
+        .iter()
+        .find(|c| c.mode == Mode::Nvenc && c.is_ok())
+}
+
+pub fn section(inputs: &[Input]) -> Section {
+    let mut nodes: Vec<Node> = inputs.iter().map(node).collect();
+    nodes.sort_by(|a, b| (&a.gpu, &a.driver, &a.name).cmp(&(&b.gpu, &b.driver, &b.name)));
+    let mut groups: BTreeMap<(String, String), Vec<&Node>> = BTreeMap::new();
+    for n in &nodes {
+        groups
+            .entry((n.gpu.clone(), n.driver.clone()))
+            .or_default()
+            .push(n);
+    }
+
+    let mut per_node = Table::new(
+        "fleet-nodes",
+        "Nodes",
+        &[
+            "Node",
+            "File",
+            "GPU",
+            "Driver",
+            "NVENC",
+            "nvenc mode (fps)",
+            "encoder",
+            "workload",
+        ],
+    );
+    for n in &nodes {
+        let case = nvenc_case(&n.input.results);
+        per_node.row(vec![
+            n.name.clone(),
+            n.input.label.clone(),
+            n.gpu.clone(),
+            n.driver.clone(),
+            n.nvenc.describe(),
+            case.map_or("-".into(), label::fps),
+            case.map_or("-".into(), label::encoder_short),
+            workload(&n.input.results),
+        ]);
+    }
+
+    let mut per_group = Table::new(
+        "fleet-groups",
+        "Groups (GPU model and driver)",
+        &[
+            "GPU",
+            "Driver",
+            "Files",
+            "NVENC ran in",
+            "Fell back in (cause: files)",
+            "nvenc mode fps across files (mean [min–max])",
+        ],
+    );
+    let mut details = Vec::new();
+    for ((gpu, driver), members) in &groups {
+        let ran = members.iter().filter(|n| n.nvenc == Nvenc::Ran).count();
+        let mut causes: BTreeMap<&str, usize> = BTreeMap::new();
+        for n in members {
+            if let Nvenc::FellBack(cause) = &n.nvenc {
+                *causes.entry(cause.as_str()).or_default() += 1;
+            }
+        }
+        let fell_back = if causes.is_empty() {
+            "-".to_string()
+        } else {
+            causes
+                .iter()
+                .map(|(c, k)| format!("{c}: {k}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let nvenc_fps: Vec<f64> = members
+            .iter()
+            .filter_map(|n| nvenc_case(&n.input.results)?.fps.map(|f| f.mean))
+            .collect();
+        per_group.row(vec![
+            gpu.clone(),
+            driver.clone(),
+            members.len().to_string(),
+            format!("{ran} of {}", members.len()),
+            fell_back,
+            spread(&nvenc_fps),
+        ]);
+        details.push(group_details(gpu, driver, members));
+    }
+
+    let mut tables = vec![per_node, per_group];
+    tables.extend(details);
+    let mut names: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut paragraphs = vec![format!(
+        "{} results files from {} node(s) in {} group(s) (GPU model and driver). \"NVENC ran\" means a case's frames \
+         were encoded by NVENC itself; \"fell back\" names the classified cause of the fallback the guide's mode took \
+         (the fps of such a node are its fallback encoder's, as the encoder column says).",
+        inputs.len(),
+        names.len(),
+        groups.len()
+    )];
+    let mut workloads: Vec<String> = inputs.iter().map(|i| workload(&i.results)).collect();
+    workloads.sort();
+    workloads.dedup();
+    if workloads.len() > 1 {
+        paragraphs.push(format!(
+            "The files measured {} different workloads ({}): fps across nodes compare like with like only \
+             within one workload.",
+            workloads.len(),
+            workloads.join("; ")
+        ));
+    }
+    if inputs.len() > SIDE_BY_SIDE_MAX {
+        paragraphs.push(format!(
+            "With more than {SIDE_BY_SIDE_MAX} files the per-file sections are left out: \
+             run `nvviz-bench report` on one node's file for its details."
+        ));
+    }
+    Section {
+        title: "Fleet".into(),
+        paragraphs,
+        tables,
+        charts: Vec::new(),
+    }
+}
+
+/// "1920x1080 @ 30 fps, 300 frames, 10 persons, synthetic".
+fn workload(results: &Results) -> String {
+    let w = &results.workload;
+    format!(
+        "{}x{} @ {} fps, {} frames, {} persons, {}",
+        w.width, w.height, w.fps, w.frames, w.persons, w.source
+    )
+}
+
+/// "131.0 [120.2–140.8]", one value as is, "-" for none.
+fn spread(values: &[f64]) -> String {
+    match Summary::of(values) {
+        Some(s) if s.n > 1 => format!("{:.1} [{:.1}–{:.1}]", s.mean, s.min, s.max),
+        Some(s) => format!("{:.1}", s.mean),
+        None => "-".into(),
+    }
+}
+
+/// Each case of a group: on how many of its nodes it ran, fps across them,
+/// and the encoders that ran (fallbacks marked).
+fn group_details(gpu: &str, driver: &str, members: &[&Node]) -> Table {
+    let mut t = Table::new(
+        format!("fleet-group-{}", slug(&format!("{gpu}-{driver}"))),
+        format!(
+            "{gpu}, driver {driver}: cases across its {} file(s)",
+            members.len()
+        ),
+        &[
+            "Case",
+            "Ran on",
+            "fps across files (mean [min–max])",
+            "Encoders",
+        ],
+    );
+    let mut ids: Vec<&str> = Vec::new();
+    for n in members {
+        for c in &n.input.results.cases {
+            if !ids.contains(&c.id.as_str()) {
+                ids.push(&c.id);
+            }
+        }
+    }
+    for id in ids {
+        let cases: Vec<&CaseResult> = members
+            .iter()
+            .filter_map(|n| n.input.results.cases.iter().find(|c| c.id == id))
+            .collect();
+        let ok: Vec<&CaseResult> = cases.iter().copied().filter(|c| c.is_ok()).collect();
+        let fps: Vec<f64> = ok.iter().filter_map(|c| c.fps.map(|f| f.mean)).collect();
+        let mut encoders: Vec<String> = ok.iter().map(|c| label::encoder_short(c)).collect();
+        encoders.sort();
+        encoders.dedup();
+        let mut not_ok: Vec<String> = cases
+            .iter()
+            .filter(|c| !c.is_ok())
+            .map(|c| label::outcome(c))
+            .collect();
+        not_ok.sort();
+        not_ok.dedup();
+        let mut ran_on = format!("{} of {}", ok.len(), cases.len());
+        if !not_ok.is_empty() {
+            ran_on.push_str(&format!(" ({})", not_ok.join("; ")));
+        }
+        if cases.len() < members.len() {
+            ran_on.push_str(&format!("; not in {} file(s)", members.len() - cases.len()));
+        }
+        t.row(vec![
+            id.to_string(),
+            ran_on,
+            spread(&fps),
+            if encoders.is_empty() {
+                "-".into()
+            } else {
+                encoders.join(", ")
+            },
+        ]);
+    }
+    t
+}
+
+fn slug(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
