@@ -392,10 +392,9 @@ fn split_csv(line: &str) -> Vec<String> {
 #[test]
 fn a_fleet_of_files_is_grouped_by_gpu_and_driver() {
     let dir = tempfile::tempdir().unwrap();
-    let h100: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(fixture("results/h100-bench.json")).unwrap(),
-    )
-    .unwrap();
+    let h100: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("results/h100-bench.json")).unwrap())
+            .unwrap();
     let cpu: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(fixture("results/ci-2core-bench.json")).unwrap(),
     )
@@ -422,16 +421,30 @@ fn a_fleet_of_files_is_grouped_by_gpu_and_driver() {
         files.push(path);
     }
     let out = dir.path().join("report");
-    let run = nvviz().arg("report").args(&files).arg("-o").arg(&out).output().unwrap();
+    let run = nvviz()
+        .arg("report")
+        .args(&files)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
     assert_exit(&run, 0);
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(md.contains("6 results files from 6 node(s) in 3 group(s)"), "{md}");
+    assert!(
+        md.contains("6 results files from 6 node(s) in 3 group(s)"),
+        "{md}"
+    );
     // No per-file sections or charts for a fleet.
     assert!(!md.contains("## Performance"), "{md}");
     assert_eq!(
         std::fs::read_dir(&out)
             .unwrap()
-            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "svg"))
+            .filter(|e| e
+                .as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "svg"))
             .count(),
         0
     );

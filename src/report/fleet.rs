@@ -11,9 +11,30 @@ use super::{Input, Section, Table};
 use crate::results::stats::Summary;
 use crate::results::{label, CaseResult, Mode, Results};
 
-/// Up to this many inputs the report also shows each file's own sections and
+/// Up to this many machines the report also shows each file's own sections and
 /// a side-by-side table; beyond it, the fleet section alone.
 pub const SIDE_BY_SIDE_MAX: usize = 4;
+
+/// Whether these files are few machines' (each file's sections shown) rather
+/// than a fleet's. Machines are told apart by node name, or — in files from
+/// before it was recorded — by their hardware and driver.
+pub fn side_by_side(inputs: &[Input]) -> bool {
+    let mut machines: Vec<String> = inputs
+        .iter()
+        .map(|i| {
+            let e = &i.results.environment;
+            e.host.node.clone().unwrap_or_else(|| {
+                format!(
+                    "{} x{} {:?} {:?}",
+                    e.host.cpu_model, e.host.logical_cores, e.gpus, e.nvidia_driver
+                )
+            })
+        })
+        .collect();
+    machines.sort();
+    machines.dedup();
+    machines.len() <= SIDE_BY_SIDE_MAX
+}
 
 /// What a node's file says about NVENC.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -183,9 +204,9 @@ pub fn section(inputs: &[Input]) -> Section {
             workloads.join("; ")
         ));
     }
-    if inputs.len() > SIDE_BY_SIDE_MAX {
+    if !side_by_side(inputs) {
         paragraphs.push(format!(
-            "With more than {SIDE_BY_SIDE_MAX} files the per-file sections are left out: \
+            "With more than {SIDE_BY_SIDE_MAX} machines the per-file sections are left out: \
              run `nvviz-bench report` on one node's file for its details."
         ));
     }

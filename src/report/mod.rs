@@ -103,7 +103,7 @@ pub fn build(inputs: &[Input], user_stages: &[stages::Stage]) -> Vec<Section> {
     let mut sections = Vec::new();
     let many = inputs.len() > 1;
     // A fleet's dozens of files: its own section, not dozens of each.
-    let side_by_side = inputs.len() <= fleet::SIDE_BY_SIDE_MAX;
+    let side_by_side = fleet::side_by_side(inputs);
     for input in inputs.iter().filter(|_| side_by_side) {
         let suffix = if many {
             format!(" — {}", input.label)
