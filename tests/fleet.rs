@@ -143,7 +143,7 @@ fn a_slurm_array_writes_every_nodes_results_and_the_report_after_it() {
     let md = std::fs::read_to_string(out.join("report/report.md")).unwrap();
     assert!(md.contains("## Fleet"), "{md}");
     assert!(
-        md.contains("3 results files from 1 node(s) in 1 group(s)"),
+        md.contains("3 results files from 1 machine(s) in 1 group(s)"),
         "{md}"
     );
     assert!(md.contains("fell back (driver_library_missing)"), "{md}");

@@ -431,7 +431,7 @@ fn a_fleet_of_files_is_grouped_by_gpu_and_driver() {
     assert_exit(&run, 0);
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(
-        md.contains("6 results files from 6 node(s) in 3 group(s)"),
+        md.contains("6 results files from 6 machine(s) in 3 group(s)"),
         "{md}"
     );
     // No per-file sections or charts for a fleet.

@@ -19,7 +19,12 @@ pub const SIDE_BY_SIDE_MAX: usize = 4;
 /// than a fleet's. Machines are told apart by node name, or — in files from
 /// before it was recorded — by their hardware and driver.
 pub fn side_by_side(inputs: &[Input]) -> bool {
-    let mut machines: Vec<String> = inputs
+    machines(inputs) <= SIDE_BY_SIDE_MAX
+}
+
+/// How many machines these files come from.
+fn machines(inputs: &[Input]) -> usize {
+    let mut keys: Vec<String> = inputs
         .iter()
         .map(|i| {
             let e = &i.results.environment;
@@ -31,9 +36,9 @@ pub fn side_by_side(inputs: &[Input]) -> bool {
             })
         })
         .collect();
-    machines.sort();
-    machines.dedup();
-    machines.len() <= SIDE_BY_SIDE_MAX
+    keys.sort();
+    keys.dedup();
+    keys.len()
 }
 
 /// What a node's file says about NVENC.
@@ -182,15 +187,12 @@ pub fn section(inputs: &[Input]) -> Section {
 
     let mut tables = vec![per_node, per_group];
     tables.extend(details);
-    let mut names: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
-    names.sort_unstable();
-    names.dedup();
     let mut paragraphs = vec![format!(
-        "{} results files from {} node(s) in {} group(s) (GPU model and driver). \"NVENC ran\" means a case's frames \
+        "{} results files from {} machine(s) in {} group(s) (GPU model and driver). \"NVENC ran\" means a case's frames \
          were encoded by NVENC itself; \"fell back\" names the classified cause of the fallback the guide's mode took \
          (the fps of such a node are its fallback encoder's, as the encoder column says).",
         inputs.len(),
-        names.len(),
+        machines(inputs),
         groups.len()
     )];
     let mut workloads: Vec<String> = inputs.iter().map(|i| workload(&i.results)).collect();
