@@ -3,37 +3,17 @@
 //! manifests (`deploy/kubernetes/`), validated offline against the Kubernetes
 //! schema (no cluster runs here) with their container command run for real.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::*;
 use serde_json::Value;
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_nvviz-bench"))
-}
-
-fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn have(tool: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
 }
 
 fn results(path: &Path) -> Value {
@@ -58,8 +38,7 @@ impl Drop for Cluster {
 
 #[test]
 fn a_slurm_array_writes_every_nodes_results_and_the_report_after_it() {
-    // SAFETY: geteuid has no preconditions.
-    let root = unsafe { libc::geteuid() } == 0;
+    let root = is_root();
     let tools = ["munged", "slurmctld", "slurmd", "sbatch", "squeue"];
     if !root || !tools.iter().all(|t| have(t)) {
         eprintln!(
@@ -70,34 +49,40 @@ fn a_slurm_array_writes_every_nodes_results_and_the_report_after_it() {
     }
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("cluster");
-    let started = run(Command::new("bash")
-        .arg(repo().join("deploy/slurm/local-cluster.sh"))
-        .arg("start")
-        .arg(&state));
+    let started = run_ok(
+        Command::new("bash")
+            .arg(repo().join("deploy/slurm/local-cluster.sh"))
+            .arg("start")
+            .arg(&state),
+    );
     let _cluster = Cluster(state.clone());
     let conf = state.join("slurm.conf");
     assert!(String::from_utf8_lossy(&started.stdout).contains("SLURM_CONF="));
 
     let out = dir.path().join("fleet");
-    let submitted = run(Command::new("bash")
-        .arg(repo().join("deploy/slurm/submit.sh"))
-        .arg("3")
-        .arg(&out)
-        .env("SLURM_CONF", &conf)
-        .env("NVVIZ_BIN", bin())
-        .env(
-            "NVVIZ_BENCH_ARGS",
-            "--modes original,nvenc,native --resolution 160x120 --frames 4 --runs 1",
-        ));
+    let submitted = run_ok(
+        Command::new("bash")
+            .arg(repo().join("deploy/slurm/submit.sh"))
+            .arg("3")
+            .arg(&out)
+            .env("SLURM_CONF", &conf)
+            .env("NVVIZ_BIN", bin())
+            .env(
+                "NVVIZ_BENCH_ARGS",
+                "--modes original,nvenc,native --resolution 160x120 --frames 4 --runs 1",
+            ),
+    );
     let ids = String::from_utf8(submitted.stdout).unwrap();
     let report_job = ids.split_whitespace().nth(1).unwrap().to_string();
 
     // Wait until the queue is empty (the report job runs after the array).
     let deadline = Instant::now() + Duration::from_secs(240);
     loop {
-        let q = run(Command::new("squeue")
-            .args(["-h", "-o", "%i %T"])
-            .env("SLURM_CONF", &conf));
+        let q = run_ok(
+            Command::new("squeue")
+                .args(["-h", "-o", "%i %T"])
+                .env("SLURM_CONF", &conf),
+        );
         if q.stdout.iter().all(u8::is_ascii_whitespace) {
             break;
         }
@@ -153,8 +138,8 @@ fn a_slurm_array_writes_every_nodes_results_and_the_report_after_it() {
 fn kubernetes_manifests_validate_offline_and_their_command_runs() {
     let venv = repo().join("target/k8s-validate-venv");
     if !venv.join("bin/kubernetes-validate").exists() {
-        run(Command::new("python3").args(["-m", "venv"]).arg(&venv));
-        run(Command::new(venv.join("bin/python")).args([
+        run_ok(Command::new("python3").args(["-m", "venv"]).arg(&venv));
+        run_ok(Command::new(venv.join("bin/python")).args([
             "-m",
             "pip",
             "install",

@@ -7,15 +7,14 @@
 //! Both tests run the guide's three modes from the portable build and check that
 //! every output names what stood in for OpenCV.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use common::*;
 use serde_json::Value;
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 struct Package {
     _dir: tempfile::TempDir,
@@ -27,34 +26,17 @@ fn package() -> &'static Package {
     static PACKAGE: OnceLock<Package> = OnceLock::new();
     PACKAGE.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
-        let out = Command::new("bash")
-            .arg(repo().join("scripts/package.sh"))
-            .args(["--out".as_ref(), dir.path().as_os_str()])
-            .current_dir(repo())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "package.sh failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = run_ok(
+            Command::new("bash")
+                .arg(repo().join("scripts/package.sh"))
+                .args(["--out".as_ref(), dir.path().as_os_str()])
+                .current_dir(repo()),
         );
         let stdout = String::from_utf8(out.stdout).unwrap();
         let tarball = PathBuf::from(stdout.lines().next().unwrap());
         assert!(tarball.exists(), "{stdout}");
         Package { _dir: dir, tarball }
     })
-}
-
-fn run(cmd: &mut Command) -> std::process::Output {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 /// The three guide modes' cases from the portable build, each checked.
@@ -96,16 +78,20 @@ fn the_packaged_binary_runs_from_its_tarball_with_no_build_tree() {
     let pkg = package();
     let dir = pkg.tarball.parent().unwrap();
     let name = pkg.tarball.file_name().unwrap().to_str().unwrap();
-    run(Command::new("sha256sum")
-        .args(["-c", &format!("{name}.sha256")])
-        .current_dir(dir));
+    run_ok(
+        Command::new("sha256sum")
+            .args(["-c", &format!("{name}.sha256")])
+            .current_dir(dir),
+    );
     let unpacked = tempfile::tempdir().unwrap();
-    run(Command::new("tar")
-        .arg("-xzf")
-        .arg(&pkg.tarball)
-        .arg("-C")
-        .arg(unpacked.path())
-        .arg("--strip-components=1"));
+    run_ok(
+        Command::new("tar")
+            .arg("-xzf")
+            .arg(&pkg.tarball)
+            .arg("-C")
+            .arg(unpacked.path())
+            .arg("--strip-components=1"),
+    );
     for file in [
         "nvviz-bench",
         "README.md",
@@ -153,7 +139,7 @@ fn the_packaged_binary_runs_from_its_tarball_with_no_build_tree() {
             .current_dir(work.path());
         cmd
     };
-    let doctor = run(&mut clean(&["doctor", "--json"]));
+    let doctor = run_ok(&mut clean(&["doctor", "--json"]));
     let doctor: Value = serde_json::from_slice(&doctor.stdout).unwrap();
     assert_eq!(doctor["schema"], "nvviz-bench.doctor");
     assert_eq!(
@@ -166,7 +152,7 @@ fn the_packaged_binary_runs_from_its_tarball_with_no_build_tree() {
         "mpeg4 via ffmpeg (for OpenCV's mp4v writer: OpenCV not built)"
     );
 
-    let bench = run(&mut clean(&[
+    let bench = run_ok(&mut clean(&[
         "bench",
         "--modes",
         "original,fast,nvenc",
@@ -195,7 +181,7 @@ fn the_packaged_binary_runs_from_its_tarball_with_no_build_tree() {
 
     // The report's chart marks the stand-ins and names them.
     std::fs::write(work.path().join("r.json"), &bench.stdout).unwrap();
-    run(&mut clean(&["report", "r.json", "-o", "report"]));
+    run_ok(&mut clean(&["report", "r.json", "-o", "report"]));
     let svg = std::fs::read_dir(work.path().join("report"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -338,17 +324,9 @@ impl Drop for Mounted {
     }
 }
 
-fn have(tool: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 #[test]
 fn the_container_runtime_steps_install_and_run_it_in_a_clean_debian() {
-    // SAFETY: geteuid has no preconditions.
-    let root = unsafe { libc::geteuid() } == 0;
+    let root = is_root();
     if !root || !have("debootstrap") || !have("chroot") {
         eprintln!(
             "skipped: needs root, debootstrap and chroot (CI has them: scripts/install-deps.sh)"
@@ -389,9 +367,11 @@ fn the_container_runtime_steps_install_and_run_it_in_a_clean_debian() {
         fs.join("dist/container-runtime.sh"),
     )
     .unwrap();
-    run(Command::new("mount")
-        .args(["-t", "proc", "proc"])
-        .arg(fs.join("proc")));
+    run_ok(
+        Command::new("mount")
+            .args(["-t", "proc", "proc"])
+            .arg(fs.join("proc")),
+    );
     let _proc = Mounted(fs.join("proc"));
     let in_chroot = |script: &str| {
         let mut cmd = Command::new("chroot");
@@ -406,27 +386,27 @@ fn the_container_runtime_steps_install_and_run_it_in_a_clean_debian() {
         cmd
     };
     // The image's runtime stage, as the Dockerfile runs it.
-    run(&mut in_chroot(
+    run_ok(&mut in_chroot(
         "sh /dist/container-runtime.sh /dist/nvviz-bench-*-linux.tar.gz",
     ));
     // No Rust, no OpenCV, no build tree in this image.
-    let bare = run(&mut in_chroot(
+    let bare = run_ok(&mut in_chroot(
         "command -v cargo rustc || true; ls /usr/lib/x86_64-linux-gnu | grep -c opencv || true",
     ));
     assert_eq!(String::from_utf8_lossy(&bare.stdout).trim(), "0");
 
-    let doctor = run(&mut in_chroot("cd /tmp && nvviz-bench doctor --json"));
+    let doctor = run_ok(&mut in_chroot("cd /tmp && nvviz-bench doctor --json"));
     let doctor: Value = serde_json::from_slice(&doctor.stdout).unwrap();
     assert_eq!(doctor["host"]["os"], "Debian GNU/Linux 12 (bookworm)");
     assert!(doctor["verdict"]["can_write_video"].as_bool().unwrap());
-    let bench = run(&mut in_chroot(
+    let bench = run_ok(&mut in_chroot(
         "cd /tmp && nvviz-bench bench --modes original,fast,nvenc --resolution 320x240 \
          --frames 6 --runs 1 -q --export-json -",
     ));
     let results: Value = serde_json::from_slice(&bench.stdout).unwrap();
     check_guide_modes(&results);
     // The man page and completions are where the runtime steps put them.
-    run(&mut in_chroot(
+    run_ok(&mut in_chroot(
         "test -s /usr/local/share/man/man1/nvviz-bench.1 && \
          test -s /usr/share/bash-completion/completions/nvviz-bench",
     ));
@@ -442,16 +422,24 @@ fn the_wheel_installs_into_a_fresh_venv_and_runs() {
     // maturin from PyPI in a venv of its own (not part of the installed result).
     let tools = repo().join("target/maturin-venv");
     if !python(&tools).exists() {
-        run(Command::new("python3").args(["-m", "venv"]).arg(&tools));
+        run_ok(Command::new("python3").args(["-m", "venv"]).arg(&tools));
     }
-    run(Command::new(python(&tools)).args(["-m", "pip", "install", "--quiet", "maturin>=1.5,<2"]));
+    run_ok(Command::new(python(&tools)).args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "maturin>=1.5,<2",
+    ]));
     let wheels = work.path().join("wheels");
-    run(Command::new(tools.join("bin/maturin"))
-        .args(["build", "--quiet", "--out"])
-        .arg(&wheels)
-        .current_dir(repo())
-        // The same profile and directory as scripts/package.sh: one build.
-        .env("CARGO_TARGET_DIR", repo().join("target/portable")));
+    run_ok(
+        Command::new(tools.join("bin/maturin"))
+            .args(["build", "--quiet", "--out"])
+            .arg(&wheels)
+            .current_dir(repo())
+            // The same profile and directory as scripts/package.sh: one build.
+            .env("CARGO_TARGET_DIR", repo().join("target/portable")),
+    );
     let wheel = std::fs::read_dir(&wheels)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -462,24 +450,28 @@ fn the_wheel_installs_into_a_fresh_venv_and_runs() {
     assert!(name.contains("manylinux"), "{name}");
 
     let venv = work.path().join("venv");
-    run(Command::new("python3").args(["-m", "venv"]).arg(&venv));
-    run(Command::new(python(&venv))
-        .args(["-m", "pip", "install", "--quiet", "--no-index"])
-        .arg(&wheel));
+    run_ok(Command::new("python3").args(["-m", "venv"]).arg(&venv));
+    run_ok(
+        Command::new(python(&venv))
+            .args(["-m", "pip", "install", "--quiet", "--no-index"])
+            .arg(&wheel),
+    );
     let installed = venv.join("bin/nvviz-bench");
     assert!(installed.is_file());
-    let doctor = run(Command::new(&installed)
-        .args(["doctor", "--json"])
-        .env_clear()
-        .env(
-            "PATH",
-            format!("{}:/usr/bin:/bin", venv.join("bin").display()),
-        )
-        .env("HOME", work.path())
-        .current_dir(work.path()));
+    let doctor = run_ok(
+        Command::new(&installed)
+            .args(["doctor", "--json"])
+            .env_clear()
+            .env(
+                "PATH",
+                format!("{}:/usr/bin:/bin", venv.join("bin").display()),
+            )
+            .env("HOME", work.path())
+            .current_dir(work.path()),
+    );
     let doctor: Value = serde_json::from_slice(&doctor.stdout).unwrap();
     assert_eq!(doctor["schema"], "nvviz-bench.doctor");
     assert_eq!(doctor["opencv"]["status"], "not_built");
-    let version = run(Command::new(&installed).arg("--version"));
+    let version = run_ok(Command::new(&installed).arg("--version"));
     assert!(String::from_utf8_lossy(&version.stdout).starts_with("nvviz-bench 0."));
 }
