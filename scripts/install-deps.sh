@@ -33,7 +33,8 @@ sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 # (strip, objdump). debootstrap: tests/package.rs runs the container's runtime
 # steps and the packaged binary in a clean Debian chroot. slurm-wlm, munge:
 # tests/fleet.rs runs the Slurm fleet scripts on a one-node cluster it starts.
-packages=(ffmpeg pkg-config xz-utils ca-certificates curl opencv-doc binutils debootstrap slurm-wlm munge)
+# valgrind: the CI gate's instruction counts (scripts/instructions.py).
+packages=(ffmpeg pkg-config xz-utils ca-certificates curl opencv-doc binutils debootstrap slurm-wlm munge valgrind)
 if [ "$OPENCV" -eq 1 ]; then
   packages+=(libopencv-dev clang libclang-dev)
 fi

@@ -61,6 +61,10 @@ pub struct CompareArgs {
     pub baseline: PathBuf,
     /// The results to judge
     pub current: PathBuf,
+    /// What to judge: absolute fps, or each case's fps over a reference case of the same
+    /// rounds (results of `bench --interleave`), which cancels most of a shared runner's noise
+    #[arg(long, value_enum, default_value = "fps")]
+    pub metric: crate::compare::Metric,
     /// A case regresses only when slower by more than this AND beyond both files' run-to-run spread
     #[arg(long, default_value = "10%")]
     pub threshold: String,
@@ -70,6 +74,10 @@ pub struct CompareArgs {
     /// A case that ran in the baseline and is absent now is reported, not failed
     #[arg(long)]
     pub allow_missing: bool,
+    /// Leave cases whose id matches out of the gate (`*` matches any text; repeatable),
+    /// e.g. --exclude 'original/*'; they are listed as left out
+    #[arg(long, value_name = "PATTERN")]
+    pub exclude: Vec<String>,
     /// Markdown for a CI job summary (also appended to $GITHUB_STEP_SUMMARY when set)
     #[arg(long)]
     pub markdown: bool,

@@ -26,13 +26,48 @@ impl Verdict {
     }
 }
 
+/// What the gate judges.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// Absolute frames per second: right where both files come from one quiet machine
+    #[default]
+    Fps,
+    /// Each case's fps over a reference case of the same rounds (`bench --interleave`):
+    /// cancels most of a shared runner's hour-to-hour and machine-to-machine speed changes
+    Ratio,
+}
+
+impl Metric {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Fps => "fps",
+            Self::Ratio => "ratio",
+        }
+    }
+
+    /// The value judged for `c`, with the reference it is relative to.
+    pub fn value(self, c: &CaseResult) -> Option<(Summary, Option<&str>)> {
+        match self {
+            Self::Fps => c.fps.map(|f| (f, None)),
+            Self::Ratio => c
+                .relative
+                .as_ref()
+                .map(|r| (r.ratio, Some(r.reference.as_str()))),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseComparison {
     pub key: String,
-    pub baseline_fps: f64,
+    /// The ratio's reference case (`--metric ratio`).
+    pub reference: Option<String>,
+    /// The baseline's value of the metric (fps, or the in-run ratio), mean and stddev over runs.
+    pub baseline_mean: f64,
     pub baseline_stddev: f64,
     /// None when the case failed now.
-    pub current_fps: Option<f64>,
+    pub current_mean: Option<f64>,
     pub current_stddev: Option<f64>,
     /// current / baseline.
     pub ratio: Option<f64>,
@@ -46,7 +81,10 @@ pub struct CaseComparison {
 pub struct Comparison {
     pub schema: &'static str,
     pub schema_version: u32,
+    pub metric: Metric,
     pub threshold: f64,
+    /// Baseline cases left out of the gate (`--exclude`).
+    pub excluded: Vec<String>,
     pub cases: Vec<CaseComparison>,
     /// In the current file only.
     pub new_cases: Vec<String>,
@@ -58,7 +96,8 @@ pub struct Comparison {
 }
 
 pub const COMPARE_SCHEMA: &str = "nvviz-bench.compare";
-pub const COMPARE_SCHEMA_VERSION: u32 = 1;
+/// 2: `metric`, and each case's `baseline_mean`/`current_mean` (were `*_fps`).
+pub const COMPARE_SCHEMA_VERSION: u32 = 2;
 
 impl Comparison {
     /// Cases slower beyond threshold and spread, or failed now.
@@ -77,6 +116,8 @@ impl Comparison {
 pub enum CompareError {
     #[error("the baseline has no case that ran (nothing to compare against): regenerate it")]
     EmptyBaseline,
+    #[error("the baseline has no in-run ratios: regenerate it with `bench --interleave` (ratios need every case's runs in the same rounds)")]
+    NoRatios,
     #[error("the two files have no case in common (baseline: {baseline}; current: {current}): a changed resolution, mode or encoder list makes another benchmark — regenerate the baseline")]
     NothingInCommon { baseline: String, current: String },
 }
@@ -108,15 +149,66 @@ pub fn judge(baseline: &Summary, current: &Summary, threshold: f64) -> Verdict {
 /// Every case that ran in the baseline is judged against the current file: it
 /// ran (fps judged), failed (a regression), or is missing (reported; fails the
 /// gate unless `allow_missing`). Files with no case in common are an error.
+/// How to judge: the metric, the threshold, what a missing case means, and the
+/// cases left out of the gate.
+#[derive(Debug, Clone, Default)]
+pub struct Gate {
+    pub metric: Metric,
+    /// Relative (0.10 = 10 %).
+    pub threshold: f64,
+    pub allow_missing: bool,
+    /// Case ids matching any of these (`*` matches any run of characters) are
+    /// left out, and listed as such.
+    pub exclude: Vec<String>,
+}
+
+/// `*` matches any run of characters; everything else itself.
+pub fn matches(pattern: &str, id: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == id;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !id.starts_with(first) || !id[first.len()..].ends_with(last) {
+        return false;
+    }
+    let mut rest = &id[first.len()..id.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
 pub fn compare(
     baseline: &Results,
     current: &Results,
-    threshold: f64,
-    allow_missing: bool,
+    gate: &Gate,
 ) -> Result<Comparison, CompareError> {
-    let base: Vec<&CaseResult> = baseline.cases.iter().filter(|c| c.is_ok()).collect();
-    if base.is_empty() {
+    let (metric, threshold, allow_missing) = (gate.metric, gate.threshold, gate.allow_missing);
+    let excluded_case = |c: &CaseResult| gate.exclude.iter().any(|p| matches(p, &c.id));
+    let excluded: Vec<String> = baseline
+        .cases
+        .iter()
+        .filter(|c| excluded_case(c))
+        .map(key)
+        .collect();
+    let ran: Vec<&CaseResult> = baseline
+        .cases
+        .iter()
+        .filter(|c| c.is_ok() && !excluded_case(c))
+        .collect();
+    if ran.is_empty() {
         return Err(CompareError::EmptyBaseline);
+    }
+    let base: Vec<&CaseResult> = ran
+        .into_iter()
+        .filter(|c| metric.value(c).is_some())
+        .collect();
+    if base.is_empty() {
+        return Err(CompareError::NoRatios);
     }
     let find = |k: &str| current.cases.iter().find(|c| key(c) == k);
     if !base.iter().any(|b| find(&key(b)).is_some()) {
@@ -138,13 +230,20 @@ pub fn compare(
     let mut env = environment_mismatches(baseline, current);
     for b in &base {
         let k = key(b);
-        let bs = b.fps.expect("is_ok has fps");
+        let (bs, reference) = metric.value(b).expect("filtered on it");
         let Some(c) = find(&k) else {
             missing_cases.push(k);
             continue;
         };
-        match (c.status, c.fps) {
-            (CaseStatus::Ok, Some(cs)) => {
+        let now = metric.value(c).filter(|(_, r)| *r == reference);
+        match (c.status, now) {
+            // It ran, but without the same reference measured beside it.
+            (CaseStatus::Ok, None) if c.fps.is_some() => missing_cases.push(format!(
+                "{k} (no {} now: {})",
+                metric.name(),
+                reference.unwrap_or("-")
+            )),
+            (CaseStatus::Ok, Some((cs, _))) => {
                 // A fallback run against an NVENC baseline is another benchmark, not a regression.
                 if b.encoder.used != c.encoder.used {
                     env.push(format!(
@@ -155,9 +254,10 @@ pub fn compare(
                 }
                 cases.push(CaseComparison {
                     key: k,
-                    baseline_fps: bs.mean,
+                    reference: reference.map(str::to_string),
+                    baseline_mean: bs.mean,
                     baseline_stddev: bs.stddev,
-                    current_fps: Some(cs.mean),
+                    current_mean: Some(cs.mean),
                     current_stddev: Some(cs.stddev),
                     ratio: Some(cs.mean / bs.mean),
                     verdict: judge(&bs, &cs, threshold),
@@ -171,9 +271,10 @@ pub fn compare(
             )),
             (CaseStatus::Failed | CaseStatus::Ok, _) => cases.push(CaseComparison {
                 key: k,
-                baseline_fps: bs.mean,
+                reference: reference.map(str::to_string),
+                baseline_mean: bs.mean,
                 baseline_stddev: bs.stddev,
-                current_fps: None,
+                current_mean: None,
                 current_stddev: None,
                 ratio: None,
                 verdict: Verdict::Failed,
@@ -188,13 +289,15 @@ pub fn compare(
     let new_cases = current
         .cases
         .iter()
-        .filter(|c| !base.iter().any(|b| key(b) == key(c)))
+        .filter(|c| !excluded_case(c) && !base.iter().any(|b| key(b) == key(c)))
         .map(key)
         .collect();
     Ok(Comparison {
         schema: COMPARE_SCHEMA,
         schema_version: COMPARE_SCHEMA_VERSION,
+        metric,
         threshold,
+        excluded,
         cases,
         new_cases,
         missing_cases,
@@ -257,6 +360,20 @@ mod tests {
             max: mean + stddev,
             stddev,
         }
+    }
+
+    #[test]
+    fn exclude_patterns_match_ids() {
+        assert!(matches("original/*", "original/pillow/opencv-mp4v"));
+        assert!(matches("*/opencv-mp4v", "fast/opencv/opencv-mp4v"));
+        assert!(matches("*/h264_nvenc/*", "nvenc/native/h264_nvenc/p1"));
+        assert!(matches(
+            "nvenc/native/h264_nvenc/p1",
+            "nvenc/native/h264_nvenc/p1"
+        ));
+        assert!(!matches("original/*", "fast/opencv/opencv-mp4v"));
+        assert!(!matches("*/p1", "nvenc/native/h264_nvenc/p1/yuv420p"));
+        assert!(!matches("a*b*c", "acb"));
     }
 
     #[test]

@@ -402,3 +402,103 @@ fn named_baselines_round_trip() {
     assert_exit(&missing, 2);
     assert!(String::from_utf8_lossy(&missing.stderr).contains("save one with --save-baseline nope"));
 }
+
+/// `--metric ratio` on a real interleaved bench: every case gets its ratio to a
+/// reference of the same rounds; the file passes against itself; a case whose
+/// ratio fell beyond threshold and spread fails the gate while its absolute fps
+/// (what a shared runner's noise moves) is left alone; a baseline without
+/// ratios is refused with what to do.
+#[test]
+fn the_ratio_metric_gates_on_in_run_ratios() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.json");
+    let out = nvviz()
+        .args([
+            "bench",
+            "--modes",
+            "native,encode-only,encoder-ceiling,overlay-only",
+        ])
+        .args(["--resolution", "160x120", "--frames", "6", "--runs", "3"])
+        .args(["--interleave", "-q", "--export-json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let mut results = read_json(&path);
+    let native = case_mut(&mut results, "native/native/h264_nvenc/p1").clone();
+    assert_eq!(
+        native["relative"]["reference"],
+        "encode-only/none/h264_nvenc/p1"
+    );
+    assert_eq!(native["relative"]["ratio"]["n"], 3);
+    let compare = |baseline: &std::path::Path, current: &std::path::Path| {
+        nvviz()
+            .args(["compare", "--metric", "ratio", "--allow-env-mismatch"])
+            .arg(baseline)
+            .arg(current)
+            .output()
+            .unwrap()
+    };
+    let same = compare(&path, &path);
+    assert_exit(&same, 0);
+    let text = String::from_utf8_lossy(&same.stdout);
+    assert!(text.contains("baseline ratio"), "{text}");
+    assert!(
+        text.contains("native/native/h264_nvenc/p1@160x120 (÷ encode-only/none/h264_nvenc/p1)"),
+        "{text}"
+    );
+
+    // The same fps, but native's ratio to encode-only fell to a fifth: a
+    // regression the fps metric does not see.
+    let mut slower = results.clone();
+    let case = case_mut(&mut slower, "native/native/h264_nvenc/p1");
+    let r = case["relative"]["ratio"].clone();
+    for field in ["mean", "median", "min", "max", "stddev"] {
+        case["relative"]["ratio"][field] = (r[field].as_f64().unwrap() * 0.2).into();
+    }
+    let slower_path = dir.path().join("slower.json");
+    std::fs::write(&slower_path, slower.to_string()).unwrap();
+    let caught = compare(&path, &slower_path);
+    assert_exit(&caught, 1);
+    assert!(String::from_utf8_lossy(&caught.stdout).contains("REGRESSION"));
+    let by_fps = nvviz()
+        .args(["compare", "--allow-env-mismatch"])
+        .arg(&path)
+        .arg(&slower_path)
+        .output()
+        .unwrap();
+    assert_exit(&by_fps, 0);
+
+    // JSON: the metric, and each case's reference.
+    let json_out = nvviz()
+        .args([
+            "compare",
+            "--metric",
+            "ratio",
+            "--json",
+            "--allow-env-mismatch",
+        ])
+        .arg(&path)
+        .arg(&path)
+        .output()
+        .unwrap();
+    let doc = json(&json_out);
+    assert_eq!(doc["schema_version"], 2);
+    assert_eq!(doc["metric"], "ratio");
+    assert!(doc["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["reference"].is_string() && c["baseline_mean"].is_number()));
+
+    // A baseline measured without --interleave has no ratios: refused, saying how.
+    let mut plain = results.clone();
+    for c in plain["cases"].as_array_mut().unwrap() {
+        c["relative"] = Value::Null;
+    }
+    let plain_path = dir.path().join("plain.json");
+    std::fs::write(&plain_path, plain.to_string()).unwrap();
+    let refused = compare(&plain_path, &path);
+    assert_exit(&refused, 2);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--interleave"));
+}

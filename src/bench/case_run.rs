@@ -75,6 +75,7 @@ fn base_result(spec: &CaseSpec, workload: &Workload) -> CaseResult {
         quality: None,
         quality_error: None,
         gpu_samples: Vec::new(),
+        relative: None,
     }
 }
 

@@ -144,6 +144,9 @@ pub fn run<'a>(
             record(n, result)?;
         }
     }
+    // Every case's run i was in round i: ratios to a reference of the same rounds.
+    crate::results::relative::attach(&mut results.cases);
+    exports.write_all(results)?;
     if interrupted {
         return Err(crate::interrupt::Interrupted.into());
     }

@@ -209,8 +209,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
         if super::compare::compare_and_print(
             &baseline[0].results,
             &results,
-            0.10,
-            false,
+            &crate::compare::Gate {
+                threshold: 0.10,
+                ..Default::default()
+            },
             false,
             false,
             false,

@@ -13,18 +13,23 @@ use comfy_table::{Cell, Color};
 
 use super::Outcome;
 use crate::cli::CompareArgs;
-use crate::compare::{compare, parse_threshold, CaseComparison, Comparison, Verdict};
+use crate::compare::{compare, parse_threshold, CaseComparison, Comparison, Gate, Metric, Verdict};
 use crate::report;
 
 pub fn run(args: &CompareArgs) -> anyhow::Result<Outcome> {
     let threshold = parse_threshold(&args.threshold).map_err(|e| anyhow::anyhow!(e))?;
     let inputs = report::load(&[args.baseline.clone(), args.current.clone()])?;
+    let gate = Gate {
+        metric: args.metric,
+        threshold,
+        allow_missing: args.allow_missing,
+        exclude: args.exclude.clone(),
+    };
     compare_and_print(
         &inputs[0].results,
         &inputs[1].results,
-        threshold,
+        &gate,
         args.allow_env_mismatch,
-        args.allow_missing,
         args.markdown,
         args.json,
     )
@@ -34,13 +39,12 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Outcome> {
 pub fn compare_and_print(
     baseline: &crate::results::Results,
     current: &crate::results::Results,
-    threshold: f64,
+    gate: &Gate,
     allow_env_mismatch: bool,
-    allow_missing: bool,
     markdown: bool,
     json: bool,
 ) -> anyhow::Result<Outcome> {
-    let result = compare(baseline, current, threshold, allow_missing)?;
+    let result = compare(baseline, current, gate)?;
     if !result.environment_mismatches.is_empty() && !allow_env_mismatch {
         bail!(
             "the environments differ ({}): that is another benchmark, not a regression; pass --allow-env-mismatch to compare anyway",
@@ -89,15 +93,37 @@ fn verdict_word(v: Verdict) -> &'static str {
     }
 }
 
+/// "baseline fps", "baseline ratio" — what the columns hold.
+fn headers(r: &Comparison) -> [String; 6] {
+    let m = r.metric.name();
+    [
+        "case".into(),
+        "encoder now".into(),
+        format!("baseline {m}"),
+        format!("current {m}"),
+        "current/baseline".into(),
+        "verdict".into(),
+    ]
+}
+
+/// "1.5 ± 0.1" for fps, "0.812 ± 0.010" for ratios.
+fn value(metric: Metric, mean: f64, stddev: f64) -> String {
+    match metric {
+        Metric::Fps => format!("{mean:.1} ± {stddev:.1}"),
+        Metric::Ratio => format!("{mean:.3} ± {stddev:.3}"),
+    }
+}
+
+fn case_name(c: &CaseComparison) -> String {
+    match &c.reference {
+        Some(r) => format!("{} (÷ {r})", c.key),
+        None => c.key.clone(),
+    }
+}
+
 fn table(r: &Comparison) -> String {
-    let mut t = super::styled_table(&[
-        "case",
-        "encoder now",
-        "baseline fps",
-        "current fps",
-        "ratio",
-        "verdict",
-    ]);
+    let h = headers(r);
+    let mut t = super::styled_table(&h.each_ref().map(String::as_str));
     for c in &r.cases {
         let color = match c.verdict {
             Verdict::Regression | Verdict::Failed => Color::Red,
@@ -106,10 +132,10 @@ fn table(r: &Comparison) -> String {
             Verdict::Same => Color::Reset,
         };
         t.add_row(vec![
-            Cell::new(&c.key),
+            Cell::new(case_name(c)),
             Cell::new(&c.encoder),
-            Cell::new(format!("{:.1} ± {:.1}", c.baseline_fps, c.baseline_stddev)),
-            Cell::new(current_cell(c)),
+            Cell::new(value(r.metric, c.baseline_mean, c.baseline_stddev)),
+            Cell::new(current_cell(r.metric, c)),
             Cell::new(ratio_cell(c)),
             Cell::new(verdict_word(c.verdict)).fg(color),
         ]);
@@ -119,9 +145,9 @@ fn table(r: &Comparison) -> String {
     out
 }
 
-fn current_cell(c: &CaseComparison) -> String {
-    match (c.current_fps, c.current_stddev, &c.cause) {
-        (Some(f), Some(s), _) => format!("{f:.1} ± {s:.1}"),
+fn current_cell(metric: Metric, c: &CaseComparison) -> String {
+    match (c.current_mean, c.current_stddev, &c.cause) {
+        (Some(f), Some(s), _) => value(metric, f, s),
         (_, _, Some(cause)) => format!("failed ({cause})"),
         _ => "-".into(),
     }
@@ -146,6 +172,12 @@ fn footer(r: &Comparison) -> String {
             }
         ));
     }
+    if !r.excluded.is_empty() {
+        out.push_str(&format!(
+            "left out of the gate (--exclude): {}\n",
+            r.excluded.join(", ")
+        ));
+    }
     for m in &r.environment_mismatches {
         out.push_str(&format!("environment differs: {m}\n"));
     }
@@ -154,6 +186,11 @@ fn footer(r: &Comparison) -> String {
         .iter()
         .filter(|c| c.verdict == Verdict::Failed)
         .count();
+    if r.metric == Metric::Ratio {
+        out.push_str(
+            "metric: each case's fps over its reference case's (÷) in the same rounds; a lower ratio is a slower case\n",
+        );
+    }
     out.push_str(&format!(
         "{}: {} regression(s) among {} cases compared ({failed} failed now; threshold {:.0}%, beyond both runs' spread), {} missing\n",
         if r.passes() { "PASS" } else { "FAIL" },
@@ -166,15 +203,17 @@ fn footer(r: &Comparison) -> String {
 }
 
 pub fn markdown_summary(r: &Comparison) -> String {
-    let mut out = String::from("### nvviz-bench compare\n\n| case | encoder now | baseline fps | current fps | ratio | verdict |\n|---|---|---|---|---|---|\n");
+    let mut out = format!(
+        "### nvviz-bench compare\n\n| {} |\n|---|---|---|---|---|---|\n",
+        headers(r).join(" | ")
+    );
     for c in &r.cases {
         out.push_str(&format!(
-            "| {} | {} | {:.1} ± {:.1} | {} | {} | {} |\n",
-            c.key,
+            "| {} | {} | {} | {} | {} | {} |\n",
+            case_name(c),
             c.encoder,
-            c.baseline_fps,
-            c.baseline_stddev,
-            current_cell(c),
+            value(r.metric, c.baseline_mean, c.baseline_stddev),
+            current_cell(r.metric, c),
             ratio_cell(c),
             verdict_word(c.verdict)
         ));

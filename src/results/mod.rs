@@ -15,6 +15,7 @@ pub mod kinds;
 pub mod label;
 mod migrate;
 pub mod reason;
+pub mod relative;
 pub mod stats;
 
 use serde::{Deserialize, Serialize};
@@ -123,6 +124,9 @@ pub struct CaseResult {
     #[serde(default)]
     pub quality_error: Option<String>,
     pub gpu_samples: Vec<GpuSample>,
+    /// fps relative to a reference case of the same rounds (`--interleave` runs).
+    #[serde(default)]
+    pub relative: Option<relative::Relative>,
 }
 
 impl CaseResult {

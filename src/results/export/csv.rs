@@ -30,6 +30,9 @@ const HEADER: &[&str] = &[
     "fps_stddev",
     "fps_min",
     "fps_max",
+    "ratio_reference",
+    "ratio_mean",
+    "ratio_stddev",
     "overlay_ms_per_frame",
     "encode_ms_per_frame",
     "peak_rss_mib",
@@ -107,6 +110,11 @@ fn table(named: &[(Option<&str>, &Results)]) -> Result<String, ExportError> {
                 num(f.map(|f| f.stddev)),
                 num(f.map(|f| f.min)),
                 num(f.map(|f| f.max)),
+                c.relative
+                    .as_ref()
+                    .map_or(String::new(), |r| r.reference.clone()),
+                num(c.relative.as_ref().map(|r| r.ratio.mean)),
+                num(c.relative.as_ref().map(|r| r.ratio.stddev)),
                 num(s
                     .filter(|_| c.overlay.is_some())
                     .map(|s| s.overlay + s.conversion)),
