@@ -38,14 +38,15 @@ done
 
 host="$(hostname -s)"
 cpus="$(nproc)"
-# Ports of our own, so that a system Slurm (if any) is left alone.
+# Addresses given outright (no dependence on the hostname resolving); ports of
+# our own, so that a system Slurm (if any) is left alone.
 base=$((20000 + RANDOM % 20000))
 mkdir -p "$dir/state" "$dir/spool" "$dir/munge"
 chmod 700 "$dir/munge"
 [ -s "$dir/munge/munge.key" ] || { dd if=/dev/urandom bs=1 count=1024 of="$dir/munge/munge.key" 2>/dev/null; chmod 400 "$dir/munge/munge.key"; }
 cat >"$dir/slurm.conf" <<CONF
 ClusterName=nvviz-local
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 SlurmctldPort=$base
@@ -67,7 +68,7 @@ SelectTypeParameters=CR_Core
 SchedulerType=sched/backfill
 MpiDefault=none
 ReturnToService=2
-NodeName=$host CPUs=$cpus State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus State=UNKNOWN
 PartitionName=local Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
 export SLURM_CONF="$dir/slurm.conf"
