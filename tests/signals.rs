@@ -80,9 +80,11 @@ fn sigterm_during_bench(extra: &[&str]) -> Vec<serde_json::Value> {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait until the encode-only case runs: its ffmpeg reads rawvideo and writes into `outputs`.
+    // Wait until the encode-only case runs: its ffmpeg reads raw frames from stdin
+    // (`-i -`) and writes into `outputs`. One scan of /proc decides (two scans raced
+    // the ceiling's ffmpeg exiting between them, and the signal hit its verification).
     wait_for(
-        || ffmpeg_with(&outputs, "rawvideo") > 0 && ffmpeg_with(&outputs, "nvviz-ring") == 0,
+        || ffmpeg_with(&outputs, "\0-i\0-\0") > 0,
         Duration::from_secs(120),
     );
     unsafe {
@@ -242,4 +244,71 @@ fn sigint_while_preparing_is_honoured() {
         || ffmpeg_children_of(dir.path()) == 0,
         Duration::from_secs(5),
     );
+}
+
+/// A signal while an output is being decoded back is an interruption, not a
+/// verdict: the decode of the encoder's trial (first) must not turn into a
+/// fallback, the check of the case's output (second) not into
+/// `verification_failed`. Either way the case says `interrupted` and the tool
+/// exits 130; a case stopped while checking keeps its measured run.
+#[test]
+fn sigterm_while_decoding_back_is_an_interruption_not_a_failed_check() {
+    let trial = sigterm_at_decode(1);
+    assert_eq!(trial["reason"]["cause"], "interrupted", "{trial:#}");
+    assert!(trial["encoder"]["fallback"].is_null(), "{trial:#}");
+    let check = sigterm_at_decode(2);
+    assert_eq!(check["reason"]["cause"], "interrupted", "{check:#}");
+    assert_eq!(check["runs"].as_array().unwrap().len(), 1, "{check:#}");
+    assert!(check["verified"].is_null(), "{check:#}");
+}
+
+/// The one case of a bench whose `nth` decode-back (`-progress pipe:1`) hangs
+/// until SIGTERM comes.
+fn sigterm_at_decode(nth: usize) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("hung");
+    let ffmpeg = fake_ffmpeg(
+        dir.path(),
+        &format!(
+            r#"case " $* " in
+  *" -progress pipe:1 "*)
+    echo >> '{count}'
+    if [ "$(wc -l < '{count}')" -ge {nth} ]; then touch '{marker}'; exec sleep 60; fi ;;
+esac
+exec ffmpeg "$@""#,
+            count = dir.path().join("decodes").display(),
+            marker = marker.display()
+        ),
+    );
+    let json = dir.path().join("r.json");
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("nvviz-bench"))
+        .args([
+            "bench",
+            "--modes",
+            "encode-only",
+            "--codecs",
+            "libx264",
+            "--resolution",
+            "320x240",
+            "--frames",
+            "30",
+            "--runs",
+            "1",
+            "-q",
+        ])
+        .arg("--export-json")
+        .arg(&json)
+        .env("NVVIZ_FFMPEG", &ffmpeg)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(|| marker.exists(), Duration::from_secs(60));
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let results = read_json(&json);
+    assert_eq!(results["interrupted"], true);
+    results["cases"][0].clone()
 }

@@ -10,7 +10,7 @@ use super::progress::Progress;
 use super::runner::{self, RunContext, RunError};
 use super::{gpu_sampler, EngineOptions};
 use crate::encode::fallback::{codec_of, Chooser, Writer};
-use crate::encode::verify::verify;
+use crate::encode::verify::{verify, VerifyError};
 use crate::ffmpeg::args::EncodeSettings;
 use crate::ffmpeg::EncodeFailure;
 use crate::results::stats::Summary;
@@ -19,7 +19,7 @@ use crate::workload::Workload;
 
 pub fn reason_of(e: RunError) -> Reason {
     match e {
-        RunError::Encode(f) => Reason::Encode(f),
+        RunError::Encode(f) => Reason::from(f),
         RunError::Other(e) => Reason::error(format!("{e:#}")),
         RunError::Interrupted => Reason::interrupted(),
     }
@@ -151,7 +151,7 @@ impl<'a> CaseRun<'a> {
         };
         let resolved = match runner::resolve(spec, workload, chooser) {
             Ok(resolved) => resolved,
-            Err(failure) => return fail(result, Reason::Encode(failure)),
+            Err(failure) => return fail(result, Reason::from(failure)),
         };
         if let Some(choice) = &resolved.choice {
             result.encoder.fallback = choice.fallback.as_ref().map(|fb| Fallback {
@@ -197,7 +197,7 @@ impl<'a> CaseRun<'a> {
                         let reason = EncodeFailure::OutputNotWritable {
                             detail: format!("cannot write in {}: {e}", out_dir.display()),
                         };
-                        return fail(result, Reason::Encode(reason));
+                        return fail(result, Reason::from(reason));
                     }
                 }
             };
@@ -379,7 +379,11 @@ impl<'a> CaseRun<'a> {
                         }
                     }
                 }
-                Err(why) => {
+                Err(VerifyError::Interrupted) => {
+                    result.status = CaseStatus::Failed;
+                    result.reason = Some(Reason::interrupted());
+                }
+                Err(VerifyError::Failed(why)) => {
                     result.status = CaseStatus::Failed;
                     result.reason = Some(Reason::Other(Cause::VerificationFailed { message: why }));
                 }

@@ -12,6 +12,7 @@ use crate::bench::progress::{Display, Progress};
 use crate::bench::runner::{self, RunContext};
 use crate::cli::RenderArgs;
 use crate::encode::fallback::Writer;
+use crate::encode::verify::{verify, VerifyError};
 
 pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
     let mode = args.mode.mode();
@@ -74,8 +75,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
             crate::results::label::stand_in(stand_in, spec.overlay, encoder)
         );
     }
-    let resolved = runner::resolve(&spec, &workload, &mut chooser)
-        .map_err(|f| anyhow::anyhow!("{f}: {}", f.fix()))?;
+    let resolved = runner::resolve(&spec, &workload, &mut chooser).map_err(encode_error)?;
     if let Some(fb) = resolved.choice.as_ref().and_then(|c| c.fallback.as_ref()) {
         eprintln!(
             "falling back from {} to {}: {} ({})",
@@ -104,7 +104,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         .map_err(|e| anyhow::anyhow!("cannot write in {}: {e} (choose another -o)", dir.display()))?
         .into_temp_path();
     let sink = runner::open_sink(&ctx, &spec, writer.as_ref(), settings.as_ref(), &partial)
-        .map_err(|f| anyhow::anyhow!("{f}: {}", f.fix()))?;
+        .map_err(encode_error)?;
     let used = writer.as_ref().map_or_else(
         || format!("OpenCV VideoWriter ({})", args.encoder.fourcc),
         Writer::name,
@@ -121,18 +121,23 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
     progress.finish();
     let outcome = outcome.map_err(|e| match e {
         runner::RunError::Interrupted => anyhow::Error::new(crate::interrupt::Interrupted),
-        runner::RunError::Encode(f) => anyhow::anyhow!("{f}: {}", f.fix()),
+        runner::RunError::Encode(f) => encode_error(f),
         e => anyhow::anyhow!("{e}"),
     })?;
     if let Some(ffmpeg) = ctx.ffmpeg {
-        crate::encode::verify::verify(
+        verify(
             ffmpeg,
             &partial,
             workload.info.frames,
             workload.info.width,
             workload.info.height,
         )
-        .map_err(|why| anyhow::anyhow!("the encoded video failed its check: {why}"))?;
+        .map_err(|e| match e {
+            VerifyError::Interrupted => anyhow::Error::new(crate::interrupt::Interrupted),
+            VerifyError::Failed(why) => {
+                anyhow::anyhow!("the encoded video failed its check: {why}")
+            }
+        })?;
     }
     partial
         .persist(output)
@@ -148,4 +153,14 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         }
     }
     Ok(Outcome::Ok)
+}
+
+/// A failure as render's error: the interruption (exit 130) or the failure with its fix.
+fn encode_error(f: crate::ffmpeg::EncodeFailure) -> anyhow::Error {
+    match f {
+        crate::ffmpeg::EncodeFailure::Interrupted => {
+            anyhow::Error::new(crate::interrupt::Interrupted)
+        }
+        f => anyhow::anyhow!("{f}: {}", f.fix()),
+    }
 }

@@ -152,7 +152,10 @@ impl Chooser {
                 t.failure().map_or(Ok(()), |f| Err(f.clone()))
             }
         };
-        self.trials.insert(encoder.to_string(), result.clone());
+        // An interrupted trial is no verdict on the encoder: not remembered.
+        if !matches!(result, Err(EncodeFailure::Interrupted)) {
+            self.trials.insert(encoder.to_string(), result.clone());
+        }
         result
     }
 
@@ -179,6 +182,8 @@ impl Chooser {
     /// The writer for `requested`, falling back as the guide does unless told not to.
     pub fn choose(&mut self, requested: &str) -> Result<Choice, EncodeFailure> {
         let reason = match self.works(requested) {
+            // Stopped on request: no fallback, the run stops.
+            Err(EncodeFailure::Interrupted) => return Err(EncodeFailure::Interrupted),
             Ok(()) => {
                 return Ok(Choice {
                     requested: requested.to_string(),

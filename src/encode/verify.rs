@@ -8,9 +8,38 @@ use crate::workload::video;
 
 pub use crate::results::Verified;
 
+/// Why an output was not verified.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// Ctrl-C or SIGTERM came while checking: the output is neither good nor bad.
+    #[error("interrupted while checking the output")]
+    Interrupted,
+    /// The output is missing, short, the wrong size or does not decode.
+    #[error("{0}")]
+    Failed(String),
+}
+
 /// Decodes `path` and checks it holds `frames` frames of at least `width`x`height`
-/// (odd sizes are padded by one pixel, never shrunk).
+/// (odd sizes are padded by one pixel, never shrunk). Whatever fails while an
+/// interrupt is pending (the probe's ffmpeg killed by it, most often) is
+/// [`VerifyError::Interrupted`], never a verdict on the file.
 pub fn verify(
+    ffmpeg: &Path,
+    path: &Path,
+    frames: u64,
+    width: u32,
+    height: u32,
+) -> Result<Verified, VerifyError> {
+    check(ffmpeg, path, frames, width, height).map_err(|why| {
+        if crate::interrupt::requested() {
+            VerifyError::Interrupted
+        } else {
+            VerifyError::Failed(why)
+        }
+    })
+}
+
+fn check(
     ffmpeg: &Path,
     path: &Path,
     frames: u64,

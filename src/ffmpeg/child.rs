@@ -114,8 +114,12 @@ impl FfmpegProcess {
             }
             None => {
                 self.kill();
-                Err(EncodeFailure::Timeout {
-                    seconds: timeout.as_secs_f64(),
+                Err(if crate::interrupt::requested() {
+                    EncodeFailure::Interrupted
+                } else {
+                    EncodeFailure::Timeout {
+                        seconds: timeout.as_secs_f64(),
+                    }
                 })
             }
         }

@@ -49,6 +49,10 @@ pub enum EncodeFailure {
     WriterFailed { writer: String, detail: String },
     #[error("ffmpeg did not finish within {seconds:.1} s and was killed")]
     Timeout { seconds: f64 },
+    /// Ctrl-C or SIGTERM stopped ffmpeg: not a property of the encoder, so never
+    /// a reason to fall back; the run as a whole stops (exit 130).
+    #[error("stopped by Ctrl-C or SIGTERM")]
+    Interrupted,
     #[error("ffmpeg failed ({exit}){}", said(.last_lines))]
     Unknown {
         exit: String,
@@ -74,6 +78,7 @@ impl EncodeFailure {
             Self::BrokenPipe { .. } => "broken_pipe",
             Self::WriterFailed { .. } => "writer_failed",
             Self::Timeout { .. } => "timeout",
+            Self::Interrupted => "interrupted",
             Self::Unknown { .. } => "unknown",
         }
     }
@@ -101,6 +106,7 @@ impl EncodeFailure {
             Self::BrokenPipe { .. } => "ffmpeg exited while frames were being written: read its last lines, and check that resolution/fps match the frames".into(),
             Self::WriterFailed { .. } => "check the output path and the writer's codec (doctor tests OpenCV's VideoWriter)".into(),
             Self::Timeout { .. } => "ffmpeg hung: check the GPU with `nvidia-smi`, then rerun with -v to see ffmpeg's output".into(),
+            Self::Interrupted => "nothing to fix: the run was stopped on request".into(),
             Self::Unknown { .. } => "ffmpeg's last line is quoted above; `bench -v` prints the exact command (also in the results JSON as `command`): run it by hand to see all of ffmpeg's output".into(),
         }
     }

@@ -115,10 +115,7 @@ fn query(binary: &Path, args: &[&str], timeout: Duration) -> Result<String, Enco
             detail: format!("could not start {}: {source}", binary.display()),
         },
         // The run stops as a whole right after (exit 130).
-        RunError::Interrupted => EncodeFailure::Unknown {
-            exit: "stopped by Ctrl-C or SIGTERM".into(),
-            last_lines: Vec::new(),
-        },
+        RunError::Interrupted => EncodeFailure::Interrupted,
     })?;
     if !out.status.success() {
         return Err(EncodeFailure::FfmpegUnusable {

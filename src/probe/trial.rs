@@ -59,7 +59,16 @@ pub fn run(
     let args = pipe_args(&input, &EncodeSettings::guide(encoder), &output);
     let started = Instant::now();
     let outcome = encode(binary, &args, &input, frames, timeout)
-        .and_then(|()| check_output(binary, &output, frames, timeout));
+        .and_then(|()| check_output(binary, &output, frames, timeout))
+        // Whatever failed while a signal was pending (ffmpeg or its decode killed
+        // by it) says nothing about the encoder.
+        .map_err(|failure| {
+            if crate::interrupt::requested() {
+                EncodeFailure::Interrupted
+            } else {
+                failure
+            }
+        });
     TrialResult {
         encoder: encoder.to_string(),
         command: shell_line(binary, &args),

@@ -9,10 +9,11 @@ use crate::ffmpeg::EncodeFailure;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Reason {
+    /// Causes that are not ffmpeg's. First, so that `interrupted` (a name both
+    /// enums have) reads back as this one.
+    Other(Cause),
     /// A classified encoder/ffmpeg failure (the doctor's causes, each with its fix).
     Encode(EncodeFailure),
-    /// Causes that are not ffmpeg's.
-    Other(Cause),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,7 +55,10 @@ impl Reason {
     }
 
     pub fn is_interrupted(&self) -> bool {
-        matches!(self, Self::Other(Cause::Interrupted))
+        matches!(
+            self,
+            Self::Other(Cause::Interrupted) | Self::Encode(EncodeFailure::Interrupted)
+        )
     }
 
     /// What to do about it, where there is something to say.
@@ -84,9 +88,14 @@ impl std::fmt::Display for Reason {
     }
 }
 
+/// A failure as a case's reason: an interrupted ffmpeg is the run's interruption
+/// (one cause however the signal reached it), everything else the encoder's.
 impl From<EncodeFailure> for Reason {
     fn from(f: EncodeFailure) -> Self {
-        Self::Encode(f)
+        match f {
+            EncodeFailure::Interrupted => Self::interrupted(),
+            f => Self::Encode(f),
+        }
     }
 }
 
@@ -104,6 +113,7 @@ mod tests {
                 detail: "read-only".into(),
             }),
             Reason::interrupted(),
+            Reason::from(EncodeFailure::Interrupted),
             Reason::error("boom"),
             Reason::Other(Cause::VerificationFailed {
                 message: "short".into(),
@@ -114,5 +124,10 @@ mod tests {
             assert_eq!(v["cause"], r.cause(), "{v}");
             assert_eq!(serde_json::from_value::<Reason>(v).unwrap(), r);
         }
+        assert!(Reason::from(EncodeFailure::Interrupted).is_interrupted());
+        assert_eq!(
+            Reason::from(EncodeFailure::Interrupted),
+            Reason::interrupted()
+        );
     }
 }
