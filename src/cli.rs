@@ -190,6 +190,12 @@ pub struct EngineArgs {
     /// Niceness of the pipelined engine's input and overlay threads (0 to 19): ffmpeg's threads run first when cores are short
     #[arg(long, default_value_t = 19, value_parser = clap::value_parser!(i32).range(0..=19))]
     pub worker_nice: i32,
+    /// How frames enter ffmpeg's pipe: vmsplice (page references, no copy) or copy (write)
+    #[arg(long, value_enum, default_value_t)]
+    pub pipe_write: crate::results::PipeWrite,
+    /// Pipe capacity to ask for, in frames (the kernel may give less; results record what it gave)
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub pipe_frames: u32,
 }
 
 impl EngineArgs {
@@ -207,6 +213,10 @@ impl EngineArgs {
                 n => n as usize,
             },
             worker_nice: self.worker_nice,
+            pipe: crate::encode::ffmpeg_pipe::PipeOptions {
+                write: self.pipe_write,
+                frames: self.pipe_frames,
+            },
         }
     }
 }
@@ -219,7 +229,7 @@ pub struct BenchArgs {
     pub encoder: EncoderArgs,
     #[command(flatten)]
     pub engine: EngineArgs,
-    /// Pixel formats on the pipe to compare: bgr24 (the guide's), bgr0, bgra, yuv420p (converted in Rust)
+    /// Pixel formats on the pipe to compare: bgr24 (the guide's), bgr0, bgra, yuv420p, nv12 (4:2:0 converted in Rust)
     #[arg(long, value_enum, value_delimiter = ',', default_value = "bgr24")]
     pub pix_fmts: Vec<crate::pixfmt::PixFmt>,
     /// Encode streams at once, e.g. 1,2,4: aggregate and per-stream fps (NVENC's session limit)

@@ -57,6 +57,10 @@ pub enum SinkSpec {
     Lavfi {
         settings: EncodeSettings,
     },
+    /// ffmpeg over a pipe, passing the frames on unencoded: the pipe's ceiling.
+    Copy {
+        pix_fmt: PixFmt,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -80,7 +84,10 @@ impl CaseSpec {
     pub fn settings(&self) -> Option<&EncodeSettings> {
         match &self.sink {
             SinkSpec::Pipe { settings } | SinkSpec::Lavfi { settings } => Some(settings),
-            SinkSpec::Null | SinkSpec::OpenCv { .. } | SinkSpec::OpenCvStandIn { .. } => None,
+            SinkSpec::Null
+            | SinkSpec::OpenCv { .. }
+            | SinkSpec::OpenCvStandIn { .. }
+            | SinkSpec::Copy { .. } => None,
         }
     }
 
@@ -96,18 +103,25 @@ impl CaseSpec {
             (SinkSpec::OpenCvStandIn { fourcc, encoder }, None) => {
                 format!("{encoder}-for-opencv-{fourcc}")
             }
+            (SinkSpec::Copy { .. }, None) => "copy".to_string(),
             _ => "null".to_string(),
         };
         let mut id = format!("{}/{overlay}/{sink}", self.mode.name());
-        if let Some(settings) = self.settings() {
-            if settings.pix_fmt != PixFmt::Bgr24 {
-                id.push_str(&format!("/{}", settings.pix_fmt.name()));
-            }
+        if let Some(pix_fmt) = self.pix_fmt().filter(|f| *f != PixFmt::Bgr24) {
+            id.push_str(&format!("/{}", pix_fmt.name()));
         }
         if self.sessions > 1 {
             id.push_str(&format!("/x{}", self.sessions));
         }
         id
+    }
+
+    /// The format on the pipe, for cases that have one.
+    pub fn pix_fmt(&self) -> Option<PixFmt> {
+        match &self.sink {
+            SinkSpec::Copy { pix_fmt } => Some(*pix_fmt),
+            _ => self.settings().map(|s| s.pix_fmt),
+        }
     }
 
     pub fn sink_kind(&self) -> Sink {
@@ -116,6 +130,7 @@ impl CaseSpec {
             SinkSpec::OpenCv { .. } => Sink::OpencvWriter,
             SinkSpec::Pipe { .. } | SinkSpec::OpenCvStandIn { .. } => Sink::FfmpegPipe,
             SinkSpec::Lavfi { .. } => Sink::FfmpegLavfi,
+            SinkSpec::Copy { .. } => Sink::FfmpegCopy,
         }
     }
 }
@@ -235,6 +250,14 @@ pub fn expand(o: &MatrixOptions) -> Vec<CaseSpec> {
             }
             Mode::EncodeOnly | Mode::EncodeToNull => cases.extend(encoded(mode, None, None, false)),
             Mode::EncoderCeiling => cases.extend(encoded(mode, None, None, true)),
+            // No encoder: one case per pipe format, whatever the codecs and presets.
+            Mode::PipeCeiling => cases.extend(o.pix_fmts.iter().map(|&pix_fmt| CaseSpec {
+                mode,
+                overlay: None,
+                stand_in: None,
+                sink: SinkSpec::Copy { pix_fmt },
+                sessions: 1,
+            })),
         }
     }
     cases
@@ -297,8 +320,8 @@ mod tests {
             pix_fmts: &[PixFmt::Bgr24],
             sessions: &[1],
         });
-        // original + fast + 4 nvenc + 4 native + 3 overlay-only + 4 encode-only + 4 ceiling
-        assert_eq!(cases.len(), 2 + 4 + 4 + 3 + 4 + 4);
+        // original + fast + 4 nvenc + 4 native + 3 overlay-only + 4 encode-only + 4 ceiling + 1 pipe ceiling
+        assert_eq!(cases.len(), 2 + 4 + 4 + 3 + 4 + 4 + 1);
         let ids: Vec<String> = cases.iter().map(CaseSpec::id).collect();
         assert!(ids.contains(&"nvenc/native/hevc_nvenc/p4".to_string()));
         assert!(ids.contains(&"encoder-ceiling/none/h264_nvenc/p1".to_string()));
@@ -329,7 +352,12 @@ mod tests {
     fn pipe_formats_and_sessions_multiply_pipe_cases_only() {
         let template = EncodeSettings::guide("h264_nvenc");
         let cases = expand(&MatrixOptions {
-            modes: &[Mode::EncodeOnly, Mode::EncoderCeiling, Mode::Fast],
+            modes: &[
+                Mode::EncodeOnly,
+                Mode::EncoderCeiling,
+                Mode::Fast,
+                Mode::PipeCeiling,
+            ],
             codecs: &["h264".to_string()],
             presets: &["p1".to_string()],
             template: &template,
@@ -349,6 +377,8 @@ mod tests {
                 "encoder-ceiling/none/h264_nvenc/p1",
                 "encoder-ceiling/none/h264_nvenc/p1/yuv420p",
                 "fast/opencv/opencv-mp4v",
+                "pipe-ceiling/none/copy",
+                "pipe-ceiling/none/copy/yuv420p",
             ]
         );
     }

@@ -49,6 +49,8 @@ fn base_result(spec: &CaseSpec, workload: &Workload) -> CaseResult {
             },
             used: match &spec.sink {
                 SinkSpec::OpenCv { fourcc } => Some(format!("opencv-{fourcc}")),
+                // ffmpeg's stream copy: no encoder at all.
+                SinkSpec::Copy { .. } => Some("copy".into()),
                 _ => None,
             },
             fallback: None,
@@ -57,7 +59,7 @@ fn base_result(spec: &CaseSpec, workload: &Workload) -> CaseResult {
             requested: settings.and_then(|s| s.preset.clone()),
             used: settings.and_then(|s| s.preset.clone()),
         },
-        pix_fmt: settings.map(|s| s.pix_fmt),
+        pix_fmt: spec.pix_fmt(),
         sessions: spec.sessions,
         engine: None,
         width: info.width,
@@ -182,25 +184,26 @@ impl<'a> CaseRun<'a> {
                 }),
             )));
         }
-        let partial =
-            if spec.mode == case::Mode::EncodeToNull || matches!(spec.sink, SinkSpec::Null) {
-                None
-            } else {
-                match tempfile::Builder::new()
-                    .prefix(".nvviz-case-")
-                    .suffix(".mp4")
-                    .permissions(crate::atomic_file::output_permissions())
-                    .tempfile_in(out_dir)
-                {
-                    Ok(file) => Some(file.into_temp_path()),
-                    Err(e) => {
-                        let reason = EncodeFailure::OutputNotWritable {
-                            detail: format!("cannot write in {}: {e}", out_dir.display()),
-                        };
-                        return fail(result, Reason::from(reason));
-                    }
+        let partial = if spec.mode == case::Mode::EncodeToNull
+            || matches!(spec.sink, SinkSpec::Null | SinkSpec::Copy { .. })
+        {
+            None
+        } else {
+            match tempfile::Builder::new()
+                .prefix(".nvviz-case-")
+                .suffix(".mp4")
+                .permissions(crate::atomic_file::output_permissions())
+                .tempfile_in(out_dir)
+            {
+                Ok(file) => Some(file.into_temp_path()),
+                Err(e) => {
+                    let reason = EncodeFailure::OutputNotWritable {
+                        detail: format!("cannot write in {}: {e}", out_dir.display()),
+                    };
+                    return fail(result, Reason::from(reason));
                 }
-            };
+            }
+        };
         let output = partial.as_deref().map_or_else(
             || PathBuf::from(crate::ffmpeg::args::DISCARD),
             Path::to_path_buf,
@@ -257,6 +260,7 @@ impl<'a> CaseRun<'a> {
         );
         let sampler = gpu_sampler::GpuSampler::start(options.gpu_sample_period);
         let outcome = match &spec.sink {
+            SinkSpec::Copy { .. } => runner::run_copy(&ctx, spec, &progress),
             SinkSpec::Lavfi { .. } => runner::run_lavfi(
                 &ctx,
                 self.settings.as_ref().expect("resolved in start"),

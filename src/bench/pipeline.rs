@@ -40,6 +40,8 @@ pub struct EngineConfig {
     /// Niceness of the input and worker threads: the encoder is the stage to keep
     /// fed, so when cores are short ffmpeg's threads run first.
     pub worker_nice: i32,
+    /// How the writer hands frames to an ffmpeg pipe.
+    pub pipe: crate::encode::ffmpeg_pipe::PipeOptions,
 }
 
 impl EngineConfig {
@@ -111,8 +113,11 @@ pub fn run_frames(
     };
     let band_height = band_height(info.height, config.workers);
 
-    let (free_tx, free_rx) = sync_channel::<Slot>(config.pool_size());
-    for _ in 0..config.pool_size() {
+    // Buffers the pipe may still be reading (vmsplice) are out of the pool
+    // until it has: the pool grows by that many, and stays fixed.
+    let pool_size = config.pool_size() + sink.held();
+    let (free_tx, free_rx) = sync_channel::<Slot>(pool_size);
+    for _ in 0..pool_size {
         let slot = Slot {
             index: 0,
             frame: Frame::new(info.width, info.height),
@@ -372,6 +377,9 @@ fn write_in_order(
 ) -> Result<Timing, RunError> {
     // Workers finish out of order; frames wait here (never more than the pool) for their turn.
     let mut waiting: BTreeMap<u64, Slot> = BTreeMap::new();
+    // Written frames the reader may still see (vmsplice'd pages): back to the
+    // pool only when newer ones have pushed them out of the pipe.
+    let mut in_pipe: std::collections::VecDeque<Slot> = std::collections::VecDeque::new();
     let mut next = 0;
     while next < total {
         if crate::interrupt::requested() {
@@ -406,8 +414,12 @@ fn write_in_order(
         }
         progress.frame();
         next += 1;
-        // The input may have stopped (all frames read): a closed pool is fine.
-        let _ = free.send(slot);
+        in_pipe.push_back(slot);
+        while in_pipe.len() > sink.held() {
+            let consumed = in_pipe.pop_front().expect("longer than held");
+            // The input may have stopped (all frames read): a closed pool is fine.
+            let _ = free.send(consumed);
+        }
     }
     Ok(timing)
 }
@@ -478,6 +490,7 @@ mod tests {
                 queue_depth: depth,
                 workers,
                 worker_nice: 0,
+                pipe: Default::default(),
             },
         };
         let spec = CaseSpec {
@@ -498,7 +511,7 @@ mod tests {
     fn threaded_overlay_and_conversion_match_the_sequential_engine_pixel_for_pixel() {
         let workload = Workload::synthetic(160, 90, 30.0, 30, 6);
         for style in [StyleKind::Native, StyleKind::Pillow] {
-            for pix_fmt in [PixFmt::Bgr24, PixFmt::Bgr0, PixFmt::Yuv420p] {
+            for pix_fmt in PixFmt::ALL {
                 let digests = |kind, workers| {
                     let sink = Recorder {
                         pix_fmt,
@@ -532,6 +545,98 @@ mod tests {
         }
     }
 
+    /// The bytes that crossed a real pipe into ffmpeg (`-c:v copy`, written raw),
+    /// cut into frames.
+    fn crossed_the_pipe(
+        ffmpeg: &std::path::Path,
+        workload: &Workload,
+        kind: EngineKind,
+        pix_fmt: PixFmt,
+        pipe: crate::encode::ffmpeg_pipe::PipeOptions,
+    ) -> Vec<u64> {
+        use crate::encode::ffmpeg_pipe::FfmpegPipeSink;
+        use std::hash::{Hash, Hasher};
+        let info = &workload.info;
+        let dir = tempfile::tempdir().unwrap();
+        let raw = dir.path().join("crossed.raw");
+        let input = crate::ffmpeg::args::RawInput::new(info.width, info.height, info.fps, pix_fmt);
+        let sink = FfmpegPipeSink::spawn_copy(ffmpeg, &input, &raw, Duration::from_secs(30), pipe)
+            .unwrap();
+        assert_eq!(sink.pipe().write, pipe.write);
+        let ctx = RunContext {
+            workload,
+            ffmpeg: Some(ffmpeg),
+            warmup: 2,
+            write_timeout: Duration::from_secs(30),
+            engine: EngineConfig {
+                kind,
+                chosen: "test",
+                queue_depth: 1,
+                workers: 3,
+                worker_nice: 0,
+                pipe,
+            },
+        };
+        let spec = CaseSpec {
+            mode: Mode::Native,
+            overlay: Some(StyleKind::Native),
+            stand_in: None,
+            sink: SinkSpec::Null,
+            sessions: 1,
+        };
+        let progress = Progress::start(Display::Quiet, "", 0);
+        super::super::runner::run_frames(&ctx, &spec, Box::new(sink), &progress).unwrap();
+        let bytes = std::fs::read(&raw).unwrap();
+        let frame = pix_fmt.frame_bytes(info.width, info.height);
+        assert_eq!(bytes.len() % frame, 0);
+        bytes
+            .chunks(frame)
+            .map(|f| {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                f.hash(&mut h);
+                h.finish()
+            })
+            .collect()
+    }
+
+    /// A vmsplice'd buffer is never rewritten while the reader can still see
+    /// it: distinct frames (moving boxes) through a real pipe to ffmpeg, with a
+    /// pipe of one frame and a pool of few buffers so that reuse comes early,
+    /// arrive byte for byte as the sequential engine made them, in every
+    /// format, with either write method and engine.
+    #[test]
+    fn every_frame_crosses_a_real_pipe_intact() {
+        use crate::encode::ffmpeg_pipe::PipeOptions;
+        use crate::results::PipeWrite;
+        let Ok(ffmpeg) = crate::ffmpeg::locate::locate(None) else {
+            panic!("this test needs ffmpeg (scripts/install-deps.sh installs it)");
+        };
+        let workload = Workload::synthetic(320, 180, 30.0, 60, 8);
+        for pix_fmt in PixFmt::ALL {
+            let sink = Recorder {
+                pix_fmt,
+                ..Recorder::default()
+            };
+            run(
+                &workload,
+                EngineKind::Sequential,
+                1,
+                1,
+                sink.clone(),
+                StyleKind::Native,
+            );
+            let made = sink.digests.lock().unwrap().clone();
+            assert_eq!(made.len(), 62);
+            for kind in [EngineKind::Pipelined, EngineKind::Sequential] {
+                for write in [PipeWrite::Vmsplice, PipeWrite::Copy] {
+                    let pipe = PipeOptions { write, frames: 1 };
+                    let crossed = crossed_the_pipe(&ffmpeg.path, &workload, kind, pix_fmt, pipe);
+                    assert!(crossed == made, "{pix_fmt:?} {kind:?} {write:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn bands_are_even_and_cover_the_frame() {
         for (height, workers) in [(1080, 8), (90, 3), (16, 8), (2, 1), (8192, 64)] {
@@ -557,6 +662,7 @@ mod tests {
             queue_depth: 2,
             workers: 3,
             worker_nice: 0,
+            pipe: Default::default(),
         };
         run(
             &workload,
@@ -590,6 +696,7 @@ mod tests {
                 queue_depth: 1,
                 workers: 2,
                 worker_nice: 10,
+                pipe: Default::default(),
             },
         };
         // A writer that fails at once: every stage must stop and the call return.

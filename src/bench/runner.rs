@@ -108,7 +108,7 @@ pub fn resolve(
                 choice: None,
             })
         }
-        SinkSpec::Null | SinkSpec::OpenCv { .. } => Ok(Resolved {
+        SinkSpec::Null | SinkSpec::OpenCv { .. } | SinkSpec::Copy { .. } => Ok(Resolved {
             writer: None,
             settings: None,
             choice: None,
@@ -147,6 +147,23 @@ pub fn open_sink(
                 settings,
                 output,
                 ctx.write_timeout,
+                ctx.engine.pipe,
+            )?))
+        }
+        (SinkSpec::Copy { pix_fmt }, _) => {
+            let ffmpeg = ctx.ffmpeg.ok_or(EncodeFailure::FfmpegNotFound {
+                searched: "--ffmpeg, $NVVIZ_FFMPEG, PATH".into(),
+            })?;
+            pix_fmt
+                .check_size(info.width, info.height)
+                .map_err(|detail| EncodeFailure::InvalidParameter { detail })?;
+            let input = RawInput::new(info.width, info.height, info.fps, *pix_fmt);
+            Ok(Box::new(FfmpegPipeSink::spawn_copy(
+                ffmpeg,
+                &input,
+                output,
+                ctx.write_timeout,
+                ctx.engine.pipe,
             )?))
         }
         (SinkSpec::Lavfi { .. }, _) => unreachable!("lavfi cases do not use a frame sink"),
@@ -244,6 +261,8 @@ impl Timing {
                 first_frame_ms: output.first_frame_s.map(|s| s * 1000.0),
                 stream_fps: Vec::new(),
                 split: None,
+                pipe: output.pipe,
+                others_cores: cpu.others_cores(&self.cpu, wall),
             },
             output,
         }
@@ -263,11 +282,15 @@ fn run_sequential(
         .overlay
         .map(|k| Overlay::new(k, info.width, info.height, info.fps))
         .transpose()?;
-    let mut frame = Frame::new(info.width, info.height);
     let pix_fmt = sink.pix_fmt();
-    let mut wire = Vec::new();
+    // A ring of buffers: the reader may still see the newest `held()` of them
+    // (vmsplice'd pages), so a buffer is rewritten only after that many newer.
+    let mut ring: Vec<(Frame, Vec<u8>)> = (0..=sink.held())
+        .map(|_| (Frame::new(info.width, info.height), Vec::new()))
+        .collect();
     let mut timing = Timing::start();
     for index in 0..ctx.warmup + info.frames {
+        let (frame, wire) = &mut ring[index as usize % (sink.held() + 1)];
         if crate::interrupt::requested() {
             // Dropping the sink kills and reaps ffmpeg's process group.
             return Err(RunError::Interrupted);
@@ -276,19 +299,19 @@ fn run_sequential(
             timing.restart();
         }
         let t = Instant::now();
-        if !reader.read_into(&mut frame)? {
+        if !reader.read_into(frame)? {
             return Err(RunError::Other(anyhow::anyhow!(
                 "the input ended after {index} frames; ask for fewer with --frames"
             )));
         }
         let t_overlay = Instant::now();
         let inner = overlay.as_mut().map_or(Duration::ZERO, |o| {
-            o.draw(&mut frame, index, &ctx.workload.detections.persons(index))
+            o.draw(frame, index, &ctx.workload.detections.persons(index))
         });
         let t_convert = Instant::now();
-        let bytes = pix_fmt.wire(&frame, &mut wire);
+        let bytes = pix_fmt.wire(frame, wire);
         let t_write = Instant::now();
-        sink.write(&frame, bytes)?;
+        sink.write(frame, bytes)?;
         if index >= ctx.warmup {
             let s = &mut timing.stages;
             s.input += (t_overlay - t).as_secs_f64();
@@ -301,6 +324,62 @@ fn run_sequential(
     let t = Instant::now();
     let output = sink.finish()?;
     timing.stages.finalize = t.elapsed().as_secs_f64();
+    Ok(timing.outcome(info.frames, output))
+}
+
+/// The pipe's ceiling: the workload's first frame, converted once into the
+/// pipe's format, written `warmup + frames` times through the encode modes' own
+/// writer and pipe into an ffmpeg that passes it on unencoded and discards it.
+/// What the pipe carries with no overlay, no conversion and no encoder — the
+/// figure an encoder's speed is to be held against. ffmpeg must report every
+/// frame it was sent.
+pub fn run_copy(
+    ctx: &RunContext,
+    spec: &CaseSpec,
+    progress: &Progress,
+) -> Result<RunOutcome, RunError> {
+    let info = &ctx.workload.info;
+    let mut sink = open_sink(
+        ctx,
+        spec,
+        None,
+        None,
+        Path::new(crate::ffmpeg::args::DISCARD),
+    )?;
+    let mut frame = Frame::new(info.width, info.height);
+    if !ctx.workload.reader()?.read_into(&mut frame)? {
+        return Err(RunError::Other(anyhow::anyhow!("the input has no frame")));
+    }
+    let mut buf = Vec::new();
+    let wire = sink.pix_fmt().wire(&frame, &mut buf).to_vec();
+    let total = ctx.warmup + info.frames;
+    let mut timing = Timing::start();
+    for index in 0..total {
+        if crate::interrupt::requested() {
+            return Err(RunError::Interrupted);
+        }
+        if index == ctx.warmup {
+            timing.restart();
+        }
+        let t = Instant::now();
+        // The same bytes every time: nothing rewrites them, vmsplice'd or not.
+        sink.write(&frame, &wire)?;
+        if index >= ctx.warmup {
+            timing.stages.write += t.elapsed().as_secs_f64();
+        }
+        progress.frame();
+    }
+    let t = Instant::now();
+    let output = sink.finish()?;
+    timing.stages.finalize = t.elapsed().as_secs_f64();
+    if output.frames_done != Some(total) {
+        return Err(RunError::Other(anyhow::anyhow!(
+            "ffmpeg passed on {} of the {total} frames written",
+            output
+                .frames_done
+                .map_or("an unknown number".into(), |n| n.to_string())
+        )));
+    }
     Ok(timing.outcome(info.frames, output))
 }
 
@@ -438,6 +517,8 @@ pub fn run_lavfi(
         command: Some(shell_line(ffmpeg, &args)),
         stderr_tail: last_lines(&lines),
         first_frame_s: None,
+        pipe: None,
+        frames_done: None,
     };
     Ok(timing.outcome(info.frames, output))
 }

@@ -1,5 +1,7 @@
 //! CPU time of this process and of its reaped children (ffmpeg), from getrusage;
-//! peak resident memory per run, from the kernel's high-water mark reset before it.
+//! the whole machine's busy time, from /proc/stat, so that what other processes
+//! used during a run is known; peak resident memory per run, from the kernel's
+//! high-water mark reset before it.
 
 use crate::results::RssScope;
 
@@ -8,6 +10,42 @@ pub struct CpuTimes {
     pub own_s: f64,
     pub children_s: f64,
     pub max_rss_mib: f64,
+    /// Every CPU's busy time since boot (None where /proc/stat cannot be read).
+    pub machine_s: Option<f64>,
+}
+
+impl CpuTimes {
+    /// Cores' worth of CPU that processes other than this one and its reaped
+    /// children used between `earlier` and `self`, over `wall` seconds.
+    pub fn others_cores(&self, earlier: &CpuTimes, wall: f64) -> Option<f64> {
+        let machine = self.machine_s? - earlier.machine_s?;
+        let ours = (self.own_s - earlier.own_s) + (self.children_s - earlier.children_s);
+        (wall > 0.0).then(|| ((machine - ours) / wall).max(0.0))
+    }
+}
+
+/// Other processes' use at which a run is flagged: a quarter of a core on
+/// average is more than a quiet machine's background (well under 0.1).
+pub const BUSY_CORES: f64 = 0.25;
+
+/// Busy time of all CPUs from the first line of /proc/stat: user, nice, system,
+/// irq and softirq (idle, iowait and steal are not work done here).
+fn machine_busy_s() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    parse_machine_busy(stat.lines().next()?)
+}
+
+fn parse_machine_busy(cpu_line: &str) -> Option<f64> {
+    let mut fields = cpu_line.split_whitespace();
+    if fields.next()? != "cpu" {
+        return None;
+    }
+    let ticks: Vec<u64> = fields.map_while(|f| f.parse().ok()).collect();
+    let at = |i: usize| ticks.get(i).copied().unwrap_or(0);
+    let busy = at(0) + at(1) + at(2) + at(5) + at(6);
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    Some(busy as f64 / hz)
 }
 
 pub fn now() -> CpuTimes {
@@ -24,6 +62,7 @@ pub fn now() -> CpuTimes {
         own_s: secs(own.ru_utime) + secs(own.ru_stime),
         children_s: secs(children.ru_utime) + secs(children.ru_stime),
         max_rss_mib: own.ru_maxrss as f64 / 1024.0,
+        machine_s: machine_busy_s(),
     }
 }
 
@@ -47,6 +86,32 @@ pub fn peak_rss_mib() -> f64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn machine_busy_time_sums_the_work_fields_only() {
+        // user nice system idle iowait irq softirq steal
+        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+        let busy = super::parse_machine_busy("cpu  100 5 50 9000 300 2 3 700 0 0").unwrap();
+        assert!((busy - 160.0 / hz).abs() < 1e-9, "{busy}");
+        assert_eq!(super::parse_machine_busy("cpu0 1 2 3"), None);
+    }
+
+    #[test]
+    fn others_are_the_machine_less_ourselves() {
+        let t = |own_s, children_s, machine| super::CpuTimes {
+            own_s,
+            children_s,
+            max_rss_mib: 0.0,
+            machine_s: Some(machine),
+        };
+        let others = t(3.0, 4.0, 20.0).others_cores(&t(1.0, 1.0, 10.0), 2.0);
+        assert_eq!(others, Some(2.5));
+        // Clock granularity can make ours exceed the machine's: never negative.
+        assert_eq!(
+            t(5.0, 0.0, 11.0).others_cores(&t(0.0, 0.0, 10.0), 1.0),
+            Some(0.0)
+        );
+    }
+
     #[test]
     fn cpu_time_grows_with_work() {
         let a = super::now();

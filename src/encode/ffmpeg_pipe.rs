@@ -2,6 +2,14 @@
 //! ffmpeg's stderr is drained on its own thread (in `FfmpegProcess`); a watchdog
 //! kills ffmpeg when one write blocks longer than the deadline, so a hung
 //! encoder becomes a `timeout`, never a hung benchmark.
+//!
+//! Frames cross the pipe by `write(2)` (a kernel copy) or `vmsplice(2)` (the
+//! pipe takes references to the frame's pages, no copy). With vmsplice a buffer
+//! must not be rewritten while the reader can still see it: the pipe holds at
+//! most `capacity / page` page references in FIFO order and each frame takes at
+//! least `frame_bytes / page` of them, so once that many frames have been
+//! written after it, a frame's pages have all been read. [`FrameSink::held`]
+//! says how many: the engines keep those buffers out of reuse.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,12 +19,30 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{FrameSink, SinkOutput};
-use crate::ffmpeg::args::{pipe_args, shell_line, EncodeSettings, RawInput};
+use crate::ffmpeg::args::{copy_args, pipe_args, shell_line, EncodeSettings, RawInput};
 use crate::ffmpeg::child::{exit_info, FfmpegProcess};
 use crate::ffmpeg::failure::{classify, last_lines};
 use crate::ffmpeg::EncodeFailure;
 use crate::frame::Frame;
 use crate::pixfmt::PixFmt;
+use crate::results::{PipeFacts, PipeWrite};
+
+/// How frames cross the pipe: the write method and the capacity asked for.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct PipeOptions {
+    pub write: PipeWrite,
+    /// Pipe capacity to ask for, in frames (the kernel may give less: see `PipeFacts`).
+    pub frames: u32,
+}
+
+impl Default for PipeOptions {
+    fn default() -> Self {
+        Self {
+            write: PipeWrite::default(),
+            frames: 4,
+        }
+    }
+}
 
 pub struct FfmpegPipeSink {
     process: FfmpegProcess,
@@ -28,36 +54,101 @@ pub struct FfmpegPipeSink {
     finish_timeout: Duration,
     watchdog: Watchdog,
     pix_fmt: PixFmt,
+    pipe: PipeFacts,
 }
 
 impl FfmpegPipeSink {
+    /// The guide's sink: frames encoded by `settings.encoder` into `output`.
     pub fn spawn(
         binary: &Path,
         input: &RawInput,
         settings: &EncodeSettings,
         output: &Path,
         write_timeout: Duration,
+        pipe: PipeOptions,
+    ) -> Result<Self, EncodeFailure> {
+        let args = pipe_args(input, settings, output);
+        let mut sink = Self::start(binary, args, input, output, write_timeout, pipe)?;
+        sink.encoder = settings.encoder.clone();
+        Ok(sink)
+    }
+
+    /// The pipe's ceiling: frames passed on unencoded (`-c:v copy`), discarded
+    /// for `DISCARD`, else written raw to `output`.
+    pub fn spawn_copy(
+        binary: &Path,
+        input: &RawInput,
+        output: &Path,
+        write_timeout: Duration,
+        pipe: PipeOptions,
+    ) -> Result<Self, EncodeFailure> {
+        Self::start(
+            binary,
+            copy_args(input, output),
+            input,
+            output,
+            write_timeout,
+            pipe,
+        )
+    }
+
+    fn start(
+        binary: &Path,
+        args: Vec<String>,
+        input: &RawInput,
+        output: &Path,
+        write_timeout: Duration,
+        options: PipeOptions,
     ) -> Result<Self, EncodeFailure> {
         // Progress every 50 ms (not 500): time to the first encoded frame is measured from it.
-        let mut args: Vec<String> = vec!["-stats_period".into(), "0.05".into()];
-        args.extend(pipe_args(input, settings, output));
+        let args: Vec<String> = ["-stats_period", "0.05"]
+            .map(String::from)
+            .into_iter()
+            .chain(args)
+            .collect();
         let mut process = FfmpegProcess::spawn(binary, &args)?;
         let stdin = process.take_stdin();
-        if let Some(stdin) = &stdin {
-            enlarge_pipe(stdin, input.frame_bytes());
-        }
+        let frame_bytes = input.frame_bytes();
+        let wanted = frame_bytes as u64 * u64::from(options.frames.max(1));
+        let bytes = stdin.as_ref().map_or(0, |s| size_pipe(s, wanted));
+        let pipe = PipeFacts {
+            write: options.write,
+            bytes,
+            wanted_bytes: wanted,
+            frames_held: 0,
+        };
+        let pipe = match options.write {
+            PipeWrite::Vmsplice => match frames_held(bytes, frame_bytes, page_size()) {
+                Some(held) => PipeFacts {
+                    frames_held: held,
+                    ..pipe
+                },
+                // Frames under a page gain nothing from page references.
+                None => PipeFacts {
+                    write: PipeWrite::Copy,
+                    ..pipe
+                },
+            },
+            PipeWrite::Copy => pipe,
+        };
         let watchdog = Watchdog::start(process.pid(), write_timeout);
         Ok(Self {
             process,
             stdin,
-            encoder: settings.encoder.clone(),
+            encoder: "copy".into(),
             command: shell_line(binary, &args),
             output: output.to_path_buf(),
             frames_written: 0,
             finish_timeout: write_timeout.max(Duration::from_secs(30)),
             watchdog,
-            pix_fmt: settings.pix_fmt,
+            pix_fmt: input.pix_fmt,
+            pipe,
         })
+    }
+
+    /// How frames cross this sink's pipe.
+    pub fn pipe(&self) -> PipeFacts {
+        self.pipe
     }
 
     pub fn command(&self) -> &str {
@@ -97,12 +188,19 @@ impl FrameSink for FfmpegPipeSink {
         self.pix_fmt
     }
 
+    fn held(&self) -> usize {
+        self.pipe.frames_held as usize
+    }
+
     fn write(&mut self, _frame: &Frame, wire: &[u8]) -> Result<(), EncodeFailure> {
         let Some(stdin) = self.stdin.as_mut() else {
             return Err(self.failure(true));
         };
         self.watchdog.arm();
-        let result = stdin.write_all(wire);
+        let result = match self.pipe.write {
+            PipeWrite::Copy => stdin.write_all(wire),
+            PipeWrite::Vmsplice => vmsplice_all(stdin, wire),
+        };
         self.watchdog.disarm();
         match result {
             Ok(()) => {
@@ -133,21 +231,76 @@ impl FrameSink for FfmpegPipeSink {
                 .process
                 .first_frame_after_start()
                 .map(|d| d.as_secs_f64()),
+            pipe: Some(self.pipe),
+            frames_done: self.process.last_progress().map(|p| u64::from(p.frame)),
         })
     }
 }
 
-/// Asks for a pipe that holds a whole frame (Linux's default is 64 KiB: a 6 MB
-/// frame is a hundred wake-ups of ffmpeg). Unprivileged users get up to
-/// /proc/sys/fs/pipe-max-size (1 MiB by default); failures leave the default.
-fn enlarge_pipe(stdin: &ChildStdin, frame_bytes: usize) {
+/// Hands all of `data` to the pipe as page references (blocking while it is full).
+fn vmsplice_all(stdin: &ChildStdin, mut data: &[u8]) -> std::io::Result<()> {
     use std::os::fd::AsRawFd;
-    for size in [frame_bytes.clamp(1 << 16, 8 << 20), 1 << 20] {
+    while !data.is_empty() {
+        let iov = libc::iovec {
+            iov_base: data.as_ptr() as *mut libc::c_void,
+            iov_len: data.len(),
+        };
+        // SAFETY: one iovec over memory we borrow for the call; the kernel takes
+        // page references, and the engines keep the buffer unchanged until the
+        // reader has consumed it (`FrameSink::held`).
+        let n = unsafe { libc::vmsplice(stdin.as_raw_fd(), &iov, 1, 0) };
+        if n < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        data = &data[n as usize..];
+    }
+    Ok(())
+}
+
+/// Frames whose pages a pipe of `pipe_bytes` may still hold after they were
+/// written by vmsplice: the pipe has `pipe_bytes / page` slots, one page
+/// reference each, in FIFO order; a frame fills at least `frame_bytes / page` of
+/// them. One more for safety. None when a frame is under a page.
+pub fn frames_held(pipe_bytes: u64, frame_bytes: usize, page: usize) -> Option<u32> {
+    let slots = pipe_bytes / page as u64;
+    let per_frame = (frame_bytes / page) as u64;
+    if per_frame == 0 || slots == 0 {
+        return None;
+    }
+    Some(slots.div_ceil(per_frame) as u32 + 1)
+}
+
+fn page_size() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    usize::try_from(page).unwrap_or(4096).max(1)
+}
+
+/// Asks for a pipe of `wanted` bytes (Linux's default is 64 KiB: a 6 MB frame
+/// is a hundred wake-ups of ffmpeg); returns the capacity the kernel gave
+/// (F_GETPIPE_SZ). Without root the most is /proc/sys/fs/pipe-max-size (1 MiB
+/// by default), which is tried next; a failure leaves the default.
+fn size_pipe(stdin: &ChildStdin, wanted: u64) -> u64 {
+    use std::os::fd::AsRawFd;
+    let fd = stdin.as_raw_fd();
+    let max = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .unwrap_or(1 << 20);
+    // The kernel's limit for F_SETPIPE_SZ is an int; 256 MiB is plenty.
+    for size in [wanted.clamp(1 << 16, 256 << 20), max.min(256 << 20)] {
         // SAFETY: F_SETPIPE_SZ on a pipe fd we own; no memory is passed.
-        if unsafe { libc::fcntl(stdin.as_raw_fd(), libc::F_SETPIPE_SZ, size as libc::c_int) } > 0 {
-            return;
+        if unsafe { libc::fcntl(fd, libc::F_SETPIPE_SZ, size as libc::c_int) } > 0 {
+            break;
         }
     }
+    // SAFETY: F_GETPIPE_SZ on a pipe fd we own.
+    let got = unsafe { libc::fcntl(fd, libc::F_GETPIPE_SZ) };
+    u64::try_from(got).unwrap_or(0)
 }
 
 /// Kills ffmpeg's process group when a write stays blocked past the deadline.
@@ -211,5 +364,24 @@ impl Watchdog {
 impl Drop for Watchdog {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::frames_held;
+
+    #[test]
+    fn held_frames_cover_every_page_the_pipe_can_hold() {
+        // 1080p bgr24 (1519 pages) in a 1 MiB pipe (256 slots): 1 frame + 1.
+        assert_eq!(frames_held(1 << 20, 1920 * 1080 * 3, 4096), Some(2));
+        // 4 frames of pipe: 4 (+1).
+        let frame = 1920 * 1080 * 3 / 2;
+        let pipe = (4 * frame as u64).next_power_of_two();
+        let held = frames_held(pipe, frame, 4096).unwrap();
+        assert!(u64::from(held - 1) * (frame as u64 / 4096) >= pipe / 4096);
+        // A frame straddling pages takes more slots, never fewer: the bound holds.
+        assert_eq!(frames_held(65536, 8192, 4096), Some(9));
+        assert_eq!(frames_held(65536, 100, 4096), None);
     }
 }

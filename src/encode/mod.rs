@@ -27,6 +27,11 @@ pub trait FrameSink {
     fn pix_fmt(&self) -> crate::pixfmt::PixFmt {
         crate::pixfmt::PixFmt::Bgr24
     }
+    /// Frames the reader may still see after they were written (vmsplice'd
+    /// pages): the newest `held()` buffers must not be rewritten yet.
+    fn held(&self) -> usize {
+        0
+    }
     /// Flushes and closes; for ffmpeg, waits for it to exit.
     fn finish(self: Box<Self>) -> Result<SinkOutput, EncodeFailure>;
 }
@@ -40,4 +45,8 @@ pub struct SinkOutput {
     pub stderr_tail: Vec<String>,
     /// From the encoder's start to its first frame done, where the sink can tell.
     pub first_frame_s: Option<f64>,
+    /// How the frames crossed the pipe (ffmpeg pipe sinks).
+    pub pipe: Option<crate::results::PipeFacts>,
+    /// Frames ffmpeg reported done in its last progress line (ffmpeg pipe sinks).
+    pub frames_done: Option<u64>,
 }

@@ -109,6 +109,8 @@ impl FrameSink for OpenCvWriterSink {
             command: None,
             stderr_tail: Vec::new(),
             first_frame_s: None,
+            pipe: None,
+            frames_done: None,
         })
     }
 }

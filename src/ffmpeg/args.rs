@@ -212,9 +212,9 @@ fn map_tune(tune: &str, fam: EncoderFamily) -> Option<String> {
     }
 }
 
-/// Arguments after `ffmpeg` for raw frames on stdin encoded to `output`.
-pub fn pipe_args(input: &RawInput, settings: &EncodeSettings, output: &Path) -> Vec<String> {
-    let mut args: Vec<String> = [
+/// `-y` and the raw-frames-on-stdin input every pipe command starts with.
+fn stdin_input_args(input: &RawInput) -> Vec<String> {
+    [
         "-y".to_string(),
         "-f".into(),
         "rawvideo".into(),
@@ -227,7 +227,25 @@ pub fn pipe_args(input: &RawInput, settings: &EncodeSettings, output: &Path) -> 
         "-i".into(),
         "-".into(),
     ]
-    .into();
+    .into()
+}
+
+/// Arguments after `ffmpeg` for raw frames on stdin passed on unencoded: the
+/// pipe's ceiling. `DISCARD` throws them away (null muxer); a path gets the
+/// very bytes that crossed the pipe (raw), which is how tests check them.
+pub fn copy_args(input: &RawInput, output: &Path) -> Vec<String> {
+    let mut args = stdin_input_args(input);
+    args.extend(["-c:v", "copy"].map(String::from));
+    if output != Path::new(DISCARD) {
+        args.extend(["-f", "rawvideo"].map(String::from));
+    }
+    push_output(&mut args, output);
+    args
+}
+
+/// Arguments after `ffmpeg` for raw frames on stdin encoded to `output`.
+pub fn pipe_args(input: &RawInput, settings: &EncodeSettings, output: &Path) -> Vec<String> {
+    let mut args = stdin_input_args(input);
     args.extend(encoder_args(settings));
     if settings.browser_compat {
         args.extend(output_format_args(input, &settings.encoder));
@@ -238,11 +256,11 @@ pub fn pipe_args(input: &RawInput, settings: &EncodeSettings, output: &Path) -> 
 
 /// Browser-playable output for what the pipe carries: ffmpeg's CPU conversion to
 /// BT.709 yuv420p for bgr24 (and for bgr0/bgra into CPU encoders); only the tags
-/// for yuv420p we converted ourselves; nothing for bgr0/bgra into NVENC, which
+/// for yuv420p/nv12 we converted ourselves; nothing for bgr0/bgra into NVENC, which
 /// converts on the GPU (a CPU filter here would undo the point of sending them).
 pub fn output_format_args(input: &RawInput, encoder: &str) -> Vec<String> {
     match input.pix_fmt {
-        PixFmt::Yuv420p => browser_args(input.width, input.height)[2..].to_vec(),
+        f if f.is_yuv420() => browser_args(input.width, input.height)[2..].to_vec(),
         f if f.is_packed_rgb32() && family(encoder) == EncoderFamily::Nvenc => Vec::new(),
         _ => browser_args(input.width, input.height),
     }

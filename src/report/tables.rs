@@ -15,6 +15,7 @@ fn use_case(mode: Mode) -> &'static str {
         Mode::EncodeOnly => "Baseline: pipe + encoder cost",
         Mode::EncodeToNull => "Baseline: without disk writes",
         Mode::EncoderCeiling => "Baseline: the encoder's limit",
+        Mode::PipeCeiling => "Baseline: the pipe's limit",
     }
 }
 
@@ -42,6 +43,10 @@ fn technology(c: &CaseResult) -> String {
             format!("FFmpeg testsrc2, {enc}, no pipe")
         }
         Mode::EncoderCeiling => format!("FFmpeg reading the same frames itself, {enc}, no pipe"),
+        Mode::PipeCeiling => format!(
+            "FFmpeg pipe, one {} frame passed on unencoded (-c:v copy), no overlay",
+            c.pix_fmt.map_or("?", |f| f.name())
+        ),
     }
 }
 

@@ -27,6 +27,8 @@ pub enum Mode {
     EncodeToNull,
     /// Baseline: ffmpeg reading the same frames from a file itself, same encoder and format, no pipe
     EncoderCeiling,
+    /// Baseline: one prepared frame through the pipe over and over, ffmpeg discarding it unencoded (-c:v copy -f null): the pipe's ceiling, per --pix-fmts
+    PipeCeiling,
 }
 
 impl Mode {
@@ -40,11 +42,12 @@ impl Mode {
             Self::EncodeOnly => "encode-only",
             Self::EncoderCeiling => "encoder-ceiling",
             Self::EncodeToNull => "encode-to-null",
+            Self::PipeCeiling => "pipe-ceiling",
         }
     }
 
     /// What a plain `bench` runs (encode-to-null is asked for by name: it is the disk I/O check).
-    pub const ALL: [Mode; 7] = [
+    pub const ALL: [Mode; 8] = [
         Mode::Original,
         Mode::Fast,
         Mode::Nvenc,
@@ -52,10 +55,11 @@ impl Mode {
         Mode::OverlayOnly,
         Mode::EncodeOnly,
         Mode::EncoderCeiling,
+        Mode::PipeCeiling,
     ];
 
     /// Every mode, in the report's order (the declaration order).
-    pub const REPORT_ORDER: [Mode; 8] = [
+    pub const REPORT_ORDER: [Mode; 9] = [
         Mode::Original,
         Mode::Fast,
         Mode::Nvenc,
@@ -64,6 +68,7 @@ impl Mode {
         Mode::EncodeOnly,
         Mode::EncodeToNull,
         Mode::EncoderCeiling,
+        Mode::PipeCeiling,
     ];
 
     /// The guide's visualizers (each draws and writes a video).
@@ -127,6 +132,8 @@ pub enum Sink {
     FfmpegPipe,
     /// ffmpeg reading the frames from a file itself (the encoder's ceiling).
     FfmpegLavfi,
+    /// Raw frames through ffmpeg's stdin, passed on unencoded and discarded (the pipe's ceiling).
+    FfmpegCopy,
 }
 
 impl Sink {
@@ -145,6 +152,39 @@ pub enum EngineKind {
     Pipelined,
     /// One frame at a time through every stage: the guide's loop, for comparison
     Sequential,
+}
+
+/// How the writer hands a frame to the pipe.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum PipeWrite {
+    /// write(2): the kernel copies each frame into the pipe
+    Copy,
+    /// vmsplice(2): the pipe takes the frame's pages, no copy; a buffer is reused only once the reader has provably consumed it [default]
+    #[default]
+    Vmsplice,
+}
+
+impl PipeWrite {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Copy => "copy",
+            Self::Vmsplice => "vmsplice",
+        }
+    }
+}
+
+/// How one run's frames crossed the pipe: what was asked and what the kernel gave.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PipeFacts {
+    /// The write method used (vmsplice falls back to copy for frames under a page).
+    pub write: PipeWrite,
+    /// The pipe's capacity in bytes, as the kernel set it (F_GETPIPE_SZ).
+    pub bytes: u64,
+    /// The capacity asked for (--pipe-frames × the frame's bytes).
+    pub wanted_bytes: u64,
+    /// Frames whose buffers the reader may still see after they were written (vmsplice): the engine keeps them out of reuse.
+    pub frames_held: u32,
 }
 
 impl EngineKind {

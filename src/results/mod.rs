@@ -21,7 +21,9 @@ pub mod stats;
 use serde::{Deserialize, Serialize};
 
 pub use encoder::{Encoder, Fallback};
-pub use kinds::{EngineKind, Missing, Mode, RssScope, Sink, Split, StandIn, StyleKind};
+pub use kinds::{
+    EngineKind, Missing, Mode, PipeFacts, PipeWrite, RssScope, Sink, Split, StandIn, StyleKind,
+};
 pub use reason::{Cause, Reason};
 use stats::Summary;
 
@@ -236,6 +238,14 @@ pub struct RunResult {
     /// Pipelined engine: how the overlay stage used its workers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub split: Option<Split>,
+    /// ffmpeg pipe cases: how the frames crossed the pipe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipe: Option<PipeFacts>,
+    /// CPU time other processes used during the run, in cores (from /proc/stat,
+    /// less this process and its children): a busy machine measures its
+    /// scheduler, not the work.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub others_cores: Option<f64>,
 }
 
 /// Why a document could not be read as results.
