@@ -190,7 +190,7 @@ pub struct EngineArgs {
     /// Niceness of the pipelined engine's input and overlay threads (0 to 19): ffmpeg's threads run first when cores are short
     #[arg(long, default_value_t = 19, value_parser = clap::value_parser!(i32).range(0..=19))]
     pub worker_nice: i32,
-    /// How frames enter ffmpeg's pipe: vmsplice (page references, no copy) or copy (write)
+    /// How frames enter ffmpeg's pipe: vmsplice (page references, no copy) or write (the kernel copies; the guide's way)
     #[arg(long, value_enum, default_value_t)]
     pub pipe_write: crate::results::PipeWrite,
     /// Pipe capacity to ask for, in frames (the kernel may give less; results record what it gave)
@@ -213,9 +213,9 @@ impl EngineArgs {
                 n => n as usize,
             },
             worker_nice: self.worker_nice,
-            pipe: crate::encode::ffmpeg_pipe::PipeOptions {
+            pipe: crate::results::PipeOptions {
                 write: self.pipe_write,
-                frames: self.pipe_frames,
+                size: crate::results::PipeSize::Frames(self.pipe_frames),
             },
         }
     }

@@ -9,7 +9,7 @@ use crate::overlay::StyleKind;
 use crate::pixfmt::PixFmt;
 
 pub use crate::results::Mode;
-use crate::results::{Missing, Sink, StandIn};
+use crate::results::{Missing, PipeOptions, PipeSize, Sink, StandIn};
 
 /// Documented encoder settings per quality profile (the guide's last wish).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
@@ -57,9 +57,11 @@ pub enum SinkSpec {
     Lavfi {
         settings: EncodeSettings,
     },
-    /// ffmpeg over a pipe, passing the frames on unencoded: the pipe's ceiling.
+    /// ffmpeg over a pipe, passing the frames on unencoded: the pipe's ceiling,
+    /// with the write method and pipe size of one step (`PipeOptions::steps`).
     Copy {
         pix_fmt: PixFmt,
+        pipe: PipeOptions,
     },
 }
 
@@ -103,7 +105,7 @@ impl CaseSpec {
             (SinkSpec::OpenCvStandIn { fourcc, encoder }, None) => {
                 format!("{encoder}-for-opencv-{fourcc}")
             }
-            (SinkSpec::Copy { .. }, None) => "copy".to_string(),
+            (SinkSpec::Copy { pipe, .. }, None) => format!("copy/{}", pipe.name()),
             _ => "null".to_string(),
         };
         let mut id = format!("{}/{overlay}/{sink}", self.mode.name());
@@ -119,7 +121,7 @@ impl CaseSpec {
     /// The format on the pipe, for cases that have one.
     pub fn pix_fmt(&self) -> Option<PixFmt> {
         match &self.sink {
-            SinkSpec::Copy { pix_fmt } => Some(*pix_fmt),
+            SinkSpec::Copy { pix_fmt, .. } => Some(*pix_fmt),
             _ => self.settings().map(|s| s.pix_fmt),
         }
     }
@@ -146,6 +148,8 @@ pub struct MatrixOptions<'a> {
     pub pix_fmts: &'a [PixFmt],
     /// Concurrent streams to compare (pipe cases only).
     pub sessions: &'a [u32],
+    /// The pipe size the run asks for: the pipe ceiling's last two steps use it.
+    pub pipe_size: PipeSize,
 }
 
 pub fn expand(o: &MatrixOptions) -> Vec<CaseSpec> {
@@ -250,14 +254,21 @@ pub fn expand(o: &MatrixOptions) -> Vec<CaseSpec> {
             }
             Mode::EncodeOnly | Mode::EncodeToNull => cases.extend(encoded(mode, None, None, false)),
             Mode::EncoderCeiling => cases.extend(encoded(mode, None, None, true)),
-            // No encoder: one case per pipe format, whatever the codecs and presets.
-            Mode::PipeCeiling => cases.extend(o.pix_fmts.iter().map(|&pix_fmt| CaseSpec {
-                mode,
-                overlay: None,
-                stand_in: None,
-                sink: SinkSpec::Copy { pix_fmt },
-                sessions: 1,
-            })),
+            // No encoder: per pipe format, each transport step, whatever the
+            // codecs and presets.
+            Mode::PipeCeiling => {
+                for &pix_fmt in o.pix_fmts {
+                    for pipe in PipeOptions::steps(o.pipe_size) {
+                        cases.push(CaseSpec {
+                            mode,
+                            overlay: None,
+                            stand_in: None,
+                            sink: SinkSpec::Copy { pix_fmt, pipe },
+                            sessions: 1,
+                        });
+                    }
+                }
+            }
         }
     }
     cases
@@ -319,9 +330,11 @@ mod tests {
             opencv_built: false,
             pix_fmts: &[PixFmt::Bgr24],
             sessions: &[1],
+            pipe_size: PipeSize::Frames(4),
         });
-        // original + fast + 4 nvenc + 4 native + 3 overlay-only + 4 encode-only + 4 ceiling + 1 pipe ceiling
-        assert_eq!(cases.len(), 2 + 4 + 4 + 3 + 4 + 4 + 1);
+        // original + fast + 4 nvenc + 4 native + 3 overlay-only + 4 encode-only
+        // + 4 ceiling + 3 pipe-ceiling steps
+        assert_eq!(cases.len(), 2 + 4 + 4 + 3 + 4 + 4 + 3);
         let ids: Vec<String> = cases.iter().map(CaseSpec::id).collect();
         assert!(ids.contains(&"nvenc/native/hevc_nvenc/p4".to_string()));
         assert!(ids.contains(&"encoder-ceiling/none/h264_nvenc/p1".to_string()));
@@ -365,6 +378,7 @@ mod tests {
             opencv_built: true,
             pix_fmts: &[PixFmt::Bgr24, PixFmt::Yuv420p],
             sessions: &[1, 2],
+            pipe_size: PipeSize::Frames(4),
         });
         let ids: Vec<String> = cases.iter().map(CaseSpec::id).collect();
         assert_eq!(
@@ -377,8 +391,12 @@ mod tests {
                 "encoder-ceiling/none/h264_nvenc/p1",
                 "encoder-ceiling/none/h264_nvenc/p1/yuv420p",
                 "fast/opencv/opencv-mp4v",
-                "pipe-ceiling/none/copy",
-                "pipe-ceiling/none/copy/yuv420p",
+                "pipe-ceiling/none/copy/write-default",
+                "pipe-ceiling/none/copy/write-4f",
+                "pipe-ceiling/none/copy/vmsplice-4f",
+                "pipe-ceiling/none/copy/write-default/yuv420p",
+                "pipe-ceiling/none/copy/write-4f/yuv420p",
+                "pipe-ceiling/none/copy/vmsplice-4f/yuv420p",
             ]
         );
     }

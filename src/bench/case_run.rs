@@ -14,7 +14,9 @@ use crate::encode::verify::{verify, VerifyError};
 use crate::ffmpeg::args::EncodeSettings;
 use crate::ffmpeg::EncodeFailure;
 use crate::results::stats::Summary;
-use crate::results::{CaseResult, CaseStatus, Cause, Encoder, Fallback, Preset, Reason, Stages};
+use crate::results::{
+    CaseResult, CaseStatus, Cause, Encoder, Fallback, Preset, Reason, Sink, Stages,
+};
 use crate::workload::Workload;
 
 pub fn reason_of(e: RunError) -> Reason {
@@ -61,6 +63,7 @@ fn base_result(spec: &CaseSpec, workload: &Workload) -> CaseResult {
         },
         pix_fmt: spec.pix_fmt(),
         sessions: spec.sessions,
+        pipe: None,
         engine: None,
         width: info.width,
         height: info.height,
@@ -174,6 +177,13 @@ impl<'a> CaseRun<'a> {
                 .filter(|_| spec.sink_kind().is_ffmpeg())
                 .map(|s| s.pix_fmt);
         }
+        result.pipe = match (&spec.sink, &resolved.writer) {
+            (SinkSpec::Copy { pipe, .. }, _) => Some(*pipe),
+            (_, Some(Writer::Ffmpeg { .. })) if spec.sink_kind() == Sink::FfmpegPipe => {
+                Some(options.engine.pipe)
+            }
+            _ => None,
+        };
         let (writer, settings) = (resolved.writer, resolved.settings);
         if matches!(spec.sink, SinkSpec::Lavfi { .. }) && settings.is_none() {
             return Step::Finished(Box::new(skipped(

@@ -41,7 +41,7 @@ pub struct EngineConfig {
     /// fed, so when cores are short ffmpeg's threads run first.
     pub worker_nice: i32,
     /// How the writer hands frames to an ffmpeg pipe.
-    pub pipe: crate::encode::ffmpeg_pipe::PipeOptions,
+    pub pipe: crate::results::PipeOptions,
 }
 
 impl EngineConfig {
@@ -552,7 +552,7 @@ mod tests {
         workload: &Workload,
         kind: EngineKind,
         pix_fmt: PixFmt,
-        pipe: crate::encode::ffmpeg_pipe::PipeOptions,
+        pipe: crate::results::PipeOptions,
     ) -> Vec<u64> {
         use crate::encode::ffmpeg_pipe::FfmpegPipeSink;
         use std::hash::{Hash, Hasher};
@@ -606,8 +606,7 @@ mod tests {
     /// format, with either write method and engine.
     #[test]
     fn every_frame_crosses_a_real_pipe_intact() {
-        use crate::encode::ffmpeg_pipe::PipeOptions;
-        use crate::results::PipeWrite;
+        use crate::results::{PipeOptions, PipeSize, PipeWrite};
         let Ok(ffmpeg) = crate::ffmpeg::locate::locate(None) else {
             panic!("this test needs ffmpeg (scripts/install-deps.sh installs it)");
         };
@@ -628,8 +627,11 @@ mod tests {
             let made = sink.digests.lock().unwrap().clone();
             assert_eq!(made.len(), 62);
             for kind in [EngineKind::Pipelined, EngineKind::Sequential] {
-                for write in [PipeWrite::Vmsplice, PipeWrite::Copy] {
-                    let pipe = PipeOptions { write, frames: 1 };
+                for write in [PipeWrite::Vmsplice, PipeWrite::Write] {
+                    let pipe = PipeOptions {
+                        write,
+                        size: PipeSize::Frames(1),
+                    };
                     let crossed = crossed_the_pipe(&ffmpeg.path, &workload, kind, pix_fmt, pipe);
                     assert!(crossed == made, "{pix_fmt:?} {kind:?} {write:?}");
                 }

@@ -150,7 +150,7 @@ pub fn open_sink(
                 ctx.engine.pipe,
             )?))
         }
-        (SinkSpec::Copy { pix_fmt }, _) => {
+        (SinkSpec::Copy { pix_fmt, pipe }, _) => {
             let ffmpeg = ctx.ffmpeg.ok_or(EncodeFailure::FfmpegNotFound {
                 searched: "--ffmpeg, $NVVIZ_FFMPEG, PATH".into(),
             })?;
@@ -163,7 +163,7 @@ pub fn open_sink(
                 &input,
                 output,
                 ctx.write_timeout,
-                ctx.engine.pipe,
+                *pipe,
             )?))
         }
         (SinkSpec::Lavfi { .. }, _) => unreachable!("lavfi cases do not use a frame sink"),

@@ -24,10 +24,6 @@ impl CpuTimes {
     }
 }
 
-/// Other processes' use at which a run is flagged: a quarter of a core on
-/// average is more than a quiet machine's background (well under 0.1).
-pub const BUSY_CORES: f64 = 0.25;
-
 /// Busy time of all CPUs from the first line of /proc/stat: user, nice, system,
 /// irq and softirq (idle, iowait and steal are not work done here).
 fn machine_busy_s() -> Option<f64> {

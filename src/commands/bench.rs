@@ -50,6 +50,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
         opencv_built: cfg!(feature = "opencv"),
         pix_fmts: &args.pix_fmts,
         sessions: &args.sessions,
+        pipe_size: args.engine.config().pipe.size,
     });
 
     let mut outputs: Vec<(&str, std::path::PathBuf)> = [
@@ -293,6 +294,7 @@ pub fn summary(results: &Results, verbose: bool) -> String {
         "overlay",
         "encoder",
         "preset",
+        "pipe",
         "fps",
         "overlay ms/f",
         "encode ms/f",
@@ -329,6 +331,7 @@ pub fn summary(results: &Results, verbose: bool) -> String {
                 Color::Reset
             }),
             Cell::new(c.preset.used.as_deref().unwrap_or("-")),
+            Cell::new(label::pipe(c)),
             Cell::new(fps).fg(if ok { Color::Reset } else { Color::Red }),
             Cell::new(ms(overlay_ms)),
             Cell::new(ms(encode_ms)),
@@ -370,6 +373,23 @@ pub fn summary(results: &Results, verbose: bool) -> String {
                 out.push_str(&format!("{}: {cmd}\n", c.id));
             }
         }
+    }
+    // Like hyperfine's warnings: a busy machine measures its scheduler.
+    let busy: Vec<(&str, f64)> = results
+        .cases
+        .iter()
+        .filter_map(|c| Some((c.id.as_str(), c.busiest_others()?)))
+        .filter(|(_, o)| *o >= crate::results::BUSY_CORES)
+        .collect();
+    if let Some(worst) = busy.iter().map(|(_, o)| *o).reduce(f64::max) {
+        out.push_str(&format!(
+            "warning: other processes used up to {worst:.1} cores during {} of {} cases ({}...): \
+             their figures measure the machine's load as much as the work; rerun on a quiet machine \
+             (the results keep `others_cores` per run)\n",
+            busy.len(),
+            results.cases.len(),
+            busy[0].0
+        ));
     }
     out
 }

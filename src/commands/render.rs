@@ -61,6 +61,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         opencv_built: cfg!(feature = "opencv"),
         pix_fmts: &[args.pix_fmt],
         sessions: &[1],
+        pipe_size: args.engine.config().pipe.size,
     })
     .into_iter()
     .next()

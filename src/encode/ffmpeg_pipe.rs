@@ -25,24 +25,8 @@ use crate::ffmpeg::failure::{classify, last_lines};
 use crate::ffmpeg::EncodeFailure;
 use crate::frame::Frame;
 use crate::pixfmt::PixFmt;
-use crate::results::{PipeFacts, PipeWrite};
-
-/// How frames cross the pipe: the write method and the capacity asked for.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
-pub struct PipeOptions {
-    pub write: PipeWrite,
-    /// Pipe capacity to ask for, in frames (the kernel may give less: see `PipeFacts`).
-    pub frames: u32,
-}
-
-impl Default for PipeOptions {
-    fn default() -> Self {
-        Self {
-            write: PipeWrite::default(),
-            frames: 4,
-        }
-    }
-}
+pub use crate::results::PipeOptions;
+use crate::results::{PipeFacts, PipeSize, PipeWrite};
 
 pub struct FfmpegPipeSink {
     process: FfmpegProcess,
@@ -109,7 +93,10 @@ impl FfmpegPipeSink {
         let mut process = FfmpegProcess::spawn(binary, &args)?;
         let stdin = process.take_stdin();
         let frame_bytes = input.frame_bytes();
-        let wanted = frame_bytes as u64 * u64::from(options.frames.max(1));
+        let wanted = match options.size {
+            PipeSize::KernelDefault => None,
+            PipeSize::Frames(n) => Some(frame_bytes as u64 * u64::from(n.max(1))),
+        };
         let bytes = stdin.as_ref().map_or(0, |s| size_pipe(s, wanted));
         let pipe = PipeFacts {
             write: options.write,
@@ -125,11 +112,11 @@ impl FfmpegPipeSink {
                 },
                 // Frames under a page gain nothing from page references.
                 None => PipeFacts {
-                    write: PipeWrite::Copy,
+                    write: PipeWrite::Write,
                     ..pipe
                 },
             },
-            PipeWrite::Copy => pipe,
+            PipeWrite::Write => pipe,
         };
         let watchdog = Watchdog::start(process.pid(), write_timeout);
         Ok(Self {
@@ -198,7 +185,7 @@ impl FrameSink for FfmpegPipeSink {
         };
         self.watchdog.arm();
         let result = match self.pipe.write {
-            PipeWrite::Copy => stdin.write_all(wire),
+            PipeWrite::Write => stdin.write_all(wire),
             PipeWrite::Vmsplice => vmsplice_all(stdin, wire),
         };
         self.watchdog.disarm();
@@ -280,13 +267,22 @@ fn page_size() -> usize {
     usize::try_from(page).unwrap_or(4096).max(1)
 }
 
-/// Asks for a pipe of `wanted` bytes (Linux's default is 64 KiB: a 6 MB frame
+/// Asks for a pipe of `wanted` bytes, if any (Linux's default is 64 KiB: a 6 MB frame
 /// is a hundred wake-ups of ffmpeg); returns the capacity the kernel gave
 /// (F_GETPIPE_SZ). Without root the most is /proc/sys/fs/pipe-max-size (1 MiB
 /// by default), which is tried next; a failure leaves the default.
-fn size_pipe(stdin: &ChildStdin, wanted: u64) -> u64 {
+fn size_pipe(stdin: &ChildStdin, wanted: Option<u64>) -> u64 {
     use std::os::fd::AsRawFd;
     let fd = stdin.as_raw_fd();
+    if let Some(wanted) = wanted {
+        ask_pipe_size(fd, wanted);
+    }
+    // SAFETY: F_GETPIPE_SZ on a pipe fd we own.
+    let got = unsafe { libc::fcntl(fd, libc::F_GETPIPE_SZ) };
+    u64::try_from(got).unwrap_or(0)
+}
+
+fn ask_pipe_size(fd: std::os::fd::RawFd, wanted: u64) {
     let max = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
         .ok()
         .and_then(|s| s.trim().parse::<u64>().ok())
@@ -295,12 +291,9 @@ fn size_pipe(stdin: &ChildStdin, wanted: u64) -> u64 {
     for size in [wanted.clamp(1 << 16, 256 << 20), max.min(256 << 20)] {
         // SAFETY: F_SETPIPE_SZ on a pipe fd we own; no memory is passed.
         if unsafe { libc::fcntl(fd, libc::F_SETPIPE_SZ, size as libc::c_int) } > 0 {
-            break;
+            return;
         }
     }
-    // SAFETY: F_GETPIPE_SZ on a pipe fd we own.
-    let got = unsafe { libc::fcntl(fd, libc::F_GETPIPE_SZ) };
-    u64::try_from(got).unwrap_or(0)
 }
 
 /// Kills ffmpeg's process group when a write stays blocked past the deadline.

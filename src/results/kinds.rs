@@ -158,8 +158,8 @@ pub enum EngineKind {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum PipeWrite {
-    /// write(2): the kernel copies each frame into the pipe
-    Copy,
+    /// write(2): the kernel copies each frame into the pipe (what the guide's Python writer does)
+    Write,
     /// vmsplice(2): the pipe takes the frame's pages, no copy; a buffer is reused only once the reader has provably consumed it [default]
     #[default]
     Vmsplice,
@@ -168,9 +168,72 @@ pub enum PipeWrite {
 impl PipeWrite {
     pub fn name(self) -> &'static str {
         match self {
-            Self::Copy => "copy",
+            Self::Write => "write",
             Self::Vmsplice => "vmsplice",
         }
+    }
+}
+
+/// The pipe capacity asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PipeSize {
+    /// Left as the kernel makes it (64 KiB on Linux): what the guide's Python writer gets.
+    KernelDefault,
+    /// Room for this many frames (up to what the kernel allows).
+    Frames(u32),
+}
+
+impl PipeSize {
+    /// Short form for case ids: "default", "4f".
+    pub fn name(self) -> String {
+        match self {
+            Self::KernelDefault => "default".into(),
+            Self::Frames(n) => format!("{n}f"),
+        }
+    }
+}
+
+/// How frames cross the pipe: the write method and the capacity asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PipeOptions {
+    pub write: PipeWrite,
+    pub size: PipeSize,
+}
+
+impl Default for PipeOptions {
+    fn default() -> Self {
+        Self {
+            write: PipeWrite::default(),
+            size: PipeSize::Frames(4),
+        }
+    }
+}
+
+impl PipeOptions {
+    /// The steps from the guide's transport to the best this machine allows:
+    /// write(2) into the kernel's default pipe, into a pipe of `size`, then
+    /// vmsplice into it. The pipe ceiling measures each.
+    pub fn steps(size: PipeSize) -> [PipeOptions; 3] {
+        [
+            Self {
+                write: PipeWrite::Write,
+                size: PipeSize::KernelDefault,
+            },
+            Self {
+                write: PipeWrite::Write,
+                size,
+            },
+            Self {
+                write: PipeWrite::Vmsplice,
+                size,
+            },
+        ]
+    }
+
+    /// Short form for case ids: "write-default", "vmsplice-4f".
+    pub fn name(self) -> String {
+        format!("{}-{}", self.write.name(), self.size.name())
     }
 }
 
@@ -181,8 +244,8 @@ pub struct PipeFacts {
     pub write: PipeWrite,
     /// The pipe's capacity in bytes, as the kernel set it (F_GETPIPE_SZ).
     pub bytes: u64,
-    /// The capacity asked for (--pipe-frames × the frame's bytes).
-    pub wanted_bytes: u64,
+    /// The capacity asked for (--pipe-frames × the frame's bytes; none: the kernel's default).
+    pub wanted_bytes: Option<u64>,
     /// Frames whose buffers the reader may still see after they were written (vmsplice): the engine keeps them out of reuse.
     pub frames_held: u32,
 }

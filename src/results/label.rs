@@ -68,17 +68,54 @@ pub fn case_stand_in(c: &CaseResult) -> Option<String> {
     Some(stand_in(s, c.overlay, c.encoder.used.as_deref()))
 }
 
-/// "71.3 ± 2.1 (noisy)", "71.3" for one run, "-" when nothing was measured.
+/// "71.3 ± 2.1 (noisy)", "71.3" for one run, "-" when nothing was measured;
+/// " (busy: 1.3 cores)" added when other processes ran during it.
 pub fn fps(c: &CaseResult) -> String {
+    let busy = c
+        .busiest_others()
+        .filter(|o| *o >= super::BUSY_CORES)
+        .map_or(String::new(), |o| format!(" (busy: {o:.1} cores)"));
     match &c.fps {
         Some(f) if f.n > 1 => format!(
-            "{:.1} ± {:.1}{}",
+            "{:.1} ± {:.1}{}{busy}",
             f.mean,
             f.stddev,
             if f.is_noisy() { " (noisy)" } else { "" }
         ),
-        Some(f) => format!("{:.1}", f.mean),
+        Some(f) => format!("{:.1}{busy}", f.mean),
         None => "-".into(),
+    }
+}
+
+/// How a case's frames crossed the pipe: "nv12, vmsplice, 1 MiB pipe";
+/// "bgr24, write, default pipe (64 KiB)"; "-" without a pipe. The capacity is
+/// what the kernel gave (the first run's), not what was asked.
+pub fn pipe(c: &CaseResult) -> String {
+    let Some(pix) = c.pix_fmt else {
+        return "-".into();
+    };
+    let Some(asked) = c.pipe else {
+        return pix.name().into();
+    };
+    let got = c.runs.iter().find_map(|r| r.pipe);
+    let write = got.map_or(asked.write, |g| g.write);
+    let size = match (asked.size, got.map(|g| g.bytes)) {
+        (super::PipeSize::KernelDefault, Some(b)) => format!("default pipe ({})", bytes(b)),
+        (super::PipeSize::KernelDefault, None) => "default pipe".into(),
+        (_, Some(b)) => format!("{} pipe", bytes(b)),
+        (super::PipeSize::Frames(n), None) => format!("{n}-frame pipe asked"),
+    };
+    format!("{}, {}, {size}", pix.name(), write.name())
+}
+
+/// "64 KiB", "1 MiB", "8 MiB".
+fn bytes(b: u64) -> String {
+    if b >= 1 << 20 && b % (1 << 20) == 0 {
+        format!("{} MiB", b >> 20)
+    } else if b >= 1 << 20 {
+        format!("{:.1} MiB", b as f64 / f64::from(1 << 20))
+    } else {
+        format!("{} KiB", b >> 10)
     }
 }
 
@@ -112,6 +149,10 @@ pub fn series(c: &CaseResult) -> String {
     }
     if c.sessions > 1 {
         parts.push(format!("x{}", c.sessions));
+    }
+    // The pipe ceiling's steps differ by transport alone.
+    if let Some(pipe) = c.pipe.filter(|_| c.mode == super::Mode::PipeCeiling) {
+        parts.push(pipe.name());
     }
     format!("{} {}x{}", parts.join("/"), c.width, c.height)
 }

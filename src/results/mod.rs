@@ -13,6 +13,10 @@ pub mod export;
 pub mod fingerprint;
 pub mod kinds;
 pub mod label;
+
+/// Other processes' CPU use (cores, averaged over a run) from which a run is
+/// flagged busy: a quiet machine's background stays well under it.
+pub const BUSY_CORES: f64 = 0.25;
 mod migrate;
 pub mod reason;
 pub mod relative;
@@ -22,7 +26,8 @@ use serde::{Deserialize, Serialize};
 
 pub use encoder::{Encoder, Fallback};
 pub use kinds::{
-    EngineKind, Missing, Mode, PipeFacts, PipeWrite, RssScope, Sink, Split, StandIn, StyleKind,
+    EngineKind, Missing, Mode, PipeFacts, PipeOptions, PipeSize, PipeWrite, RssScope, Sink, Split,
+    StandIn, StyleKind,
 };
 pub use reason::{Cause, Reason};
 use stats::Summary;
@@ -101,6 +106,10 @@ pub struct CaseResult {
     /// The raw format on the pipe (ffmpeg sinks).
     pub pix_fmt: Option<PixFmt>,
     /// Encode streams run at once (`--sessions`).
+    /// ffmpeg pipe cases: the transport asked for (write method, pipe size);
+    /// what the kernel gave is in each run's `pipe`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipe: Option<PipeOptions>,
     pub sessions: u32,
     /// The engine that moved the frames (none for the encoder ceiling, where
     /// ffmpeg reads them itself).
@@ -138,6 +147,14 @@ impl CaseResult {
 
     pub fn is_interrupted(&self) -> bool {
         self.reason.as_ref().is_some_and(Reason::is_interrupted)
+    }
+
+    /// The most CPU other processes used during any of its runs, in cores.
+    pub fn busiest_others(&self) -> Option<f64> {
+        self.runs
+            .iter()
+            .filter_map(|r| r.others_cores)
+            .reduce(f64::max)
     }
 }
 
