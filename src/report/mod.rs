@@ -9,6 +9,7 @@ pub mod format;
 pub mod headroom;
 pub mod stages;
 pub mod tables;
+pub mod transport;
 
 use std::path::{Path, PathBuf};
 
@@ -116,6 +117,7 @@ pub fn build(inputs: &[Input], user_stages: &[stages::Stage]) -> Vec<Section> {
         sections.push(analysis::bottleneck(inputs, input, user_stages, &suffix));
         sections.push(analysis::diagnosis(input, &suffix));
         sections.push(headroom::section(input, &suffix));
+        sections.push(transport::section(input, &suffix));
     }
     if side_by_side {
         sections.push(tables::environment(inputs));

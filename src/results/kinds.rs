@@ -211,23 +211,22 @@ impl Default for PipeOptions {
 }
 
 impl PipeOptions {
-    /// The steps from the guide's transport to the best this machine allows:
-    /// write(2) into the kernel's default pipe, into a pipe of `size`, then
-    /// vmsplice into it. The pipe ceiling measures each.
-    pub fn steps(size: PipeSize) -> [PipeOptions; 3] {
+    /// The guide's transport: write(2) into the pipe as the kernel makes it.
+    pub const GUIDE: PipeOptions = PipeOptions {
+        write: PipeWrite::Write,
+        size: PipeSize::KernelDefault,
+    };
+
+    /// The guide's transport and each change alone, then both: write(2) into
+    /// the kernel's default pipe, into a pipe of `size`; vmsplice into the
+    /// default pipe, into one of `size`. The pipe ceiling measures each.
+    pub fn steps(size: PipeSize) -> [PipeOptions; 4] {
+        let with = |write, size| Self { write, size };
         [
-            Self {
-                write: PipeWrite::Write,
-                size: PipeSize::KernelDefault,
-            },
-            Self {
-                write: PipeWrite::Write,
-                size,
-            },
-            Self {
-                write: PipeWrite::Vmsplice,
-                size,
-            },
+            Self::GUIDE,
+            with(PipeWrite::Write, size),
+            with(PipeWrite::Vmsplice, PipeSize::KernelDefault),
+            with(PipeWrite::Vmsplice, size),
         ]
     }
 

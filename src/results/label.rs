@@ -87,16 +87,20 @@ pub fn fps(c: &CaseResult) -> String {
     }
 }
 
-/// How a case's frames crossed the pipe: "nv12, vmsplice, 1 MiB pipe";
-/// "bgr24, write, default pipe (64 KiB)"; "-" without a pipe. The capacity is
-/// what the kernel gave (the first run's), not what was asked.
+/// How a case's frames crossed the pipe: "nv12, vmsplice, 1 MiB pipe"; "bgr24"
+/// without a recorded transport; "-" without a pipe.
 pub fn pipe(c: &CaseResult) -> String {
-    let Some(pix) = c.pix_fmt else {
-        return "-".into();
-    };
-    let Some(asked) = c.pipe else {
-        return pix.name().into();
-    };
+    match (c.pix_fmt, transport(c)) {
+        (Some(pix), Some(t)) => format!("{}, {t}", pix.name()),
+        (Some(pix), None) => pix.name().into(),
+        (None, _) => "-".into(),
+    }
+}
+
+/// The transport alone: "vmsplice, 1 MiB pipe", "write, default pipe (64 KiB)".
+/// The capacity is what the kernel gave (the first run's), not what was asked.
+pub fn transport(c: &CaseResult) -> Option<String> {
+    let asked = c.pipe?;
     let got = c.runs.iter().find_map(|r| r.pipe);
     let write = got.map_or(asked.write, |g| g.write);
     let size = match (asked.size, got.map(|g| g.bytes)) {
@@ -105,7 +109,7 @@ pub fn pipe(c: &CaseResult) -> String {
         (_, Some(b)) => format!("{} pipe", bytes(b)),
         (super::PipeSize::Frames(n), None) => format!("{n}-frame pipe asked"),
     };
-    format!("{}, {}, {size}", pix.name(), write.name())
+    Some(format!("{}, {size}", write.name()))
 }
 
 /// "64 KiB", "1 MiB", "8 MiB".

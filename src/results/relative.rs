@@ -11,12 +11,15 @@
 //!   preset and format: what the pipe (and the disk) cost the encoder;
 //! - `original`, `fast` → `overlay-only` of the style that drew: what the writer
 //!   adds to the drawing;
-//! - `overlay-only` of another style → `overlay-only` native.
+//! - `overlay-only` of another style → `overlay-only` native;
+//! - `pipe-ceiling` → the guide's transport (bgr24 written into the kernel's
+//!   default pipe): what a format, a pipe size and vmsplice each gain.
 
 use serde::{Deserialize, Serialize};
 
 use super::stats::Summary;
-use super::{CaseResult, Mode, StyleKind};
+use super::{CaseResult, Mode, PipeOptions, StyleKind};
+use crate::pixfmt::PixFmt;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Relative {
@@ -45,8 +48,29 @@ pub fn reference<'a>(c: &CaseResult, cases: &'a [CaseResult]) -> Option<&'a Case
         (Mode::OverlayOnly, Mode::OverlayOnly) => {
             c.overlay != Some(StyleKind::Native) && r.overlay == Some(StyleKind::Native)
         }
+        (Mode::PipeCeiling, Mode::PipeCeiling) => {
+            let guide = |x: &CaseResult| {
+                x.pix_fmt == Some(PixFmt::Bgr24) && x.pipe == Some(PipeOptions::GUIDE)
+            };
+            guide(r) && !guide(c)
+        }
         _ => false,
     })
+}
+
+/// `c`'s fps over `r`'s, run by run (round by round when interleaved), where both ran.
+pub fn per_round(c: &CaseResult, r: &CaseResult) -> Option<Summary> {
+    if !c.is_ok() || !r.is_ok() {
+        return None;
+    }
+    let ratios: Vec<f64> = c
+        .runs
+        .iter()
+        .zip(&r.runs)
+        .filter(|(a, b)| a.fps > 0.0 && b.fps > 0.0)
+        .map(|(a, b)| a.fps / b.fps)
+        .collect();
+    Summary::of(&ratios)
 }
 
 /// Sets `relative` on every case whose reference ran in the same rounds.
@@ -56,19 +80,9 @@ pub fn attach(cases: &mut [CaseResult]) {
         .iter()
         .map(|c| {
             let r = reference(c, cases)?;
-            if !c.is_ok() || !r.is_ok() {
-                return None;
-            }
-            let per_round: Vec<f64> = c
-                .runs
-                .iter()
-                .zip(&r.runs)
-                .filter(|(a, b)| a.fps > 0.0 && b.fps > 0.0)
-                .map(|(a, b)| a.fps / b.fps)
-                .collect();
             Some(Relative {
                 reference: r.id.clone(),
-                ratio: Summary::of(&per_round)?,
+                ratio: per_round(c, r)?,
             })
         })
         .collect();
