@@ -2,7 +2,6 @@
 //! with 10 persons, the Pillow style's colour conversions, raw frames through a
 //! pipe into a null reader, and the detections parsers.
 
-use std::io::Write;
 use std::process::{Command, Stdio};
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
@@ -74,7 +73,7 @@ fn conversions(c: &mut Criterion) {
     });
     // The pipe's formats (`--pix-fmts`), converted by the engine's workers.
     let mut wire = Vec::new();
-    for pix_fmt in [PixFmt::Bgr0, PixFmt::Yuv420p] {
+    for pix_fmt in [PixFmt::Bgr0, PixFmt::Yuv420p, PixFmt::Nv12] {
         group.bench_function(format!("bgr24 -> {} (pipe)", pix_fmt.name()), |b| {
             b.iter(|| pix_fmt.convert(black_box(&f), &mut wire))
         });
@@ -88,28 +87,44 @@ fn conversions(c: &mut Criterion) {
 }
 
 fn pipe(c: &mut Criterion) {
-    // What the ffmpeg sink pays to hand a frame over, without an encoder behind it.
-    let mut child = Command::new("cat")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("cat");
-    let mut stdin = child.stdin.take().unwrap();
+    // What the ffmpeg sink pays to hand a frame over, without an encoder behind
+    // it: the sink's own writer, each method and pipe size, into `cat`.
+    use nvviz_bench::encode::pipe_writer::PipeWriter;
+    use nvviz_bench::results::{PipeOptions, PipeSize, PipeWrite};
     let f = frame();
     let mut group = c.benchmark_group("pipe writer");
-    group.throughput(Throughput::Bytes(f.data.len() as u64));
-    group.bench_function("1080p bgr24 frame into a pipe (null reader)", |b| {
-        b.iter(|| stdin.write_all(black_box(&f.data)).unwrap())
-    });
-    let mut yuv = Vec::new();
-    PixFmt::Yuv420p.convert(&f, &mut yuv);
-    group.throughput(Throughput::Bytes(yuv.len() as u64));
-    group.bench_function("1080p yuv420p frame into a pipe (null reader)", |b| {
-        b.iter(|| stdin.write_all(black_box(&yuv)).unwrap())
-    });
+    group.measurement_time(std::time::Duration::from_secs(3));
+    for pix_fmt in [PixFmt::Bgr24, PixFmt::Nv12] {
+        let mut wire = Vec::new();
+        let wire = pix_fmt.wire(&f, &mut wire).to_vec();
+        group.throughput(Throughput::Bytes(wire.len() as u64));
+        for write in [PipeWrite::Write, PipeWrite::Vmsplice] {
+            for size in [PipeSize::KernelDefault, PipeSize::Frames(4)] {
+                let mut child = Command::new("cat")
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::null())
+                    .spawn()
+                    .expect("cat");
+                let stdin = child.stdin.take().unwrap();
+                let options = PipeOptions { write, size };
+                let mut writer = PipeWriter::new(stdin, wire.len(), options);
+                let facts = writer.facts();
+                let name = format!(
+                    "1080p {} frame, {} into a {} KiB pipe",
+                    pix_fmt.name(),
+                    facts.write.name(),
+                    facts.bytes >> 10
+                );
+                // The same bytes every time: nothing rewrites them while the pipe holds them.
+                group.bench_function(name, |b| {
+                    b.iter(|| writer.write_frame(black_box(&wire)).unwrap())
+                });
+                drop(writer);
+                let _ = child.wait();
+            }
+        }
+    }
     group.finish();
-    drop(stdin);
-    let _ = child.wait();
 }
 
 fn parsers(c: &mut Criterion) {

@@ -6,6 +6,7 @@ pub mod ffmpeg_pipe;
 pub mod null;
 #[cfg(feature = "opencv")]
 pub mod opencv_writer;
+pub mod pipe_writer;
 
 pub mod quality;
 pub mod verify;
