@@ -187,8 +187,8 @@ pub struct EngineArgs {
     /// Overlay/conversion worker threads (0: half the cores, 1 to 8)
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=64))]
     pub overlay_threads: u32,
-    /// Niceness of the pipelined engine's input and overlay threads (0 to 19): ffmpeg's threads run first when cores are short
-    #[arg(long, default_value_t = 19, value_parser = clap::value_parser!(i32).range(0..=19))]
+    /// Niceness of the pipelined engine's input and overlay threads (0 to 19). 0: beside other load, niced workers starve and the run measures the scheduler (reports/perf/nice-*)
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(i32).range(0..=19))]
     pub worker_nice: i32,
     /// How frames enter ffmpeg's pipe: vmsplice (page references, no copy) or write (the kernel copies; the guide's way)
     #[arg(long, value_enum, default_value_t)]
