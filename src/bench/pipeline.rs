@@ -51,11 +51,13 @@ impl EngineConfig {
         (cores / 2).clamp(1, 8)
     }
 
-    /// Frame buffers in the pool, the most that is ever allocated: one per worker,
-    /// a queue's worth waiting for them, one being read and one being written.
-    /// When the encoder is the slow stage, more would only wait longer.
-    pub fn pool_size(&self) -> usize {
-        self.queue_depth.max(1) + self.workers.max(1) + 2
+    /// Frame buffers in the pool, the most that is ever allocated: one per
+    /// overlay stage thread (each worker when frames are split; the one thread
+    /// that hands a frame's bands to all of them when rows are), a queue's worth
+    /// waiting for them, one being read and one being written. When the encoder
+    /// is the slow stage, more would only wait longer.
+    pub fn pool_size(&self, stage_threads: usize) -> usize {
+        self.queue_depth.max(1) + stage_threads.max(1) + 2
     }
 }
 
@@ -115,7 +117,7 @@ pub fn run_frames(
 
     // Buffers the pipe may still be reading (vmsplice) are out of the pool
     // until it has: the pool grows by that many, and stays fixed.
-    let pool_size = config.pool_size() + sink.held();
+    let pool_size = config.pool_size(overlays.len()) + sink.held();
     let (free_tx, free_rx) = sync_channel::<Slot>(pool_size);
     for _ in 0..pool_size {
         let slot = Slot {
@@ -677,10 +679,11 @@ mod tests {
         assert_eq!(sink.writes.load(Ordering::Relaxed), 122);
         // Every frame went through one of the pool's buffers; none was allocated per frame.
         let buffers = sink.buffers.lock().unwrap().len();
+        // Native with 3 workers splits rows: one stage thread.
         assert!(
-            buffers <= config.pool_size(),
+            buffers <= config.pool_size(1),
             "{buffers} buffers for a pool of {}",
-            config.pool_size()
+            config.pool_size(1)
         );
     }
 

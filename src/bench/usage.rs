@@ -66,6 +66,14 @@ pub fn now() -> CpuTimes {
 /// current size, so that the next `peak_rss` is the peak since now. Linux
 /// documents writing 5 to `/proc/self/clear_refs` for it (since 4.0).
 pub fn reset_peak_rss() -> RssScope {
+    // Memory earlier runs freed but the allocator kept (one arena per thread
+    // that ever allocated) goes back to the kernel first: the peak is this
+    // run's working set, not what other cases left behind.
+    #[cfg(target_env = "gnu")]
+    // SAFETY: malloc_trim only returns free memory; it has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
+    }
     match std::fs::write("/proc/self/clear_refs", "5") {
         Ok(()) => RssScope::Run,
         Err(_) => RssScope::Process,
