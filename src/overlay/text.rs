@@ -5,6 +5,8 @@ use std::collections::HashMap;
 
 use ab_glyph::{Font as _, FontRef, PxScale, ScaleFont};
 
+use super::layout::{OVERLAY_ALPHA, TEXT_COLOR};
+
 pub static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
 
 #[derive(Clone)]
@@ -68,12 +70,22 @@ pub struct GlyphBitmap {
     pub width: usize,
     pub height: usize,
     pub coverage: Vec<u8>,
+    /// Per byte of a BGR row under the glyph (3 a pixel): the blend's colour
+    /// term `c·a + 127` and `255 − a`, where `a` is the coverage scaled by the
+    /// overlay's opacity and `c` the text colour's channel — what the native
+    /// style blends with, one flat zip a row.
+    pub blend_pre: Vec<u16>,
+    pub blend_inv: Vec<u16>,
 }
 
-/// Glyph rasters by character, made once: the native style never rasterizes twice.
+/// Glyph rasters by character, made once: the native style never rasterizes
+/// twice; and each caption's laid-out line (pens with kerning), made once per
+/// distinct text: captions repeat from frame to frame.
 pub struct GlyphCache {
     font: Font,
     glyphs: HashMap<char, Option<GlyphBitmap>>,
+    /// Pen position and character of each glyph of a line, by text.
+    lines: HashMap<String, Vec<(f32, char)>>,
     /// Rows every cached glyph lies within, relative to the baseline.
     extent: (i32, i32),
 }
@@ -83,6 +95,7 @@ impl GlyphCache {
         Self {
             font,
             glyphs: HashMap::new(),
+            lines: HashMap::new(),
             extent: (0, 0),
         }
     }
@@ -91,8 +104,16 @@ impl GlyphCache {
         &self.font
     }
 
-    /// Rasterizes every glyph of `text` not yet cached.
+    /// Rasterizes every glyph of `text` not yet cached, and lays the line out
+    /// once. The line cache is bounded: user captions (scores) can vary without end.
     pub fn rasterize_line(&mut self, text: &str) {
+        if !self.lines.contains_key(text) {
+            if self.lines.len() >= MAX_LINES {
+                self.lines.clear();
+            }
+            let laid = pens(&self.font, text);
+            self.lines.insert(text.to_string(), laid);
+        }
         for c in text.chars() {
             let font = &self.font;
             let extent = &mut self.extent;
@@ -117,22 +138,42 @@ impl GlyphCache {
     /// from 0. Glyphs must have been rasterized (`rasterize_line`); shared, so
     /// bands of one frame can be drawn on several threads.
     pub fn layout_line(&self, text: &str, mut emit: impl FnMut(f32, &GlyphBitmap)) {
-        let scaled = self.font.font.as_scaled(self.font.scale);
-        let mut pen = 0.0f32;
-        let mut prev = None;
-        for c in text.chars() {
-            let id = scaled.glyph_id(c);
-            if let Some(p) = prev {
-                pen += scaled.kern(p, id);
+        let laid;
+        let line = match self.lines.get(text) {
+            Some(line) => line,
+            None => {
+                laid = pens(&self.font, text);
+                &laid
             }
+        };
+        for &(pen, c) in line {
             debug_assert!(self.glyphs.contains_key(&c), "{c:?} not rasterized");
             if let Some(Some(g)) = self.glyphs.get(&c) {
                 emit(pen, g);
             }
-            pen += scaled.h_advance(id);
-            prev = Some(id);
         }
     }
+}
+
+/// Distinct lines kept laid out; past it the cache starts over.
+const MAX_LINES: usize = 4096;
+
+/// Each character of `text` with its pen position, kerning applied.
+fn pens(font: &Font, text: &str) -> Vec<(f32, char)> {
+    let scaled = font.font.as_scaled(font.scale);
+    let mut pen = 0.0f32;
+    let mut prev = None;
+    let mut out = Vec::with_capacity(text.len());
+    for c in text.chars() {
+        let id = scaled.glyph_id(c);
+        if let Some(p) = prev {
+            pen += scaled.kern(p, id);
+        }
+        out.push((pen, c));
+        pen += scaled.h_advance(id);
+        prev = Some(id);
+    }
+    out
 }
 
 fn rasterize(font: &Font, c: char) -> Option<GlyphBitmap> {
@@ -150,12 +191,23 @@ fn rasterize(font: &Font, c: char) -> Option<GlyphBitmap> {
             coverage[i] = (c.clamp(0.0, 1.0) * 255.0).round() as u8;
         }
     });
+    let text = [TEXT_COLOR[2], TEXT_COLOR[1], TEXT_COLOR[0]];
+    let alpha = coverage
+        .iter()
+        .map(|&c| ((u32::from(c) * u32::from(OVERLAY_ALPHA) + 127) / 255) as u16);
+    let blend_pre = alpha
+        .clone()
+        .flat_map(|a| text.map(|c| u16::from(c) * a + 127))
+        .collect();
+    let blend_inv = alpha.flat_map(|a| [255 - a; 3]).collect();
     Some(GlyphBitmap {
         left: bounds.min.x as i32,
         top: bounds.min.y as i32,
         width,
         height,
         coverage,
+        blend_pre,
+        blend_inv,
     })
 }
 
