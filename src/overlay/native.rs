@@ -184,10 +184,9 @@ mod tests {
         let (w, h) = (frame.width as i32, frame.height as i32);
         let mut px = |x: i32, y: i32, color: [u8; 3], alpha: u32| {
             let i = (y * w + x) as usize * 3;
-            for k in 0..3 {
-                let p = u32::from(frame.data[i + k]);
-                frame.data[i + k] =
-                    ((u32::from(color[k]) * alpha + p * (255 - alpha) + 127) / 255) as u8;
+            for (d, c) in frame.data[i..i + 3].iter_mut().zip(color) {
+                let p = u32::from(*d);
+                *d = ((u32::from(c) * alpha + p * (255 - alpha) + 127) / 255) as u8;
             }
         };
         let r = caption.panel;
