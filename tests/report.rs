@@ -473,3 +473,43 @@ fn a_fleet_of_files_is_grouped_by_gpu_and_driver() {
     }
     assert!(md.contains("libx264 (fallback)"));
 }
+
+/// The pipe's ceiling from a real run (the lent H100 machine's transport study):
+/// each format and step with its figures, the steps against the guide's
+/// transport, and the finding against NVIDIA's declared engine speed — all from
+/// the typed fields (pix_fmt, the transport asked, the pipe the kernel gave).
+#[test]
+fn the_pipe_ceiling_section_reads_the_transport_from_typed_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = repo().join("reports/perf/h100-transport/transport/round-0.json");
+    nvviz()
+        .arg("report")
+        .arg(&input)
+        .arg("-o")
+        .arg(dir.path())
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    let section = md
+        .split("## The pipe's ceiling")
+        .nth(1)
+        .expect("a pipe ceiling section");
+    for row in [
+        "| bgr24 | write, default pipe (64 KiB) |",
+        "| bgr24 | vmsplice, 1 MiB pipe |",
+        "| nv12 | vmsplice, 1 MiB pipe |",
+        "| yuv420p | write, 1 MiB pipe |",
+    ] {
+        assert!(section.contains(row), "{row} in {section}");
+    }
+    assert!(
+        section.contains("**Finding**: with the guide's transport"),
+        "{section}"
+    );
+    assert!(
+        section.contains("declared by NVIDIA, not measured"),
+        "{section}"
+    );
+    // One round: ratios need interleaved rounds, and the table says so.
+    assert!(section.contains("1 (the reference)"), "{section}");
+}

@@ -74,9 +74,9 @@ pub fn section(input: &Input, suffix: &str) -> Section {
     }
     let mut paragraphs = vec![format!(
         "One frame of {}x{}, made once, written {} times a run through the writer the encode modes use, into \
-         `ffmpeg -f rawvideo … -i - -c:v copy -f null -`: no overlay, no conversion, no encoder. Each step changes one \
-         thing: write(2) into the kernel's default pipe (the guide's Python writer), into a larger pipe (`--pipe-frames`, \
-         what the kernel allowed is shown), then vmsplice(2) (`--pipe-write`, the default).",
+         `ffmpeg -f rawvideo … -i - -c:v copy -f null -`: no overlay, no conversion, no encoder. The steps change one \
+         thing: write(2) into the kernel's default pipe (the guide's Python writer) or into a larger pipe (`--pipe-frames`, \
+         what the kernel allowed is shown); vmsplice(2) (`--pipe-write`, the default) into each.",
         w.width, w.height, w.frames
     )];
     let best = |fmt: PixFmt| {
