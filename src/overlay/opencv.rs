@@ -21,10 +21,12 @@ pub struct OpenCvStyle {
 
 impl OpenCvStyle {
     pub fn new(font: &Font) -> Self {
-        // Hershey Simplex is ~22 px tall at scale 1.0; match the TrueType caption height.
+        // The demo's fast visualizer (AlphAction demo/fast_visualizer.py): scale
+        // font_size / 30, thickness max(int(scale · 2), 1).
+        let font_scale = f64::from(font.size()) / 30.0;
         Self {
-            font_scale: f64::from(font.size()) / 30.0,
-            thickness: (font.size() / 12.0).round().max(1.0) as i32,
+            font_scale,
+            thickness: ((font_scale * 2.0) as i32).max(1),
             ascent: font.ascent().round() as i32,
         }
     }
@@ -131,7 +133,9 @@ impl OpenCvStyle {
             scale,
             scalar(TEXT_COLOR),
             self.thickness,
-            imgproc::LINE_AA,
+            // The demo's putText leaves lineType at OpenCV's default, LINE_8:
+            // anti-aliased thick strokes cost more than the rest of the style.
+            imgproc::LINE_8,
             false,
         )?;
         let alpha = f64::from(OVERLAY_ALPHA) / 255.0;
