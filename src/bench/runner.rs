@@ -133,41 +133,40 @@ pub fn open_sink(
         (SinkSpec::Pipe { .. }, Some(Writer::Ffmpeg { .. }) | None)
         | (SinkSpec::OpenCvStandIn { .. }, _) => {
             let settings = settings.expect("pipe cases carry settings");
-            let ffmpeg = ctx.ffmpeg.ok_or(EncodeFailure::FfmpegNotFound {
-                searched: "--ffmpeg, $NVVIZ_FFMPEG, PATH".into(),
-            })?;
-            settings
-                .pix_fmt
-                .check_size(info.width, info.height)
-                .map_err(|detail| EncodeFailure::InvalidParameter { detail })?;
-            let input = RawInput::new(info.width, info.height, info.fps, settings.pix_fmt);
             Ok(Box::new(FfmpegPipeSink::spawn(
-                ffmpeg,
-                &input,
+                ffmpeg(ctx)?,
+                &pipe_input(ctx, settings.pix_fmt)?,
                 settings,
                 output,
                 ctx.write_timeout,
                 ctx.engine.pipe,
             )?))
         }
-        (SinkSpec::Copy { pix_fmt, pipe }, _) => {
-            let ffmpeg = ctx.ffmpeg.ok_or(EncodeFailure::FfmpegNotFound {
-                searched: "--ffmpeg, $NVVIZ_FFMPEG, PATH".into(),
-            })?;
-            pix_fmt
-                .check_size(info.width, info.height)
-                .map_err(|detail| EncodeFailure::InvalidParameter { detail })?;
-            let input = RawInput::new(info.width, info.height, info.fps, *pix_fmt);
-            Ok(Box::new(FfmpegPipeSink::spawn_copy(
-                ffmpeg,
-                &input,
-                output,
-                ctx.write_timeout,
-                *pipe,
-            )?))
-        }
+        (SinkSpec::Copy { pix_fmt, pipe }, _) => Ok(Box::new(FfmpegPipeSink::spawn_copy(
+            ffmpeg(ctx)?,
+            &pipe_input(ctx, *pix_fmt)?,
+            output,
+            ctx.write_timeout,
+            *pipe,
+        )?)),
         (SinkSpec::Lavfi { .. }, _) => unreachable!("lavfi cases do not use a frame sink"),
     }
+}
+
+/// The run's ffmpeg, or where it was looked for.
+fn ffmpeg<'c>(ctx: &RunContext<'c>) -> Result<&'c Path, EncodeFailure> {
+    ctx.ffmpeg.ok_or(EncodeFailure::FfmpegNotFound {
+        searched: "--ffmpeg, $NVVIZ_FFMPEG, PATH".into(),
+    })
+}
+
+/// The workload's frames on a pipe in `pix_fmt`, if that format can carry their size.
+fn pipe_input(ctx: &RunContext, pix_fmt: PixFmt) -> Result<RawInput, EncodeFailure> {
+    let info = &ctx.workload.info;
+    pix_fmt
+        .check_size(info.width, info.height)
+        .map_err(|detail| EncodeFailure::InvalidParameter { detail })?;
+    Ok(RawInput::new(info.width, info.height, info.fps, pix_fmt))
 }
 
 #[cfg(feature = "opencv")]
@@ -458,9 +457,7 @@ pub fn run_lavfi(
     output: &Path,
 ) -> Result<RunOutcome, RunError> {
     let info = &ctx.workload.info;
-    let ffmpeg = ctx.ffmpeg.ok_or(EncodeFailure::FfmpegNotFound {
-        searched: "--ffmpeg, $NVVIZ_FFMPEG, PATH".into(),
-    })?;
+    let ffmpeg = ffmpeg(ctx)?;
     let raw = RawInput::new(info.width, info.height, info.fps, settings.pix_fmt);
     let mut args: Vec<String> = vec!["-y".into()];
     match ring {

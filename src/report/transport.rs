@@ -69,8 +69,8 @@ pub fn section(input: &Input, suffix: &str) -> Section {
             label::transport(c).unwrap_or_default(),
             label::fps(c),
             format!("{:.0}", fps * bytes / 1e6),
+            ratio,
         ]);
-        t.rows.last_mut().expect("just pushed").push(ratio);
     }
     let mut paragraphs = vec![format!(
         "One frame of {}x{}, made once, written {} times a run through the writer the encode modes use, into \
