@@ -47,10 +47,15 @@ def python_twin(ffmpeg, pix_fmt, width, height, frames, warmup):
     return frames / (time.perf_counter() - start)
 
 
-def file_ceiling(ffmpeg, pix_fmt, width, height, frames, warmup, scratch):
+def file_ceiling(ffmpeg, pix_fmt, width, height, frames, warmup, scratch, tunables=None):
     """ffmpeg's own intake without a pipe: the same frames read from a file in
     the page cache (looped), passed on unencoded. A pipe cannot feed ffmpeg
-    faster than ffmpeg takes frames in at all."""
+    faster than ffmpeg takes frames in at all. `tunables`: GLIBC_TUNABLES for
+    ffmpeg (its heap fixed, as nvviz-bench's last step runs it)."""
+    env = dict(os.environ)
+    env.pop("GLIBC_TUNABLES", None)
+    if tunables:
+        env["GLIBC_TUNABLES"] = tunables
     size = int(width * height * FORMATS[pix_fmt])
     path = os.path.join(scratch, f"ceiling-{pix_fmt}.raw")
     if not os.path.exists(path):
@@ -61,9 +66,9 @@ def file_ceiling(ffmpeg, pix_fmt, width, height, frames, warmup, scratch):
     cmd = [ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-stream_loop", "-1", "-f", "rawvideo",
            "-pix_fmt", pix_fmt, "-s", f"{width}x{height}", "-r", "30", "-i", path,
            "-frames:v", str(frames + warmup), "-c:v", "copy", "-f", "null", "-"]
-    subprocess.run(cmd, check=True)  # warms the page cache
+    subprocess.run(cmd, check=True, env=env)  # warms the page cache
     start = time.perf_counter()
-    subprocess.run(cmd, check=True)
+    subprocess.run(cmd, check=True, env=env)
     return (frames + warmup) / (time.perf_counter() - start)
 
 
@@ -79,7 +84,10 @@ def nvviz_round(nvviz, ffmpeg, pix_fmts, frames, warmup, path, extra):
         if case["status"] != "ok":
             sys.exit(f"{case['id']} failed: {case.get('reason')}")
         run = case["runs"][0]
+        # The environment the tool gave ffmpeg, as its recorded command line shows it.
+        env = [w for w in case.get("command", "").split() if w.startswith("GLIBC_TUNABLES=")]
         out[case["id"]] = {
+            "tunables": env[0].split("=", 1)[1] if env else None,
             "pix_fmt": case["pix_fmt"],
             "pipe": case["pipe"],
             "fps": run["fps"],
@@ -121,15 +129,19 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     rounds = []
     environment = None
+    tunables = None
     for r in range(args.rounds):
         python = {}
         nvviz = {}
         files = {}
+        fixed = {}
 
         def run_python():
             for p in pix_fmts:
                 python[p] = python_twin(args.ffmpeg, p, 1920, 1080, args.frames, args.warmup)
                 files[p] = file_ceiling(args.ffmpeg, p, 1920, 1080, args.frames, args.warmup, args.out)
+                if tunables:
+                    fixed[p] = file_ceiling(args.ffmpeg, p, 1920, 1080, args.frames, args.warmup, args.out, tunables)
 
         def run_nvviz():
             nonlocal environment
@@ -137,10 +149,13 @@ def main():
                                            os.path.join(args.out, f"round-{r}.json"), [])
             nvviz.update(got)
 
-        # Alternate who goes first, so neither always meets a warmer machine.
-        for step in ([run_python, run_nvviz] if r % 2 == 0 else [run_nvviz, run_python]):
+        # Alternate who goes first, so neither always meets a warmer machine;
+        # the first round runs nvviz-bench first, to learn the heap's tunables.
+        for step in ([run_nvviz, run_python] if r % 2 == 0 else [run_python, run_nvviz]):
             step()
-        rounds.append({"round": r, "python": python, "nvviz": nvviz, "file": files})
+            if tunables is None:
+                tunables = next((c["tunables"] for c in nvviz.values() if c["tunables"]), "")
+        rounds.append({"round": r, "python": python, "nvviz": nvviz, "file": files, "file_heap_fixed": fixed})
         print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
 
     lines = [f"# The pipe's ceiling: nvviz-bench vs the guide's Python writer{(' — ' + args.machine) if args.machine else ''}",
@@ -157,7 +172,11 @@ def main():
                      f"ffmpeg {environment.get('ffmpeg_version')}; nvviz-bench {environment.get('tool_version')} "
                      f"(commit {environment.get('git_commit')}); Python {platform.python_version()}.")
         lines.append("")
-    lines += ["| format | ffmpeg reading a cached file (no pipe) | Python (write, default pipe) | nvviz-bench step | kernel pipe | nvviz-bench fps | × Python, same round | × the file, same round |",
+    if tunables:
+        lines += [f"\"ffmpeg heap fixed\": ffmpeg started with `GLIBC_TUNABLES={tunables}` (as nvviz-bench recorded "
+                  "its command); the file column is measured both ways, and each step is set against the file read "
+                  "with the same heap.", ""]
+    lines += ["| format | ffmpeg reading a cached file (no pipe): glibc heap / heap fixed | Python (write, default pipe) | nvviz-bench step | kernel pipe | nvviz-bench fps | × Python, same round | × the file, same heap, same round |",
               "|---|---|---|---|---|---|---|---|"]
     findings = {}
     ids = list(rounds[0]["nvviz"])  # the bench's own order: per format, the steps in order
@@ -167,14 +186,19 @@ def main():
         py = summary([rd["python"][p] for rd in rounds])
         nv = summary([rd["nvviz"][case_id]["fps"] for rd in rounds])
         ratio = summary([rd["nvviz"][case_id]["fps"] / rd["python"][p] for rd in rounds])
-        ff = summary([rd["file"][p] for rd in rounds])
-        of_file = summary([rd["nvviz"][case_id]["fps"] / rd["file"][p] for rd in rounds])
+        heap_fixed = first["pipe"].get("heap") == "fixed" and bool(rounds[0]["file_heap_fixed"])
+        file_key = "file_heap_fixed" if heap_fixed else "file"
+        ff = summary([rd[file_key][p] for rd in rounds])
+        ff_glibc = summary([rd["file"][p] for rd in rounds])
+        ff_fixed = summary([rd["file_heap_fixed"][p] for rd in rounds]) if rounds[0]["file_heap_fixed"] else None
+        of_file = summary([rd["nvviz"][case_id]["fps"] / rd[file_key][p] for rd in rounds])
         size = first["pipe"]["size"]
         asked = "default pipe" if size == "kernel_default" else f"{size['frames']}-frame pipe asked"
-        step = f"{first['write']}, {asked}"
+        step = f"{first['write']}, {asked}" + (", ffmpeg heap fixed" if first["pipe"].get("heap") == "fixed" else "")
         findings[case_id] = {"python": py, "nvviz": nv, "ratio": ratio, "pix_fmt": p, "step": step,
                              "kernel_pipe_bytes": first["kernel_pipe_bytes"], "file": ff, "of_file": of_file}
-        lines.append(f"| {p} | {fmt(ff)} | {fmt(py)} | {step} | {first['kernel_pipe_bytes'] // 1024} KiB | {fmt(nv)} | "
+        files_cell = fmt(ff_glibc) + (f" / {fmt(ff_fixed)}" if ff_fixed else "")
+        lines.append(f"| {p} | {files_cell} | {fmt(py)} | {step} | {first['kernel_pipe_bytes'] // 1024} KiB | {fmt(nv)} | "
                      f"{fmt(ratio, 2)} | {fmt(of_file, 2)} |")
     lines.append("")
     # Targets (issue: the pipe transport ceiling): met only when every round clears them.

@@ -196,6 +196,9 @@ pub struct EngineArgs {
     /// Pipe capacity to ask for, in frames (the kernel may give less; results record what it gave)
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub pipe_frames: u32,
+    /// How the reading ffmpeg allocates the frames it takes in: fixed (glibc thresholds pinned, packets reuse its heap) or glibc (its default: on 16 cores each 1080p bgr24 frame cost ~1,000 page faults; the guide's way)
+    #[arg(long, value_enum, default_value = "fixed")]
+    pub ffmpeg_heap: crate::results::FfmpegHeap,
 }
 
 impl EngineArgs {
@@ -216,6 +219,7 @@ impl EngineArgs {
             pipe: crate::results::PipeOptions {
                 write: self.pipe_write,
                 size: crate::results::PipeSize::Frames(self.pipe_frames),
+                heap: self.ffmpeg_heap,
             },
         }
     }

@@ -333,8 +333,8 @@ mod tests {
             pipe_size: PipeSize::Frames(4),
         });
         // original + fast + 4 nvenc + 4 native + 3 overlay-only + 4 encode-only
-        // + 4 ceiling + 4 pipe-ceiling steps
-        assert_eq!(cases.len(), 2 + 4 + 4 + 3 + 4 + 4 + 4);
+        // + 4 ceiling + 5 pipe-ceiling steps
+        assert_eq!(cases.len(), 2 + 4 + 4 + 3 + 4 + 4 + 5);
         let ids: Vec<String> = cases.iter().map(CaseSpec::id).collect();
         assert!(ids.contains(&"nvenc/native/hevc_nvenc/p4".to_string()));
         assert!(ids.contains(&"encoder-ceiling/none/h264_nvenc/p1".to_string()));
@@ -395,10 +395,12 @@ mod tests {
                 "pipe-ceiling/none/copy/write-4f",
                 "pipe-ceiling/none/copy/vmsplice-default",
                 "pipe-ceiling/none/copy/vmsplice-4f",
+                "pipe-ceiling/none/copy/vmsplice-4f-fixedheap",
                 "pipe-ceiling/none/copy/write-default/yuv420p",
                 "pipe-ceiling/none/copy/write-4f/yuv420p",
                 "pipe-ceiling/none/copy/vmsplice-default/yuv420p",
                 "pipe-ceiling/none/copy/vmsplice-4f/yuv420p",
+                "pipe-ceiling/none/copy/vmsplice-4f-fixedheap/yuv420p",
             ]
         );
     }

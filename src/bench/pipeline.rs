@@ -608,7 +608,7 @@ mod tests {
     /// format, with either write method and engine.
     #[test]
     fn every_frame_crosses_a_real_pipe_intact() {
-        use crate::results::{PipeOptions, PipeSize, PipeWrite};
+        use crate::results::{FfmpegHeap, PipeOptions, PipeSize, PipeWrite};
         let Ok(ffmpeg) = crate::ffmpeg::locate::locate(None) else {
             panic!("this test needs ffmpeg (scripts/install-deps.sh installs it)");
         };
@@ -629,10 +629,15 @@ mod tests {
             let made = sink.digests.lock().unwrap().clone();
             assert_eq!(made.len(), 62);
             for kind in [EngineKind::Pipelined, EngineKind::Sequential] {
-                for write in [PipeWrite::Vmsplice, PipeWrite::Write] {
+                // Each ffmpeg heap once: the allocator must not change a byte.
+                for (write, heap) in [
+                    (PipeWrite::Vmsplice, FfmpegHeap::Fixed),
+                    (PipeWrite::Write, FfmpegHeap::Glibc),
+                ] {
                     let pipe = PipeOptions {
                         write,
                         size: PipeSize::Frames(1),
+                        heap,
                     };
                     let crossed = crossed_the_pipe(&ffmpeg.path, &workload, kind, pix_fmt, pipe);
                     assert!(crossed == made, "{pix_fmt:?} {kind:?} {write:?}");

@@ -82,7 +82,8 @@ impl FfmpegPipeSink {
             .into_iter()
             .chain(args)
             .collect();
-        let mut process = FfmpegProcess::spawn(binary, &args)?;
+        let env = crate::ffmpeg::heap::env_here(options.heap);
+        let mut process = FfmpegProcess::spawn_env(binary, &args, env.as_ref())?;
         let writer = process
             .take_stdin()
             .map(|stdin| PipeWriter::new(stdin, input.frame_bytes(), options));
@@ -100,7 +101,10 @@ impl FfmpegPipeSink {
             process,
             writer,
             encoder: "copy".into(),
-            command: shell_line(binary, &args),
+            command: match env {
+                Some((key, value)) => format!("{key}={value} {}", shell_line(binary, &args)),
+                None => shell_line(binary, &args),
+            },
             output: output.to_path_buf(),
             frames_written: 0,
             finish_timeout: write_timeout.max(Duration::from_secs(30)),

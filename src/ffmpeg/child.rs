@@ -62,8 +62,20 @@ pub struct FfmpegProcess {
 impl FfmpegProcess {
     /// Spawns `binary` with `args` (everything after the program name).
     pub fn spawn(binary: &Path, args: &[String]) -> Result<Self, EncodeFailure> {
+        Self::spawn_env(binary, args, None)
+    }
+
+    /// `spawn` with one environment variable set for the child.
+    pub fn spawn_env(
+        binary: &Path,
+        args: &[String],
+        env: Option<&(&str, String)>,
+    ) -> Result<Self, EncodeFailure> {
         let mut command = FfmpegCommand::new_with_path(binary);
         command.args(args);
+        if let Some((key, value)) = env {
+            command.as_inner_mut().env(key, value);
+        }
         // Own process group, and killed with us however we end (SIGKILL too).
         crate::process::supervise(command.as_inner_mut());
         let mut child = command.spawn().map_err(|e| match e.kind() {

@@ -5,6 +5,7 @@
 pub mod args;
 pub mod child;
 pub mod failure;
+pub mod heap;
 pub mod info;
 pub mod locate;
 pub mod nvenc_api;

@@ -76,7 +76,9 @@ pub fn section(input: &Input, suffix: &str) -> Section {
         "One frame of {}x{}, made once, written {} times a run through the writer the encode modes use, into \
          `ffmpeg -f rawvideo … -i - -c:v copy -f null -`: no overlay, no conversion, no encoder. The steps change one \
          thing: write(2) into the kernel's default pipe (the guide's Python writer) or into a larger pipe (`--pipe-frames`, \
-         what the kernel allowed is shown); vmsplice(2) (`--pipe-write`, the default) into each.",
+         what the kernel allowed is shown); vmsplice(2) (`--pipe-write`, the default) into each; the last, with the reading \
+         ffmpeg's heap fixed (`--ffmpeg-heap`, the default: glibc's thresholds pinned through `GLIBC_TUNABLES`, so a \
+         frame-sized packet is not a fresh mapping each frame).",
         w.width, w.height, w.frames
     )];
     let best = |fmt: PixFmt| {

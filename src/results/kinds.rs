@@ -194,11 +194,35 @@ impl PipeSize {
     }
 }
 
-/// How frames cross the pipe: the write method and the capacity asked for.
+/// How ffmpeg's allocator treats the frame-sized packets it takes in from the pipe.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum FfmpegHeap {
+    /// glibc as it comes: its mmap threshold moves at run time, and on the 16-core machine every 1080p bgr24 packet (6.2 MB) was a fresh mmap, ~1,000 page faults a frame (reports/perf/intake) (what the guide's ffmpeg gets)
+    #[default]
+    Glibc,
+    /// GLIBC_TUNABLES fixes glibc's mmap and trim thresholds in the ffmpeg child, so packets up to 32 MiB reuse its heap (no effect on an ffmpeg not built on glibc) [default]
+    Fixed,
+}
+
+impl FfmpegHeap {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Glibc => "glibc",
+            Self::Fixed => "fixed",
+        }
+    }
+}
+
+/// How frames cross the pipe: the write method, the capacity asked for, and
+/// how the reading ffmpeg allocates what it takes in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PipeOptions {
     pub write: PipeWrite,
     pub size: PipeSize,
+    /// Absent in results written before it existed: those ran on glibc's default.
+    #[serde(default)]
+    pub heap: FfmpegHeap,
 }
 
 impl Default for PipeOptions {
@@ -206,6 +230,7 @@ impl Default for PipeOptions {
         Self {
             write: PipeWrite::default(),
             size: PipeSize::Frames(4),
+            heap: FfmpegHeap::Fixed,
         }
     }
 }
@@ -215,24 +240,39 @@ impl PipeOptions {
     pub const GUIDE: PipeOptions = PipeOptions {
         write: PipeWrite::Write,
         size: PipeSize::KernelDefault,
+        heap: FfmpegHeap::Glibc,
     };
 
-    /// The guide's transport and each change alone, then both: write(2) into
-    /// the kernel's default pipe, into a pipe of `size`; vmsplice into the
-    /// default pipe, into one of `size`. The pipe ceiling measures each.
-    pub fn steps(size: PipeSize) -> [PipeOptions; 4] {
-        let with = |write, size| Self { write, size };
+    /// The guide's transport and each change alone, then together: write(2)
+    /// into the kernel's default pipe, into a pipe of `size`; vmsplice into
+    /// the default pipe, into one of `size`; the last with ffmpeg's heap
+    /// fixed. The pipe ceiling measures each.
+    pub fn steps(size: PipeSize) -> [PipeOptions; 5] {
+        let with = |write, size| Self {
+            write,
+            size,
+            heap: FfmpegHeap::Glibc,
+        };
         [
             Self::GUIDE,
             with(PipeWrite::Write, size),
             with(PipeWrite::Vmsplice, PipeSize::KernelDefault),
             with(PipeWrite::Vmsplice, size),
+            Self {
+                heap: FfmpegHeap::Fixed,
+                ..with(PipeWrite::Vmsplice, size)
+            },
         ]
     }
 
-    /// Short form for case ids: "write-default", "vmsplice-4f".
+    /// Short form for case ids: "write-default", "vmsplice-4f",
+    /// "vmsplice-4f-fixedheap".
     pub fn name(self) -> String {
-        format!("{}-{}", self.write.name(), self.size.name())
+        let heap = match self.heap {
+            FfmpegHeap::Glibc => "",
+            FfmpegHeap::Fixed => "-fixedheap",
+        };
+        format!("{}-{}{heap}", self.write.name(), self.size.name())
     }
 }
 

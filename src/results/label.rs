@@ -109,7 +109,11 @@ pub fn transport(c: &CaseResult) -> Option<String> {
         (_, Some(b)) => format!("{} pipe", bytes(b)),
         (super::PipeSize::Frames(n), None) => format!("{n}-frame pipe asked"),
     };
-    Some(format!("{}, {size}", write.name()))
+    let heap = match asked.heap {
+        super::FfmpegHeap::Glibc => "",
+        super::FfmpegHeap::Fixed => ", ffmpeg heap fixed",
+    };
+    Some(format!("{}, {size}{heap}", write.name()))
 }
 
 /// "64 KiB", "1 MiB", "8 MiB".

@@ -26,8 +26,8 @@ use serde::{Deserialize, Serialize};
 
 pub use encoder::{Encoder, Fallback};
 pub use kinds::{
-    EngineKind, Missing, Mode, PipeFacts, PipeOptions, PipeSize, PipeWrite, RssScope, Sink, Split,
-    StandIn, StyleKind,
+    EngineKind, FfmpegHeap, Missing, Mode, PipeFacts, PipeOptions, PipeSize, PipeWrite, RssScope,
+    Sink, Split, StandIn, StyleKind,
 };
 pub use reason::{Cause, Reason};
 use stats::Summary;
