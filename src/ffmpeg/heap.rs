@@ -15,6 +15,8 @@ pub const VAR: &str = "GLIBC_TUNABLES";
 /// The highest mmap threshold glibc accepts (half its 64 MiB heap size):
 /// packets up to it reuse the heap (a 4K bgr24 frame is 24.9 MB).
 const MMAP_THRESHOLD: u64 = 32 << 20;
+// glibc ignores an mmap threshold above half its heap (64 MiB on 64-bit).
+const _: () = assert!(MMAP_THRESHOLD <= 32 << 20);
 /// Freed packets stay mapped until this much is free at the heap's top.
 const TRIM_THRESHOLD: u64 = 128 << 20;
 
@@ -66,8 +68,6 @@ mod tests {
             value,
             "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=134217728"
         );
-        // glibc ignores an mmap threshold above half its heap (64 MiB on 64-bit).
-        assert!(MMAP_THRESHOLD <= 32 << 20);
     }
 
     #[test]
