@@ -106,7 +106,11 @@ fn pipe(c: &mut Criterion) {
                     .spawn()
                     .expect("cat");
                 let stdin = child.stdin.take().unwrap();
-                let options = PipeOptions { write, size };
+                let options = PipeOptions {
+                    write,
+                    size,
+                    ..PipeOptions::default()
+                };
                 let mut writer = PipeWriter::new(stdin, wire.len(), options);
                 let facts = writer.facts();
                 let name = format!(
