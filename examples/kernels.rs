@@ -6,15 +6,23 @@
 //!
 //!   cargo run --release --example kernels -- KERNEL ITERATIONS
 //!   cargo run --release --example kernels -- --list
+//!   cargo run --release --example kernels -- --dump PREFIX
+//!
+//! `--dump` writes the kernels' frame (PREFIX.bgr, raw bgr24) and its layout
+//! (PREFIX.json: boxes, panels, captions, font scale as the OpenCV style uses
+//! it), so a twin in another language draws exactly this frame
+//! (`scripts/opencv-twin.py`).
 
 use nvviz_bench::frame::Frame;
-use nvviz_bench::overlay::{Overlay, StyleKind};
+use nvviz_bench::overlay::{layout, Overlay, StyleKind};
 use nvviz_bench::pixfmt::PixFmt;
 use nvviz_bench::workload::synthetic;
 
 const W: u32 = 1920;
 const H: u32 = 1080;
 const PERSONS: u32 = 10;
+/// The clip's frame every kernel draws.
+const FRAME: u64 = 7;
 
 /// Every kernel this build can run.
 fn kernels() -> Vec<&'static str> {
@@ -32,6 +40,14 @@ fn main() {
         println!("{}", kernels().join("\n"));
         return;
     }
+    if args.first().map(String::as_str) == Some("--dump") {
+        let Some(prefix) = args.get(1) else {
+            eprintln!("usage: kernels --dump PREFIX");
+            std::process::exit(2);
+        };
+        dump(prefix);
+        return;
+    }
     let (Some(kernel), Some(n)) = (
         args.first(),
         args.get(1).and_then(|n| n.parse::<u64>().ok()),
@@ -39,10 +55,7 @@ fn main() {
         eprintln!("usage: kernels KERNEL ITERATIONS | --list");
         std::process::exit(2);
     };
-    let mut base = Frame::new(W, H);
-    synthetic::render_frame(&mut base, 7);
-    let tracks = synthetic::tracks(W, H, 8, PERSONS);
-    let persons = tracks.persons(7);
+    let (base, persons) = the_frame();
     let mut frame = base.clone();
     let mut wire = Vec::new();
     let style = match kernel.as_str() {
@@ -59,7 +72,7 @@ fn main() {
             });
             for _ in 0..n {
                 frame.data.copy_from_slice(&base.data);
-                overlay.draw(&mut frame, 7, &persons);
+                overlay.draw(&mut frame, FRAME, &persons);
             }
         }
         (None, "convert-yuv420p") => {
@@ -82,4 +95,46 @@ fn main() {
             .sum::<u64>()
             + wire.len() as u64
     );
+}
+
+/// The frame every kernel draws on, and its persons.
+fn the_frame() -> (Frame, Vec<nvviz_bench::workload::detections::Person>) {
+    let mut base = Frame::new(W, H);
+    synthetic::render_frame(&mut base, FRAME);
+    let tracks = synthetic::tracks(W, H, FRAME + 1, PERSONS);
+    let persons = tracks.persons(FRAME).into_owned();
+    (base, persons)
+}
+
+fn dump(prefix: &str) {
+    let (base, persons) = the_frame();
+    let overlay =
+        Overlay::new(StyleKind::Native, W, H, 30.0).expect("the native style is always built");
+    let layout = overlay.layout(FRAME, &persons);
+    let json = serde_json::json!({
+        "what": "examples/kernels.rs's frame: raw bgr24 beside this file, and its layout",
+        "width": W,
+        "height": H,
+        "frame": FRAME,
+        "hershey_text": overlay.hershey_text(),
+        "box_color_rgb": layout::BOX_COLOR,
+        "text_color_rgb": layout::TEXT_COLOR,
+        "overlay_alpha": layout::OVERLAY_ALPHA,
+        "layout": layout,
+    });
+    // The frame as the OpenCV style draws it, where this build has OpenCV.
+    if let Ok(mut opencv) = Overlay::new(StyleKind::Opencv, W, H, 30.0) {
+        let mut drawn = base.clone();
+        opencv.draw(&mut drawn, FRAME, &persons);
+        if let Err(e) = std::fs::write(format!("{prefix}.opencv.bgr"), &drawn.data) {
+            eprintln!("kernels: cannot write {prefix}.opencv.bgr: {e}");
+            std::process::exit(1);
+        }
+    }
+    let written = std::fs::write(format!("{prefix}.bgr"), &base.data)
+        .and_then(|()| std::fs::write(format!("{prefix}.json"), json.to_string()));
+    if let Err(e) = written {
+        eprintln!("kernels: cannot write {prefix}.*: {e}");
+        std::process::exit(1);
+    }
 }

@@ -35,11 +35,32 @@ pub fn font_size(width: u32, height: u32) -> u32 {
     ((width.min(height) as f32 / 40.0).round() as u32).max(1)
 }
 
+/// How the OpenCV style sizes its Hershey text for a font of this size, as the
+/// demo's `fast_visualizer.py` does: scale, thickness `max(int(scale * 2), 1)`,
+/// and the ascent above the baseline in pixels.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct HersheyText {
+    pub scale: f64,
+    pub thickness: i32,
+    pub ascent: i32,
+}
+
+impl HersheyText {
+    pub fn for_font(font: &super::text::Font) -> Self {
+        let scale = f64::from(font.size()) / 30.0;
+        Self {
+            scale,
+            thickness: ((scale * 2.0) as i32).max(1),
+            ascent: font.ascent().round() as i32,
+        }
+    }
+}
+
 /// Box coordinates are clamped to ±this many pixels before drawing.
 const COORD_LIMIT: f32 = 1_048_576.0;
 
 /// Integer rectangle, `x0..x1` × `y0..y1` (exclusive ends); may extend past the frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Rect {
     pub x0: i32,
     pub y0: i32,
@@ -68,7 +89,7 @@ impl Rect {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Caption {
     pub panel: Rect,
     pub color: Rgb,
@@ -78,13 +99,13 @@ pub struct Caption {
     pub text_y: i32,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PersonLayout {
     pub outline: Rect,
     pub captions: Vec<Caption>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FrameLayout {
     pub width: u32,
     pub height: u32,

@@ -74,6 +74,11 @@ impl Overlay {
         self.style.draw(frame, &layout)
     }
 
+    /// How the OpenCV style sizes text at this frame size.
+    pub fn hershey_text(&self) -> layout::HersheyText {
+        layout::HersheyText::for_font(&self.font)
+    }
+
     /// Where frame `index`'s annotations go.
     pub fn layout(&self, index: u64, persons: &[Person]) -> FrameLayout {
         let stamp = layout::timestamp(index, self.fps);

@@ -8,26 +8,21 @@ use opencv::core::{self, Mat, Point, Scalar, Vec3b};
 use opencv::imgproc;
 use opencv::prelude::*;
 
-use super::layout::{Caption, FrameLayout, Rect, Rgb, BOX_COLOR, OVERLAY_ALPHA, TEXT_COLOR};
+use super::layout::{
+    Caption, FrameLayout, HersheyText, Rect, Rgb, BOX_COLOR, OVERLAY_ALPHA, TEXT_COLOR,
+};
 use super::text::Font;
 use super::OverlayStyle;
 use crate::frame::Frame;
 
 pub struct OpenCvStyle {
-    font_scale: f64,
-    thickness: i32,
-    ascent: i32,
+    text: HersheyText,
 }
 
 impl OpenCvStyle {
     pub fn new(font: &Font) -> Self {
-        // The demo's fast visualizer (AlphAction demo/fast_visualizer.py): scale
-        // font_size / 30, thickness max(int(scale · 2), 1).
-        let font_scale = f64::from(font.size()) / 30.0;
         Self {
-            font_scale,
-            thickness: ((font_scale * 2.0) as i32).max(1),
-            ascent: font.ascent().round() as i32,
+            text: HersheyText::for_font(font),
         }
     }
 }
@@ -107,7 +102,7 @@ impl OpenCvStyle {
         )?;
         let origin = Point::new(
             caption.text_x - panel.x0,
-            caption.text_y - panel.y0 + self.ascent,
+            caption.text_y - panel.y0 + self.text.ascent,
         );
         // Hershey glyphs are wider than the TrueType ones the panel was sized for: shrink to fit,
         // as OpenCV visualizers size their text with getTextSize.
@@ -115,15 +110,15 @@ impl OpenCvStyle {
         let natural = imgproc::get_text_size(
             &caption.text,
             imgproc::FONT_HERSHEY_SIMPLEX,
-            self.font_scale,
-            self.thickness,
+            self.text.scale,
+            self.text.thickness,
             &mut baseline,
         )?;
         let room = f64::from(caption.panel.width() - 2 * (caption.text_x - caption.panel.x0));
         let scale = if natural.width > 0 && f64::from(natural.width) > room {
-            self.font_scale * room / f64::from(natural.width)
+            self.text.scale * room / f64::from(natural.width)
         } else {
-            self.font_scale
+            self.text.scale
         };
         imgproc::put_text(
             &mut overlay,
@@ -132,7 +127,7 @@ impl OpenCvStyle {
             imgproc::FONT_HERSHEY_SIMPLEX,
             scale,
             scalar(TEXT_COLOR),
-            self.thickness,
+            self.text.thickness,
             // The demo's putText leaves lineType at OpenCV's default, LINE_8:
             // anti-aliased thick strokes cost more than the rest of the style.
             imgproc::LINE_8,
