@@ -5,6 +5,7 @@ use nvviz_bench::cli::{Cli, Command};
 use nvviz_bench::commands::{self, Outcome};
 
 fn main() -> ExitCode {
+    nvviz_bench::bench::usage::steady_allocator();
     // A panic is a bug: say so in one line instead of a Rust backtrace hint.
     // Unwinding still runs the drops that kill and reap ffmpeg children.
     std::panic::set_hook(Box::new(|info| {

@@ -727,6 +727,66 @@ fn peak_memory_is_measured_per_run_not_per_process() {
     );
 }
 
+/// Every round of an interleaved bench peaks where the first did: what a
+/// case's run freed (frames, Pillow's layers) is gone before the next run's
+/// peak is counted. Before the allocator's threshold was pinned, frame-sized
+/// buffers stayed in per-thread heaps and the last round carried every case
+/// before it (overlay-only/native 350 MiB against 206). A memory check, not a timing assert.
+#[test]
+fn no_round_carries_the_memory_of_the_runs_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("rounds.json");
+    let out = nvviz()
+        .args([
+            "bench",
+            "--modes",
+            "encode-only,overlay-only",
+            "--resolution",
+            "1920x1080",
+        ])
+        .args([
+            "--overlay-threads",
+            "4",
+            "--frames",
+            "8",
+            "--warmup",
+            "2",
+            "--runs",
+            "3",
+        ])
+        .args(["--interleave", "-q", "--export-json"])
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let ran: Vec<&serde_json::Value> = results["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "ok")
+        .collect();
+    assert!(ran.len() >= 3, "{results:#}");
+    for c in ran {
+        let peaks: Vec<f64> = c["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["max_rss_mib"].as_f64().unwrap())
+            .collect();
+        assert_eq!(peaks.len(), 3, "{c:#}");
+        let (lo, hi) = peaks
+            .iter()
+            .fold((f64::MAX, 0.0f64), |(l, h), p| (l.min(*p), h.max(*p)));
+        assert!(
+            hi - lo < 24.0,
+            "{}: peaks {peaks:?} MiB over the rounds",
+            c["id"]
+        );
+    }
+}
+
 /// Memory does not grow with `--frames`: nothing is computed or stored per
 /// frame ahead of the run. A two-million-frame run, sampled a few seconds in,
 /// holds about what a 300-frame run peaked at (a growth check on memory, not

@@ -474,14 +474,14 @@ fn a_fleet_of_files_is_grouped_by_gpu_and_driver() {
     assert!(md.contains("libx264 (fallback)"));
 }
 
-/// The pipe's ceiling from a real run (the lent H100 machine's transport study):
+/// The pipe's ceiling from a real run (the lent H200 machine's transport study):
 /// each format and step with its figures, the steps against the guide's
 /// transport, and the finding against NVIDIA's declared engine speed — all from
 /// the typed fields (pix_fmt, the transport asked, the pipe the kernel gave).
 #[test]
 fn the_pipe_ceiling_section_reads_the_transport_from_typed_fields() {
     let dir = tempfile::tempdir().unwrap();
-    let input = repo().join("reports/perf/h100-transport/transport/round-0.json");
+    let input = repo().join("reports/perf/h200-transport/transport/round-0.json");
     nvviz()
         .arg("report")
         .arg(&input)
@@ -499,6 +499,7 @@ fn the_pipe_ceiling_section_reads_the_transport_from_typed_fields() {
         "| bgr24 | vmsplice, 1 MiB pipe |",
         "| nv12 | vmsplice, 1 MiB pipe |",
         "| yuv420p | write, 1 MiB pipe |",
+        "| bgr24 | vmsplice, 1 MiB pipe, ffmpeg heap fixed |",
     ] {
         assert!(section.contains(row), "{row} in {section}");
     }

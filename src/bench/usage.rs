@@ -62,6 +62,26 @@ pub fn now() -> CpuTimes {
     }
 }
 
+/// Buffers of at least this many bytes are mapped on their own and unmapped when freed.
+#[cfg(target_env = "gnu")]
+const OWN_MMAP_THRESHOLD: libc::c_int = 1 << 20;
+
+/// Pins glibc's mmap threshold for this process (call once, at start). By
+/// default glibc raises it after the first large free, so frame-sized buffers
+/// (6 MB at 1080p, Pillow's 8 MB layers) then live in per-thread heaps, and
+/// after a case's threads end they stayed resident even through `malloc_trim`:
+/// in the last round of an interleaved bench each case's peak carried the
+/// cases before it (overlay-only/native 350 MiB against 206 in earlier rounds,
+/// on the CI type with 8 workers). Pinned, a freed frame goes back to the
+/// kernel at once; the pools reuse their buffers, so no frame is mapped per frame.
+pub fn steady_allocator() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: mallopt only changes the allocator's policy; called before threads start.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, OWN_MMAP_THRESHOLD);
+    }
+}
+
 /// Resets this process's resident-memory high-water mark (`VmHWM`) to its
 /// current size, so that the next `peak_rss` is the peak since now. Linux
 /// documents writing 5 to `/proc/self/clear_refs` for it (since 4.0).
