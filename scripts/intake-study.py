@@ -10,6 +10,11 @@ intake with no pipe at all (frames from a page-cached file, looped, `-c:v copy
 child's minor page faults, so a difference is seen, not guessed.
 
     scripts/intake-study.py --ffmpeg ffmpeg --rounds 3 --frames 600 [--out F.json]
+    scripts/intake-study.py --ffmpeg ffmpeg --pipe --cat --encode "-c:v libx264 -preset ultrafast ..."
+
+With --encode the frames are encoded with those arguments into a file instead
+of passed on (`-c:v copy -f null -`): where a pipe-fed encoder loses against a
+file-fed one, and whether any writer (Python's, `cat`'s) shows the same loss.
 
 Prints one line per (format, setting): fps mean ± stddev (min–max) and minor
 faults per frame; --out writes every round.
@@ -38,20 +43,29 @@ def frame_bytes(pix_fmt, w, h):
     return bytes((i * 7) & 0xFF for i in range(4096)) * (size // 4096) + bytes(size % 4096)
 
 
-def one(ffmpeg, path, pix_fmt, w, h, loops, frames, tunables, pipe):
+def one(ffmpeg, path, pix_fmt, w, h, loops, frames, tunables, pipe, encode=None, cat=False):
     env = dict(os.environ)
     env.pop("GLIBC_TUNABLES", None)
     if tunables:
         env["GLIBC_TUNABLES"] = tunables
-    src = "-" if pipe else path
-    cmd = [ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin"]
-    if not pipe:
-        cmd += ["-stream_loop", str(loops)]
-    cmd += ["-f", "rawvideo", "-pix_fmt", pix_fmt, "-s", f"{w}x{h}", "-r", "30",
-            "-i", src, "-c:v", "copy", "-f", "null", "-"]
+    src = "-" if (pipe or cat) else path
+    cmd = [ffmpeg, "-hide_banner", "-loglevel", "error", "-y"]
+    if not (pipe or cat):
+        cmd += ["-nostdin", "-stream_loop", str(loops)]
+    cmd += ["-f", "rawvideo", "-pix_fmt", pix_fmt, "-s", f"{w}x{h}", "-r", "30", "-i", src]
+    if encode:
+        cmd += encode.split() + [os.path.join(os.path.dirname(path), "out.mp4")]
+    else:
+        cmd += ["-c:v", "copy", "-f", "null", "-"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    if pipe:
+    if cat:
+        feeder = subprocess.Popen(["sh", "-c", f"for i in $(seq {loops + 1}); do cat '{path}'; done"],
+                                  stdout=subprocess.PIPE)
+        rc = subprocess.run(cmd, stdin=feeder.stdout, env=env).returncode
+        feeder.stdout.close()
+        feeder.wait()
+    elif pipe:
         frame = frame_bytes(pix_fmt, w, h)
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, env=env)
         for _ in range(frames):
@@ -74,6 +88,8 @@ def main():
     ap.add_argument("--frames", type=int, default=600, help="a multiple of 20")
     ap.add_argument("--pix-fmts", default="bgr24,yuv420p")
     ap.add_argument("--pipe", action="store_true", help="also feed ffmpeg through a pipe from this Python (the guide's writer)")
+    ap.add_argument("--cat", action="store_true", help="also feed ffmpeg from `cat` of the file (a C writer, write(2))")
+    ap.add_argument("--encode", help="encoder arguments (and output options) instead of -c:v copy -f null -")
     ap.add_argument("--out")
     a = ap.parse_args()
     w, h, per_file = 1920, 1080, 20
@@ -86,7 +102,7 @@ def main():
             for _ in range(per_file):
                 f.write(frame)
     loops = a.frames // per_file - 1
-    sources = ["file"] + (["pipe"] if a.pipe else [])
+    sources = ["file"] + (["pipe"] if a.pipe else []) + (["cat"] if a.cat else [])
     rows = {}
     for r in range(a.rounds):
         order = list(SETTINGS.items())
@@ -95,7 +111,8 @@ def main():
         for fmt, path in paths.items():
             for src in sources:
                 for name, tun in order:
-                    fps, faults = one(a.ffmpeg, path, fmt, w, h, loops, a.frames, tun, src == "pipe")
+                    fps, faults = one(a.ffmpeg, path, fmt, w, h, loops, a.frames, tun, src == "pipe",
+                                      a.encode, src == "cat")
                     rows.setdefault((fmt, src, name), []).append({"fps": fps, "minflt_per_frame": faults})
         print(f"round {r + 1}/{a.rounds} done", file=sys.stderr)
     ver = subprocess.run([a.ffmpeg, "-version"], capture_output=True, text=True).stdout.splitlines()[0]
@@ -105,7 +122,8 @@ def main():
         thp = open("/sys/kernel/mm/transparent_hugepage/enabled").read().strip()
     except OSError:
         pass
-    print(f"# ffmpeg's intake without a pipe, 1080p, {a.frames} frames a run, {a.rounds} rounds")
+    what = f"encoding with `{a.encode}`" if a.encode else "passed on unencoded"
+    print(f"# ffmpeg's intake, 1080p, {a.frames} frames a run, {what}, {a.rounds} rounds")
     print(f"# {ver}; host libc {libc}; THP {thp}; {os.cpu_count()} cores")
     print("| format | source | malloc setting | fps mean ± sd (min–max) | minor faults a frame |")
     print("|---|---|---|---|---|")
@@ -118,7 +136,7 @@ def main():
         out.append({"pix_fmt": fmt, "source": src, "setting": name, "tunables": SETTINGS[name], "rounds": rs})
     if a.out:
         with open(a.out, "w") as f:
-            json.dump({"ffmpeg": ver, "libc": libc, "thp": thp, "cores": os.cpu_count(),
+            json.dump({"ffmpeg": ver, "encode": a.encode, "libc": libc, "thp": thp, "cores": os.cpu_count(),
                        "frames": a.frames, "rows": out}, f, indent=1)
 
 
