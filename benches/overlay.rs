@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use nvviz_bench::bench::pipeline;
 use nvviz_bench::frame::Frame;
-use nvviz_bench::overlay::pillow::{alpha_composite, bgr_to_rgba, rgba_to_bgr};
+use nvviz_bench::overlay::pillow::{alpha_composite, bgr_to_rgba_in_place, rgba_to_bgr_in_place};
 use nvviz_bench::overlay::{Overlay, StyleKind};
 use nvviz_bench::pixfmt::PixFmt;
 use nvviz_bench::workload::{detections, synthetic};
@@ -61,16 +61,19 @@ fn overlays(c: &mut Criterion) {
 }
 
 fn conversions(c: &mut Criterion) {
-    let mut f = frame();
-    let mut canvas = image::RgbaImage::new(W, H);
+    let f = frame();
     let mut group = c.benchmark_group("colour conversion 1080p");
     group.throughput(Throughput::Bytes(u64::from(W * H * 3)));
-    group.bench_function("bgr24 -> rgba", |b| {
-        b.iter(|| bgr_to_rgba(black_box(&f), &mut canvas))
+    // Pillow's canvas, the frame's own buffer widened and narrowed in place.
+    let mut data = f.data.clone();
+    group.bench_function("bgr24 -> rgba -> bgr24 (in place)", |b| {
+        b.iter(|| {
+            bgr_to_rgba_in_place(black_box(&mut data));
+            rgba_to_bgr_in_place(&mut data);
+        })
     });
-    group.bench_function("rgba -> bgr24", |b| {
-        b.iter(|| rgba_to_bgr(black_box(&canvas), &mut f))
-    });
+    let mut canvas = f.data.clone();
+    bgr_to_rgba_in_place(&mut canvas);
     // The pipe's formats (`--pix-fmts`), converted by the engine's workers.
     let mut wire = Vec::new();
     for pix_fmt in [PixFmt::Bgr0, PixFmt::Yuv420p, PixFmt::Nv12] {
@@ -81,7 +84,7 @@ fn conversions(c: &mut Criterion) {
     // One person's layer over the frame, as Pillow's Image.alpha_composite.
     let layer = image::RgbaImage::from_pixel(W, H, image::Rgba([200, 10, 10, 0]));
     group.bench_function("pillow alpha_composite (transparent layer)", |b| {
-        b.iter(|| alpha_composite(&mut canvas, black_box(&layer)))
+        b.iter(|| alpha_composite(&mut canvas, black_box(layer.as_raw())))
     });
     group.finish();
 }

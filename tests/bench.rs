@@ -689,7 +689,7 @@ exec -a {marker} sleep 60"#
     assert!(!leftover, "the stalled ffmpeg survived");
 }
 
-/// Each run's peak memory is its own: the Pillow style's full-frame layers run
+/// Each run's peak memory is its own: the Pillow style's full-frame layer runs
 /// first and raise the process's high-water mark; the native style after it
 /// must not inherit that figure (as getrusage's maxrss would make it).
 #[test]
@@ -721,8 +721,9 @@ fn peak_memory_is_measured_per_run_not_per_process() {
         peak("overlay-only/pillow/null"),
         peak("overlay-only/native/null"),
     );
+    // Pillow's per-person layer alone is 7.9 MiB at 1080p.
     assert!(
-        native < pillow - 10.0,
+        native < pillow - 5.0,
         "native {native:.1} MiB after pillow {pillow:.1} MiB: the process's peak, not the run's"
     );
 }
