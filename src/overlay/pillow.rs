@@ -143,9 +143,19 @@ impl PillowStyle {
 pub fn bgr_to_rgba_in_place(data: &mut Vec<u8>) {
     let pixels = data.len() / 3;
     data.resize(pixels * 4, 0);
-    for i in (0..pixels).rev() {
-        let (b, g, r) = (data[3 * i], data[3 * i + 1], data[3 * i + 2]);
-        data[4 * i..4 * i + 4].copy_from_slice(&[r, g, b, 255]);
+    let mut block = [0u8; 3 * BLOCK];
+    let mut end = pixels;
+    while end > 0 {
+        let start = end.saturating_sub(BLOCK);
+        let src = &mut block[..3 * (end - start)];
+        src.copy_from_slice(&data[3 * start..3 * end]);
+        for (d, p) in data[4 * start..4 * end]
+            .chunks_exact_mut(4)
+            .zip(src.chunks_exact(3))
+        {
+            d.copy_from_slice(&[p[2], p[1], p[0], 255]);
+        }
+        end = start;
     }
 }
 
@@ -153,12 +163,27 @@ pub fn bgr_to_rgba_in_place(data: &mut Vec<u8>) {
 /// the first pixel on, then cut back to three bytes a pixel.
 pub fn rgba_to_bgr_in_place(data: &mut Vec<u8>) {
     let pixels = data.len() / 4;
-    for i in 0..pixels {
-        let (r, g, b) = (data[4 * i], data[4 * i + 1], data[4 * i + 2]);
-        data[3 * i..3 * i + 3].copy_from_slice(&[b, g, r]);
+    let mut block = [0u8; 4 * BLOCK];
+    let mut start = 0;
+    while start < pixels {
+        let end = (start + BLOCK).min(pixels);
+        let src = &mut block[..4 * (end - start)];
+        src.copy_from_slice(&data[4 * start..4 * end]);
+        for (d, p) in data[3 * start..3 * end]
+            .chunks_exact_mut(3)
+            .zip(src.chunks_exact(4))
+        {
+            d.copy_from_slice(&[p[2], p[1], p[0]]);
+        }
+        start = end;
     }
     data.truncate(pixels * 3);
 }
+
+/// Pixels converted at a time: each block's source is copied aside first, so
+/// the widening (back to front) and the narrowing (front to back) never read
+/// what they already overwrote.
+const BLOCK: usize = 1024;
 
 fn fill(layer: &mut RgbaImage, r: Rect, color: Rgba<u8>) {
     if let Some(r) = r.clip(layer.width(), layer.height()) {
