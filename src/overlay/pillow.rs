@@ -137,9 +137,8 @@ impl PillowStyle {
 }
 
 /// Whole-frame BGR24 → RGBA (opaque), as Pillow's `convert("RGBA")` after the
-/// channel flip, in the same buffer: it grows to four bytes a pixel (its
-/// capacity stays, so a pooled frame grows once) and is filled from the last
-/// pixel back, so no pixel is overwritten before it is read.
+/// channel flip, in the same buffer: it grows to four bytes a pixel and is
+/// filled from the last pixel back, so no pixel is overwritten before it is read.
 pub fn bgr_to_rgba_in_place(data: &mut Vec<u8>) {
     let pixels = data.len() / 3;
     data.resize(pixels * 4, 0);
@@ -160,7 +159,10 @@ pub fn bgr_to_rgba_in_place(data: &mut Vec<u8>) {
 }
 
 /// Whole-frame RGBA → BGR24 in the same buffer, dropping alpha: filled from
-/// the first pixel on, then cut back to three bytes a pixel.
+/// the first pixel on, then cut back to three bytes a pixel and its memory
+/// with it (a frame-sized buffer is its own mapping, `bench::usage::steady_allocator`,
+/// so growing and shrinking is a remap, not a copy): only the frames being
+/// drawn hold the wider buffer, not every frame in the pool.
 pub fn rgba_to_bgr_in_place(data: &mut Vec<u8>) {
     let pixels = data.len() / 4;
     let mut block = [0u8; 4 * BLOCK];
@@ -178,6 +180,7 @@ pub fn rgba_to_bgr_in_place(data: &mut Vec<u8>) {
         start = end;
     }
     data.truncate(pixels * 3);
+    data.shrink_to_fit();
 }
 
 /// Pixels converted at a time: each block's source is copied aside first, so
