@@ -43,15 +43,20 @@ def frame_bytes(pix_fmt, w, h):
     return bytes((i * 7) & 0xFF for i in range(4096)) * (size // 4096) + bytes(size % 4096)
 
 
-def one(ffmpeg, path, pix_fmt, w, h, loops, frames, tunables, pipe, encode=None, cat=False):
+def one(ffmpeg, path, pix_fmt, w, h, loops, frames, tunables, pipe, encode=None, cat=False,
+        stdin_file=False, queue=None):
     env = dict(os.environ)
     env.pop("GLIBC_TUNABLES", None)
     if tunables:
         env["GLIBC_TUNABLES"] = tunables
-    src = "-" if (pipe or cat) else path
+    src = "-" if (pipe or cat or stdin_file) else path
     cmd = [ffmpeg, "-hide_banner", "-loglevel", "error", "-y"]
     if not (pipe or cat):
-        cmd += ["-nostdin", "-stream_loop", str(loops)]
+        cmd += ["-stream_loop", str(loops)]
+    if not (pipe or cat or stdin_file):
+        cmd += ["-nostdin"]
+    if queue:
+        cmd += ["-thread_queue_size", str(queue)]
     cmd += ["-f", "rawvideo", "-pix_fmt", pix_fmt, "-s", f"{w}x{h}", "-r", "30", "-i", src]
     if encode:
         cmd += encode.split() + [os.path.join(os.path.dirname(path), "out.mp4")]
@@ -59,7 +64,10 @@ def one(ffmpeg, path, pix_fmt, w, h, loops, frames, tunables, pipe, encode=None,
         cmd += ["-c:v", "copy", "-f", "null", "-"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    if cat:
+    if stdin_file:
+        with open(path, "rb") as f:
+            rc = subprocess.run(cmd, stdin=f, env=env).returncode
+    elif cat:
         feeder = subprocess.Popen(["sh", "-c", f"for i in $(seq {loops + 1}); do cat '{path}'; done"],
                                   stdout=subprocess.PIPE)
         rc = subprocess.run(cmd, stdin=feeder.stdout, env=env).returncode
@@ -89,6 +97,9 @@ def main():
     ap.add_argument("--pix-fmts", default="bgr24,yuv420p")
     ap.add_argument("--pipe", action="store_true", help="also feed ffmpeg through a pipe from this Python (the guide's writer)")
     ap.add_argument("--cat", action="store_true", help="also feed ffmpeg from `cat` of the file (a C writer, write(2))")
+    ap.add_argument("--stdin-file", action="store_true",
+                    help="also give ffmpeg the file as its stdin (`-i -` on a regular file: the pipe protocol without a pipe)")
+    ap.add_argument("--queue", type=int, help="also run `cat` with -thread_queue_size N on the input")
     ap.add_argument("--encode", help="encoder arguments (and output options) instead of -c:v copy -f null -")
     ap.add_argument("--out")
     a = ap.parse_args()
@@ -102,7 +113,8 @@ def main():
             for _ in range(per_file):
                 f.write(frame)
     loops = a.frames // per_file - 1
-    sources = ["file"] + (["pipe"] if a.pipe else []) + (["cat"] if a.cat else [])
+    sources = (["file"] + (["pipe"] if a.pipe else []) + (["cat"] if a.cat else [])
+               + (["stdin-file"] if a.stdin_file else []) + ([f"cat, queue {a.queue}"] if a.queue else []))
     rows = {}
     for r in range(a.rounds):
         order = list(SETTINGS.items())
@@ -112,7 +124,8 @@ def main():
             for src in sources:
                 for name, tun in order:
                     fps, faults = one(a.ffmpeg, path, fmt, w, h, loops, a.frames, tun, src == "pipe",
-                                      a.encode, src == "cat")
+                                      a.encode, src.startswith("cat"), src == "stdin-file",
+                                      a.queue if src.startswith("cat,") else None)
                     rows.setdefault((fmt, src, name), []).append({"fps": fps, "minflt_per_frame": faults})
         print(f"round {r + 1}/{a.rounds} done", file=sys.stderr)
     ver = subprocess.run([a.ffmpeg, "-version"], capture_output=True, text=True).stdout.splitlines()[0]
