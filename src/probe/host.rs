@@ -1,20 +1,6 @@
 //! The machine itself: CPU model, cores, OS. Every timing and report names it.
 
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Host {
-    pub cpu_model: String,
-    pub logical_cores: usize,
-    pub memory_total_mib: Option<u64>,
-    pub os: String,
-    pub kernel: Option<String>,
-    /// The node this ran on, for fleet reports: `$NVVIZ_NODE_NAME` (the
-    /// Kubernetes manifests set it from `spec.nodeName`; a pod's hostname is the
-    /// pod's), else `$SLURMD_NODENAME` under Slurm, else the hostname.
-    #[serde(default)]
-    pub node: Option<String>,
-}
+pub use crate::results::fingerprint::Host;
 
 pub fn probe() -> Host {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();

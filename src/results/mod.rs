@@ -10,6 +10,7 @@
 
 pub mod encoder;
 pub mod export;
+pub mod failure;
 pub mod fingerprint;
 pub mod kinds;
 pub mod label;

@@ -1,0 +1,134 @@
+//! The module tree follows the data path: no room imports from a room later in
+//! it. Read from the sources' `crate::` paths (test modules excluded), so an
+//! arrow against the flow fails here with the file and the line that drew it.
+//! ARCHITECTURE.md describes the rooms.
+
+use std::path::{Path, PathBuf};
+
+/// Each room's place in the data path: a room may use rooms of its own place
+/// or earlier. `results` is the typed schema every later room reads and writes.
+const LAYERS: &[(&str, &[&str])] = &[
+    (
+        "foundation",
+        &[
+            "process",
+            "interrupt",
+            "atomic_file",
+            "scratch",
+            "input_file",
+            "frame",
+            "pixfmt",
+        ],
+    ),
+    ("schema", &["results"]),
+    ("external tools", &["ffmpeg"]),
+    ("probe / workload", &["probe", "workload"]),
+    ("overlay", &["overlay"]),
+    ("encode", &["encode"]),
+    ("bench", &["bench"]),
+    ("report", &["report", "compare"]),
+    ("cli", &["cli", "commands", "main", "lib"]),
+];
+
+fn layer(room: &str) -> Option<usize> {
+    LAYERS.iter().position(|(_, rooms)| rooms.contains(&room))
+}
+
+fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            sources(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The room a source file belongs to: its first path component under `src/`.
+fn room_of(src: &Path, file: &Path) -> String {
+    let rel = file.strip_prefix(src).unwrap();
+    let first = rel
+        .components()
+        .next()
+        .unwrap()
+        .as_os_str()
+        .to_string_lossy();
+    first.trim_end_matches(".rs").to_string()
+}
+
+/// `crate::room` paths in the file's non-test code, with their line numbers.
+fn uses(text: &str) -> Vec<(usize, String)> {
+    let code = match text.find("#[cfg(test)]\nmod tests") {
+        Some(at) => &text[..at],
+        None => text,
+    };
+    let mut found = Vec::new();
+    for (n, line) in code.lines().enumerate() {
+        let line = line.split("//").next().unwrap_or("");
+        let mut rest = line;
+        while let Some(at) = rest.find("crate::") {
+            rest = &rest[at + "crate::".len()..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                found.push((n + 1, name));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_room_imports_from_a_later_room() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    files.sort();
+    let mut against = Vec::new();
+    for file in &files {
+        let room = room_of(&src, file);
+        let Some(mine) = layer(&room) else {
+            panic!(
+                "{}: room `{room}` has no place in LAYERS (tests/architecture.rs)",
+                file.display()
+            );
+        };
+        for (line, used) in uses(&std::fs::read_to_string(file).unwrap()) {
+            // The crate root's build facts (GIT_COMMIT, LONG_VERSION) are for every room.
+            if used.starts_with(|c: char| c.is_ascii_uppercase()) {
+                continue;
+            }
+            let theirs = layer(&used).unwrap_or_else(|| {
+                panic!(
+                    "{}:{line}: `crate::{used}` is no room in LAYERS",
+                    file.display()
+                )
+            });
+            if theirs > mine {
+                against.push(format!(
+                    "{}:{line}: {room} ({}) uses crate::{used} ({})",
+                    file.strip_prefix(&src).unwrap().display(),
+                    LAYERS[mine].0,
+                    LAYERS[theirs].0
+                ));
+            }
+        }
+    }
+    assert!(
+        against.is_empty(),
+        "arrows against the data path:\n{}",
+        against.join("\n")
+    );
+}
+
+/// The check itself can fail: a planted arrow against the flow is found.
+#[test]
+fn a_planted_backward_import_is_found() {
+    let planted = "use crate::bench::pipeline;\n#[cfg(test)]\nmod tests { use crate::cli; }\n";
+    let found = uses(planted);
+    assert_eq!(found, vec![(1, "bench".to_string())]);
+    assert!(layer("bench") > layer("overlay"));
+}
