@@ -3,8 +3,8 @@
 use std::path::Path;
 use std::time::Duration;
 
+use crate::ffmpeg::probe_file;
 use crate::ffmpeg::verify::decoded_frames;
-use crate::workload::video;
 
 pub use crate::results::Verified;
 
@@ -52,7 +52,7 @@ fn check(
     if bytes == 0 {
         return Err("output is empty".into());
     }
-    let info = video::probe(ffmpeg, path).map_err(|e| format!("{e:#}"))?;
+    let info = probe_file::probe(ffmpeg, path).map_err(|e| format!("{e:#}"))?;
     let decoded = decoded_frames(ffmpeg, path, Duration::from_secs(120))?;
     if decoded != frames {
         return Err(format!(

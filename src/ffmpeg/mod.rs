@@ -4,11 +4,13 @@
 
 pub mod args;
 pub mod child;
+pub mod decode;
 pub mod failure;
 pub mod heap;
 pub mod info;
 pub mod locate;
 pub mod nvenc_api;
+pub mod probe_file;
 pub mod verify;
 
 pub use failure::EncodeFailure;

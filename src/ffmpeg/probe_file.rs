@@ -1,0 +1,257 @@
+//! What a video file holds, asked of ffmpeg itself (the static ffmpeg ships
+//! without ffprobe): its first video stream, its frame count, how many frames
+//! really decode. Every command line for it is here, as ab-av1's `ffprobe.rs`.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use ffmpeg_sidecar::event::FfmpegEvent;
+use ffmpeg_sidecar::log_parser::FfmpegLogParser;
+
+use crate::process::run_with_timeout;
+
+/// What ffmpeg says about a file's first video stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VideoStreamInfo {
+    pub codec: String,
+    pub width: u32,
+    pub height: u32,
+    pub fps: f64,
+    pub duration_seconds: Option<f64>,
+    /// Average and base frame rates differ: frames are taken once each as decoded.
+    pub variable_frame_rate: bool,
+}
+
+/// Reads the first video stream's properties (no ffprobe needed: the static
+/// ffmpeg ships without it). Size and frame rate come from the first decoded
+/// frame's YUV4MPEG2 header: the rate as an exact rational (`F24000:1001`, not
+/// the banner's rounded "23.98" or "1k fps"), the size in display orientation
+/// (after the decoder has applied a rotation), i.e. the frames we will get.
+/// Codec, duration and variable rate come from ffmpeg's banner.
+pub fn probe(ffmpeg: &Path, path: &Path) -> anyhow::Result<VideoStreamInfo> {
+    if !path.is_file() {
+        bail!("video {} does not exist or is not a file", path.display());
+    }
+    let not_a_video = || {
+        format!(
+            "{} has no video stream ffmpeg can read (not a video, or truncated/corrupt)",
+            path.display()
+        )
+    };
+    let out = run_with_timeout(
+        Command::new(ffmpeg).arg("-hide_banner").arg("-i").arg(path),
+        Duration::from_secs(20),
+    )
+    .with_context(|| format!("probing {}", path.display()))?;
+    let banner = parse_probe(&out.stderr);
+    let header = first_frame_header(ffmpeg, path);
+    match (banner, header) {
+        (banner, Ok(h)) => {
+            let banner = banner.ok();
+            Ok(VideoStreamInfo {
+                codec: banner
+                    .as_ref()
+                    .map_or_else(|| "?".into(), |b| b.codec.clone()),
+                width: h.width,
+                height: h.height,
+                fps: h.fps(),
+                duration_seconds: banner.as_ref().and_then(|b| b.duration_seconds),
+                variable_frame_rate: banner.is_some_and(|b| b.variable_frame_rate),
+            })
+        }
+        (Err(e), Err(_)) => Err(e).with_context(not_a_video),
+        (Ok(_), Err(e)) => Err(e).with_context(not_a_video),
+    }
+}
+
+/// `YUV4MPEG2 W1920 H1080 F24000:1001 …`: the decoder's output size and rate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Y4mHeader {
+    pub width: u32,
+    pub height: u32,
+    pub rate: (u32, u32),
+}
+
+impl Y4mHeader {
+    pub fn fps(&self) -> f64 {
+        f64::from(self.rate.0) / f64::from(self.rate.1.max(1))
+    }
+
+    pub fn parse(line: &str) -> Option<Self> {
+        let mut fields = line.split_whitespace();
+        if fields.next()? != "YUV4MPEG2" {
+            return None;
+        }
+        let (mut w, mut h, mut rate) = (None, None, None);
+        for f in fields {
+            match f.split_at(1) {
+                ("W", v) => w = v.parse().ok(),
+                ("H", v) => h = v.parse().ok(),
+                ("F", v) => {
+                    let (n, d) = v.split_once(':')?;
+                    rate = Some((n.parse().ok()?, d.parse().ok()?));
+                }
+                _ => {}
+            }
+        }
+        let rate: (u32, u32) = rate?;
+        (rate.0 > 0 && rate.1 > 0).then_some(Self {
+            width: w?,
+            height: h?,
+            rate,
+        })
+    }
+}
+
+fn first_frame_header(ffmpeg: &Path, path: &Path) -> anyhow::Result<Y4mHeader> {
+    let out = run_with_timeout(
+        Command::new(ffmpeg)
+            .args(["-hide_banner", "-nostdin", "-v", "error", "-i"])
+            .arg(path)
+            .args([
+                "-map",
+                "0:v:0",
+                "-frames:v",
+                "1",
+                "-pix_fmt",
+                "yuv420p",
+                "-strict",
+                "-1",
+                "-f",
+                "yuv4mpegpipe",
+                "-",
+            ]),
+        Duration::from_secs(20),
+    )?;
+    let first_line = out.stdout.lines().next().unwrap_or("");
+    Y4mHeader::parse(first_line).with_context(|| {
+        let said = out.stderr.lines().last().unwrap_or("no frame decoded");
+        format!("no frame could be decoded: {said}")
+    })
+}
+
+pub fn parse_probe(stderr: &str) -> anyhow::Result<VideoStreamInfo> {
+    let mut parser = FfmpegLogParser::new(stderr.as_bytes());
+    let mut duration = None;
+    loop {
+        match parser.parse_next_event() {
+            Ok(FfmpegEvent::LogEOF) => break,
+            Ok(FfmpegEvent::ParsedDuration(d)) => duration = Some(d.duration),
+            Ok(FfmpegEvent::ParsedInputStream(stream)) => {
+                if let Some(v) = stream.video_data() {
+                    return Ok(VideoStreamInfo {
+                        codec: stream.format.clone(),
+                        width: v.width,
+                        height: v.height,
+                        fps: f64::from(v.fps),
+                        duration_seconds: duration,
+                        variable_frame_rate: is_variable_rate(&stream.raw_log_message),
+                    });
+                }
+            }
+            Ok(_) | Err(_) => {}
+        }
+    }
+    bail!("no video stream found")
+}
+
+/// "25", "23.98", "1k" (ffmpeg's banner writes 1000 as 1k) → a number.
+fn rate_number(t: &str) -> Option<f64> {
+    match t.strip_suffix('k') {
+        Some(k) => k.parse::<f64>().ok().map(|v| v * 1000.0),
+        None => t.parse().ok(),
+    }
+}
+
+/// `30 fps, 25 tbr`: the average rate differs from the stream's base rate.
+fn is_variable_rate(stream_line: &str) -> bool {
+    let rate_before = |unit: &str| {
+        let end = stream_line.find(unit)?;
+        stream_line[..end]
+            .rsplit([',', ' '])
+            .find(|t| !t.is_empty())
+            .and_then(rate_number)
+    };
+    match (rate_before(" fps"), rate_before(" tbr")) {
+        (Some(fps), Some(tbr)) => (fps - tbr).abs() > 0.01 * tbr.max(1.0),
+        _ => false,
+    }
+}
+
+/// The exact number of video frames, from a stream copy into the null muxer
+/// (no decoding): a duration × rate estimate is wrong for variable-rate video.
+pub fn count_frames(ffmpeg: &Path, path: &Path) -> anyhow::Result<u64> {
+    let out = run_with_timeout(
+        Command::new(ffmpeg)
+            .args(["-hide_banner", "-nostdin", "-i"])
+            .arg(path)
+            .args(["-map", "0:v:0", "-c", "copy", "-f", "null", "-"]),
+        Duration::from_secs(120),
+    )
+    .with_context(|| format!("counting the frames of {}", path.display()))?;
+    out.stderr
+        .split(['\r', '\n'])
+        .rev()
+        .find_map(|line| {
+            let rest = line.trim_start().strip_prefix("frame=")?;
+            rest.split_whitespace().next()?.parse::<u64>().ok()
+        })
+        .with_context(|| format!("ffmpeg could not count the frames of {}", path.display()))
+}
+
+/// Frames that really decode (a full decode into the null muxer): fewer than
+/// `count_frames` when the file is damaged part-way. Ctrl-C stops it.
+pub fn decodable_frames(ffmpeg: &Path, path: &Path) -> anyhow::Result<u64> {
+    match crate::ffmpeg::verify::decoded_frames(ffmpeg, path, Duration::from_secs(3600)) {
+        Ok(n) => Ok(n),
+        Err(_) if crate::interrupt::requested() => Err(crate::interrupt::Interrupted.into()),
+        Err(e) => Err(anyhow::anyhow!("decoding {}: {e}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn y4m_headers_give_exact_rates() {
+        let h =
+            Y4mHeader::parse("YUV4MPEG2 W1920 H1080 F24000:1001 Ip A1:1 C420jpeg XYSCSS=420JPEG")
+                .unwrap();
+        assert_eq!((h.width, h.height, h.rate), (1920, 1080, (24000, 1001)));
+        assert!((h.fps() - 23.976_023_976).abs() < 1e-9);
+        assert_eq!(
+            Y4mHeader::parse("YUV4MPEG2 W8 H8 F1000:1").unwrap().fps(),
+            1000.0
+        );
+        assert!(Y4mHeader::parse("YUV4MPEG2 W8 H8 F0:0").is_none());
+        assert!(Y4mHeader::parse("garbage").is_none());
+        assert_eq!(rate_number("1k"), Some(1000.0));
+        assert_eq!(rate_number("23.98"), Some(23.98));
+    }
+
+    #[test]
+    fn parses_ffmpeg_input_description() {
+        let stderr = "Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'in.mp4':\n  Duration: 00:00:02.00, start: 0.000000, bitrate: 1 kb/s\n  Stream #0:0[0x1](und): Video: h264 (High) (avc1 / 0x31637661), yuv420p(progressive), 320x240, 1 kb/s, 30 fps, 30 tbr, 15360 tbn (default)\nAt least one output file must be specified\n";
+        let info = super::parse_probe(stderr).unwrap();
+        assert_eq!((info.width, info.height), (320, 240));
+        assert_eq!(info.fps, 30.0);
+        assert_eq!(info.codec, "h264");
+        assert_eq!(info.duration_seconds, Some(2.0));
+    }
+
+    #[test]
+    fn variable_rate_is_told_by_fps_against_tbr() {
+        let vfr = "Stream #0:0[0x1](und): Video: h264 (High), yuv420p(progressive), 320x240 [SAR 1:1 DAR 4:3], 27 kb/s, 13.02 fps, 25 tbr, 12800 tbn (default)";
+        assert!(super::is_variable_rate(vfr));
+        let cfr = "Stream #0:0: Video: h264 (High), yuv420p, 320x240, 1 kb/s, 29.97 fps, 29.97 tbr, 30k tbn";
+        assert!(!super::is_variable_rate(cfr));
+        assert!(!super::is_variable_rate("no rates here"));
+    }
+
+    #[test]
+    fn no_stream_is_an_error() {
+        assert!(super::parse_probe("garbage\n").is_err());
+    }
+}
