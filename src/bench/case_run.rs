@@ -378,7 +378,7 @@ impl<'a> CaseRun<'a> {
                     result.verified = Some(v);
                     if options.quality && matches!(spec.sink, SinkSpec::Pipe { .. }) {
                         let vmaf = chooser.ffmpeg_info().is_some_and(|i| i.has_libvmaf());
-                        match crate::encode::quality::measure(
+                        match super::quality::measure(
                             ffmpeg,
                             path,
                             self.workload,

@@ -8,6 +8,7 @@ pub mod case_run;
 pub mod gpu_sampler;
 pub mod pipeline;
 pub mod progress;
+pub mod quality;
 pub mod runner;
 pub mod usage;
 

@@ -8,7 +8,6 @@ pub mod null;
 pub mod opencv_writer;
 pub mod pipe_writer;
 
-pub mod quality;
 pub mod verify;
 
 use std::path::PathBuf;

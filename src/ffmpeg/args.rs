@@ -214,9 +214,15 @@ fn map_tune(tune: &str, fam: EncoderFamily) -> Option<String> {
 
 /// `-y` and the raw-frames-on-stdin input every pipe command starts with.
 fn stdin_input_args(input: &RawInput) -> Vec<String> {
+    std::iter::once("-y".to_string())
+        .chain(raw_stdin_input(input))
+        .collect()
+}
+
+/// `-f rawvideo -pix_fmt F -s WxH -r R -i -`: raw frames read from stdin.
+pub fn raw_stdin_input(input: &RawInput) -> Vec<String> {
     [
-        "-y".to_string(),
-        "-f".into(),
+        "-f".to_string(),
         "rawvideo".into(),
         "-pix_fmt".into(),
         input.pix_fmt.name().into(),

@@ -11,6 +11,7 @@ pub mod info;
 pub mod locate;
 pub mod nvenc_api;
 pub mod probe_file;
+pub mod quality;
 pub mod verify;
 
 pub use failure::EncodeFailure;
