@@ -11,10 +11,7 @@ use crate::encode::fallback::Writer;
 use crate::encode::ffmpeg_pipe::FfmpegPipeSink;
 use crate::encode::null::NullSink;
 use crate::encode::{FrameSink, SinkOutput};
-use crate::ffmpeg::args::{
-    browser_args, encoder_args, format_fps, output_format_args, shell_line, EncodeSettings,
-    RawInput,
-};
+use crate::ffmpeg::args::{shell_line, EncodeSettings, RawInput};
 use crate::ffmpeg::child::{exit_info, FfmpegProcess};
 use crate::ffmpeg::failure::{classify, last_lines};
 use crate::ffmpeg::EncodeFailure;
@@ -459,46 +456,7 @@ pub fn run_lavfi(
     let info = &ctx.workload.info;
     let ffmpeg = ffmpeg(ctx)?;
     let raw = RawInput::new(info.width, info.height, info.fps, settings.pix_fmt);
-    let mut args: Vec<String> = vec!["-y".into()];
-    match ring {
-        Some(file) => args.extend(
-            [
-                "-stream_loop",
-                "-1",
-                "-f",
-                "rawvideo",
-                "-pix_fmt",
-                raw.pix_fmt.name(),
-                "-s",
-                &format!("{}x{}", info.width, info.height),
-                "-r",
-                &format_fps(info.fps),
-                "-i",
-                &file.to_string_lossy(),
-            ]
-            .map(String::from),
-        ),
-        None => args.extend([
-            "-f".into(),
-            "lavfi".into(),
-            "-i".into(),
-            format!(
-                "testsrc2=size={}x{}:rate={}",
-                info.width,
-                info.height,
-                format_fps(info.fps)
-            ),
-        ]),
-    }
-    args.extend(["-frames:v".into(), info.frames.to_string()]);
-    args.extend(encoder_args(settings));
-    if settings.browser_compat {
-        args.extend(match ring {
-            Some(_) => output_format_args(&raw, &settings.encoder),
-            None => browser_args(info.width, info.height),
-        });
-    }
-    crate::ffmpeg::args::push_output(&mut args, output);
+    let args = crate::ffmpeg::args::ceiling_args(&raw, ring, info.frames, settings, output);
     let mut timing = Timing::start();
     let mut process = FfmpegProcess::spawn(ffmpeg, &args)?;
     drop(process.take_stdin());

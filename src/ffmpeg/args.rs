@@ -236,6 +236,51 @@ pub fn raw_stdin_input(input: &RawInput) -> Vec<String> {
     .into()
 }
 
+/// Arguments after `ffmpeg` for the encoder's ceiling: ffmpeg reading `frames`
+/// frames itself — `ring`, a file of raw frames in the pipe's format, looped
+/// (the very frames the pipe cases send), else testsrc2 — and encoding them with
+/// `settings` as the pipe cases do, with no pipe.
+pub fn ceiling_args(
+    input: &RawInput,
+    ring: Option<&Path>,
+    frames: u64,
+    settings: &EncodeSettings,
+    output: &Path,
+) -> Vec<String> {
+    let mut args: Vec<String> = vec!["-y".into()];
+    match ring {
+        Some(file) => {
+            args.extend(["-stream_loop", "-1"].map(String::from));
+            let mut raw = raw_stdin_input(input);
+            if let Some(last) = raw.last_mut() {
+                *last = file.to_string_lossy().into_owned();
+            }
+            args.extend(raw);
+        }
+        None => args.extend([
+            "-f".into(),
+            "lavfi".into(),
+            "-i".into(),
+            format!(
+                "testsrc2=size={}x{}:rate={}",
+                input.width,
+                input.height,
+                format_fps(input.fps)
+            ),
+        ]),
+    }
+    args.extend(["-frames:v".into(), frames.to_string()]);
+    args.extend(encoder_args(settings));
+    if settings.browser_compat {
+        args.extend(match ring {
+            Some(_) => output_format_args(input, &settings.encoder),
+            None => browser_args(input.width, input.height),
+        });
+    }
+    push_output(&mut args, output);
+    args
+}
+
 /// Arguments after `ffmpeg` for raw frames on stdin passed on unencoded: the
 /// pipe's ceiling. `DISCARD` throws them away (null muxer); a path gets the
 /// very bytes that crossed the pipe (raw), which is how tests check them.
@@ -371,6 +416,31 @@ pub fn shell_line(program: &Path, args: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_ceiling_loops_the_ring_as_the_pipe_reads_frames() {
+        use super::*;
+        let raw = RawInput::new(64, 48, 30.0, PixFmt::Yuv420p);
+        let settings = EncodeSettings::guide("libx264");
+        let ring = ceiling_args(
+            &raw,
+            Some(Path::new("/tmp/ring.raw")),
+            90,
+            &settings,
+            Path::new(DISCARD),
+        );
+        let line = ring.join(" ");
+        assert!(
+            line.starts_with("-y -stream_loop -1 -f rawvideo -pix_fmt yuv420p -s 64x48 -r 30 -i /tmp/ring.raw -frames:v 90 -c:v libx264"),
+            "{line}"
+        );
+        assert!(line.ends_with("-f null -"), "{line}");
+        let lavfi = ceiling_args(&raw, None, 90, &settings, Path::new("/tmp/o.mp4")).join(" ");
+        assert!(
+            lavfi.starts_with("-y -f lavfi -i testsrc2=size=64x48:rate=30 -frames:v 90"),
+            "{lavfi}"
+        );
+    }
+
     #[test]
     fn rates_are_written_exactly() {
         assert_eq!(format_fps(30.0), "30");
