@@ -11,7 +11,7 @@ use crate::encode::fallback::Writer;
 use crate::encode::ffmpeg_pipe::FfmpegPipeSink;
 use crate::encode::null::NullSink;
 use crate::encode::{FrameSink, SinkOutput};
-use crate::ffmpeg::args::{shell_line, EncodeSettings, RawInput};
+use crate::ffmpeg::args::{shell_line_env, EncodeSettings, RawInput};
 use crate::ffmpeg::child::{exit_info, FfmpegProcess};
 use crate::ffmpeg::failure::{classify, last_lines};
 use crate::ffmpeg::EncodeFailure;
@@ -458,7 +458,9 @@ pub fn run_lavfi(
     let raw = RawInput::new(info.width, info.height, info.fps, settings.pix_fmt);
     let args = crate::ffmpeg::args::ceiling_args(&raw, ring, info.frames, settings, output);
     let mut timing = Timing::start();
-    let mut process = FfmpegProcess::spawn(ffmpeg, &args)?;
+    // The same heap as the pipe cases: the only difference left is the pipe.
+    let env = crate::ffmpeg::heap::env_here(ctx.engine.pipe.heap);
+    let mut process = FfmpegProcess::spawn_env(ffmpeg, &args, env.as_ref())?;
     drop(process.take_stdin());
     let status = process.wait(ctx.write_timeout.max(Duration::from_secs(60)) * 10)?;
     // ffmpeg's whole run is one stage here: it reads, encodes and writes on its own.
@@ -469,7 +471,7 @@ pub fn run_lavfi(
     }
     let output = SinkOutput {
         path: (output != Path::new(crate::ffmpeg::args::DISCARD)).then(|| PathBuf::from(output)),
-        command: Some(shell_line(ffmpeg, &args)),
+        command: Some(shell_line_env(env.as_ref(), ffmpeg, &args)),
         stderr_tail: last_lines(&lines),
         first_frame_s: None,
         pipe: None,

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::pipe_writer::PipeWriter;
 use super::{FrameSink, SinkOutput};
-use crate::ffmpeg::args::{copy_args, pipe_args, shell_line, EncodeSettings, RawInput};
+use crate::ffmpeg::args::{copy_args, pipe_args, shell_line_env, EncodeSettings, RawInput};
 use crate::ffmpeg::child::{exit_info, FfmpegProcess};
 use crate::ffmpeg::failure::{classify, last_lines};
 use crate::ffmpeg::EncodeFailure;
@@ -101,10 +101,7 @@ impl FfmpegPipeSink {
             process,
             writer,
             encoder: "copy".into(),
-            command: match env {
-                Some((key, value)) => format!("{key}={value} {}", shell_line(binary, &args)),
-                None => shell_line(binary, &args),
-            },
+            command: shell_line_env(env.as_ref(), binary, &args),
             output: output.to_path_buf(),
             frames_written: 0,
             finish_timeout: write_timeout.max(Duration::from_secs(30)),

@@ -400,6 +400,15 @@ pub fn format_fps(fps: f64) -> String {
 }
 
 /// A command line a person can paste into a shell.
+/// `shell_line` with the environment variable the child was started with in
+/// front (`GLIBC_TUNABLES=… ffmpeg …`), so the line reproduces the run.
+pub fn shell_line_env(env: Option<&(&str, String)>, program: &Path, args: &[String]) -> String {
+    match env {
+        Some((key, value)) => format!("{key}={value} {}", shell_line(program, args)),
+        None => shell_line(program, args),
+    }
+}
+
 pub fn shell_line(program: &Path, args: &[String]) -> String {
     std::iter::once(program.to_string_lossy().into_owned())
         .chain(args.iter().cloned())
