@@ -26,10 +26,8 @@ pub fn architecture(gpu: &str) -> Option<&'static str> {
         g.split(|c: char| !c.is_ascii_alphanumeric())
             .any(|x| x == w)
     };
-    if ["A100", "A30", "H100", "H200", "H800", "A800", "GH200"]
-        .iter()
-        .any(|w| word(w))
-    {
+    // The one list of compute-only parts is the probe's.
+    if crate::probe::gpu::nvenc_hardware(gpu) == crate::probe::gpu::NvencHardware::Absent {
         Some("no NVENC engine")
     } else if word("T4") || has("RTX 20") || has("GTX 16") || has("QUADRO RTX") || has("TITAN RTX")
     {
