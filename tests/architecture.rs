@@ -132,3 +132,65 @@ fn a_planted_backward_import_is_found() {
     assert_eq!(found, vec![(1, "bench".to_string())]);
     assert!(layer("bench") > layer("overlay"));
 }
+
+/// Every source file's non-test code, with its path under `src/`.
+fn production_code() -> Vec<(String, String)> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    files.sort();
+    files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f).unwrap();
+            let code = match text.find("#[cfg(test)]\nmod tests") {
+                Some(at) => text[..at].to_string(),
+                None => text,
+            };
+            (f.strip_prefix(&src).unwrap().display().to_string(), code)
+        })
+        .collect()
+}
+
+/// Encoder names are matched in one place, the codec type; everything else asks it.
+#[test]
+fn encoder_names_are_matched_only_in_the_codec_type() {
+    let stray: Vec<String> = production_code()
+        .into_iter()
+        .filter(|(path, _)| path != "results/codec.rs")
+        .flat_map(|(path, code)| {
+            code.lines()
+                .enumerate()
+                .filter(|(_, l)| l.contains("_nvenc\"") && !l.trim_start().starts_with("//"))
+                .map(|(n, l)| format!("{path}:{}: {}", n + 1, l.trim()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        stray.is_empty(),
+        "encoder names matched outside results/codec.rs:\n{}",
+        stray.join("\n")
+    );
+}
+
+/// Child processes are started in two rooms only: `ffmpeg/` (every ffmpeg
+/// command line) and `process.rs` (deadlines, killed with us).
+#[test]
+fn processes_are_started_only_by_ffmpeg_and_process() {
+    let stray: Vec<String> = production_code()
+        .into_iter()
+        .filter(|(path, _)| !path.starts_with("ffmpeg/") && path != "process.rs")
+        .flat_map(|(path, code)| {
+            code.lines()
+                .enumerate()
+                .filter(|(_, l)| l.contains("Command::new(") && !l.trim_start().starts_with("//"))
+                .map(|(n, l)| format!("{path}:{}: {}", n + 1, l.trim()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        stray.is_empty(),
+        "processes started outside ffmpeg/ and process.rs:\n{}",
+        stray.join("\n")
+    );
+}

@@ -27,7 +27,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
     for codec in &args.codecs {
         if !matches!(codec.as_str(), "h264" | "hevc" | "av1")
             && !codec.contains("lib")
-            && !codec.ends_with("_nvenc")
+            && !crate::results::codec::is_nvenc(codec)
         {
             bail!("--codecs: '{codec}' is not h264, hevc, av1 or an encoder name (libx264, hevc_nvenc, …)");
         }

@@ -66,7 +66,7 @@ pub fn refuse_overwriting_inputs(
 
 /// The settings every ffmpeg case starts from (encoder and preset filled per case).
 pub fn encode_template(args: &EncoderArgs) -> EncodeSettings {
-    let mut s = EncodeSettings::guide("h264_nvenc");
+    let mut s = EncodeSettings::guide(crate::results::codec::Codec::H264.nvenc());
     s.tune = Some(args.tune.clone());
     s.rc = Some(args.rc.clone());
     s.bitrate = Some(args.bitrate.clone());
@@ -83,7 +83,7 @@ pub fn encode_template(args: &EncoderArgs) -> EncodeSettings {
 
 pub fn profile_preset(profile: Option<Profile>) -> Option<String> {
     profile.map(|p| {
-        let mut s = EncodeSettings::guide("h264_nvenc");
+        let mut s = EncodeSettings::guide(crate::results::codec::Codec::H264.nvenc());
         p.apply(&mut s);
         s.preset.unwrap_or_default()
     })

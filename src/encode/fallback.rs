@@ -2,6 +2,7 @@
 //! the CPU encoder of the same codec through ffmpeg → OpenCV's VideoWriter.
 //! Whatever is chosen is reported with the classified reason.
 
+use crate::results::codec::{is_nvenc, Codec};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -47,32 +48,17 @@ pub struct Choice {
 
 /// The codec an encoder produces ("h264", "hevc", "av1").
 pub fn codec_of(encoder: &str) -> &'static str {
-    match encoder {
-        "h264_nvenc" | "libx264" => "h264",
-        "hevc_nvenc" | "libx265" => "hevc",
-        "av1_nvenc" | "libsvtav1" | "libaom-av1" => "av1",
-        _ => "other",
-    }
+    Codec::of_encoder(encoder).map_or("other", Codec::name)
 }
 
 /// CPU encoders that make the same codec, in preference order.
 pub fn cpu_equivalents(codec: &str) -> &'static [&'static str] {
-    match codec {
-        "h264" => &["libx264"],
-        "hevc" => &["libx265"],
-        "av1" => &["libsvtav1", "libaom-av1"],
-        _ => &[],
-    }
+    Codec::parse(codec).map_or(&[], Codec::cpu_encoders)
 }
 
 /// NVENC encoder for a codec name given on the command line.
 pub fn nvenc_encoder(codec: &str) -> Option<&'static str> {
-    match codec {
-        "h264" => Some("h264_nvenc"),
-        "hevc" => Some("hevc_nvenc"),
-        "av1" => Some("av1_nvenc"),
-        _ => None,
-    }
+    Codec::parse(codec).map(Codec::nvenc)
 }
 
 /// Chooses writers once per requested encoder, remembering trial results.
@@ -194,7 +180,7 @@ impl Chooser {
                 })
             }
             // The cause as doctor words it (no engine; a container's capability).
-            Err(reason) if requested.ends_with("_nvenc") => {
+            Err(reason) if is_nvenc(requested) => {
                 verdict::refine(reason, &self.gpu, self.container.as_ref())
             }
             Err(reason) => reason,

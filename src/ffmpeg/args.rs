@@ -77,7 +77,7 @@ pub enum EncoderFamily {
 
 pub fn family(encoder: &str) -> EncoderFamily {
     match encoder {
-        e if e.ends_with("_nvenc") => EncoderFamily::Nvenc,
+        e if crate::results::codec::is_nvenc(e) => EncoderFamily::Nvenc,
         "libx264" => EncoderFamily::X264,
         "libx265" => EncoderFamily::X265,
         "libsvtav1" => EncoderFamily::SvtAv1,

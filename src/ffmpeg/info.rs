@@ -11,8 +11,8 @@ use super::EncodeFailure;
 use crate::process::{run_with_timeout, RunError};
 
 /// Encoders the guide's modes can use, hardware first.
-pub const HARDWARE_ENCODERS: &[&str] = &["h264_nvenc", "hevc_nvenc", "av1_nvenc"];
-pub const CPU_ENCODERS: &[&str] = &["libx264", "libx265", "libsvtav1", "libaom-av1"];
+pub const HARDWARE_ENCODERS: &[&str] = &crate::results::codec::NVENC_ENCODERS;
+pub const CPU_ENCODERS: &[&str] = &crate::results::codec::CPU_ENCODERS;
 /// libavcodec's own encoders behind OpenCV's VideoWriter fourccs (mp4v, MJPG):
 /// the portable build writes the guide's OpenCV modes with them.
 pub const OPENCV_WRITER_ENCODERS: &[&str] = &["mpeg4", "mjpeg"];
@@ -82,10 +82,11 @@ pub fn probe(binary: &Path, timeout: Duration) -> Result<FfmpegInfo, EncodeFailu
         .chain(OPENCV_WRITER_ENCODERS)
         .filter_map(|want| all_encoders.iter().find(|e| e.name == *want).cloned())
         .collect();
-    let h264_nvenc_options = if encoders.iter().any(|e| e.name == "h264_nvenc") {
+    let h264 = crate::results::codec::Codec::H264.nvenc();
+    let h264_nvenc_options = if encoders.iter().any(|e| e.name == h264) {
         query(
             binary,
-            &["-hide_banner", "-h", "encoder=h264_nvenc"],
+            &["-hide_banner", "-h", &format!("encoder={h264}")],
             timeout,
         )
         .ok()
@@ -216,7 +217,10 @@ fn nvenc_build(configuration: &[String], encoders: &[EncoderEntry]) -> NvencBuil
         NvencBuild::Absent
     } else if says("--enable-nvenc") || says("--enable-ffnvcodec") {
         NvencBuild::Explicit
-    } else if encoders.iter().any(|e| e.name.ends_with("_nvenc")) {
+    } else if encoders
+        .iter()
+        .any(|e| crate::results::codec::is_nvenc(&e.name))
+    {
         NvencBuild::Autodetected
     } else {
         NvencBuild::Absent

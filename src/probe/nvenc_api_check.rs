@@ -43,8 +43,11 @@ pub fn check(ffmpeg: Option<&FfmpegInfo>, gpu: &GpuProbe, trials: &[TrialResult]
         }) => Some((required_api.parse().ok(), found_api.parse().ok())),
         _ => None,
     });
-    let nvenc_listed =
-        ffmpeg.is_some_and(|i| i.encoders.iter().any(|e| e.name.ends_with("_nvenc")));
+    let nvenc_listed = ffmpeg.is_some_and(|i| {
+        i.encoders
+            .iter()
+            .any(|e| crate::results::codec::is_nvenc(&e.name))
+    });
     let (ffmpeg_needs, basis, measured_offer) = match measured {
         Some((needs, offers)) => (needs, Some("trial encode"), offers),
         None if nvenc_listed => (

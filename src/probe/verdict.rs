@@ -49,7 +49,7 @@ pub fn decide(
 ) -> Verdict {
     let hardware: Vec<&TrialResult> = trials
         .iter()
-        .filter(|t| t.encoder.ends_with("_nvenc"))
+        .filter(|t| crate::results::codec::is_nvenc(&t.encoder))
         .collect();
     let nvenc_ok = hardware.iter().find(|t| t.ok()).map(|t| t.encoder.clone());
     let cpu_fallback = trials
@@ -175,7 +175,7 @@ fn nvenc_failure(ffmpeg: &FfmpegProbe, hardware: &[&TrialResult]) -> Option<Enco
         FfmpegProbe::Missing { failure } => Some(failure.clone()),
         FfmpegProbe::Found { .. } if hardware.is_empty() => {
             Some(EncodeFailure::EncoderNotCompiled {
-                encoder: "h264_nvenc".into(),
+                encoder: crate::results::codec::Codec::H264.nvenc().into(),
             })
         }
         FfmpegProbe::Found { .. } => hardware.iter().find_map(|t| t.failure().cloned()),

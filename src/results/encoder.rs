@@ -7,7 +7,7 @@ use super::failure::EncodeFailure;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Encoder {
-    /// What the case asked for (ffmpeg sinks), e.g. "h264_nvenc".
+    /// What the case asked for (ffmpeg sinks), as ffmpeg names it (NVENC's H.264 encoder, say).
     pub requested: Option<String>,
     /// What really wrote the frames: an ffmpeg encoder ("libx264"), OpenCV's
     /// writer ("opencv-mp4v") or "none" (frames discarded).
@@ -22,10 +22,7 @@ pub struct Fallback {
     pub cause: EncodeFailure,
 }
 
-/// NVIDIA's hardware encoders (h264_nvenc, hevc_nvenc, av1_nvenc).
-pub fn is_nvenc(name: &str) -> bool {
-    name.ends_with("_nvenc")
-}
+pub use super::codec::is_nvenc;
 
 impl Encoder {
     pub fn is_fallback(&self) -> bool {

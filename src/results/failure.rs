@@ -89,7 +89,7 @@ impl EncodeFailure {
             Self::FfmpegNotFound { .. } => "install ffmpeg (scripts/install-deps.sh or `apt-get install ffmpeg`), or point --ffmpeg / NVVIZ_FFMPEG at a binary".into(),
             Self::FfmpegNotExecutable { path } => format!("make it executable (`chmod +x {path}`) or point --ffmpeg at a working ffmpeg"),
             Self::FfmpegUnusable { .. } => "point --ffmpeg / NVVIZ_FFMPEG at a real ffmpeg binary (`ffmpeg -version` must work)".into(),
-            Self::EncoderNotCompiled { encoder } if encoder.ends_with("_nvenc") => format!(
+            Self::EncoderNotCompiled { encoder } if super::codec::is_nvenc(encoder) => format!(
                 "use an ffmpeg built with {encoder}: Debian/Ubuntu's ffmpeg has h264/hevc_nvenc; `scripts/install-deps.sh --static-ffmpeg` adds av1_nvenc (needs driver >= 610)"
             ),
             Self::EncoderNotCompiled { encoder } => format!("use an ffmpeg built with {encoder} (Debian/Ubuntu's `apt-get install ffmpeg` has libx264, libx265, libsvtav1)"),
@@ -120,7 +120,7 @@ impl EncodeFailure {
                 | Self::DriverTooOld { .. }
                 | Self::NoNvencEngine { .. }
                 | Self::SessionLimit { .. }
-        ) || matches!(self, Self::EncoderNotCompiled { encoder } if encoder.ends_with("_nvenc"))
+        ) || matches!(self, Self::EncoderNotCompiled { encoder } if super::codec::is_nvenc(encoder))
     }
 }
 

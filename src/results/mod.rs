@@ -8,6 +8,7 @@
 //! the cause of a failure are each a field of their own type. It imports nothing
 //! from the rooms that produce or consume it (bench, report, cli).
 
+pub mod codec;
 pub mod encoder;
 pub mod export;
 pub mod failure;

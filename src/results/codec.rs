@@ -1,0 +1,96 @@
+//! Encoders and codecs as types: the codec an ffmpeg encoder makes and whether
+//! it is NVIDIA's hardware encoder or a CPU one. The one place encoder names
+//! are matched; results keep the names as ffmpeg spells them.
+
+/// A codec the guide's modes encode to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Codec {
+    H264,
+    Hevc,
+    Av1,
+}
+
+/// NVIDIA's hardware encoders end in this.
+const NVENC_SUFFIX: &str = "_nvenc";
+
+impl Codec {
+    pub const ALL: [Codec; 3] = [Codec::H264, Codec::Hevc, Codec::Av1];
+
+    /// "h264", "hevc", "av1": as `--codecs` takes them.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::H264 => "h264",
+            Self::Hevc => "hevc",
+            Self::Av1 => "av1",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Codec> {
+        Self::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// NVENC's encoder for this codec ("h264_nvenc").
+    pub const fn nvenc(self) -> &'static str {
+        match self {
+            Self::H264 => "h264_nvenc",
+            Self::Hevc => "hevc_nvenc",
+            Self::Av1 => "av1_nvenc",
+        }
+    }
+
+    /// CPU encoders that make this codec, in preference order.
+    pub const fn cpu_encoders(self) -> &'static [&'static str] {
+        match self {
+            Self::H264 => &["libx264"],
+            Self::Hevc => &["libx265"],
+            Self::Av1 => &["libsvtav1", "libaom-av1"],
+        }
+    }
+
+    /// The codec an ffmpeg encoder makes, where it is one of ours.
+    pub fn of_encoder(encoder: &str) -> Option<Codec> {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.nvenc() == encoder || c.cpu_encoders().contains(&encoder))
+    }
+}
+
+/// NVIDIA's hardware encoders, one per codec.
+pub const NVENC_ENCODERS: [&str; 3] =
+    [Codec::H264.nvenc(), Codec::Hevc.nvenc(), Codec::Av1.nvenc()];
+
+/// The CPU encoders of every codec, in `Codec::ALL` order.
+pub const CPU_ENCODERS: [&str; 4] = ["libx264", "libx265", "libsvtav1", "libaom-av1"];
+
+/// An NVENC encoder (h264_nvenc, hevc_nvenc, av1_nvenc, or another `*_nvenc`
+/// a newer ffmpeg lists).
+pub fn is_nvenc(encoder: &str) -> bool {
+    encoder.ends_with(NVENC_SUFFIX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_codec_knows_its_encoders_both_ways() {
+        for c in Codec::ALL {
+            assert_eq!(Codec::parse(c.name()), Some(c));
+            assert_eq!(Codec::of_encoder(c.nvenc()), Some(c));
+            assert!(is_nvenc(c.nvenc()));
+            for cpu in c.cpu_encoders() {
+                assert_eq!(Codec::of_encoder(cpu), Some(c));
+                assert!(!is_nvenc(cpu));
+            }
+        }
+        assert_eq!(NVENC_ENCODERS, ["h264_nvenc", "hevc_nvenc", "av1_nvenc"]);
+        let every_cpu: Vec<&str> = Codec::ALL
+            .iter()
+            .flat_map(|c| c.cpu_encoders())
+            .copied()
+            .collect();
+        assert_eq!(every_cpu, CPU_ENCODERS);
+        assert_eq!(Codec::of_encoder("mpeg4"), None);
+        assert_eq!(Codec::parse("vp9"), None);
+    }
+}
