@@ -14,7 +14,7 @@ pub struct Captured {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum RunError {
+pub enum ChildError {
     #[error("could not start {program}: {source}")]
     Spawn {
         program: String,
@@ -74,14 +74,14 @@ pub fn supervise(command: &mut Command) -> &mut Command {
 }
 
 /// Runs `command` to completion, killing it if it outlives `timeout`.
-pub fn run_with_timeout(command: &mut Command, timeout: Duration) -> Result<Captured, RunError> {
+pub fn run_with_timeout(command: &mut Command, timeout: Duration) -> Result<Captured, ChildError> {
     let program = command.get_program().to_string_lossy().into_owned();
     let mut child = supervise(command)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|source| RunError::Spawn {
+        .map_err(|source| ChildError::Spawn {
             program: program.clone(),
             source,
         })?;
@@ -93,9 +93,9 @@ pub fn run_with_timeout(command: &mut Command, timeout: Duration) -> Result<Capt
         None => {
             kill_group_and_reap(&mut child);
             if crate::interrupt::requested() {
-                return Err(RunError::Interrupted);
+                return Err(ChildError::Interrupted);
             }
-            return Err(RunError::Timeout {
+            return Err(ChildError::Timeout {
                 program,
                 seconds: timeout.as_secs_f64(),
             });
@@ -169,7 +169,7 @@ mod tests {
     fn kills_a_hanging_child() {
         let err = run_with_timeout(Command::new("sleep").arg("30"), Duration::from_millis(100))
             .unwrap_err();
-        assert!(matches!(err, RunError::Timeout { .. }), "{err}");
+        assert!(matches!(err, ChildError::Timeout { .. }), "{err}");
     }
 
     #[test]
@@ -179,6 +179,6 @@ mod tests {
             Duration::from_secs(1),
         )
         .unwrap_err();
-        assert!(matches!(err, RunError::Spawn { .. }));
+        assert!(matches!(err, ChildError::Spawn { .. }));
     }
 }

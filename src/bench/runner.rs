@@ -37,34 +37,15 @@ pub struct RunOutcome {
 }
 
 /// Why a run stopped.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    Encode(EncodeFailure),
-    Other(anyhow::Error),
+    #[error(transparent)]
+    Encode(#[from] EncodeFailure),
+    #[error("{0:#}")]
+    Other(#[from] anyhow::Error),
     /// Ctrl-C or SIGTERM: stop, clean up, keep what was measured.
+    #[error("interrupted")]
     Interrupted,
-}
-
-impl From<EncodeFailure> for RunError {
-    fn from(e: EncodeFailure) -> Self {
-        Self::Encode(e)
-    }
-}
-
-impl From<anyhow::Error> for RunError {
-    fn from(e: anyhow::Error) -> Self {
-        Self::Other(e)
-    }
-}
-
-impl std::fmt::Display for RunError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Encode(e) => write!(f, "{e}"),
-            Self::Other(e) => write!(f, "{e:#}"),
-            Self::Interrupted => write!(f, "interrupted"),
-        }
-    }
 }
 
 /// The sink a case writes to, with the writer already chosen.

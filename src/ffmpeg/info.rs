@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::EncodeFailure;
-use crate::process::{run_with_timeout, RunError};
+use crate::process::{run_with_timeout, ChildError};
 
 /// Encoders the guide's modes can use, hardware first.
 pub const HARDWARE_ENCODERS: &[&str] = &crate::results::codec::NVENC_ENCODERS;
@@ -106,17 +106,19 @@ pub fn probe(binary: &Path, timeout: Duration) -> Result<FfmpegInfo, EncodeFailu
 
 fn query(binary: &Path, args: &[&str], timeout: Duration) -> Result<String, EncodeFailure> {
     let out = run_with_timeout(Command::new(binary).args(args), timeout).map_err(|e| match e {
-        RunError::Timeout { seconds, .. } => EncodeFailure::Timeout { seconds },
-        RunError::Spawn { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => {
+        ChildError::Timeout { seconds, .. } => EncodeFailure::Timeout { seconds },
+        ChildError::Spawn { source, .. }
+            if source.kind() == std::io::ErrorKind::PermissionDenied =>
+        {
             EncodeFailure::FfmpegNotExecutable {
                 path: binary.display().to_string(),
             }
         }
-        RunError::Spawn { source, .. } => EncodeFailure::FfmpegUnusable {
+        ChildError::Spawn { source, .. } => EncodeFailure::FfmpegUnusable {
             detail: format!("could not start {}: {source}", binary.display()),
         },
         // The run stops as a whole right after (exit 130).
-        RunError::Interrupted => EncodeFailure::Interrupted,
+        ChildError::Interrupted => EncodeFailure::Interrupted,
     })?;
     if !out.status.success() {
         return Err(EncodeFailure::FfmpegUnusable {
