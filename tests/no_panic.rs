@@ -253,10 +253,79 @@ fn assert_clean_exit(what: &str, out: &std::process::Output) {
     }
 }
 
+/// The fault groups, each its own test so a failure names its family and the
+/// families run in parallel.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Group {
+    Video,
+    Detections,
+    Ffmpeg,
+    Numbers,
+}
+
+fn group_of(what: &str) -> Group {
+    if what.contains("video") {
+        Group::Video
+    } else if what.contains("detections")
+        || what.contains("MOT")
+        || what.contains("JSON")
+        || what.contains("schema")
+    {
+        Group::Detections
+    } else if what.starts_with("ffmpeg") || what == "no fallback" {
+        Group::Ffmpeg
+    } else {
+        Group::Numbers
+    }
+}
+
 #[test]
-fn no_fault_makes_any_command_panic() {
+fn no_bad_video_makes_bench_or_render_panic() {
+    sweep(Group::Video);
+}
+
+#[test]
+fn no_bad_detections_make_bench_or_render_panic() {
+    sweep(Group::Detections);
+}
+
+#[test]
+fn no_broken_ffmpeg_makes_bench_or_render_panic() {
+    sweep(Group::Ffmpeg);
+}
+
+#[test]
+fn no_hostile_number_makes_bench_or_render_panic() {
+    sweep(Group::Numbers);
+}
+
+/// Every group holds faults (a renamed fault cannot fall out of the sweep unseen).
+#[test]
+fn every_group_holds_faults() {
     let dir = tempfile::tempdir().unwrap();
-    let faults = faults(dir.path());
+    let groups: Vec<Group> = faults(dir.path())
+        .iter()
+        .map(|(w, _)| group_of(w))
+        .collect();
+    for g in [
+        Group::Video,
+        Group::Detections,
+        Group::Ffmpeg,
+        Group::Numbers,
+    ] {
+        assert!(
+            groups.iter().filter(|x| **x == g).count() >= 3,
+            "{g:?}: {groups:?}"
+        );
+    }
+}
+
+fn sweep(group: Group) {
+    let dir = tempfile::tempdir().unwrap();
+    let faults: Vec<(String, Vec<String>)> = faults(dir.path())
+        .into_iter()
+        .filter(|(what, _)| group_of(what) == group)
+        .collect();
     let mut tried = 0;
     for (what, extra) in &faults {
         let commands: [Vec<String>; 2] = [
@@ -308,7 +377,16 @@ fn no_fault_makes_any_command_panic() {
             tried += 1;
         }
     }
-    // doctor and report on their own bad inputs.
+    eprintln!(
+        "{group:?}: {tried} runs across {} faults: none panicked, each ended as expected",
+        faults.len()
+    );
+}
+
+/// doctor, report and compare on their own bad inputs.
+#[test]
+fn no_bad_input_makes_doctor_report_or_compare_panic() {
+    let dir = tempfile::tempdir().unwrap();
     // Without ffmpeg, OpenCV's writer is still a path that writes video (exit 0);
     // a build without OpenCV has none left (exit 1).
     let doctor_code = if cfg!(feature = "opencv") { 0 } else { 1 };
@@ -350,10 +428,5 @@ fn no_fault_makes_any_command_panic() {
         let text = String::from_utf8_lossy(&out.stderr) + String::from_utf8_lossy(&out.stdout);
         assert_eq!(out.status.code(), Some(code), "{label}\n{text}");
         assert!(text.contains(says), "{label}: expected '{says}'\n{text}");
-        tried += 1;
     }
-    eprintln!(
-        "{tried} runs across {} faults: none panicked, each ended as expected",
-        faults.len()
-    );
 }
