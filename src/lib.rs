@@ -5,6 +5,7 @@
 //! workload → overlay → encode → bench → results → report. External tools each
 //! have their own module (`ffmpeg`), and child processes theirs (`process`).
 
+pub mod assets;
 pub mod atomic_file;
 pub mod cli;
 pub mod commands;

@@ -18,6 +18,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "input_file",
             "frame",
             "pixfmt",
+            "assets",
         ],
     ),
     ("schema", &["results"]),

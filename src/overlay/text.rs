@@ -7,7 +7,7 @@ use ab_glyph::{Font as _, FontRef, PxScale, ScaleFont};
 
 use super::layout::{OVERLAY_ALPHA, TEXT_COLOR};
 
-pub static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
+pub use crate::assets::FONT_BYTES;
 
 #[derive(Clone)]
 pub struct Font {

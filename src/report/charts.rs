@@ -9,7 +9,7 @@ use plotters::style::FontStyle;
 
 use super::tables::{preset_cases, primary_cases};
 use super::Input;
-use crate::overlay::text::FONT_BYTES;
+use crate::assets::FONT_BYTES;
 use crate::results::{label, Mode, Sink};
 
 const FONT: &str = "sans-serif";

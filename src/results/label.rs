@@ -17,7 +17,24 @@ pub fn encoder(c: &CaseResult) -> String {
             );
         }
     }
+    encoder_named(c, false)
+}
+
+/// `encoder` with the fallback's cause: "libx264 (fallback from h264_nvenc:
+/// no_nvenc_engine)", for exports read without the rest of the results.
+pub fn encoder_with_cause(c: &CaseResult) -> String {
+    if c.stand_in.is_some() {
+        return encoder(c);
+    }
+    encoder_named(c, true)
+}
+
+fn encoder_named(c: &CaseResult, with_cause: bool) -> String {
+    let e = &c.encoder;
     match (&e.used, &e.fallback) {
+        (Some(used), Some(fb)) if with_cause => {
+            format!("{used} (fallback from {}: {})", fb.from, fb.cause.kind())
+        }
         (Some(used), Some(fb)) => format!("{used} (fallback from {})", fb.from),
         (Some(used), None) => used.clone(),
         (None, _) => e.requested.clone().unwrap_or_else(|| "-".into()),

@@ -11,15 +11,12 @@ impl Exporter for GithubBenchmark {
     fn serialize(&self, results: &Results) -> Result<Vec<u8>, ExportError> {
         let entries: Vec<Value> = measured(results)
             .map(|(c, f)| {
-                let fallback = c.encoder.fallback.as_ref().map_or(String::new(), |fb| {
-                    format!("; fallback from {}: {}", fb.from, fb.cause.kind())
-                });
                 json!({
                     "name": label::series(c),
                     "unit": "fps",
                     "value": f.mean,
                     "range": format!("± {:.2}", f.stddev),
-                    "extra": format!("encoder: {}{fallback}; {} runs", c.encoder.used_or_requested(), f.n),
+                    "extra": format!("encoder: {}; {} runs", label::encoder_with_cause(c), f.n),
                 })
             })
             .collect();
