@@ -264,7 +264,7 @@ impl<'a> CaseRun<'a> {
         let spec = self.spec;
         let ctx = self.context(chooser, options);
         let progress = Progress::start(
-            options.display,
+            &*options.observer,
             &format!("{} run {}/{}", self.label, self.runs_done + 1, options.runs),
             ctx.warmup + self.workload.info.frames,
         );

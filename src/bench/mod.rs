@@ -17,18 +17,19 @@ use std::time::Duration;
 
 use crate::encode::fallback::Chooser;
 use crate::results::export::ExportManager;
-use crate::results::{CaseResult, CaseStatus, Cause, Reason, Results};
+use crate::results::{CaseResult, Cause, Reason, Results};
 use crate::workload::Workload;
 use case::{CaseSpec, SinkSpec};
 use case_run::{CaseRun, Step};
-use progress::Display;
+use progress::Observer;
 
 pub struct EngineOptions {
     pub runs: u32,
     pub warmup: u64,
     pub keep_outputs: Option<PathBuf>,
     pub write_timeout: Duration,
-    pub display: Display,
+    /// Told of each run's frames and each finished case (the library never prints).
+    pub observer: std::sync::Arc<dyn Observer>,
     pub gpu_sample_period: Duration,
     /// Measure PSNR/SSIM (and VMAF where available) of every ffmpeg-pipe output.
     pub quality: bool,
@@ -78,9 +79,7 @@ pub fn run<'a>(
         }
     };
     let mut record = |n: usize, result: CaseResult| -> anyhow::Result<bool> {
-        if options.display != Display::Quiet {
-            eprintln!("{}: {}", label(n, &result.id), one_line(&result));
-        }
+        options.observer.case_finished(n, cases.len(), &result);
         let interrupted = result.is_interrupted();
         results.cases.push(result);
         results.interrupted |= interrupted;
@@ -152,22 +151,4 @@ pub fn run<'a>(
         return Err(crate::interrupt::Interrupted.into());
     }
     Ok(())
-}
-
-fn one_line(r: &CaseResult) -> String {
-    match (&r.status, &r.fps) {
-        (CaseStatus::Ok, Some(fps)) => format!(
-            "{:.1} fps ± {:.1} with {}",
-            fps.mean,
-            fps.stddev,
-            crate::results::label::encoder(r),
-        ),
-        (status, _) => format!(
-            "{status:?}: {}",
-            r.reason
-                .as_ref()
-                .map(|v| format!("{} ({v})", v.cause()))
-                .unwrap_or_default()
-        ),
-    }
 }

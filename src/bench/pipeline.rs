@@ -430,7 +430,6 @@ fn write_in_order(
 mod tests {
     use super::*;
     use crate::bench::case::{Mode, SinkSpec};
-    use crate::bench::progress::Display;
     use crate::encode::SinkOutput;
     use crate::ffmpeg::EncodeFailure;
     use crate::overlay::StyleKind;
@@ -502,7 +501,7 @@ mod tests {
             sink: SinkSpec::Null,
             sessions: 1,
         };
-        let progress = Progress::start(Display::Quiet, "", 0);
+        let progress = Progress::silent();
         super::super::runner::run_frames(&ctx, &spec, Box::new(sink), &progress)
             .unwrap()
             .result
@@ -586,7 +585,7 @@ mod tests {
             sink: SinkSpec::Null,
             sessions: 1,
         };
-        let progress = Progress::start(Display::Quiet, "", 0);
+        let progress = Progress::silent();
         super::super::runner::run_frames(&ctx, &spec, Box::new(sink), &progress).unwrap();
         let bytes = std::fs::read(&raw).unwrap();
         let frame = pix_fmt.frame_bytes(info.width, info.height);
@@ -732,7 +731,7 @@ mod tests {
             sink: SinkSpec::Null,
             sessions: 1,
         };
-        let progress = Progress::start(Display::Quiet, "", 0);
+        let progress = Progress::silent();
         let err = run_frames(&ctx, &spec, Box::new(Failing), &progress).unwrap_err();
         assert!(matches!(err, RunError::Encode(_)), "{err}");
     }

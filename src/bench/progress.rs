@@ -1,112 +1,54 @@
-//! Progress: a bar per run on a terminal; elsewhere (CI logs, pipes) a plain
-//! line every few seconds, so a long run is visibly alive; nothing with --quiet.
+//! How a bench tells what it is doing without printing: the caller's
+//! `Observer` hears of each run's frames and each finished case, and draws them
+//! as it likes (the CLI: bars on a terminal, lines in logs, nothing with
+//! --quiet — `commands/progress.rs`). The library never prints.
 
-use std::io::IsTerminal;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use crate::results::CaseResult;
 
-use indicatif::{ProgressBar, ProgressStyle};
-
-/// How often a non-terminal progress line is printed (`NVVIZ_PROGRESS_MS` overrides).
-const LINE_EVERY_MS: u64 = 5_000;
-
-fn line_every_ms() -> u64 {
-    std::env::var("NVVIZ_PROGRESS_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|ms| *ms > 0)
-        .unwrap_or(LINE_EVERY_MS)
+/// What a bench reports while it runs.
+pub trait Observer: Send + Sync {
+    /// A run of `frames` frames starts; its frames are counted on what this returns.
+    fn run_started(&self, label: &str, frames: u64) -> Box<dyn RunObserver>;
+    /// Case `position` (from 0) of `total` has its result.
+    fn case_finished(&self, _position: usize, _total: usize, _result: &CaseResult) {}
 }
 
-pub struct Progress {
-    bar: Option<ProgressBar>,
-    lines: Option<Lines>,
+/// One run's frames, counted from whichever thread wrote them.
+pub trait RunObserver: Send + Sync {
+    fn frame(&self);
+    fn finish(self: Box<Self>) {}
 }
 
-struct Lines {
-    label: String,
-    total: u64,
-    done: AtomicU64,
-    started: Instant,
-    every_ms: u64,
-    next_ms: AtomicU64,
-}
+/// Hears nothing: tests, extra streams, callers that want no progress.
+pub struct Silent;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Display {
-    Bars,
-    Lines,
-    Quiet,
-}
-
-impl Display {
-    pub fn detect(quiet: bool) -> Self {
-        if quiet {
-            Self::Quiet
-        } else if std::io::stderr().is_terminal() {
-            Self::Bars
-        } else {
-            Self::Lines
-        }
+impl Observer for Silent {
+    fn run_started(&self, _label: &str, _frames: u64) -> Box<dyn RunObserver> {
+        Box::new(Silent)
     }
 }
 
+impl RunObserver for Silent {
+    fn frame(&self) {}
+}
+
+/// A run's progress handle, passed to the engines.
+pub struct Progress(Box<dyn RunObserver>);
+
 impl Progress {
-    pub fn start(display: Display, label: &str, frames: u64) -> Self {
-        let bar = (display == Display::Bars).then(|| {
-            let bar = ProgressBar::new(frames);
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{msg:40} {wide_bar} {pos}/{len} [{elapsed_precise}] {per_sec}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-            bar.set_message(label.to_string());
-            bar
-        });
-        let lines = (display == Display::Lines).then(|| {
-            let every_ms = line_every_ms();
-            Lines {
-                label: label.to_string(),
-                total: frames,
-                done: AtomicU64::new(0),
-                started: Instant::now(),
-                every_ms,
-                next_ms: AtomicU64::new(every_ms),
-            }
-        });
-        Self { bar, lines }
+    pub fn start(observer: &dyn Observer, label: &str, frames: u64) -> Self {
+        Self(observer.run_started(label, frames))
+    }
+
+    pub fn silent() -> Self {
+        Self(Box::new(Silent))
     }
 
     pub fn frame(&self) {
-        if let Some(bar) = &self.bar {
-            bar.inc(1);
-        }
-        if let Some(l) = &self.lines {
-            let done = l.done.fetch_add(1, Ordering::Relaxed) + 1;
-            let elapsed = l.started.elapsed();
-            let ms = elapsed.as_millis() as u64;
-            let due = l.next_ms.load(Ordering::Relaxed);
-            // One thread wins the line when it is due.
-            if ms >= due
-                && l.next_ms
-                    .compare_exchange(due, ms + l.every_ms, Ordering::Relaxed, Ordering::Relaxed)
-                    .is_ok()
-            {
-                eprintln!(
-                    "{}: {done}/{} frames, {:.1} fps, {:.0} s",
-                    l.label,
-                    l.total,
-                    done as f64 / elapsed.as_secs_f64().max(1e-9),
-                    elapsed.as_secs_f64()
-                );
-            }
-        }
+        self.0.frame();
     }
 
     pub fn finish(self) {
-        if let Some(bar) = self.bar {
-            bar.finish_and_clear();
-        }
+        self.0.finish();
     }
 }

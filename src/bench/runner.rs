@@ -385,7 +385,7 @@ pub fn run_streams(
     outputs: &[PathBuf],
     progress: &Progress,
 ) -> Result<RunOutcome, RunError> {
-    let quiet = Progress::start(super::progress::Display::Quiet, "", 0);
+    let quiet = Progress::silent();
     let streams: Vec<Result<RunOutcome, RunError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = outputs
             .iter()

@@ -7,10 +7,10 @@ use anyhow::bail;
 use comfy_table::{Cell, Color};
 use serde_json::json;
 
+use super::progress::{Display, Terminal};
 use super::setup;
 use super::Outcome;
 use crate::bench::case::{expand, parse_presets, MatrixOptions, Mode};
-use crate::bench::progress::Display;
 use crate::bench::{self, EngineOptions};
 use crate::cli::BenchArgs;
 use crate::overlay::{Overlay, StyleKind};
@@ -151,7 +151,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
         warmup: args.warmup,
         keep_outputs: args.keep_outputs.clone(),
         write_timeout,
-        display: Display::detect(args.quiet),
+        observer: std::sync::Arc::new(Terminal(Display::detect(args.quiet))),
         gpu_sample_period: Duration::from_millis(200),
         quality: args.quality,
         engine: args.engine.config(),

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod compare;
 pub mod completions;
 pub mod doctor;
+pub mod progress;
 pub mod render;
 pub mod report;
 pub mod setup;

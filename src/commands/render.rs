@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use anyhow::bail;
 
+use super::progress::{Display, Terminal};
 use super::setup;
 use super::Outcome;
 use crate::bench::case::{expand, MatrixOptions, SinkSpec};
-use crate::bench::progress::{Display, Progress};
+use crate::bench::progress::Progress;
 use crate::bench::runner::{self, RunContext};
 use crate::cli::RenderArgs;
 use crate::encode::fallback::Writer;
@@ -114,7 +115,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         eprintln!("Using {} visualizer, writing with {used}", mode.name());
     }
     let progress = Progress::start(
-        Display::detect(args.quiet),
+        &Terminal(Display::detect(args.quiet)),
         "Video Writer",
         workload.info.frames,
     );
