@@ -689,29 +689,35 @@ exec -a {marker} sleep 60"#
     assert!(!leftover, "the stalled ffmpeg survived");
 }
 
+/// `bench` at 1080p with `args`, quiet, exit 0: its results.
+fn bench_1080p(args: &[&str]) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let out = nvviz()
+        .args(["bench", "--resolution", "1920x1080", "-q", "--export-json"])
+        .arg(&json)
+        .args(args)
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    read_json(&json)
+}
+
 /// Each run's peak memory is its own: the Pillow style's full-frame layer runs
 /// first and raise the process's high-water mark; the native style after it
 /// must not inherit that figure (as getrusage's maxrss would make it).
 #[test]
 fn peak_memory_is_measured_per_run_not_per_process() {
-    let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("r.json");
-    let out = nvviz()
-        .args([
-            "bench",
-            "--modes",
-            "overlay-only",
-            "--resolution",
-            "1920x1080",
-        ])
-        .args(["--frames", "3", "--warmup", "0", "--runs", "1", "-q"])
-        .arg("--export-json")
-        .arg(&json)
-        .output()
-        .unwrap();
-    assert_exit(&out, 0);
-    let results: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let results = bench_1080p(&[
+        "--modes",
+        "overlay-only",
+        "--frames",
+        "3",
+        "--warmup",
+        "0",
+        "--runs",
+        "1",
+    ]);
     let peak = |id: &str| {
         let run = &case(&results, id)["runs"][0];
         assert_eq!(run["rss_scope"], "run", "{run:#}");
@@ -735,33 +741,19 @@ fn peak_memory_is_measured_per_run_not_per_process() {
 /// before it (overlay-only/native 350 MiB against 206). A memory check, not a timing assert.
 #[test]
 fn no_round_carries_the_memory_of_the_runs_before_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("rounds.json");
-    let out = nvviz()
-        .args([
-            "bench",
-            "--modes",
-            "encode-only,overlay-only",
-            "--resolution",
-            "1920x1080",
-        ])
-        .args([
-            "--overlay-threads",
-            "4",
-            "--frames",
-            "8",
-            "--warmup",
-            "2",
-            "--runs",
-            "3",
-        ])
-        .args(["--interleave", "-q", "--export-json"])
-        .arg(&json)
-        .output()
-        .unwrap();
-    assert_exit(&out, 0);
-    let results: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let results = bench_1080p(&[
+        "--modes",
+        "encode-only,overlay-only",
+        "--overlay-threads",
+        "4",
+        "--frames",
+        "8",
+        "--warmup",
+        "2",
+        "--runs",
+        "3",
+        "--interleave",
+    ]);
     let ran: Vec<&serde_json::Value> = results["cases"]
         .as_array()
         .unwrap()
