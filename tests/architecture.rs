@@ -153,20 +153,25 @@ fn production_code() -> Vec<(String, String)> {
         .collect()
 }
 
-/// Encoder names are matched in one place, the codec type; everything else asks it.
-#[test]
-fn encoder_names_are_matched_only_in_the_codec_type() {
-    let stray: Vec<String> = production_code()
+/// "path:line: text" for each production line outside `allowed` paths that contains `needle`.
+fn stray_lines(allowed: impl Fn(&str) -> bool, needle: &str) -> Vec<String> {
+    production_code()
         .into_iter()
-        .filter(|(path, _)| path != "results/codec.rs")
+        .filter(|(path, _)| !allowed(path))
         .flat_map(|(path, code)| {
             code.lines()
                 .enumerate()
-                .filter(|(_, l)| l.contains("_nvenc\"") && !l.trim_start().starts_with("//"))
+                .filter(|(_, l)| l.contains(needle) && !l.trim_start().starts_with("//"))
                 .map(|(n, l)| format!("{path}:{}: {}", n + 1, l.trim()))
                 .collect::<Vec<_>>()
         })
-        .collect();
+        .collect()
+}
+
+/// Encoder names are matched in one place, the codec type; everything else asks it.
+#[test]
+fn encoder_names_are_matched_only_in_the_codec_type() {
+    let stray = stray_lines(|path| path == "results/codec.rs", "_nvenc\"");
     assert!(
         stray.is_empty(),
         "encoder names matched outside results/codec.rs:\n{}",
@@ -178,17 +183,10 @@ fn encoder_names_are_matched_only_in_the_codec_type() {
 /// command line) and `process.rs` (deadlines, killed with us).
 #[test]
 fn processes_are_started_only_by_ffmpeg_and_process() {
-    let stray: Vec<String> = production_code()
-        .into_iter()
-        .filter(|(path, _)| !path.starts_with("ffmpeg/") && path != "process.rs")
-        .flat_map(|(path, code)| {
-            code.lines()
-                .enumerate()
-                .filter(|(_, l)| l.contains("Command::new(") && !l.trim_start().starts_with("//"))
-                .map(|(n, l)| format!("{path}:{}: {}", n + 1, l.trim()))
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let stray = stray_lines(
+        |path| path.starts_with("ffmpeg/") || path == "process.rs",
+        "Command::new(",
+    );
     assert!(
         stray.is_empty(),
         "processes started outside ffmpeg/ and process.rs:\n{}",
