@@ -9,6 +9,7 @@ pub mod gpu_sampler;
 pub mod pipeline;
 pub mod progress;
 pub mod quality;
+pub mod run;
 pub mod runner;
 pub mod usage;
 

@@ -12,11 +12,10 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
 use super::case::CaseSpec;
 use super::progress::Progress;
-use super::runner::{RunContext, RunError, RunOutcome, Timing};
+pub use super::run::EngineConfig;
+use super::run::{RunContext, RunError, RunOutcome, Timing};
 use crate::encode::FrameSink;
 use crate::frame::Frame;
 use crate::overlay::layout::FrameLayout;
@@ -27,39 +26,6 @@ use crate::pixfmt::PixFmt;
 /// ffmpeg's it beats the sequential loop even on 2 cores (reports/perf/ci-2core-run2).
 pub use crate::results::EngineKind;
 use crate::results::Split;
-
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct EngineConfig {
-    pub kind: EngineKind,
-    /// "--engine", or "default".
-    pub chosen: &'static str,
-    /// Frames each channel holds between stages.
-    pub queue_depth: usize,
-    /// Overlay/conversion workers.
-    pub workers: usize,
-    /// Niceness of the input and worker threads: the encoder is the stage to keep
-    /// fed, so when cores are short ffmpeg's threads run first.
-    pub worker_nice: i32,
-    /// How the writer hands frames to an ffmpeg pipe.
-    pub pipe: crate::results::PipeOptions,
-}
-
-impl EngineConfig {
-    /// Workers by default: half the cores (the encoder needs the rest), 1 to 8.
-    pub fn default_workers() -> usize {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        (cores / 2).clamp(1, 8)
-    }
-
-    /// Frame buffers in the pool, the most that is ever allocated: one per
-    /// overlay stage thread (each worker when frames are split; the one thread
-    /// that hands a frame's bands to all of them when rows are), a queue's worth
-    /// waiting for them, one being read and one being written. When the encoder
-    /// is the slow stage, more would only wait longer.
-    pub fn pool_size(&self, stage_threads: usize) -> usize {
-        self.queue_depth.max(1) + stage_threads.max(1) + 2
-    }
-}
 
 /// One reusable buffer: the BGR frame and its bytes in the pipe's format.
 struct Slot {

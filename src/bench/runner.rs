@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::case::{CaseSpec, SinkSpec};
-use super::pipeline::{EngineConfig, EngineKind};
+use super::pipeline::EngineKind;
 use super::progress::Progress;
-use super::usage;
+pub use super::run::{RunContext, RunError, RunOutcome, Timing};
 use crate::encode::fallback::Writer;
 use crate::encode::ffmpeg_pipe::FfmpegPipeSink;
 use crate::encode::null::NullSink;
@@ -18,35 +18,7 @@ use crate::ffmpeg::EncodeFailure;
 use crate::frame::Frame;
 use crate::overlay::Overlay;
 use crate::pixfmt::PixFmt;
-use crate::results::{RssScope, RunResult, Stages};
 use crate::workload::Workload;
-
-pub struct RunContext<'a> {
-    pub workload: &'a Workload,
-    pub ffmpeg: Option<&'a Path>,
-    pub warmup: u64,
-    pub write_timeout: Duration,
-    pub engine: EngineConfig,
-}
-
-/// What one run produced.
-#[derive(Debug)]
-pub struct RunOutcome {
-    pub result: RunResult,
-    pub output: SinkOutput,
-}
-
-/// Why a run stopped.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    #[error(transparent)]
-    Encode(#[from] EncodeFailure),
-    #[error("{0:#}")]
-    Other(#[from] anyhow::Error),
-    /// Ctrl-C or SIGTERM: stop, clean up, keep what was measured.
-    #[error("interrupted")]
-    Interrupted,
-}
 
 /// The sink a case writes to, with the writer already chosen.
 /// The writer a case writes with and its settings, decided once before it
@@ -184,65 +156,6 @@ pub fn run_frames(
     match ctx.engine.kind {
         EngineKind::Pipelined => super::pipeline::run_frames(ctx, spec, sink, progress),
         EngineKind::Sequential => run_sequential(ctx, spec, sink, progress),
-    }
-}
-
-/// Wall clock, CPU and stage times of one run; turned into its result at the end.
-pub struct Timing {
-    pub stages: Stages,
-    started: Instant,
-    cpu: usage::CpuTimes,
-    rss_scope: RssScope,
-}
-
-impl Timing {
-    /// Starts the clock; the memory peak counts from here (this run's own).
-    pub fn start() -> Self {
-        Self {
-            stages: Stages::default(),
-            rss_scope: usage::reset_peak_rss(),
-            started: Instant::now(),
-            cpu: usage::now(),
-        }
-    }
-
-    /// The timed part begins (after the warm-up frames).
-    pub fn restart(&mut self) {
-        self.started = Instant::now();
-        self.cpu = usage::now();
-    }
-
-    /// Stage seconds become milliseconds per timed frame.
-    pub fn outcome(self, frames: u64, output: SinkOutput) -> RunOutcome {
-        let wall = self.started.elapsed().as_secs_f64();
-        let cpu = usage::now();
-        let per_frame = 1000.0 / frames.max(1) as f64;
-        let s = &self.stages;
-        let uses_ffmpeg = output.command.is_some();
-        RunOutcome {
-            result: RunResult {
-                fps: frames as f64 / wall,
-                wall_s: wall,
-                stages_ms_per_frame: Stages {
-                    input: s.input * per_frame,
-                    overlay: s.overlay * per_frame,
-                    conversion: s.conversion * per_frame,
-                    write: s.write * per_frame,
-                    finalize: s.finalize * per_frame,
-                },
-                cpu_own_cores: (cpu.own_s - self.cpu.own_s) / wall,
-                cpu_children_cores: uses_ffmpeg
-                    .then(|| (cpu.children_s - self.cpu.children_s) / wall),
-                max_rss_mib: usage::peak_rss_mib(),
-                rss_scope: self.rss_scope,
-                first_frame_ms: output.first_frame_s.map(|s| s * 1000.0),
-                stream_fps: Vec::new(),
-                split: None,
-                pipe: output.pipe,
-                others_cores: cpu.others_cores(&self.cpu, wall),
-            },
-            output,
-        }
     }
 }
 
@@ -445,7 +358,7 @@ pub fn run_lavfi(
     drop(process.take_stdin());
     let status = process.wait(ctx.write_timeout.max(Duration::from_secs(60)) * 10)?;
     // ffmpeg's whole run is one stage here: it reads, encodes and writes on its own.
-    timing.stages.finalize = timing.started.elapsed().as_secs_f64();
+    timing.stages.finalize = timing.elapsed_s();
     let lines = process.stderr_lines();
     if !status.success() {
         return Err(classify(&lines, &exit_info(&status), None).into());
