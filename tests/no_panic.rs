@@ -299,7 +299,8 @@ fn no_hostile_number_makes_bench_or_render_panic() {
     sweep(Group::Numbers);
 }
 
-/// Every group holds faults (a renamed fault cannot fall out of the sweep unseen).
+/// Every group holds its faults: `Numbers` takes whatever no other group names,
+/// so a renamed fault would otherwise move there unseen and leave its own group thin.
 #[test]
 fn every_group_holds_faults() {
     let dir = tempfile::tempdir().unwrap();

@@ -221,6 +221,11 @@ fn stdin_input_args(input: &RawInput) -> Vec<String> {
 
 /// `-f rawvideo -pix_fmt F -s WxH -r R -i -`: raw frames read from stdin.
 pub fn raw_stdin_input(input: &RawInput) -> Vec<String> {
+    raw_input(input, "-")
+}
+
+/// `-f rawvideo -pix_fmt F -s WxH -r R -i SOURCE`: raw frames read from `source`.
+fn raw_input(input: &RawInput, source: &str) -> Vec<String> {
     [
         "-f".to_string(),
         "rawvideo".into(),
@@ -231,7 +236,7 @@ pub fn raw_stdin_input(input: &RawInput) -> Vec<String> {
         "-r".into(),
         format_fps(input.fps),
         "-i".into(),
-        "-".into(),
+        source.into(),
     ]
     .into()
 }
@@ -251,11 +256,7 @@ pub fn ceiling_args(
     match ring {
         Some(file) => {
             args.extend(["-stream_loop", "-1"].map(String::from));
-            let mut raw = raw_stdin_input(input);
-            if let Some(last) = raw.last_mut() {
-                *last = file.to_string_lossy().into_owned();
-            }
-            args.extend(raw);
+            args.extend(raw_input(input, &file.to_string_lossy()));
         }
         None => args.extend([
             "-f".into(),

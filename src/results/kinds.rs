@@ -205,15 +205,6 @@ pub enum FfmpegHeap {
     Fixed,
 }
 
-impl FfmpegHeap {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Glibc => "glibc",
-            Self::Fixed => "fixed",
-        }
-    }
-}
-
 /// How frames cross the pipe: the write method, the capacity asked for, and
 /// how the reading ffmpeg allocates what it takes in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -8,6 +8,16 @@ use super::{CaseResult, CaseStatus, StandIn, StyleKind};
 /// "libx264 (fallback from h264_nvenc)", "mpeg4 via ffmpeg (for OpenCV's mp4v
 /// writer: OpenCV not built)" — for tables, where there is room.
 pub fn encoder(c: &CaseResult) -> String {
+    encoder_named(c, false)
+}
+
+/// `encoder` with the fallback's cause: "libx264 (fallback from h264_nvenc:
+/// no_nvenc_engine)", for exports read without the rest of the results.
+pub fn encoder_with_cause(c: &CaseResult) -> String {
+    encoder_named(c, true)
+}
+
+fn encoder_named(c: &CaseResult, with_cause: bool) -> String {
     let e = &c.encoder;
     if let (Some(used), Some(s)) = (e.used.as_ref().or(e.requested.as_ref()), &c.stand_in) {
         if let Some(fourcc) = &s.writer_for {
@@ -17,20 +27,6 @@ pub fn encoder(c: &CaseResult) -> String {
             );
         }
     }
-    encoder_named(c, false)
-}
-
-/// `encoder` with the fallback's cause: "libx264 (fallback from h264_nvenc:
-/// no_nvenc_engine)", for exports read without the rest of the results.
-pub fn encoder_with_cause(c: &CaseResult) -> String {
-    if c.stand_in.is_some() {
-        return encoder(c);
-    }
-    encoder_named(c, true)
-}
-
-fn encoder_named(c: &CaseResult, with_cause: bool) -> String {
-    let e = &c.encoder;
     match (&e.used, &e.fallback) {
         (Some(used), Some(fb)) if with_cause => {
             format!("{used} (fallback from {}: {})", fb.from, fb.cause.kind())
