@@ -3,10 +3,10 @@
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
-use crate::encode::fallback::nvenc_encoder;
 use crate::ffmpeg::args::{opencv_fourcc_encoder, EncodeSettings};
 use crate::overlay::StyleKind;
 use crate::pixfmt::PixFmt;
+use crate::results::codec::Codec;
 
 pub use crate::results::Mode;
 use crate::results::{Missing, PipeOptions, PipeSize, Sink, StandIn};
@@ -161,7 +161,8 @@ pub fn expand(o: &MatrixOptions) -> Vec<CaseSpec> {
             let sessions = if lavfi { &[1][..] } else { o.sessions };
             let pix_fmts = o.pix_fmts;
             for codec in o.codecs {
-                let encoder = nvenc_encoder(codec).map_or_else(|| codec.clone(), str::to_string);
+                let encoder =
+                    Codec::parse(codec).map_or_else(|| codec.clone(), |c| c.nvenc().into());
                 for preset in o.presets {
                     for &pix_fmt in pix_fmts {
                         for &streams in sessions {

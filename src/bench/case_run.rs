@@ -9,10 +9,12 @@ use super::case::{self, CaseSpec, SinkSpec};
 use super::progress::Progress;
 use super::runner::{self, RunContext, RunError};
 use super::{gpu_sampler, EngineOptions};
-use crate::encode::fallback::{codec_of, Chooser, Writer};
+use crate::encode::fallback::Chooser;
 use crate::encode::verify::{verify, VerifyError};
 use crate::ffmpeg::args::EncodeSettings;
 use crate::ffmpeg::EncodeFailure;
+use crate::probe::fallback::Writer;
+use crate::results::codec::Codec;
 use crate::results::stats::Summary;
 use crate::results::{
     CaseResult, CaseStatus, Cause, Encoder, Fallback, Preset, Reason, Sink, Stages,
@@ -43,7 +45,11 @@ fn base_result(spec: &CaseSpec, workload: &Workload) -> CaseResult {
         overlay: spec.overlay,
         stand_in: spec.stand_in.clone(),
         sink: spec.sink_kind(),
-        codec: settings.map(|s| codec_of(&s.encoder).to_string()),
+        codec: settings.map(|s| {
+            Codec::of_encoder(&s.encoder)
+                .map_or("other", Codec::name)
+                .to_string()
+        }),
         encoder: Encoder {
             requested: match &spec.sink {
                 SinkSpec::OpenCvStandIn { encoder, .. } => Some(encoder.to_string()),

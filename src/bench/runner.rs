@@ -7,7 +7,6 @@ use super::case::{CaseSpec, SinkSpec};
 use super::pipeline::EngineKind;
 use super::progress::Progress;
 pub use super::run::{RunContext, RunError, RunOutcome, Timing};
-use crate::encode::fallback::Writer;
 use crate::encode::ffmpeg_pipe::FfmpegPipeSink;
 use crate::encode::null::NullSink;
 use crate::encode::{FrameSink, SinkOutput};
@@ -18,6 +17,7 @@ use crate::ffmpeg::EncodeFailure;
 use crate::frame::Frame;
 use crate::overlay::Overlay;
 use crate::pixfmt::PixFmt;
+use crate::probe::fallback::Writer;
 use crate::workload::Workload;
 
 /// The sink a case writes to, with the writer already chosen.
@@ -28,7 +28,7 @@ use crate::workload::Workload;
 pub struct Resolved {
     pub writer: Option<Writer>,
     pub settings: Option<EncodeSettings>,
-    pub choice: Option<crate::encode::fallback::Choice>,
+    pub choice: Option<crate::probe::fallback::Choice>,
 }
 
 pub fn resolve(

@@ -12,8 +12,8 @@ use crate::bench::case::{expand, MatrixOptions, SinkSpec};
 use crate::bench::progress::Progress;
 use crate::bench::runner::{self, RunContext};
 use crate::cli::RenderArgs;
-use crate::encode::fallback::Writer;
 use crate::encode::verify::{verify, VerifyError};
+use crate::probe::fallback::Writer;
 
 pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
     let mode = args.mode.mode();

@@ -1,79 +1,68 @@
-//! The guide's automatic fallback, decided by real trials (doctor's): NVENC →
-//! the CPU encoder of the same codec through ffmpeg → OpenCV's VideoWriter.
-//! Whatever is chosen is reported with the classified reason.
+//! The guide's automatic fallback in a run: the chain is `probe::fallback`'s
+//! (NVENC → the CPU encoder of the same codec through ffmpeg → OpenCV's
+//! VideoWriter), walked with real trials remembered for the whole bench.
 
-use crate::results::codec::{is_nvenc, Codec};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-use serde::Serialize;
 
 use crate::ffmpeg::args::EncodeSettings;
 use crate::ffmpeg::info::FfmpegInfo;
 use crate::ffmpeg::EncodeFailure;
 use crate::probe::container::Container;
+use crate::probe::fallback::{self, Choice, Policy, Writer};
 use crate::probe::gpu::GpuProbe;
 use crate::probe::{trial, verdict};
+use crate::results::codec::is_nvenc;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "writer", rename_all = "snake_case")]
-pub enum Writer {
-    Ffmpeg { encoder: String },
-    Opencv { fourcc: String },
-}
-
-impl Writer {
-    pub fn name(&self) -> String {
-        match self {
-            Self::Ffmpeg { encoder } => encoder.clone(),
-            Self::Opencv { fourcc } => format!("opencv-{fourcc}"),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Fallback {
-    pub from: String,
-    pub to: String,
-    pub reason: EncodeFailure,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Choice {
-    pub requested: String,
-    pub writer: Writer,
-    pub fallback: Option<Fallback>,
-}
-
-/// The codec an encoder produces ("h264", "hevc", "av1").
-pub fn codec_of(encoder: &str) -> &'static str {
-    Codec::of_encoder(encoder).map_or("other", Codec::name)
-}
-
-/// CPU encoders that make the same codec, in preference order.
-pub fn cpu_equivalents(codec: &str) -> &'static [&'static str] {
-    Codec::parse(codec).map_or(&[], Codec::cpu_encoders)
-}
-
-/// NVENC encoder for a codec name given on the command line.
-pub fn nvenc_encoder(codec: &str) -> Option<&'static str> {
-    Codec::parse(codec).map(Codec::nvenc)
-}
-
-/// Chooses writers once per requested encoder, remembering trial results.
+/// Chooses writers once per requested encoder, remembering trial results; the
+/// chain itself is `probe::fallback`'s, as doctor's verdict walks it.
 pub struct Chooser {
-    ffmpeg: Option<(PathBuf, FfmpegInfo)>,
-    ffmpeg_missing: Option<EncodeFailure>,
+    trials: Trials,
     /// What NVML says: on a GPU without an NVENC engine that is the reason, as in doctor.
     gpu: GpuProbe,
     /// The container this runs in: a driver library it lacks is a capability to grant.
     container: Option<Container>,
-    opencv: bool,
-    allow_fallback: bool,
-    trial_timeout: Duration,
-    trials: HashMap<String, Result<(), EncodeFailure>>,
+    policy: Policy,
+}
+
+/// Trial encodes, each run once and remembered.
+struct Trials {
+    ffmpeg: Option<(PathBuf, FfmpegInfo)>,
+    ffmpeg_missing: Option<EncodeFailure>,
+    timeout: Duration,
+    known: HashMap<String, Result<(), EncodeFailure>>,
     scratch: tempfile::TempDir,
+}
+
+impl Trials {
+    fn works(&mut self, encoder: &str) -> Result<(), EncodeFailure> {
+        if let Some(known) = self.known.get(encoder) {
+            return known.clone();
+        }
+        let result = match &self.ffmpeg {
+            None => Err(self
+                .ffmpeg_missing
+                .clone()
+                .unwrap_or(EncodeFailure::FfmpegNotFound {
+                    searched: "PATH".into(),
+                })),
+            Some((_, info)) if !info.has_encoder(encoder) => {
+                Err(EncodeFailure::EncoderNotCompiled {
+                    encoder: encoder.to_string(),
+                })
+            }
+            Some((binary, _)) => {
+                let t = trial::run(binary, encoder, 8, self.timeout, self.scratch.path());
+                t.failure().map_or(Ok(()), |f| Err(f.clone()))
+            }
+        };
+        // An interrupted trial is no verdict on the encoder: not remembered.
+        if !matches!(result, Err(EncodeFailure::Interrupted)) {
+            self.known.insert(encoder.to_string(), result.clone());
+        }
+        result
+    }
 }
 
 impl Chooser {
@@ -90,65 +79,45 @@ impl Chooser {
             Err(e) => (None, Some(e)),
         };
         Ok(Self {
-            ffmpeg,
-            ffmpeg_missing,
+            trials: Trials {
+                ffmpeg,
+                ffmpeg_missing,
+                timeout: trial_timeout,
+                known: HashMap::new(),
+                scratch: crate::scratch::dir("trial")?,
+            },
             gpu,
             container,
-            opencv,
-            allow_fallback,
-            trial_timeout,
-            trials: HashMap::new(),
-            scratch: crate::scratch::dir("trial")?,
+            policy: Policy {
+                opencv,
+                allow_fallback,
+            },
         })
     }
 
     pub fn ffmpeg(&self) -> Option<&Path> {
-        self.ffmpeg.as_ref().map(|(p, _)| p.as_path())
+        self.trials.ffmpeg.as_ref().map(|(p, _)| p.as_path())
     }
 
     /// Why there is no usable ffmpeg, when there is none (not found, not
     /// executable, not an ffmpeg), with that cause's fix.
     pub fn ffmpeg_unusable(&self) -> Option<&EncodeFailure> {
-        self.ffmpeg_missing.as_ref()
+        self.trials.ffmpeg_missing.as_ref()
     }
 
     pub fn ffmpeg_info(&self) -> Option<&FfmpegInfo> {
-        self.ffmpeg.as_ref().map(|(_, i)| i)
+        self.trials.ffmpeg.as_ref().map(|(_, i)| i)
     }
 
     /// Does `encoder` really encode here? (trial once, then remembered)
     pub fn works(&mut self, encoder: &str) -> Result<(), EncodeFailure> {
-        if let Some(known) = self.trials.get(encoder) {
-            return known.clone();
-        }
-        let result = match &self.ffmpeg {
-            None => Err(self
-                .ffmpeg_missing
-                .clone()
-                .unwrap_or(EncodeFailure::FfmpegNotFound {
-                    searched: "PATH".into(),
-                })),
-            Some((_, info)) if !info.has_encoder(encoder) => {
-                Err(EncodeFailure::EncoderNotCompiled {
-                    encoder: encoder.to_string(),
-                })
-            }
-            Some((binary, _)) => {
-                let t = trial::run(binary, encoder, 8, self.trial_timeout, self.scratch.path());
-                t.failure().map_or(Ok(()), |f| Err(f.clone()))
-            }
-        };
-        // An interrupted trial is no verdict on the encoder: not remembered.
-        if !matches!(result, Err(EncodeFailure::Interrupted)) {
-            self.trials.insert(encoder.to_string(), result.clone());
-        }
-        result
+        self.trials.works(encoder)
     }
 
     /// Records that `encoder` failed for real after its trial passed (e.g. the
     /// NVENC session limit hit by a later case), so the next choice falls back.
     pub fn mark_failed(&mut self, encoder: &str, failure: EncodeFailure) {
-        self.trials.insert(encoder.to_string(), Err(failure));
+        self.trials.known.insert(encoder.to_string(), Err(failure));
     }
 
     /// The writer for `settings.encoder` and the settings it runs with (mapped to the
@@ -167,49 +136,21 @@ impl Chooser {
 
     /// The writer for `requested`, falling back as the guide does unless told not to.
     pub fn choose(&mut self, requested: &str) -> Result<Choice, EncodeFailure> {
-        let reason = match self.works(requested) {
-            // Stopped on request: no fallback, the run stops.
-            Err(EncodeFailure::Interrupted) => return Err(EncodeFailure::Interrupted),
-            Ok(()) => {
-                return Ok(Choice {
-                    requested: requested.to_string(),
-                    writer: Writer::Ffmpeg {
-                        encoder: requested.to_string(),
-                    },
-                    fallback: None,
-                })
-            }
-            // The cause as doctor words it (no engine; a container's capability).
-            Err(reason) if is_nvenc(requested) => {
-                verdict::refine(reason, &self.gpu, self.container.as_ref())
-            }
-            Err(reason) => reason,
-        };
-        if !self.allow_fallback {
-            return Err(reason);
-        }
-        let codec = codec_of(requested);
-        let cpu = cpu_equivalents(codec)
-            .iter()
-            .find(|e| **e != requested && self.works(e).is_ok());
-        let writer = match (cpu, self.opencv) {
-            (Some(encoder), _) => Writer::Ffmpeg {
-                encoder: encoder.to_string(),
+        let (gpu, container) = (&self.gpu, self.container.as_ref());
+        let trials = &mut self.trials;
+        fallback::choose(
+            requested,
+            &mut |e| trials.works(e),
+            &self.policy,
+            |reason| {
+                // The cause as doctor words it (no engine; a container's capability).
+                if is_nvenc(requested) {
+                    verdict::refine(reason, gpu, container)
+                } else {
+                    reason
+                }
             },
-            (None, true) => Writer::Opencv {
-                fourcc: crate::ffmpeg::args::DEFAULT_FOURCC.into(),
-            },
-            (None, false) => return Err(reason),
-        };
-        Ok(Choice {
-            requested: requested.to_string(),
-            fallback: Some(Fallback {
-                from: requested.to_string(),
-                to: writer.name(),
-                reason,
-            }),
-            writer,
-        })
+        )
     }
 }
 
@@ -236,7 +177,7 @@ mod tests {
         )
         .unwrap();
         for (e, r) in trials {
-            c.trials.insert(e.to_string(), r.clone());
+            c.trials.known.insert(e.to_string(), r.clone());
         }
         c
     }
@@ -329,6 +270,67 @@ mod tests {
                 .contains("NVIDIA H100 80GB HBM3 has no NVENC engine"),
             "{reason}"
         );
+    }
+
+    /// Doctor's verdict and the bench's chooser walk one chain: for every mix of
+    /// trial outcomes, doctor's path for the nvenc mode is the writer the bench takes.
+    #[test]
+    fn doctor_and_the_bench_choose_the_same_writer() {
+        use crate::probe::trial::{TrialOutcome, TrialResult};
+        use crate::probe::{nvenc_api_check, opencv::OpenCvProbe, FfmpegProbe};
+        let encoders = ["h264_nvenc", "libx264", "libx265", "libsvtav1"];
+        for mask in 0..(1 << encoders.len()) {
+            let outcome = |i: usize| -> Result<(), EncodeFailure> {
+                if mask & (1 << i) != 0 {
+                    Ok(())
+                } else {
+                    Err(no_cuda())
+                }
+            };
+            let known: Vec<_> = (0..encoders.len())
+                .map(|i| (encoders[i], outcome(i)))
+                .collect();
+            let mut c = chooser_with(&known, false, true);
+            let bench = c.choose("h264_nvenc").map(|choice| choice.writer.name());
+
+            let trials: Vec<TrialResult> = (0..encoders.len())
+                .map(|i| TrialResult {
+                    encoder: encoders[i].into(),
+                    command: String::new(),
+                    seconds: 0.1,
+                    outcome: match outcome(i) {
+                        Ok(()) => TrialOutcome::Ok {
+                            frames: 8,
+                            bytes: 1000,
+                        },
+                        Err(failure) => TrialOutcome::Failed { failure },
+                    },
+                })
+                .collect();
+            let ffmpeg = FfmpegProbe::Missing { failure: no_cuda() };
+            let gpu = GpuProbe::NoDriver {
+                detail: String::new(),
+            };
+            let api = nvenc_api_check::check(None, &gpu, &trials);
+            let verdict =
+                verdict::decide(&ffmpeg, &gpu, &api, &OpenCvProbe::NotBuilt, &trials, None);
+            let doctor = verdict.modes[2].path.as_deref();
+            match (&bench, doctor) {
+                (Ok(writer), Some(path)) => {
+                    assert!(
+                        path.starts_with(&format!("{writer} ")),
+                        "{mask}: {writer} vs {path}"
+                    )
+                }
+                (Err(_), None) => {}
+                _ => panic!("{mask:b}: the bench chose {bench:?}, doctor says {doctor:?}"),
+            }
+            assert_eq!(
+                verdict.cpu_fallback.as_deref(),
+                (mask & 0b10 != 0).then_some("libx264"),
+                "{mask:b}: only the same codec stands in"
+            );
+        }
     }
 
     #[test]

@@ -9,10 +9,8 @@ use serde::Serialize;
 
 use super::EncodeFailure;
 use crate::process::{run_with_timeout, ChildError};
+use crate::results::codec::{Codec, CPU_ENCODERS, NVENC_ENCODERS};
 
-/// Encoders the guide's modes can use, hardware first.
-pub const HARDWARE_ENCODERS: &[&str] = &crate::results::codec::NVENC_ENCODERS;
-pub const CPU_ENCODERS: &[&str] = &crate::results::codec::CPU_ENCODERS;
 /// libavcodec's own encoders behind OpenCV's VideoWriter fourccs (mp4v, MJPG):
 /// the portable build writes the guide's OpenCV modes with them.
 pub const OPENCV_WRITER_ENCODERS: &[&str] = &["mpeg4", "mjpeg"];
@@ -76,13 +74,14 @@ pub fn probe(binary: &Path, timeout: Duration) -> Result<FfmpegInfo, EncodeFailu
         })?;
     let encoders_out = query(binary, &["-hide_banner", "-encoders"], timeout)?;
     let all_encoders = parse_encoders(&encoders_out);
-    let encoders: Vec<EncoderEntry> = HARDWARE_ENCODERS
+    // The encoders the guide's modes can use, hardware first.
+    let encoders: Vec<EncoderEntry> = NVENC_ENCODERS
         .iter()
-        .chain(CPU_ENCODERS)
+        .chain(&CPU_ENCODERS)
         .chain(OPENCV_WRITER_ENCODERS)
         .filter_map(|want| all_encoders.iter().find(|e| e.name == *want).cloned())
         .collect();
-    let h264 = crate::results::codec::Codec::H264.nvenc();
+    let h264 = Codec::H264.nvenc();
     let h264_nvenc_options = if encoders.iter().any(|e| e.name == h264) {
         query(
             binary,

@@ -3,6 +3,7 @@
 
 pub mod container;
 pub mod driver_libs;
+pub mod fallback;
 pub mod fingerprint;
 pub mod gpu;
 pub mod host;
@@ -17,11 +18,15 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::ffmpeg::info::{FfmpegInfo, CPU_ENCODERS, HARDWARE_ENCODERS};
+use crate::ffmpeg::info::FfmpegInfo;
 use crate::ffmpeg::{locate, EncodeFailure, FfmpegBinary};
+use crate::results::codec::{Codec, NVENC_ENCODERS};
 
 /// Version of the `doctor --json` document; bump on incompatible changes.
 pub const DOCTOR_SCHEMA_VERSION: u32 = 1;
+
+/// The encoder the guide's nvenc mode asks for: doctor walks its fallback chain.
+pub const GUIDE_REQUEST: &str = Codec::H264.nvenc();
 
 #[derive(Debug, Clone)]
 pub struct ProbeOptions {
@@ -140,15 +145,14 @@ pub fn probe_ffmpeg(flag: Option<&Path>, timeout: Duration) -> FfmpegProbe {
     }
 }
 
-/// One trial per hardware encoder the build lists, plus the first CPU encoder
-/// listed (the fallback the guide's nvenc mode would take), concurrently.
+/// One trial per hardware encoder the build lists, plus the CPU encoders the
+/// guide's nvenc mode would fall back to (`fallback::stand_ins`), concurrently.
 fn run_trials(binary: &Path, info: &FfmpegInfo, options: &ProbeOptions) -> Vec<trial::TrialResult> {
-    let mut encoders: Vec<&str> = HARDWARE_ENCODERS
-        .iter()
-        .copied()
+    let mut encoders: Vec<&str> = NVENC_ENCODERS
+        .into_iter()
+        .chain(fallback::stand_ins(GUIDE_REQUEST))
         .filter(|e| info.has_encoder(e))
         .collect();
-    encoders.extend(CPU_ENCODERS.iter().copied().find(|e| info.has_encoder(e)));
     // Without OpenCV, the guide's OpenCV modes write with OpenCV's encoder through ffmpeg.
     if !cfg!(feature = "opencv") {
         encoders.extend(

@@ -4,13 +4,13 @@
 use serde::Serialize;
 
 use super::container::Container;
+use super::fallback::{self, Policy, Writer};
 use super::gpu::{GpuProbe, NvencHardware};
 use super::nvenc_api_check::NvencApiCheck;
 use super::opencv::OpenCvProbe;
 use super::trial::TrialResult;
 use super::FfmpegProbe;
 use crate::ffmpeg::args::{opencv_fourcc_encoder, DEFAULT_FOURCC};
-use crate::ffmpeg::info::CPU_ENCODERS;
 use crate::ffmpeg::EncodeFailure;
 
 #[derive(Debug, Clone, Serialize)]
@@ -52,10 +52,14 @@ pub fn decide(
         .filter(|t| crate::results::codec::is_nvenc(&t.encoder))
         .collect();
     let nvenc_ok = hardware.iter().find(|t| t.ok()).map(|t| t.encoder.clone());
-    let cpu_fallback = trials
-        .iter()
-        .find(|t| CPU_ENCODERS.contains(&t.encoder.as_str()) && t.ok())
-        .map(|t| t.encoder.clone());
+    // The chain the bench walks, with doctor's trials as its answers.
+    let mut works = |encoder: &str| match trials.iter().find(|t| t.encoder == encoder) {
+        Some(t) => t.failure().map_or(Ok(()), |f| Err(f.clone())),
+        None => Err(EncodeFailure::EncoderNotCompiled {
+            encoder: encoder.into(),
+        }),
+    };
+    let cpu_fallback = fallback::cpu_stand_in(super::GUIDE_REQUEST, &mut works).map(str::to_string);
     // Without OpenCV, ffmpeg's encoder for OpenCV's default fourcc writes the
     // guide's OpenCV modes (as `bench` does), when its trial worked.
     let stand_in = opencv_fourcc_encoder(DEFAULT_FOURCC)
@@ -82,11 +86,21 @@ pub fn decide(
     };
 
     let ffmpeg_cpu = cpu_fallback.as_ref().map(|e| format!("{e} via ffmpeg"));
-    let nvenc_path = nvenc_ok
-        .as_ref()
-        .map(|e| format!("{e} p1 via ffmpeg pipe"))
-        .or_else(|| ffmpeg_cpu.clone().map(|p| format!("{p} (fallback)")))
-        .or_else(|| opencv_writer.clone().map(|w| format!("{w} (fallback)")));
+    let policy = Policy {
+        opencv: opencv_writer.is_some(),
+        allow_fallback: true,
+    };
+    let requested = nvenc_ok.as_deref().unwrap_or(super::GUIDE_REQUEST);
+    let nvenc_path = fallback::choose(requested, &mut works, &policy, |r| r)
+        .ok()
+        .map(|choice| match (&choice.writer, &choice.fallback) {
+            (Writer::Ffmpeg { encoder }, None) => format!("{encoder} p1 via ffmpeg pipe"),
+            (Writer::Ffmpeg { encoder }, Some(_)) => format!("{encoder} via ffmpeg (fallback)"),
+            (Writer::Opencv { .. }, _) => format!(
+                "{} (fallback)",
+                opencv_writer.as_deref().unwrap_or("OpenCV VideoWriter")
+            ),
+        });
     let opencv_note = match opencv {
         OpenCvProbe::NotBuilt => "built without OpenCV".to_string(),
         OpenCvProbe::Error { detail } => format!("OpenCV failed: {detail}"),
