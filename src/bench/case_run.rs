@@ -2,12 +2,14 @@
 //! guide's fallback) and files made, then one timed run per call, then the
 //! result — summary, the output verified, quality, the output kept. In steps so
 //! that `bench` can run cases one after another or round-robin (`--interleave`).
+//! Only `start` asks the chooser; a run that meets NVENC's limits after its
+//! trial passed returns `Step::Retry` and the bench decides again.
 
 use std::path::{Path, PathBuf};
 
 use super::case::{self, CaseSpec, SinkSpec};
 use super::progress::Progress;
-use super::runner::{self, RunContext, RunError};
+use super::runner::{self, OpenSink, RunContext, RunError};
 use super::{gpu_sampler, EngineOptions};
 use crate::encode::fallback::Chooser;
 use crate::encode::verify::{verify, VerifyError};
@@ -127,12 +129,24 @@ pub struct CaseRun<'a> {
     last_output: Option<PathBuf>,
     runs_done: u32,
     failed: bool,
+    /// The ffmpeg every run of the case starts (the chooser's).
+    ffmpeg: Option<PathBuf>,
+    /// That ffmpeg measures VMAF.
+    vmaf: bool,
 }
 
-/// What a case is after a step: still running, or finished with its result.
+/// What a case is after a step: still running, finished with its result, or
+/// to be started again because its requested encoder failed for real after
+/// its trial passed (the NVENC session limit, most often): the bench records
+/// the failure with the chooser and starts the case over, which falls back or
+/// fails as configured, with this failure as the reason.
 pub enum Step<'a> {
     Running(Box<CaseRun<'a>>),
     Finished(Box<CaseResult>),
+    Retry {
+        encoder: String,
+        failure: EncodeFailure,
+    },
 }
 
 impl<'a> CaseRun<'a> {
@@ -237,9 +251,11 @@ impl<'a> CaseRun<'a> {
             last_output: None,
             runs_done: 0,
             failed: false,
+            ffmpeg: chooser.ffmpeg().map(Path::to_path_buf),
+            vmaf: chooser.ffmpeg_info().is_some_and(|i| i.has_libvmaf()),
         };
         if let (SinkSpec::Lavfi { .. }, Some(s)) = (&spec.sink, &case.settings) {
-            match runner::ring_file(&case.context(chooser, options), s.pix_fmt) {
+            match runner::ring_file(&case.context(options), s.pix_fmt) {
                 Ok(ring) => case.ring = ring,
                 Err(e) => return fail(case.result, reason_of(RunError::Other(e))),
             }
@@ -247,28 +263,26 @@ impl<'a> CaseRun<'a> {
         Step::Running(Box::new(case))
     }
 
-    fn context<'c>(&self, chooser: &'c Chooser, options: &EngineOptions) -> RunContext<'c>
-    where
-        'a: 'c,
-    {
+    fn context(&self, options: &EngineOptions) -> RunContext<'_> {
         RunContext {
             workload: self.workload,
-            ffmpeg: chooser.ffmpeg(),
+            ffmpeg: self.ffmpeg.as_deref(),
             warmup: self.result.warmup_frames,
             write_timeout: options.write_timeout,
             engine: options.engine,
         }
     }
 
-    /// One timed run; the case finishes after its last run or its first failure.
+    /// One timed run, its frames written to the sink `open` gives; the case
+    /// finishes after its last run or its first failure.
     pub fn run_once(
         mut self: Box<Self>,
-        chooser: &mut Chooser,
         options: &EngineOptions,
         out_dir: &Path,
+        open: OpenSink,
     ) -> Step<'a> {
         let spec = self.spec;
-        let ctx = self.context(chooser, options);
+        let ctx = self.context(options);
         let progress = Progress::start(
             &*options.observer,
             &format!("{} run {}/{}", self.label, self.runs_done + 1, options.runs),
@@ -299,7 +313,7 @@ impl<'a> CaseRun<'a> {
                 }
                 Err(e) => Err(RunError::Other(e)),
             },
-            _ => runner::open_sink(
+            _ => open(
                 &ctx,
                 spec,
                 self.writer.as_ref(),
@@ -335,15 +349,10 @@ impl<'a> CaseRun<'a> {
                     && self.result.encoder.fallback.is_none()
                     && spec.settings().is_some() =>
             {
-                // The trial passed but the real run met the NVENC stack's limits (a
-                // session limit, most often): decide again, which falls back or
-                // fails as configured, with this failure as the reason. The case
-                // starts over with the new writer.
-                let requested = &spec.settings().expect("guarded above").encoder;
-                chooser.mark_failed(requested, failure);
-                let (workload, label) = (self.workload, std::mem::take(&mut self.label));
-                drop(self);
-                return CaseRun::start(spec, workload, chooser, options, out_dir, label);
+                // The trial passed but the real run met the NVENC stack's limits:
+                // the case starts over with what the chooser decides then.
+                let encoder = spec.settings().expect("guarded above").encoder.clone();
+                return Step::Retry { encoder, failure };
             }
             Err(e) => {
                 self.result.status = CaseStatus::Failed;
@@ -352,7 +361,7 @@ impl<'a> CaseRun<'a> {
             }
         }
         if self.failed || self.runs_done >= options.runs {
-            Step::Finished(Box::new(self.finish(chooser, options, out_dir)))
+            Step::Finished(Box::new(self.finish(options, out_dir)))
         } else {
             Step::Running(self)
         }
@@ -361,7 +370,7 @@ impl<'a> CaseRun<'a> {
     /// The case's result from its runs: summary, the output decoded back and
     /// checked (a short or corrupt file fails the case loudly), quality, the
     /// output moved to its final name.
-    pub fn finish(self, chooser: &Chooser, options: &EngineOptions, out_dir: &Path) -> CaseResult {
+    pub fn finish(self, options: &EngineOptions, out_dir: &Path) -> CaseResult {
         let spec = self.spec;
         let mut result = self.result;
         if result.encoder.used.is_none() && matches!(spec.sink, SinkSpec::Null) {
@@ -370,7 +379,7 @@ impl<'a> CaseRun<'a> {
         summarize(&mut result);
         // Every encoded output is decoded back; a short or corrupt file fails the case loudly.
         if let (CaseStatus::Ok, Some(path), Some(ffmpeg)) =
-            (&result.status, &self.last_output, chooser.ffmpeg())
+            (&result.status, &self.last_output, self.ffmpeg.as_deref())
         {
             let frames = result.warmup_frames + self.workload.info.frames;
             match verify(
@@ -383,7 +392,7 @@ impl<'a> CaseRun<'a> {
                 Ok(v) => {
                     result.verified = Some(v);
                     if options.quality && matches!(spec.sink, SinkSpec::Pipe { .. }) {
-                        let vmaf = chooser.ffmpeg_info().is_some_and(|i| i.has_libvmaf());
+                        let vmaf = self.vmaf;
                         match super::quality::measure(
                             ffmpeg,
                             path,

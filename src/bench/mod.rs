@@ -49,6 +49,27 @@ pub fn run<'a>(
     results: &mut Results,
     exports: &ExportManager,
 ) -> anyhow::Result<()> {
+    run_with(
+        cases,
+        workload,
+        chooser,
+        options,
+        results,
+        exports,
+        runner::open_sink,
+    )
+}
+
+/// `run`, with the sinks `open` gives (the case lifecycle's tests give fakes).
+fn run_with<'a>(
+    cases: &'a [CaseSpec],
+    workload: &'a Workload,
+    chooser: &mut Chooser,
+    options: &EngineOptions,
+    results: &mut Results,
+    exports: &ExportManager,
+    open: runner::OpenSink,
+) -> anyhow::Result<()> {
     let scratch = crate::scratch::dir("bench")?;
     let out_dir = options
         .keep_outputs
@@ -79,6 +100,12 @@ pub fn run<'a>(
             CaseRun::start(spec, workload, chooser, options, &out_dir, label)
         }
     };
+    // The requested encoder failed for real after its trial passed: the
+    // chooser remembers it and the case starts over with what it decides now.
+    let retry = |n: usize, spec: &'a CaseSpec, encoder: &str, failure, chooser: &mut Chooser| {
+        chooser.mark_failed(encoder, failure);
+        start(n, spec, chooser)
+    };
     let mut record = |n: usize, result: CaseResult| -> anyhow::Result<bool> {
         options.observer.case_finished(n, cases.len(), &result);
         let interrupted = result.is_interrupted();
@@ -91,10 +118,11 @@ pub fn run<'a>(
         for (n, spec) in cases.iter().enumerate() {
             let mut step = start(n, spec, chooser);
             let result = loop {
-                match step {
-                    Step::Running(case) => step = case.run_once(chooser, options, &out_dir),
+                step = match step {
+                    Step::Running(case) => case.run_once(options, &out_dir, open),
+                    Step::Retry { encoder, failure } => retry(n, spec, &encoder, failure, chooser),
                     Step::Finished(result) => break *result,
-                }
+                };
             };
             if record(n, result)? {
                 return Err(crate::interrupt::Interrupted.into());
@@ -114,6 +142,7 @@ pub fn run<'a>(
                 running.push(None);
                 finished.push(Some(*result));
             }
+            Step::Retry { .. } => unreachable!("a case retries only after a run"),
         }
     }
     let mut interrupted = false;
@@ -122,8 +151,13 @@ pub fn run<'a>(
             let Some(case) = running[n].take() else {
                 continue;
             };
-            match case.run_once(chooser, options, &out_dir) {
+            let mut step = case.run_once(options, &out_dir, open);
+            if let Step::Retry { encoder, failure } = step {
+                step = retry(n, &cases[n], &encoder, failure, chooser);
+            }
+            match step {
                 Step::Running(case) => running[n] = Some(case),
+                Step::Retry { .. } => unreachable!("a case retries only after a run"),
                 Step::Finished(result) => {
                     interrupted = result.is_interrupted();
                     finished[n] = Some(*result);
@@ -152,4 +186,248 @@ pub fn run<'a>(
         return Err(crate::interrupt::Interrupted.into());
     }
     Ok(())
+}
+
+/// The case lifecycle with fake sinks: no ffmpeg, tiny frames, the real engine.
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use super::case::Mode;
+    use super::pipeline::{EngineConfig, EngineKind};
+    use super::run::RunContext;
+    use super::*;
+    use crate::encode::{FrameSink, SinkOutput};
+    use crate::ffmpeg::args::EncodeSettings;
+    use crate::ffmpeg::EncodeFailure;
+    use crate::frame::Frame;
+    use crate::overlay::StyleKind;
+    use crate::pixfmt::PixFmt;
+    use crate::probe::fallback::Writer;
+    use crate::results::CaseStatus;
+
+    /// Takes frames; fails with `fail` at frame `fail_at`, if given.
+    struct Fake {
+        frames: u64,
+        fail_at: Option<(u64, EncodeFailure)>,
+    }
+
+    impl FrameSink for Fake {
+        fn label(&self) -> String {
+            "fake".into()
+        }
+        fn write(&mut self, _frame: &Frame, _wire: &[u8]) -> Result<(), EncodeFailure> {
+            self.frames += 1;
+            match &self.fail_at {
+                Some((at, failure)) if self.frames >= *at => Err(failure.clone()),
+                _ => Ok(()),
+            }
+        }
+        fn finish(self: Box<Self>) -> Result<SinkOutput, EncodeFailure> {
+            Ok(SinkOutput {
+                frames_done: Some(self.frames),
+                ..SinkOutput::default()
+            })
+        }
+    }
+
+    fn fake(fail_at: Option<(u64, EncodeFailure)>) -> Result<Box<dyn FrameSink>, EncodeFailure> {
+        Ok(Box::new(Fake { frames: 0, fail_at }))
+    }
+
+    fn session_limit() -> EncodeFailure {
+        EncodeFailure::SessionLimit {
+            detail: "OpenEncodeSessionEx failed: incompatible client key (21)".into(),
+        }
+    }
+
+    fn nvenc_case(pix_fmt: PixFmt) -> CaseSpec {
+        let mut settings = EncodeSettings::guide("h264_nvenc");
+        settings.pix_fmt = pix_fmt;
+        CaseSpec {
+            mode: Mode::Nvenc,
+            overlay: Some(StyleKind::Native),
+            stand_in: None,
+            sink: SinkSpec::Pipe { settings },
+            sessions: 1,
+        }
+    }
+
+    fn options(runs: u32, interleave: bool) -> EngineOptions {
+        EngineOptions {
+            runs,
+            warmup: 1,
+            keep_outputs: None,
+            write_timeout: Duration::from_secs(5),
+            observer: Arc::new(progress::Silent),
+            gpu_sample_period: Duration::from_secs(3600),
+            quality: false,
+            engine: EngineConfig {
+                kind: EngineKind::Sequential,
+                chosen: "test",
+                queue_depth: 1,
+                workers: 1,
+                worker_nice: 0,
+                pipe: Default::default(),
+            },
+            interleave,
+        }
+    }
+
+    fn bench(
+        cases: &[CaseSpec],
+        chooser: &mut Chooser,
+        options: &EngineOptions,
+        open: runner::OpenSink,
+    ) -> (Results, anyhow::Result<()>) {
+        let workload = Workload::synthetic(64, 48, 30.0, 6, 2);
+        let mut results = Results::from_json(include_str!(
+            "../../tests/fixtures/results/ci-2core-bench.json"
+        ))
+        .unwrap();
+        results.cases.clear();
+        let outcome = run_with(
+            cases,
+            &workload,
+            chooser,
+            options,
+            &mut results,
+            &ExportManager::default(),
+            open,
+        );
+        (results, outcome)
+    }
+
+    fn nvenc_works() -> Chooser {
+        Chooser::with_trials(&[("h264_nvenc", Ok(())), ("libx264", Ok(()))], true, true)
+    }
+
+    static NVENC_OPENED: AtomicUsize = AtomicUsize::new(0);
+
+    /// NVENC's trial passed but every real session hits the limit.
+    fn nvenc_at_its_limit(
+        _: &RunContext,
+        _: &CaseSpec,
+        writer: Option<&Writer>,
+        _: Option<&EncodeSettings>,
+        _: &Path,
+    ) -> Result<Box<dyn FrameSink>, EncodeFailure> {
+        match writer {
+            Some(Writer::Ffmpeg { encoder }) if encoder == "h264_nvenc" => {
+                NVENC_OPENED.fetch_add(1, Ordering::SeqCst);
+                fake(Some((3, session_limit())))
+            }
+            _ => fake(None),
+        }
+    }
+
+    #[test]
+    fn a_session_limit_mid_bench_falls_back_once_and_later_cases_know() {
+        for interleave in [false, true] {
+            NVENC_OPENED.store(0, Ordering::SeqCst);
+            let cases = [nvenc_case(PixFmt::Bgr24), nvenc_case(PixFmt::Yuv420p)];
+            let mut chooser = nvenc_works();
+            let (results, outcome) = bench(
+                &cases,
+                &mut chooser,
+                &options(2, interleave),
+                nvenc_at_its_limit,
+            );
+            outcome.unwrap();
+            assert_eq!(results.cases.len(), 2);
+            for case in &results.cases {
+                assert_eq!(
+                    case.status,
+                    CaseStatus::Ok,
+                    "{interleave}: {:?}",
+                    case.reason
+                );
+                assert_eq!(case.encoder.used.as_deref(), Some("libx264"));
+                let fallback = case.encoder.fallback.as_ref().expect("a fallback");
+                assert_eq!(fallback.from, "h264_nvenc");
+                assert_eq!(fallback.cause.kind(), "session_limit");
+                // Every run of the case is the fallback's, none of NVENC's failed one.
+                assert_eq!(case.runs.len(), 2);
+                assert!(case.runs.iter().all(|r| r.fps > 0.0));
+                assert_eq!(
+                    case.preset.used,
+                    EncodeSettings::guide("h264_nvenc")
+                        .for_encoder("libx264")
+                        .preset
+                );
+            }
+            // One after another, the second case never tries NVENC: the chooser
+            // remembers. Round-robin resolves every case before the first run, so
+            // each finds the limit once itself.
+            let tries = if interleave { 2 } else { 1 };
+            assert_eq!(NVENC_OPENED.load(Ordering::SeqCst), tries, "{interleave}");
+        }
+    }
+
+    /// Like `nvenc_at_its_limit`, but the fallback is refused.
+    #[test]
+    fn a_session_limit_without_fallback_fails_the_case_with_its_cause() {
+        let cases = [nvenc_case(PixFmt::Bgr24)];
+        let mut chooser =
+            Chooser::with_trials(&[("h264_nvenc", Ok(())), ("libx264", Ok(()))], true, false);
+        let (results, outcome) =
+            bench(&cases, &mut chooser, &options(2, false), |_, _, _, _, _| {
+                fake(Some((2, session_limit())))
+            });
+        outcome.unwrap();
+        let case = &results.cases[0];
+        assert_eq!(case.status, CaseStatus::Failed);
+        assert_eq!(
+            case.reason.as_ref().map(|r| r.cause()),
+            Some("session_limit")
+        );
+        assert!(case.encoder.fallback.is_none());
+    }
+
+    static OPENED: AtomicUsize = AtomicUsize::new(0);
+
+    /// The fifth sink opened sees Ctrl-C: case 2's second run in round-robin.
+    fn ctrl_c_at_the_fifth_run(
+        _: &RunContext,
+        _: &CaseSpec,
+        _: Option<&Writer>,
+        _: Option<&EncodeSettings>,
+        _: &Path,
+    ) -> Result<Box<dyn FrameSink>, EncodeFailure> {
+        let n = OPENED.fetch_add(1, Ordering::SeqCst) + 1;
+        fake((n == 5).then_some((2, EncodeFailure::Interrupted)))
+    }
+
+    #[test]
+    fn ctrl_c_in_round_robin_keeps_every_run_already_measured() {
+        OPENED.store(0, Ordering::SeqCst);
+        let cases = [
+            nvenc_case(PixFmt::Bgr24),
+            nvenc_case(PixFmt::Yuv420p),
+            nvenc_case(PixFmt::Nv12),
+        ];
+        let mut chooser = nvenc_works();
+        let (results, outcome) = bench(
+            &cases,
+            &mut chooser,
+            &options(3, true),
+            ctrl_c_at_the_fifth_run,
+        );
+        let error = outcome.unwrap_err();
+        assert!(error.is::<crate::interrupt::Interrupted>(), "{error:#}");
+        assert!(results.interrupted);
+        // Round 1 ran all three; round 2 ran case 1, then case 2 was stopped.
+        let runs: Vec<usize> = results.cases.iter().map(|c| c.runs.len()).collect();
+        assert_eq!(runs, [2, 1, 1]);
+        for case in &results.cases {
+            assert_eq!(case.status, CaseStatus::Failed);
+            assert!(case.reason.as_ref().is_some_and(|r| r.is_interrupted()));
+            // What was measured is summarized, not dropped.
+            assert!(case.fps.is_some());
+        }
+        // No run was started after the stop.
+        assert_eq!(OPENED.load(Ordering::SeqCst), 5);
+    }
 }

@@ -66,6 +66,15 @@ pub fn resolve(
     }
 }
 
+/// Opens the sink a run writes to: `open_sink`, or a test's fake.
+pub type OpenSink = fn(
+    &RunContext,
+    &CaseSpec,
+    Option<&Writer>,
+    Option<&EncodeSettings>,
+    &Path,
+) -> Result<Box<dyn FrameSink>, EncodeFailure>;
+
 pub fn open_sink(
     ctx: &RunContext,
     spec: &CaseSpec,

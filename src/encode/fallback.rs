@@ -95,6 +95,32 @@ impl Chooser {
         })
     }
 
+    /// A chooser with no ffmpeg whose trials already answered (tests).
+    #[cfg(test)]
+    pub fn with_trials(
+        trials: &[(&str, Result<(), EncodeFailure>)],
+        opencv: bool,
+        allow_fallback: bool,
+    ) -> Self {
+        let mut c = Self::new(
+            Err(EncodeFailure::FfmpegNotFound {
+                searched: "test".into(),
+            }),
+            GpuProbe::NoDriver {
+                detail: String::new(),
+            },
+            None,
+            opencv,
+            allow_fallback,
+            Duration::from_secs(1),
+        )
+        .expect("a scratch directory");
+        for (e, r) in trials {
+            c.trials.known.insert(e.to_string(), r.clone());
+        }
+        c
+    }
+
     pub fn ffmpeg(&self) -> Option<&Path> {
         self.trials.ffmpeg.as_ref().map(|(p, _)| p.as_path())
     }
@@ -163,23 +189,7 @@ mod tests {
         opencv: bool,
         allow: bool,
     ) -> Chooser {
-        let mut c = Chooser::new(
-            Err(EncodeFailure::FfmpegNotFound {
-                searched: "test".into(),
-            }),
-            GpuProbe::NoDriver {
-                detail: String::new(),
-            },
-            None,
-            opencv,
-            allow,
-            Duration::from_secs(1),
-        )
-        .unwrap();
-        for (e, r) in trials {
-            c.trials.known.insert(e.to_string(), r.clone());
-        }
-        c
+        Chooser::with_trials(trials, opencv, allow)
     }
 
     fn no_cuda() -> EncodeFailure {
