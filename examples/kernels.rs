@@ -72,7 +72,7 @@ fn main() {
             });
             for _ in 0..n {
                 frame.data.copy_from_slice(&base.data);
-                overlay.draw(&mut frame, FRAME, &persons);
+                overlay.draw(&mut frame, FRAME, &persons).unwrap();
             }
         }
         (None, "convert-yuv420p") => {
@@ -125,7 +125,7 @@ fn dump(prefix: &str) {
     // The frame as the OpenCV style draws it, where this build has OpenCV.
     if let Ok(mut opencv) = Overlay::new(StyleKind::Opencv, W, H, 30.0) {
         let mut drawn = base.clone();
-        opencv.draw(&mut drawn, FRAME, &persons);
+        opencv.draw(&mut drawn, FRAME, &persons).unwrap();
         if let Err(e) = std::fs::write(format!("{prefix}.opencv.bgr"), &drawn.data) {
             eprintln!("kernels: cannot write {prefix}.opencv.bgr: {e}");
             std::process::exit(1);

@@ -73,7 +73,7 @@ proptest! {
     ) {
         for kind in [StyleKind::Native, StyleKind::Pillow] {
             let mut frame = Frame::new(w, h);
-            Overlay::new(kind, w, h, 30.0).unwrap().draw(&mut frame, index, &persons);
+            Overlay::new(kind, w, h, 30.0).unwrap().draw(&mut frame, index, &persons).unwrap();
         }
     }
 }

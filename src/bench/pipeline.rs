@@ -21,6 +21,7 @@ use crate::frame::Frame;
 use crate::overlay::layout::FrameLayout;
 use crate::overlay::{Overlay, RowOverlay};
 use crate::pixfmt::PixFmt;
+use anyhow::Context;
 
 /// Pipelined is the default on every machine: with its threads yielding to
 /// ffmpeg's it beats the sequential loop even on 2 cores (reports/perf/ci-2core-run2).
@@ -119,7 +120,7 @@ pub fn run_frames(
                 loop {
                     let next = work_rx.lock().map(|rx| rx.recv());
                     let Ok(Ok(item)) = next else { return };
-                    let item = item.map(|mut slot| {
+                    let item = item.and_then(|mut slot| {
                         // The embedded tracks are computed per frame: only where drawn.
                         let persons = match overlay {
                             Some(_) => ctx.workload.detections.persons(slot.index),
@@ -135,9 +136,9 @@ pub fn run_frames(
                             Some(pool) => {
                                 stage.by_rows(pool, overlay.as_mut(), &mut slot, band_height)
                             }
-                            None => stage.whole(overlay.as_mut(), &mut slot),
+                            None => stage.whole(overlay.as_mut(), &mut slot)?,
                         }
-                        slot
+                        Ok(slot)
                     });
                     if done_tx.send(item).is_err() {
                         return;
@@ -208,16 +209,20 @@ impl Stage<'_> {
     }
 
     /// The frame drawn and converted by this thread alone.
-    fn whole(&self, overlay: Option<&mut Overlay>, slot: &mut Slot) {
+    fn whole(&self, overlay: Option<&mut Overlay>, slot: &mut Slot) -> anyhow::Result<()> {
         let t = Instant::now();
-        let inner = overlay.map_or(Duration::ZERO, |o| {
-            o.draw(&mut slot.frame, slot.index, &self.persons)
-        });
+        let inner = match overlay {
+            Some(o) => o
+                .draw(&mut slot.frame, slot.index, &self.persons)
+                .with_context(|| format!("frame {}", slot.index))?,
+            None => Duration::ZERO,
+        };
         let t_convert = Instant::now();
         if self.pix_fmt != PixFmt::Bgr24 {
             self.pix_fmt.convert(&slot.frame, &mut slot.wire);
         }
         self.record(t_convert - t - inner, inner + t_convert.elapsed());
+        Ok(())
     }
 
     /// The frame cut into bands, each drawn then converted by whichever worker takes it.

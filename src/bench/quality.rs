@@ -43,7 +43,7 @@ pub fn measure(
             break;
         }
         if let Some(o) = draw.as_mut() {
-            o.draw(&mut frame, index, &workload.detections.persons(index));
+            o.draw(&mut frame, index, &workload.detections.persons(index))?;
         }
         if stdin.write_all(&frame.data).is_err() {
             break; // ffmpeg stopped reading: its stderr says why

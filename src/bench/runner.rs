@@ -204,9 +204,14 @@ fn run_sequential(
             )));
         }
         let t_overlay = Instant::now();
-        let inner = overlay.as_mut().map_or(Duration::ZERO, |o| {
-            o.draw(frame, index, &ctx.workload.detections.persons(index))
-        });
+        let inner = match overlay.as_mut() {
+            Some(o) => o
+                .draw(frame, index, &ctx.workload.detections.persons(index))
+                .map_err(|e| {
+                    RunError::Other(anyhow::Error::new(e).context(format!("frame {index}")))
+                })?,
+            None => Duration::ZERO,
+        };
         let t_convert = Instant::now();
         let bytes = pix_fmt.wire(frame, wire);
         let t_write = Instant::now();

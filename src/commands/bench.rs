@@ -260,7 +260,7 @@ fn write_snapshots(
             &mut frame,
             n,
             &workload.detections.persons(n),
-        );
+        )?;
         let path = dir.join(format!("snapshot-frame{n}-{}.png", kind.name()));
         frame.save_png(&path)?;
         eprintln!("snapshot: {}", path.display());

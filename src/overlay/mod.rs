@@ -15,12 +15,19 @@ use crate::workload::detections::Person;
 use layout::FrameLayout;
 use text::Font;
 
+/// A style that could not draw a frame (the library's own error, passed on).
+#[derive(Debug, thiserror::Error)]
+pub enum OverlayError {
+    #[error("OpenCV could not draw the frame: {0}")]
+    OpenCv(String),
+}
+
 /// Draws one frame's annotations in place.
 pub trait OverlayStyle: Send {
     fn name(&self) -> &'static str;
     /// Returns the time spent converting colour layouts inside the style
     /// (Pillow's BGR↔RGBA), which results report as its own stage.
-    fn draw(&mut self, frame: &mut Frame, layout: &FrameLayout) -> Duration;
+    fn draw(&mut self, frame: &mut Frame, layout: &FrameLayout) -> Result<Duration, OverlayError>;
     /// The style as one that draws bands of rows independently, if it can.
     fn by_rows(&mut self) -> Option<&mut dyn RowOverlay> {
         None
@@ -69,7 +76,12 @@ impl Overlay {
     }
 
     /// Lays out and draws frame `index`; returns the style's conversion time.
-    pub fn draw(&mut self, frame: &mut Frame, index: u64, persons: &[Person]) -> Duration {
+    pub fn draw(
+        &mut self,
+        frame: &mut Frame,
+        index: u64,
+        persons: &[Person],
+    ) -> Result<Duration, OverlayError> {
         let layout = self.layout(index, persons);
         self.style.draw(frame, &layout)
     }
@@ -111,7 +123,8 @@ mod tests {
         let tracks = synthetic::tracks(w, h, 4, 3);
         Overlay::new(kind, w, h, 30.0)
             .unwrap()
-            .draw(&mut frame, 3, &tracks.persons(3));
+            .draw(&mut frame, 3, &tracks.persons(3))
+            .unwrap();
         frame
     }
 
@@ -186,7 +199,8 @@ mod tests {
             let mut frame = Frame::new(320, 240);
             Overlay::new(kind, 320, 240, 30.0)
                 .unwrap()
-                .draw(&mut frame, 0, &persons);
+                .draw(&mut frame, 0, &persons)
+                .unwrap();
         }
     }
 }

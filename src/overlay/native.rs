@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::layout::{Caption, FrameLayout, Rect, Rgb, BOX_COLOR, OVERLAY_ALPHA};
 use super::text::{Font, GlyphCache};
-use super::{OverlayStyle, RowOverlay};
+use super::{OverlayError, OverlayStyle, RowOverlay};
 use crate::frame::{Frame, FrameRows};
 
 pub struct NativeStyle {
@@ -26,10 +26,10 @@ impl OverlayStyle for NativeStyle {
         "native"
     }
 
-    fn draw(&mut self, frame: &mut Frame, layout: &FrameLayout) -> Duration {
+    fn draw(&mut self, frame: &mut Frame, layout: &FrameLayout) -> Result<Duration, OverlayError> {
         self.prepare(layout);
         self.draw_rows(&mut frame.rows(), layout);
-        Duration::ZERO
+        Ok(Duration::ZERO)
     }
 
     fn by_rows(&mut self) -> Option<&mut dyn RowOverlay> {
@@ -307,7 +307,7 @@ mod tests {
         let font = Font::new(super::super::layout::font_size(w, h) as f32);
         let layout = super::super::layout::layout(w, h, &tracks.persons(5), "00:00:05", &font);
         let mut style = NativeStyle::new(font);
-        style.draw(&mut whole, &layout);
+        style.draw(&mut whole, &layout).unwrap();
         // Band heights that cut through boxes, panels and glyphs at every offset.
         for band in [1, 2, 7, 16, 33, 240] {
             let mut frame = banded.clone();

@@ -12,7 +12,7 @@ use super::layout::{
     Caption, FrameLayout, HersheyText, Rect, Rgb, BOX_COLOR, OVERLAY_ALPHA, TEXT_COLOR,
 };
 use super::text::Font;
-use super::OverlayStyle;
+use super::{OverlayError, OverlayStyle};
 use crate::frame::Frame;
 
 pub struct OpenCvStyle {
@@ -40,12 +40,12 @@ impl OverlayStyle for OpenCvStyle {
         "opencv"
     }
 
-    fn draw(&mut self, frame: &mut Frame, layout: &FrameLayout) -> Duration {
-        if let Err(e) = self.try_draw(frame, layout) {
-            // Drawing calls only fail on invalid geometry, which layout clips away; say so if it happens.
-            eprintln!("warning: OpenCV drawing failed: {e}");
-        }
-        Duration::ZERO
+    fn draw(&mut self, frame: &mut Frame, layout: &FrameLayout) -> Result<Duration, OverlayError> {
+        // Drawing calls fail only on geometry the layout clips away: if one
+        // does, the run stops with OpenCV's words rather than a frame half drawn.
+        self.try_draw(frame, layout)
+            .map(|()| Duration::ZERO)
+            .map_err(|e| OverlayError::OpenCv(e.to_string()))
     }
 }
 

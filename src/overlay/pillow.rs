@@ -17,7 +17,7 @@ use imageproc::rect::Rect as IpRect;
 
 use super::layout::{Caption, FrameLayout, Rect, BOX_COLOR, OVERLAY_ALPHA, TEXT_COLOR};
 use super::text::Font;
-use super::OverlayStyle;
+use super::{OverlayError, OverlayStyle};
 use crate::frame::Frame;
 
 pub struct PillowStyle {
@@ -43,7 +43,7 @@ impl OverlayStyle for PillowStyle {
         "pillow"
     }
 
-    fn draw(&mut self, frame: &mut Frame, layout: &FrameLayout) -> Duration {
+    fn draw(&mut self, frame: &mut Frame, layout: &FrameLayout) -> Result<Duration, OverlayError> {
         let (w, h) = (frame.width, frame.height);
         if self.layer.dimensions() != (w, h) {
             self.layer = RgbaImage::new(w, h);
@@ -84,7 +84,7 @@ impl OverlayStyle for PillowStyle {
         let back = Instant::now();
         rgba_to_bgr_in_place(&mut frame.data);
         conversion += back.elapsed();
-        conversion
+        Ok(conversion)
     }
 }
 
