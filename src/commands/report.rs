@@ -28,7 +28,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Outcome> {
         })?;
         let mut written = Vec::new();
         // Each file's charts go with its sections (not drawn for a fleet's dozens).
-        let side_by_side = report::fleet::side_by_side(&inputs);
+        let side_by_side = report::sections::fleet::side_by_side(&inputs);
         for input in inputs.iter().filter(|_| side_by_side) {
             let suffix = input
                 .label

@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
-use super::tables::{preset_cases, primary_cases};
+use super::select::{preset_cases, primary_cases};
 use super::Input;
 use crate::assets::FONT_BYTES;
 use crate::results::{label, Mode, Sink};

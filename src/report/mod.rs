@@ -1,15 +1,13 @@
 //! `report`: the guide's comparison tables, measured, from results files.
-//! Building the tables (this module and its children) is apart from writing
-//! them out (`format`) and from drawing charts (`charts`).
+//! Building the tables (`sections`, one file each, reading the cases `select`
+//! picks) is apart from writing them out (`format`) and from drawing charts
+//! (`charts`).
 
-pub mod analysis;
 pub mod charts;
-pub mod fleet;
 pub mod format;
-pub mod headroom;
+pub mod sections;
+pub mod select;
 pub mod stages;
-pub mod tables;
-pub mod transport;
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +15,10 @@ use anyhow::{bail, Context};
 use serde::Serialize;
 
 use crate::results::{CaseResult, Results};
+use sections::{
+    across_machines, analysis, components, environment, fleet, headroom, performance, presets,
+    transport,
+};
 
 /// One results file and the name it goes by in the report.
 pub struct Input {
@@ -111,19 +113,19 @@ pub fn build(inputs: &[Input], user_stages: &[stages::Stage]) -> Vec<Section> {
         } else {
             String::new()
         };
-        sections.push(tables::performance(input, &suffix));
-        sections.push(tables::presets(input, &suffix));
-        sections.push(tables::components(input, user_stages, &suffix));
+        sections.push(performance::section(input, &suffix));
+        sections.push(presets::section(input, &suffix));
+        sections.push(components::section(input, user_stages, &suffix));
         sections.push(analysis::bottleneck(inputs, input, user_stages, &suffix));
         sections.push(analysis::diagnosis(input, &suffix));
         sections.push(headroom::section(input, &suffix));
         sections.push(transport::section(input, &suffix));
     }
     if side_by_side {
-        sections.push(tables::environment(inputs));
+        sections.push(environment::section(inputs));
     }
     if many && side_by_side {
-        sections.push(tables::across_machines(inputs));
+        sections.push(across_machines::section(inputs));
     }
     if many {
         sections.push(fleet::section(inputs));

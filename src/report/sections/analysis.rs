@@ -1,9 +1,9 @@
 //! Which stage limits throughput, and the guide's "expected 80-150 fps, getting
 //! < 30" causes checked against the evidence in the results.
 
-use super::stages::Stage;
-use super::tables::visualizer_case;
-use super::{ok_cases, Input, Section, Table};
+use crate::report::select::visualizer_case;
+use crate::report::stages::Stage;
+use crate::report::{ok_cases, Input, Section, Table};
 use crate::results::{label, CaseResult, EngineKind, Mode};
 
 /// Per-frame seconds of every stage: the declared ones, then the visualizer's own.

@@ -1,6 +1,6 @@
 //! NVIDIA's published per-engine NVENC throughput, next to what was measured.
 
-use super::{ok_cases, Input, Section, Table};
+use crate::report::{ok_cases, Input, Section, Table};
 
 /// Where the numbers come from.
 pub const SOURCE: &str =

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Input, Section, Table};
+use crate::report::{Input, Section, Table};
 use crate::results::stats::Summary;
 use crate::results::{label, CaseResult, Mode, Results};
 

@@ -3,8 +3,8 @@
 //! engine is declared to encode. The guide's "80–150 fps" is often this number.
 
 use super::headroom::{PUBLISHED, SOURCE};
-use super::{ok_cases, Input, Section, Table};
 use crate::pixfmt::PixFmt;
+use crate::report::{ok_cases, Input, Section, Table};
 use crate::results::{label, CaseResult, Mode, PipeOptions};
 
 /// NVIDIA's declared 1080p H.264 P1 range per engine (lowest and highest architecture).
