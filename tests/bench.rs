@@ -48,7 +48,7 @@ fn every_mode_runs_and_every_output_decodes() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert_eq!(results["schema"], "nvviz-bench.results");
-    assert_eq!(results["schema_version"], 3);
+    assert_eq!(results["schema_version"], 4);
     assert_eq!(results["incomplete"], false);
     assert!(
         results["environment"]["host"]["logical_cores"]

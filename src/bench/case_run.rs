@@ -19,7 +19,7 @@ use crate::probe::fallback::Writer;
 use crate::results::codec::Codec;
 use crate::results::stats::Summary;
 use crate::results::{
-    CaseResult, CaseStatus, Cause, Encoder, Fallback, Preset, Reason, Sink, Stages,
+    CaseResult, CaseStatus, Cause, CeilingInput, Encoder, Fallback, Preset, Reason, Sink, Stages,
 };
 use crate::workload::Workload;
 
@@ -89,6 +89,7 @@ fn base_result(spec: &CaseSpec, workload: &Workload) -> CaseResult {
         quality_error: None,
         gpu_samples: Vec::new(),
         relative: None,
+        ceiling_input: None,
     }
 }
 
@@ -256,7 +257,13 @@ impl<'a> CaseRun<'a> {
         };
         if let (SinkSpec::Lavfi { .. }, Some(s)) = (&spec.sink, &case.settings) {
             match runner::ring_file(&case.context(options), s.pix_fmt) {
-                Ok(ring) => case.ring = ring,
+                Ok(ring) => {
+                    case.result.ceiling_input = Some(match ring {
+                        Some(_) => CeilingInput::SameFrames,
+                        None => CeilingInput::Testsrc2,
+                    });
+                    case.ring = ring;
+                }
                 Err(e) => return fail(case.result, reason_of(RunError::Other(e))),
             }
         }

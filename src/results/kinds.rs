@@ -205,6 +205,16 @@ pub enum FfmpegHeap {
     Fixed,
 }
 
+/// What the encoder ceiling's ffmpeg read: the very frames the pipe cases send
+/// (the embedded clip's, written once to a file and looped), or ffmpeg's own
+/// testsrc2 standing in for a user's video.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CeilingInput {
+    SameFrames,
+    Testsrc2,
+}
+
 /// How frames cross the pipe: the write method, the capacity asked for, and
 /// how the reading ffmpeg allocates what it takes in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

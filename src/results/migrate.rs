@@ -8,6 +8,34 @@
 
 use serde_json::{json, Map, Value};
 
+/// Version 3 did not say what an encoder ceiling read; its recorded command
+/// did: `-f lavfi -i testsrc2=…` for a user's video, the looped file of the
+/// clip's frames otherwise. Read here, once, and typed from then on.
+pub fn v3_to_v4(doc: &mut Value) {
+    for case in doc
+        .get_mut("cases")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        let Some(obj) = case.as_object_mut() else {
+            continue;
+        };
+        if obj.get("mode").and_then(Value::as_str) != Some("encoder-ceiling") {
+            continue;
+        }
+        let command = obj.get("command").and_then(Value::as_str);
+        let input = match command {
+            Some(c) if c.contains("-f lavfi -i testsrc2=") => json!("testsrc2"),
+            Some(_) => json!("same_frames"),
+            // Never started: nothing was read.
+            None => Value::Null,
+        };
+        obj.insert("ceiling_input".into(), input);
+    }
+    doc["schema_version"] = json!(4);
+}
+
 /// Version 2 kept the one stand-in it knew — the native overlay drawing the
 /// `nvenc` mode in a build without OpenCV — as a free-text `note`, written for
 /// that case only: a note present means that stand-in.
@@ -150,5 +178,32 @@ fn reason_v1_to_v2(r: Value) -> Value {
                 json!({"cause": "error", "message": m})
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_v3_ceiling_gets_what_its_command_read() {
+        let mut doc = json!({"schema_version": 3, "cases": [
+            {"mode": "encoder-ceiling", "command": "ffmpeg -y -f lavfi -i testsrc2=size=64x48:rate=30 -frames:v 90"},
+            {"mode": "encoder-ceiling", "command": "ffmpeg -y -stream_loop -1 -f rawvideo -i /tmp/ring.raw"},
+            {"mode": "encoder-ceiling", "command": null},
+            {"mode": "nvenc", "command": "ffmpeg -f lavfi -i testsrc2"},
+        ]});
+        v3_to_v4(&mut doc);
+        let inputs: Vec<&Value> = (0..4).map(|i| &doc["cases"][i]["ceiling_input"]).collect();
+        assert_eq!(
+            inputs,
+            [
+                &json!("testsrc2"),
+                &json!("same_frames"),
+                &Value::Null,
+                &Value::Null
+            ]
+        );
+        assert_eq!(doc["schema_version"], 4);
     }
 }

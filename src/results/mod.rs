@@ -28,8 +28,8 @@ use serde::{Deserialize, Serialize};
 
 pub use encoder::{Encoder, Fallback};
 pub use kinds::{
-    EngineKind, FfmpegHeap, Missing, Mode, PipeFacts, PipeOptions, PipeSize, PipeWrite, RssScope,
-    Sink, Split, StandIn, StyleKind,
+    CeilingInput, EngineKind, FfmpegHeap, Missing, Mode, PipeFacts, PipeOptions, PipeSize,
+    PipeWrite, RssScope, Sink, Split, StandIn, StyleKind,
 };
 pub use reason::{Cause, Reason};
 use stats::Summary;
@@ -40,7 +40,7 @@ use crate::pixfmt::PixFmt;
 pub const RESULTS_SCHEMA: &str = "nvviz-bench.results";
 /// Version of the results JSON; bump on breaking changes. Versions 1 and 2 are
 /// still read (converted on load, see `migrate`).
-pub const RESULTS_SCHEMA_VERSION: u32 = 3;
+pub const RESULTS_SCHEMA_VERSION: u32 = 4;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Results {
@@ -140,6 +140,9 @@ pub struct CaseResult {
     /// fps relative to a reference case of the same rounds (`--interleave` runs).
     #[serde(default)]
     pub relative: Option<relative::Relative>,
+    /// Encoder-ceiling cases: what its ffmpeg read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ceiling_input: Option<CeilingInput>,
 }
 
 impl CaseResult {
@@ -299,9 +302,14 @@ impl Results {
             1 => {
                 migrate::v1_to_v2(&mut value);
                 migrate::v2_to_v3(&mut value);
+                migrate::v3_to_v4(&mut value);
             }
-            2 => migrate::v2_to_v3(&mut value),
-            3 => {}
+            2 => {
+                migrate::v2_to_v3(&mut value);
+                migrate::v3_to_v4(&mut value);
+            }
+            3 => migrate::v3_to_v4(&mut value),
+            4 => {}
             v => return Err(SchemaError::UnknownVersion(v)),
         }
         serde_json::from_value(value).map_err(|source| SchemaError::Mismatch { version, source })

@@ -3,7 +3,7 @@
 
 use crate::report::select::{id_suffix, original_fps, primary_cases};
 use crate::report::{Input, Section, Table};
-use crate::results::{label, CaseResult, CaseStatus, Mode};
+use crate::results::{label, CaseResult, CaseStatus, CeilingInput, Mode};
 
 fn use_case(mode: Mode) -> &'static str {
     match mode {
@@ -34,15 +34,13 @@ fn technology(c: &CaseResult) -> String {
         Mode::OverlayOnly => format!("{overlay} overlay, frames discarded"),
         Mode::EncodeOnly => format!("FFmpeg pipe, {enc}, no overlay"),
         Mode::EncodeToNull => format!("FFmpeg pipe, {enc}, output discarded"),
-        // Results before the ceiling read the clip's own frames used testsrc2.
-        Mode::EncoderCeiling
-            if c.command
-                .as_deref()
-                .is_some_and(|cmd| cmd.contains("testsrc2")) =>
-        {
-            format!("FFmpeg testsrc2, {enc}, no pipe")
-        }
-        Mode::EncoderCeiling => format!("FFmpeg reading the same frames itself, {enc}, no pipe"),
+        Mode::EncoderCeiling => match c.ceiling_input {
+            Some(CeilingInput::Testsrc2) => format!("FFmpeg testsrc2, {enc}, no pipe"),
+            Some(CeilingInput::SameFrames) => {
+                format!("FFmpeg reading the same frames itself, {enc}, no pipe")
+            }
+            None => format!("FFmpeg on its own, {enc}, no pipe"),
+        },
         Mode::PipeCeiling => format!(
             "FFmpeg pipe, one {} frame passed on unencoded (-c:v copy), no overlay",
             c.pix_fmt.map_or("?", |f| f.name())
