@@ -8,7 +8,6 @@
 pub mod assets;
 pub mod atomic_file;
 pub mod cli;
-pub mod commands;
 pub mod compare;
 pub mod ffmpeg;
 pub mod probe;

@@ -1,8 +1,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use nvviz_bench::cli::commands::{self, Outcome};
 use nvviz_bench::cli::{Cli, Command};
-use nvviz_bench::commands::{self, Outcome};
 
 fn main() -> ExitCode {
     nvviz_bench::bench::usage::steady_allocator();

@@ -28,7 +28,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("encode", &["encode"]),
     ("bench", &["bench"]),
     ("report", &["report", "compare"]),
-    ("cli", &["cli", "commands", "main", "lib"]),
+    ("cli", &["cli", "main", "lib"]),
 ];
 
 fn layer(room: &str) -> Option<usize> {

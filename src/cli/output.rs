@@ -1,22 +1,4 @@
-//! One file per subcommand.
-
-pub mod bench;
-pub mod compare;
-pub mod completions;
-pub mod doctor;
-pub mod progress;
-pub mod render;
-pub mod report;
-pub mod setup;
-
-/// How a subcommand ended, mapped to the process exit status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// 0: everything asked for works.
-    Ok,
-    /// 1: ran fine, but what was required is not available.
-    RequirementNotMet,
-}
+//! How the terminal shows tables.
 
 /// A table in the house style: condensed UTF-8 borders, wrapped to the terminal,
 /// colour only on a terminal and never with NO_COLOR.

@@ -7,11 +7,11 @@ use anyhow::bail;
 use comfy_table::{Cell, Color};
 use serde_json::json;
 
-use super::progress::{Display, Terminal};
-use super::setup;
 use super::Outcome;
 use crate::bench::case::{expand, parse_presets, MatrixOptions, Mode};
 use crate::bench::{self, EngineOptions};
+use crate::cli::options;
+use crate::cli::progress::{Display, Terminal};
 use crate::cli::BenchArgs;
 use crate::overlay::{Overlay, StyleKind};
 use crate::probe::gpu;
@@ -20,7 +20,7 @@ use crate::results::{label, CaseStatus, Results, Sink, RESULTS_SCHEMA, RESULTS_S
 
 pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
     let verbose = args.verbose;
-    let presets = match setup::profile_preset(args.encoder.profile) {
+    let presets = match options::profile_preset(args.encoder.profile) {
         Some(p) => vec![p],
         None => parse_presets(&args.presets).map_err(|e| anyhow::anyhow!("--presets: {e}"))?,
     };
@@ -32,15 +32,15 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
             bail!("--codecs: '{codec}' is not h264, hevc, av1 or an encoder name (libx264, hevc_nvenc, …)");
         }
     }
-    let write_timeout = setup::seconds("--write-timeout", args.encoder.write_timeout)?;
+    let write_timeout = options::seconds("--write-timeout", args.encoder.write_timeout)?;
     let modes: Vec<Mode> = if args.modes.is_empty() {
         Mode::ALL.to_vec()
     } else {
         args.modes.clone()
     };
     let gpu = gpu::probe();
-    let mut chooser = setup::chooser(&args.encoder, &gpu)?;
-    let template = setup::encode_template(&args.encoder);
+    let mut chooser = options::chooser(&args.encoder, &gpu)?;
+    let template = options::encode_template(&args.encoder);
     let cases = expand(&MatrixOptions {
         modes: &modes,
         codecs: &args.codecs,
@@ -70,8 +70,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
                 .map(|c| ("--keep-outputs", dir.join(c.output_file_name()))),
         );
     }
-    setup::refuse_overwriting_inputs(&args.workload, &outputs)?;
-    let workload = setup::workload(
+    options::refuse_overwriting_inputs(&args.workload, &outputs)?;
+    let workload = options::workload(
         &args.workload,
         chooser.ffmpeg().ok_or(chooser.ffmpeg_unusable()),
         args.warmup,
@@ -289,7 +289,7 @@ pub fn summary(results: &Results, verbose: bool) -> String {
         .iter()
         .find(|c| c.mode == Mode::Original && c.is_ok())
         .and_then(|c| c.fps.map(|f| f.mean));
-    let mut table = super::styled_table(&[
+    let mut table = crate::cli::output::styled_table(&[
         "mode",
         "overlay",
         "encoder",

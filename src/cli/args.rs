@@ -1,5 +1,5 @@
-//! Command-line surface. Parsing only: each subcommand's validated options and
-//! behaviour live in `commands/`.
+//! Command-line surface. Parsing only: the validated options are `options`',
+//! each subcommand's behaviour `commands/`.
 
 use std::path::PathBuf;
 

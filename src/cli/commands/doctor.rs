@@ -4,8 +4,8 @@
 use anyhow::Context;
 use comfy_table::{Cell, Color, Table};
 
-use super::setup::seconds;
 use super::Outcome;
+use crate::cli::options::seconds;
 use crate::cli::{DoctorArgs, Requirement};
 use crate::probe::gpu::GpuProbe;
 use crate::probe::opencv::OpenCvProbe;
@@ -98,7 +98,7 @@ fn section(out: &mut String, title: &str, table: Table) {
 }
 
 fn new_table(header: &[&str]) -> Table {
-    super::styled_table(header)
+    crate::cli::output::styled_table(header)
 }
 
 fn good(text: impl Into<String>, ok: bool) -> Cell {

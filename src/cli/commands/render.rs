@@ -5,12 +5,12 @@ use std::time::Duration;
 
 use anyhow::bail;
 
-use super::progress::{Display, Terminal};
-use super::setup;
 use super::Outcome;
 use crate::bench::case::{expand, MatrixOptions, SinkSpec};
 use crate::bench::progress::Progress;
 use crate::bench::runner::{self, RunContext};
+use crate::cli::options;
+use crate::cli::progress::{Display, Terminal};
 use crate::cli::RenderArgs;
 use crate::encode::verify::{verify, VerifyError};
 use crate::probe::fallback::Writer;
@@ -33,7 +33,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
             output.display()
         ),
     };
-    setup::refuse_overwriting_inputs(&args.workload, &[("-o", output.clone())])?;
+    options::refuse_overwriting_inputs(&args.workload, &[("-o", output.clone())])?;
     crate::atomic_file::refuse_special_file(output)?;
     let dir = output
         .parent()
@@ -45,14 +45,15 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
             dir.display()
         );
     }
-    let mut chooser = setup::chooser(&args.encoder, &crate::probe::gpu::probe())?;
-    let workload = setup::workload(
+    let mut chooser = options::chooser(&args.encoder, &crate::probe::gpu::probe())?;
+    let workload = options::workload(
         &args.workload,
         chooser.ffmpeg().ok_or(chooser.ffmpeg_unusable()),
         0,
     )?;
-    let template = setup::encode_template(&args.encoder);
-    let preset = setup::profile_preset(args.encoder.profile).unwrap_or_else(|| args.preset.clone());
+    let template = options::encode_template(&args.encoder);
+    let preset =
+        options::profile_preset(args.encoder.profile).unwrap_or_else(|| args.preset.clone());
     let spec = expand(&MatrixOptions {
         modes: &[mode],
         codecs: std::slice::from_ref(&args.codec),
@@ -92,7 +93,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         workload: &workload,
         ffmpeg: chooser.ffmpeg(),
         warmup: 0,
-        write_timeout: setup::seconds("--write-timeout", args.encoder.write_timeout)?
+        write_timeout: options::seconds("--write-timeout", args.encoder.write_timeout)?
             .max(Duration::from_secs(1)),
         engine: args.engine.config(),
     };
