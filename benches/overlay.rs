@@ -152,7 +152,7 @@ fn parsers(c: &mut Criterion) {
     }
     let mut group = c.benchmark_group("detections parser (300 frames x 10 persons)");
     group.bench_function("json", |b| {
-        b.iter(|| detections::parse_json(black_box(&json)).unwrap())
+        b.iter(|| detections::parse_json(black_box(&json), &Default::default()).unwrap())
     });
     group.bench_function("mot csv", |b| {
         b.iter(|| detections::parse_mot_csv(black_box(&csv)).unwrap())

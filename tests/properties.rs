@@ -42,7 +42,7 @@ proptest! {
 
     #[test]
     fn json_parser_never_panics(text in ".{0,400}") {
-        let _ = parse_json(&text);
+        let _ = parse_json(&text, &Default::default());
     }
 
     #[test]
@@ -50,7 +50,7 @@ proptest! {
         let doc = format!(
             r#"{{"schema":"nvviz-bench.detections","version":1,"frames":[{{"frame":{frame},"persons":[{{"track_id":1,"box":[{x},0,1,1],"actions":[{{"label":{label:?},"score":0.5}}]}}]}}]}}"#
         );
-        let _ = parse_json(&doc);
+        let _ = parse_json(&doc, &Default::default());
     }
 
     #[test]

@@ -66,7 +66,7 @@ pub fn run_frames(
     let pix_fmt = sink.pix_fmt();
     let new_overlay = || {
         spec.overlay
-            .map(|k| Overlay::new(k, info.width, info.height, info.fps))
+            .map(|k| Overlay::for_workload(k, info))
             .transpose()
     };
     let mut overlays = vec![new_overlay()?];

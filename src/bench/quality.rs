@@ -35,7 +35,7 @@ pub fn measure(
         .ok_or_else(|| anyhow::anyhow!("quality pass: no stdin"))?;
     let mut reader = workload.reader()?;
     let mut draw = overlay
-        .map(|k| Overlay::new(k, info.width, info.height, info.fps))
+        .map(|k| Overlay::for_workload(k, info))
         .transpose()?;
     let mut frame = Frame::new(info.width, info.height);
     for index in 0..frames {

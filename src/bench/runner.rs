@@ -179,7 +179,7 @@ fn run_sequential(
     let mut reader = ctx.workload.reader()?;
     let mut overlay = spec
         .overlay
-        .map(|k| Overlay::new(k, info.width, info.height, info.fps))
+        .map(|k| Overlay::for_workload(k, info))
         .transpose()?;
     let pix_fmt = sink.pix_fmt();
     // A ring of buffers: the reader may still see the newest `held()` of them

@@ -112,8 +112,8 @@ pub struct WorkloadArgs {
     /// How --video is decoded: ffmpeg (rawvideo pipe) or opencv (VideoCapture, as the guide's demo)
     #[arg(long, value_enum, default_value = "ffmpeg")]
     pub decoder: crate::workload::Decoder,
-    /// Detections: nvviz-bench JSON (schema nvviz-bench.detections v1) or MOTChallenge CSV (.csv/.txt);
-    /// default: synthetic tracks
+    /// Detections: nvviz-bench JSON (schema nvviz-bench.detections v2: boxes per frame, action
+    /// scores per keyframe; v1 read too) or MOTChallenge CSV (.csv/.txt, boxes only); default: synthetic tracks
     #[arg(long, value_name = "PATH")]
     pub detections: Option<PathBuf>,
     /// Frame size WxH (default: the video's, or 1920x1080)
@@ -129,6 +129,18 @@ pub struct WorkloadArgs {
     /// Synthetic persons per frame (default: 10)
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=200))]
     pub persons: u32,
+    /// A category becomes a caption when its score is at least this (the demo's confidence_threshold)
+    #[arg(long, value_name = "SCORE", default_value_t = 0.5)]
+    pub confidence_threshold: f32,
+    /// A class never captioned (repeatable; replaces the demo's exclusion list; `none` excludes nothing)
+    #[arg(long, value_name = "CLASS")]
+    pub exclude_class: Vec<String>,
+    /// Keyframe scores index the demo's 15 common categories, coloured by its common split (common_cate)
+    #[arg(long)]
+    pub common_categories: bool,
+    /// Do not draw the clock panel (the demo's show_time off)
+    #[arg(long)]
+    pub no_show_time: bool,
 }
 
 /// Encoder flags, named as in the guide's command.
@@ -155,9 +167,9 @@ pub struct EncoderArgs {
     /// B-frames (-bf)
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=16))]
     pub bframes: u32,
-    /// GOP length (-g)
-    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(0..=100_000))]
-    pub gop: u32,
+    /// GOP length (-g; default: two seconds of frames, as the demo's int(fps * 2): 60 at 30 fps)
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    pub gop: Option<u32>,
     /// Send the guide's exact command: no yuv420p/BT.709 output flags (may not play in browsers)
     #[arg(long)]
     pub guide_exact: bool,

@@ -1,6 +1,7 @@
 //! Validated options shared by `bench` and `render`: the workload, the encoder
 //! settings template and the writer chooser.
 
+use crate::workload::actions::{CaptionRule, Vocabulary};
 use std::path::Path;
 use std::time::Duration;
 
@@ -64,8 +65,9 @@ pub fn refuse_overwriting_inputs(
     Ok(())
 }
 
-/// The settings every ffmpeg case starts from (encoder and preset filled per case).
-pub fn encode_template(args: &EncoderArgs) -> EncodeSettings {
+/// The settings every ffmpeg case starts from (encoder and preset filled per
+/// case); the GOP is the demo's two seconds at `fps` unless `--gop` says.
+pub fn encode_template(args: &EncoderArgs, fps: f64) -> EncodeSettings {
     let mut s = EncodeSettings::guide(crate::results::codec::Codec::H264.nvenc());
     s.tune = Some(args.tune.clone());
     s.rc = Some(args.rc.clone());
@@ -73,7 +75,7 @@ pub fn encode_template(args: &EncoderArgs) -> EncodeSettings {
     s.maxrate = Some(args.maxrate.clone());
     s.bufsize = Some(args.bufsize.clone());
     s.bframes = Some(args.bframes);
-    s.gop = Some(args.gop);
+    s.gop = Some(args.gop.unwrap_or_else(|| demo_gop(fps)));
     s.browser_compat = !args.guide_exact;
     if let Some(profile) = args.profile {
         profile.apply(&mut s);
@@ -109,6 +111,30 @@ pub fn chooser(args: &EncoderArgs, gpu: &GpuProbe) -> anyhow::Result<Chooser> {
     )
 }
 
+/// The demo's `-g str(int(fps * 2))`: two seconds of frames (60 at 30 fps).
+pub fn demo_gop(fps: f64) -> u32 {
+    ((fps * 2.0) as u32).max(1)
+}
+
+/// Which scores become captions: the demo's rule unless told otherwise.
+fn caption_rule(args: &WorkloadArgs) -> anyhow::Result<CaptionRule> {
+    let excluded = match args.exclude_class.as_slice() {
+        [] => None,
+        [none] if none == "none" => Some(Vec::new()),
+        classes => {
+            let vocabulary = Vocabulary::of(args.common_categories);
+            for unknown in classes.iter().filter(|c| vocabulary.index(c).is_none()) {
+                eprintln!(
+                    "note: --exclude-class '{unknown}' is not one of the {} categories (e.g. 'crawl', 'play with kids'): it excludes only actions labelled exactly so",
+                    vocabulary.names.len()
+                );
+            }
+            Some(classes.to_vec())
+        }
+    };
+    CaptionRule::new(args.common_categories, args.confidence_threshold, excluded)
+}
+
 /// The embedded clip, or the user's video (+ detections).
 pub fn workload(
     args: &WorkloadArgs,
@@ -128,34 +154,32 @@ pub fn workload(
     if args.frames == Some(0) {
         bail!("--frames must be at least 1");
     }
+    let rule = caption_rule(args)?;
     let loaded = args
         .detections
         .as_deref()
-        .map(detections::load)
+        .map(|path| detections::load(path, &rule))
         .transpose()?;
     // Boxes recorded at another size are scaled to the frames they are drawn on.
-    let fit = |(dets, file): (detections::Detections, Option<detections::DetectionsFile>),
-               w: u32,
-               h: u32| {
-        match file.and_then(|f| f.width.zip(f.height)) {
-            Some((fw, fh)) if (fw, fh) != (w, h) && fw > 0 && fh > 0 => {
-                let (sx, sy) = (w as f32 / fw as f32, h as f32 / fh as f32);
-                eprintln!(
-                    "note: the detections were recorded at {fw}x{fh}; boxes scaled by {sx:.3} x {sy:.3} to {w}x{h}"
-                );
-                dets.scaled(sx, sy)
-            }
-            _ => dets,
+    let fit = |loaded: detections::Loaded, w: u32, h: u32| match loaded.size {
+        Some((fw, fh)) if (fw, fh) != (w, h) && fw > 0 && fh > 0 => {
+            let (sx, sy) = (w as f32 / fw as f32, h as f32 / fh as f32);
+            eprintln!(
+                "note: the detections were recorded at {fw}x{fh}; boxes scaled by {sx:.3} x {sy:.3} to {w}x{h}"
+            );
+            loaded.detections.scaled(sx, sy)
         }
+        _ => loaded.detections,
     };
     let Some(video_path) = &args.video else {
         let (w, h) = resolution.unwrap_or((1920, 1080));
         let fps = args.fps.unwrap_or(30.0);
         let frames = args.frames.unwrap_or(100);
         let mut workload = Workload::synthetic(w, h, fps, frames, args.persons);
+        workload.info.show_time = !args.no_show_time;
         // Warm-up frames are drawn too: give them tracks.
         workload.detections =
-            crate::workload::synthetic::tracks(w, h, frames + warmup, args.persons);
+            crate::workload::synthetic::tracks_with(w, h, frames + warmup, args.persons, fps, rule);
         if let Some(loaded) = loaded {
             let dets = fit(loaded, w, h);
             workload.info.detections = args
@@ -250,7 +274,7 @@ pub fn workload(
             )
         }
         None => (
-            crate::workload::synthetic::tracks(w, h, frames + warmup, args.persons),
+            crate::workload::synthetic::tracks_with(w, h, frames + warmup, args.persons, fps, rule),
             args.persons as usize,
             "synthetic".to_string(),
         ),
@@ -264,6 +288,7 @@ pub fn workload(
             fps,
             frames,
             persons,
+            show_time: !args.no_show_time,
         },
         detections: dets,
         input: Input::Video {
@@ -292,5 +317,13 @@ mod tests {
         assert!(seconds("--x", f64::NAN).is_err());
         assert!(seconds("--x", -1.0).is_err());
         assert_eq!(seconds("--x", 2.0).unwrap(), Duration::from_secs(2));
+    }
+
+    #[test]
+    fn the_gop_is_two_seconds_as_the_demo_truncates_it() {
+        assert_eq!(demo_gop(30.0), 60);
+        assert_eq!(demo_gop(29.97), 59);
+        assert_eq!(demo_gop(25.0), 50);
+        assert_eq!(demo_gop(0.1), 1);
     }
 }

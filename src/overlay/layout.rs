@@ -111,7 +111,8 @@ pub struct FrameLayout {
     pub height: u32,
     pub box_width: u32,
     pub persons: Vec<PersonLayout>,
-    pub timestamp: Caption,
+    /// The clock panel (`show_time`), bottom left.
+    pub timestamp: Option<Caption>,
 }
 
 impl FrameLayout {
@@ -120,22 +121,27 @@ impl FrameLayout {
         self.persons
             .iter()
             .flat_map(|p| p.captions.iter())
-            .chain(std::iter::once(&self.timestamp))
+            .chain(self.timestamp.iter())
     }
 }
 
-/// "00:01:02.5" for frame `index` at `fps`.
-pub fn timestamp(index: u64, fps: f64) -> String {
-    let seconds = index as f64 / fps.max(1e-3);
-    let (h, rest) = ((seconds / 3600.0) as u64, seconds % 3600.0);
-    format!("{h:02}:{:02}:{:04.1}", (rest / 60.0) as u64, rest % 60.0)
+/// Where frame `index` is at `fps`, in whole milliseconds (as OpenCV's
+/// `CAP_PROP_POS_MSEC`, which the demo's clock reads, truncated by its `int`).
+pub fn millis(index: u64, fps: f64) -> u64 {
+    (index as f64 * 1000.0 / fps.max(1e-3)) as u64
+}
+
+/// The demo's clock, `HH:MM:SS.mmm` (`hou_min_sec`).
+pub fn timestamp(millis: u64) -> String {
+    let (s, ms) = (millis / 1000, millis % 1000);
+    format!("{:02}:{:02}:{:02}.{ms:03}", s / 3600, s / 60 % 60, s % 60)
 }
 
 pub fn layout(
     width: u32,
     height: u32,
     persons: &[Person],
-    stamp: &str,
+    stamp: Option<&str>,
     font: &Font,
 ) -> FrameLayout {
     let pad = (font.size() / 6.0).round().max(1.0) as i32;
@@ -200,12 +206,14 @@ pub fn layout(
         height,
         box_width: box_width(width, height),
         persons,
-        timestamp: caption(
-            0,
-            height as i32 - panel_h,
-            TIMESTAMP_COLOR,
-            stamp.to_string(),
-        ),
+        timestamp: stamp.map(|stamp| {
+            caption(
+                0,
+                height as i32 - panel_h,
+                TIMESTAMP_COLOR,
+                stamp.to_string(),
+            )
+        }),
     }
 }
 
@@ -261,7 +269,7 @@ mod tests {
             1920,
             1080,
             &[person(500.0), person(0.0)],
-            "00:00:00.0",
+            Some("00:00:00.000"),
             &font,
         );
         let above = &l.persons[0].captions;
@@ -271,7 +279,7 @@ mod tests {
         assert_eq!(above[1].color, PERSON_COLOR);
         let inside = &l.persons[1].captions;
         assert_eq!(inside[0].panel.y0, 0);
-        assert_eq!(l.timestamp.panel.y1, 1080);
+        assert_eq!(l.timestamp.unwrap().panel.y1, 1080);
     }
 
     #[test]
@@ -305,8 +313,11 @@ mod tests {
 
     #[test]
     fn timestamps() {
-        assert_eq!(timestamp(0, 30.0), "00:00:00.0");
-        assert_eq!(timestamp(3615, 30.0), "00:02:00.5");
+        assert_eq!(timestamp(millis(0, 30.0)), "00:00:00.000");
+        assert_eq!(timestamp(millis(3615, 30.0)), "00:02:00.500");
+        assert_eq!(timestamp(millis(1, 30.0)), "00:00:00.033");
+        assert_eq!(timestamp(millis(1, 29.97)), "00:00:00.033");
+        assert_eq!(timestamp(3_723_004), "01:02:03.004");
     }
 
     #[test]

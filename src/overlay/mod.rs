@@ -51,6 +51,8 @@ pub struct Overlay {
     width: u32,
     height: u32,
     fps: f64,
+    /// Draw the clock panel (the demo's `show_time`).
+    show_time: bool,
 }
 
 impl Overlay {
@@ -72,7 +74,18 @@ impl Overlay {
             width,
             height,
             fps,
+            show_time: true,
         })
+    }
+
+    /// The style `kind` for the workload's frames, drawn as it asks (clock or not).
+    pub fn for_workload(
+        kind: StyleKind,
+        info: &crate::results::WorkloadInfo,
+    ) -> anyhow::Result<Self> {
+        let mut overlay = Self::new(kind, info.width, info.height, info.fps)?;
+        overlay.show_time = info.show_time;
+        Ok(overlay)
     }
 
     /// Lays out and draws frame `index`; returns the style's conversion time.
@@ -93,8 +106,16 @@ impl Overlay {
 
     /// Where frame `index`'s annotations go.
     pub fn layout(&self, index: u64, persons: &[Person]) -> FrameLayout {
-        let stamp = layout::timestamp(index, self.fps);
-        layout::layout(self.width, self.height, persons, &stamp, &self.font)
+        let stamp = self
+            .show_time
+            .then(|| layout::timestamp(layout::millis(index, self.fps)));
+        layout::layout(
+            self.width,
+            self.height,
+            persons,
+            stamp.as_deref(),
+            &self.font,
+        )
     }
 
     /// Lays out frame `index` and readies the style to draw it band by band; `None`

@@ -76,7 +76,10 @@ impl OpenCvStyle {
                 self.caption(&mut mat, caption, w, h)?;
             }
         }
-        self.caption(&mut mat, &layout.timestamp, w, h)
+        match &layout.timestamp {
+            Some(stamp) => self.caption(&mut mat, stamp, w, h),
+            None => Ok(()),
+        }
     }
 
     fn caption(

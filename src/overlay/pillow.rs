@@ -78,7 +78,9 @@ impl OverlayStyle for PillowStyle {
             alpha_composite(canvas, self.layer.as_raw());
         }
         clear(&mut self.layer);
-        self.caption(&layout.timestamp);
+        if let Some(stamp) = &layout.timestamp {
+            self.caption(stamp);
+        }
         alpha_composite(canvas, self.layer.as_raw());
 
         let back = Instant::now();

@@ -72,6 +72,13 @@ pub struct WorkloadInfo {
     pub fps: f64,
     pub frames: u64,
     pub persons: usize,
+    /// The clock panel was drawn (`--no-show-time` turns it off).
+    #[serde(default = "drawn")]
+    pub show_time: bool,
+}
+
+fn drawn() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,13 +1,22 @@
-//! Per-frame detections: what the overlay draws. Read from nvviz-bench's JSON
-//! schema or MOTChallenge CSV, or generated for the embedded workload.
+//! Detections: what the overlay draws. Two streams, as AlphAction's demo has
+//! them: the tracker's boxes and ids for every frame, and the action model's
+//! scores per track at keyframes (about once a second), turned into captions
+//! by the `actions::CaptionRule` and held per track until its next keyframe.
+//! Read from nvviz-bench's JSON schema (version 2; version 1, captions listed
+//! per frame, still read) or MOTChallenge CSV (boxes only), or generated for
+//! the embedded workload.
 
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 
-/// Version of the detections JSON schema this build reads and writes.
-pub const DETECTIONS_SCHEMA_VERSION: u32 = 1;
+use super::actions::CaptionRule;
+
+/// Version of the detections JSON schema this build writes (it reads 1 and 2).
+pub const DETECTIONS_SCHEMA_VERSION: u32 = 2;
+const SCHEMA: &str = "nvviz-bench.detections";
 
 /// AlphAction groups its AVA actions in three categories, each drawn in its own colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -27,6 +36,7 @@ pub struct Action {
     pub category: Category,
 }
 
+/// A tracked person on one frame, with the captions drawn beside its box.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Person {
     pub track_id: u32,
@@ -37,6 +47,7 @@ pub struct Person {
     pub actions: Vec<Action>,
 }
 
+/// Version 1: a frame's persons with the captions that frame shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FrameDetections {
     pub frame: u64,
@@ -44,9 +55,46 @@ pub struct FrameDetections {
     pub persons: Vec<Person>,
 }
 
-/// The JSON document (`nvviz-bench.detections`, version 1).
+/// Version 2: a frame's tracker boxes (captions come from keyframes).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DetectionsFile {
+#[serde(deny_unknown_fields)]
+pub struct TrackBox {
+    pub track_id: u32,
+    #[serde(rename = "box")]
+    pub bbox: [f32; 4],
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrameTracks {
+    pub frame: u64,
+    #[serde(default)]
+    pub persons: Vec<TrackBox>,
+}
+
+/// One track's result at a keyframe: the action model's scores, indexed by the
+/// vocabulary (AVA's 80, or the demo's 15 with `--common-categories`), or
+/// labels with their scores.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyframeTrack {
+    pub track_id: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scores: Option<Vec<f32>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actions: Option<Vec<Action>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Keyframe {
+    pub frame: u64,
+    pub tracks: Vec<KeyframeTrack>,
+}
+
+/// The JSON document (`nvviz-bench.detections`), either version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DetectionsFile<F> {
     pub schema: String,
     pub version: u32,
     #[serde(default)]
@@ -55,7 +103,9 @@ pub struct DetectionsFile {
     pub height: Option<u32>,
     #[serde(default)]
     pub fps: Option<f64>,
-    pub frames: Vec<FrameDetections>,
+    pub frames: Vec<F>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keyframes: Vec<Keyframe>,
 }
 
 /// Detections by frame number; frames without an entry have no persons. Sparse, so a
@@ -67,47 +117,104 @@ pub struct Detections {
     source: Source,
 }
 
+/// Each track's captions from its keyframes: those of the latest keyframe at
+/// or before a frame are the ones shown (AlphAction's action dictionary).
+type Held = HashMap<u32, BTreeMap<u64, Vec<Action>>>;
+
 #[derive(Debug, Clone, PartialEq)]
 enum Source {
-    Recorded(std::collections::BTreeMap<u64, Vec<Person>>),
+    /// Version 1 (captions listed per frame, `held` None) or version 2 and
+    /// MOT CSV (boxes per frame, captions held from keyframes).
+    Recorded {
+        boxes: BTreeMap<u64, Vec<Person>>,
+        held: Option<Held>,
+    },
     /// The embedded workload: `frames` frames of `persons` people moving over
-    /// a `width`x`height` frame, each frame a pure function of its number.
+    /// a `width`x`height` frame, each frame a pure function of its number; a
+    /// keyframe every `keyframe_every` frames.
     Generated {
         frames: u64,
         width: u32,
         height: u32,
         persons: u32,
+        keyframe_every: u64,
+        rule: CaptionRule,
     },
 }
 
 impl Default for Detections {
     fn default() -> Self {
-        Self {
-            source: Source::Recorded(Default::default()),
-        }
+        Self::from_frames(Vec::new())
     }
 }
 
+fn by_frame(frames: impl IntoIterator<Item = (u64, Vec<Person>)>) -> BTreeMap<u64, Vec<Person>> {
+    let mut by_frame: BTreeMap<u64, Vec<Person>> = BTreeMap::new();
+    for (frame, persons) in frames {
+        by_frame.entry(frame).or_default().extend(persons);
+    }
+    by_frame
+}
+
 impl Detections {
+    /// Version 1: each frame shows the captions it lists.
     pub fn from_frames(frames: Vec<FrameDetections>) -> Self {
-        let mut by_frame: std::collections::BTreeMap<u64, Vec<Person>> =
-            std::collections::BTreeMap::new();
-        for f in frames {
-            by_frame.entry(f.frame).or_default().extend(f.persons);
-        }
         Self {
-            source: Source::Recorded(by_frame),
+            source: Source::Recorded {
+                boxes: by_frame(frames.into_iter().map(|f| (f.frame, f.persons))),
+                held: None,
+            },
         }
     }
 
-    /// The embedded workload's tracks (`synthetic::tracks`), computed per frame on demand.
-    pub fn generated(frames: u64, width: u32, height: u32, persons: u32) -> Self {
+    /// Boxes per frame, and captions per (keyframe, track) held until that
+    /// track's next keyframe.
+    pub fn from_keyframes(
+        frames: Vec<FrameTracks>,
+        captions: impl IntoIterator<Item = (u64, u32, Vec<Action>)>,
+    ) -> Self {
+        let boxes = by_frame(frames.into_iter().map(|f| {
+            let persons = f
+                .persons
+                .into_iter()
+                .map(|b| Person {
+                    track_id: b.track_id,
+                    bbox: b.bbox,
+                    actions: Vec::new(),
+                })
+                .collect();
+            (f.frame, persons)
+        }));
+        let mut held = Held::new();
+        for (frame, track, actions) in captions {
+            held.entry(track).or_default().insert(frame, actions);
+        }
+        Self {
+            source: Source::Recorded {
+                boxes,
+                held: Some(held),
+            },
+        }
+    }
+
+    /// The embedded workload's tracks (`synthetic::persons_at`), computed per
+    /// frame on demand, with a keyframe of action scores every `keyframe_every` frames.
+    pub fn generated(
+        frames: u64,
+        width: u32,
+        height: u32,
+        persons: u32,
+        keyframe_every: u64,
+        rule: CaptionRule,
+    ) -> Self {
         Self {
             source: Source::Generated {
                 frames,
                 width,
                 height,
                 persons,
+                keyframe_every: keyframe_every.max(1),
+                rule,
             },
         }
     }
@@ -115,16 +222,44 @@ impl Detections {
     pub fn persons(&self, frame: u64) -> std::borrow::Cow<'_, [Person]> {
         use std::borrow::Cow;
         match &self.source {
-            Source::Recorded(by_frame) => {
-                Cow::Borrowed(by_frame.get(&frame).map_or(&[][..], Vec::as_slice))
+            Source::Recorded { boxes, held: None } => {
+                Cow::Borrowed(boxes.get(&frame).map_or(&[][..], Vec::as_slice))
+            }
+            Source::Recorded {
+                boxes,
+                held: Some(held),
+            } => {
+                let Some(persons) = boxes.get(&frame) else {
+                    return Cow::Borrowed(&[]);
+                };
+                Cow::Owned(
+                    persons
+                        .iter()
+                        .map(|p| Person {
+                            actions: held
+                                .get(&p.track_id)
+                                .and_then(|k| k.range(..=frame).next_back())
+                                .map(|(_, a)| a.clone())
+                                .unwrap_or_default(),
+                            ..p.clone()
+                        })
+                        .collect(),
+                )
             }
             Source::Generated {
                 frames,
                 width,
                 height,
                 persons,
+                keyframe_every,
+                rule,
             } if frame < *frames => Cow::Owned(super::synthetic::persons_at(
-                frame, *width, *height, *persons,
+                frame,
+                *width,
+                *height,
+                *persons,
+                frame - frame % keyframe_every,
+                rule,
             )),
             Source::Generated { .. } => Cow::Borrowed(&[]),
         }
@@ -133,25 +268,22 @@ impl Detections {
     /// One past the last frame that has an entry.
     pub fn frame_count(&self) -> u64 {
         match &self.source {
-            Source::Recorded(by_frame) => by_frame
-                .keys()
-                .next_back()
-                .map_or(0, |f| f.saturating_add(1)),
+            Source::Recorded { boxes, .. } => {
+                boxes.keys().next_back().map_or(0, |f| f.saturating_add(1))
+            }
             Source::Generated { frames, .. } => *frames,
         }
     }
 
-    /// Boxes scaled by (`sx`, `sy`): detections recorded at another frame size
-    /// drawn on this one. Computed tracks are already at the frame's size.
     pub fn scaled(self, sx: f32, sy: f32) -> Self {
         match self.source {
-            Source::Recorded(mut by_frame) => {
-                for p in by_frame.values_mut().flatten() {
+            Source::Recorded { mut boxes, held } => {
+                for p in boxes.values_mut().flatten() {
                     let [x1, y1, x2, y2] = p.bbox;
                     p.bbox = [x1 * sx, y1 * sy, x2 * sx, y2 * sy];
                 }
                 Self {
-                    source: Source::Recorded(by_frame),
+                    source: Source::Recorded { boxes, held },
                 }
             }
             generated => Self { source: generated },
@@ -160,36 +292,77 @@ impl Detections {
 
     pub fn max_persons(&self) -> usize {
         match &self.source {
-            Source::Recorded(by_frame) => by_frame.values().map(Vec::len).max().unwrap_or(0),
+            Source::Recorded { boxes, .. } => boxes.values().map(Vec::len).max().unwrap_or(0),
             Source::Generated { frames: 0, .. } => 0,
             Source::Generated { persons, .. } => *persons as usize,
         }
     }
 
-    /// As the JSON document, e.g. to export the embedded workload's tracks.
-    pub fn to_file(&self, width: u32, height: u32, fps: f64) -> DetectionsFile {
+    /// A version 2 document of these detections: boxes per frame, and the
+    /// captions of every keyframe as labels with scores (version 1 sources:
+    /// a keyframe wherever a frame lists a track).
+    pub fn to_file(&self, width: u32, height: u32, fps: f64) -> DetectionsFile<FrameTracks> {
+        let mut frames = Vec::new();
+        let mut keyframes: BTreeMap<u64, Vec<KeyframeTrack>> = BTreeMap::new();
+        let keyframe = |k: &mut BTreeMap<u64, Vec<KeyframeTrack>>, f, p: &Person| {
+            k.entry(f).or_default().push(KeyframeTrack {
+                track_id: p.track_id,
+                scores: None,
+                actions: Some(p.actions.clone()),
+            })
+        };
+        for frame in 0..self.frame_count() {
+            let persons = self.persons(frame);
+            if persons.is_empty() {
+                continue;
+            }
+            frames.push(FrameTracks {
+                frame,
+                persons: persons
+                    .iter()
+                    .map(|p| TrackBox {
+                        track_id: p.track_id,
+                        bbox: p.bbox,
+                    })
+                    .collect(),
+            });
+            for p in persons.iter() {
+                let is_keyframe = match &self.source {
+                    Source::Recorded { held: None, .. } => true,
+                    Source::Recorded {
+                        held: Some(held), ..
+                    } => held
+                        .get(&p.track_id)
+                        .is_some_and(|k| k.contains_key(&frame)),
+                    Source::Generated { keyframe_every, .. } => frame % keyframe_every == 0,
+                };
+                if is_keyframe {
+                    keyframe(&mut keyframes, frame, p);
+                }
+            }
+        }
         DetectionsFile {
-            schema: "nvviz-bench.detections".into(),
+            schema: SCHEMA.into(),
             version: DETECTIONS_SCHEMA_VERSION,
             width: Some(width),
             height: Some(height),
             fps: Some(fps),
-            frames: (0..self.frame_count())
-                .filter_map(|frame| {
-                    let persons = self.persons(frame);
-                    (!persons.is_empty()).then(|| FrameDetections {
-                        frame,
-                        persons: persons.into_owned(),
-                    })
-                })
+            frames,
+            keyframes: keyframes
+                .into_iter()
+                .map(|(frame, tracks)| Keyframe { frame, tracks })
                 .collect(),
         }
     }
 }
 
-/// Reads `.json` (our schema) or `.csv`/`.txt` (MOTChallenge) by extension.
-pub fn load(path: &Path) -> anyhow::Result<(Detections, Option<DetectionsFile>)> {
-    // 1 GiB of JSON is tens of millions of boxes: more is not a detections file.
+/// A detections file read, with the frame size its boxes were recorded at.
+pub struct Loaded {
+    pub detections: Detections,
+    pub size: Option<(u32, u32)>,
+}
+
+pub fn load(path: &Path, rule: &CaptionRule) -> anyhow::Result<Loaded> {
     let text = crate::input_file::read_text(path, "detections file", 1 << 30)?;
     let ext = path
         .extension()
@@ -197,40 +370,80 @@ pub fn load(path: &Path) -> anyhow::Result<(Detections, Option<DetectionsFile>)>
         .unwrap_or("")
         .to_ascii_lowercase();
     match ext.as_str() {
-        "csv" | "txt" => Ok((
-            parse_mot_csv(&text).with_context(|| format!("in {}", path.display()))?,
-            None,
-        )),
-        _ => {
-            let file = parse_json(&text).with_context(|| format!("in {}", path.display()))?;
-            Ok((Detections::from_frames(file.frames.clone()), Some(file)))
+        "csv" | "txt" => Ok(Loaded {
+            detections: parse_mot_csv(&text).with_context(|| format!("in {}", path.display()))?,
+            size: None,
+        }),
+        _ => parse_json(&text, rule).with_context(|| format!("in {}", path.display())),
+    }
+}
+
+/// Reads either version; captions go through `rule` (threshold, exclusions,
+/// vocabulary) in both.
+pub fn parse_json(text: &str, rule: &CaptionRule) -> anyhow::Result<Loaded> {
+    #[derive(Deserialize)]
+    struct Head {
+        schema: String,
+        version: u32,
+    }
+    let what = "not a detections document (see README: schema nvviz-bench.detections, version 2)";
+    let head: Head = serde_json::from_str(text).context(what)?;
+    if head.schema != SCHEMA {
+        bail!("schema is '{}', expected '{SCHEMA}'", head.schema);
+    }
+    let size = |w: Option<u32>, h: Option<u32>| w.zip(h);
+    match head.version {
+        1 => {
+            let file: DetectionsFile<FrameDetections> =
+                serde_json::from_str(text).context(what)?;
+            let frames = file
+                .frames
+                .into_iter()
+                .map(|mut f| {
+                    for p in &mut f.persons {
+                        p.actions = rule.from_labels(&p.actions);
+                    }
+                    f
+                })
+                .collect();
+            Ok(Loaded {
+                detections: Detections::from_frames(frames),
+                size: size(file.width, file.height),
+            })
         }
+        2 => {
+            let file: DetectionsFile<FrameTracks> = serde_json::from_str(text).context(what)?;
+            let mut captions = Vec::new();
+            for k in &file.keyframes {
+                for t in &k.tracks {
+                    let actions = match (&t.scores, &t.actions) {
+                        (Some(scores), None) => rule.from_scores(scores).map_err(|e| {
+                            anyhow::anyhow!("keyframe at frame {}, track {}: {e}", k.frame, t.track_id)
+                        })?,
+                        (None, Some(actions)) => rule.from_labels(actions),
+                        _ => bail!(
+                            "keyframe at frame {}, track {}: give either \"scores\" or \"actions\"",
+                            k.frame,
+                            t.track_id
+                        ),
+                    };
+                    captions.push((k.frame, t.track_id, actions));
+                }
+            }
+            Ok(Loaded {
+                detections: Detections::from_keyframes(file.frames, captions),
+                size: size(file.width, file.height),
+            })
+        }
+        v => bail!(
+            "detections schema version {v} is not supported (this build reads versions 1 and {DETECTIONS_SCHEMA_VERSION})"
+        ),
     }
 }
 
-pub fn parse_json(text: &str) -> anyhow::Result<DetectionsFile> {
-    let file: DetectionsFile = serde_json::from_str(text).context(
-        "not a detections document (see README: schema nvviz-bench.detections, version 1)",
-    )?;
-    if file.schema != "nvviz-bench.detections" {
-        bail!(
-            "schema is '{}', expected 'nvviz-bench.detections'",
-            file.schema
-        );
-    }
-    if file.version != DETECTIONS_SCHEMA_VERSION {
-        bail!(
-            "detections schema version {} is not supported (this build reads version {DETECTIONS_SCHEMA_VERSION})",
-            file.version
-        );
-    }
-    Ok(file)
-}
-
-/// MOTChallenge rows: `frame,id,left,top,width,height,conf,x,y,z` with 1-based
-/// frames. MOT carries no action labels, so each box gets "person" with its confidence.
+/// MOTChallenge CSV: the tracker's boxes only (no actions, so no captions).
 pub fn parse_mot_csv(text: &str) -> anyhow::Result<Detections> {
-    let mut frames: Vec<FrameDetections> = Vec::new();
+    let mut frames: Vec<FrameTracks> = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -264,48 +477,137 @@ pub fn parse_mot_csv(text: &str) -> anyhow::Result<Detections> {
             bail!("line {}: MOT frames start at 1, got {}", n + 1, fields[0]);
         }
         let (left, top, w, h) = (num(2)?, num(3)?, num(4)?, num(5)?);
-        let conf = if fields.len() > 6 { num(6)? } else { 1.0 };
-        let person = Person {
-            track_id: num(1)?.max(0.0) as u32,
-            bbox: [left, top, left + w, top + h],
-            actions: vec![Action {
-                label: "person".into(),
-                score: conf,
-                category: Category::Pose,
-            }],
-        };
-        frames.push(FrameDetections {
+        if fields.len() > 6 {
+            num(6)?; // the detector's confidence: checked, not drawn
+        }
+        frames.push(FrameTracks {
             frame: frame as u64 - 1,
-            persons: vec![person],
+            persons: vec![TrackBox {
+                track_id: num(1)?.max(0.0) as u32,
+                bbox: [left, top, left + w, top + h],
+            }],
         });
     }
-    Ok(Detections::from_frames(frames))
+    Ok(Detections::from_keyframes(frames, []))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workload::actions::CaptionRule;
+
+    fn demo() -> CaptionRule {
+        CaptionRule::default()
+    }
+
+    fn captions(d: &Detections, frame: u64, track: u32) -> Vec<String> {
+        d.persons(frame)
+            .iter()
+            .find(|p| p.track_id == track)
+            .map(|p| {
+                p.actions
+                    .iter()
+                    .map(|a| format!("{} {:.2}", a.label, a.score))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    const ALPHACTION: &str = include_str!("../../tests/fixtures/detections/alphaction-v2.json");
 
     #[test]
-    fn json_round_trip() {
-        let d = Detections::from_frames(vec![FrameDetections {
-            frame: 2,
-            persons: vec![Person {
-                track_id: 7,
-                bbox: [1.0, 2.0, 30.0, 40.0],
-                actions: vec![Action {
-                    label: "stand".into(),
-                    score: 0.9,
-                    category: Category::Pose,
-                }],
-            }],
-        }]);
-        let text = serde_json::to_string(&d.to_file(64, 48, 30.0)).unwrap();
-        let back = parse_json(&text).unwrap();
-        assert_eq!(Detections::from_frames(back.frames), d);
+    fn keyframe_captions_hold_until_the_tracks_next_keyframe() {
+        let d = parse_json(ALPHACTION, &demo()).unwrap().detections;
+        // Keyframe 0: walk shown, crawl excluded, stand below the threshold.
+        for f in 0..60 {
+            assert_eq!(captions(&d, f, 1), ["walk 0.90"], "frame {f}");
+        }
+        assert_eq!(captions(&d, 29, 2), ["sit 0.80", "answer phone 0.60"]);
+        // Keyframe 30 for track 2 only; its excluded class stays out.
+        assert_eq!(captions(&d, 30, 2), ["talk 0.70"]);
+        assert_eq!(captions(&d, 89, 2), ["talk 0.70"]);
+        // Track 3 appears at 40 with no keyframe yet: a box, no caption.
+        assert!(captions(&d, 40, 3).is_empty());
+        assert_eq!(d.persons(40).len(), 3);
+        // Keyframe 60: track 1 has nothing above 0.5 any more; track 3's labels filtered.
+        assert!(captions(&d, 60, 1).is_empty());
+        assert_eq!(captions(&d, 75, 3), ["ride 0.80"]);
+        // Boxes move every frame all the same.
+        assert_ne!(d.persons(1)[0].bbox, d.persons(0)[0].bbox);
+        assert_eq!(d.frame_count(), 90);
+    }
+
+    #[test]
+    fn threshold_and_exclusions_are_the_callers() {
+        let everything = CaptionRule::new(false, 0.4, Some(Vec::new())).unwrap();
+        let d = parse_json(ALPHACTION, &everything).unwrap().detections;
+        assert_eq!(
+            captions(&d, 0, 1),
+            ["crawl 0.95", "stand 0.45", "walk 0.90"]
+        );
+        assert_eq!(captions(&d, 60, 3), ["ride 0.80", "dig 0.90"]);
+    }
+
+    #[test]
+    fn common_categories_switch_labels_and_colours() {
+        let text = include_str!("../../tests/fixtures/detections/alphaction-common-v2.json");
+        let err = parse_json(text, &demo()).err().unwrap();
+        assert!(
+            format!("{err:#}").contains("--common-categories"),
+            "{err:#}"
+        );
+        let rule = CaptionRule::new(true, 0.5, None).unwrap();
+        let d = parse_json(text, &rule).unwrap().detections;
+        let p = &d.persons(10)[0];
+        let shown: Vec<(&str, Category)> = p
+            .actions
+            .iter()
+            .map(|a| (a.label.as_str(), a.category))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("walk", Category::Pose),
+                ("ride", Category::ObjectInteraction),
+                ("talk", Category::PersonInteraction)
+            ]
+        );
+    }
+
+    #[test]
+    fn version_1_still_reads_with_the_rule_applied() {
+        let doc = r#"{"schema":"nvviz-bench.detections","version":1,"width":64,"height":48,"frames":[
+            {"frame":2,"persons":[{"track_id":7,"box":[1,2,30,40],"actions":[
+                {"label":"stand","score":0.9},{"label":"crawl","score":0.9},{"label":"walk","score":0.2}]}]}]}"#;
+        let loaded = parse_json(doc, &demo()).unwrap();
+        assert_eq!(loaded.size, Some((64, 48)));
+        let d = loaded.detections;
         assert!(d.persons(0).is_empty());
-        assert_eq!(d.persons(2)[0].track_id, 7);
+        assert_eq!(captions(&d, 2, 7), ["stand 0.90"]);
+        // Version 1 draws what each frame lists: nothing is held.
         assert_eq!(d.frame_count(), 3);
+    }
+
+    #[test]
+    fn written_documents_read_back_the_same() {
+        let d = parse_json(ALPHACTION, &demo()).unwrap().detections;
+        let text = serde_json::to_string(&d.to_file(320, 240, 30.0)).unwrap();
+        let back = parse_json(&text, &demo()).unwrap().detections;
+        for f in 0..90 {
+            assert_eq!(back.persons(f), d.persons(f), "frame {f}");
+        }
+    }
+
+    #[test]
+    fn a_keyframe_gives_scores_or_actions() {
+        let doc = r#"{"schema":"nvviz-bench.detections","version":2,"frames":[],
+            "keyframes":[{"frame":3,"tracks":[{"track_id":1}]}]}"#;
+        let err = parse_json(doc, &demo()).err().unwrap();
+        assert!(err.to_string().contains("frame 3, track 1"), "{err}");
+        // A v2 frame carries boxes only: captions in it are refused, not ignored.
+        let doc = r#"{"schema":"nvviz-bench.detections","version":2,"frames":[
+            {"frame":0,"persons":[{"track_id":1,"box":[0,0,1,1],"actions":[]}]}]}"#;
+        assert!(parse_json(doc, &demo()).is_err());
     }
 
     #[test]
@@ -317,8 +619,12 @@ mod tests {
 
     #[test]
     fn wrong_schema_version_is_refused() {
-        let err = parse_json(r#"{"schema":"nvviz-bench.detections","version":9,"frames":[]}"#)
-            .unwrap_err();
+        let err = parse_json(
+            r#"{"schema":"nvviz-bench.detections","version":9,"frames":[]}"#,
+            &demo(),
+        )
+        .err()
+        .unwrap();
         assert!(
             err.to_string().contains("version 9 is not supported"),
             "{err}"
@@ -327,16 +633,16 @@ mod tests {
 
     #[test]
     fn malformed_json_names_the_schema() {
-        let err = parse_json("{").unwrap_err();
+        let err = parse_json("{", &demo()).err().unwrap();
         assert!(err.to_string().contains("nvviz-bench.detections"));
     }
 
     #[test]
-    fn mot_csv_is_one_based_and_converted_to_corners() {
+    fn mot_csv_is_one_based_boxes_only() {
         let d =
             parse_mot_csv("1,3,10,20,30,40,0.8,-1,-1,-1\n2,3,11,21,30,40,0.7,-1,-1,-1\n").unwrap();
         assert_eq!(d.persons(0)[0].bbox, [10.0, 20.0, 40.0, 60.0]);
-        assert_eq!(d.persons(1)[0].actions[0].score, 0.7);
+        assert!(d.persons(1)[0].actions.is_empty());
         assert_eq!(d.frame_count(), 2);
     }
 

@@ -1,6 +1,7 @@
 //! What the overlay stage draws on: frames (the embedded synthetic clip or a
 //! user's video decoded through ffmpeg) and their detections.
 
+pub mod actions;
 pub mod detections;
 pub mod synthetic;
 pub mod video;
@@ -64,7 +65,14 @@ impl Workload {
                 f
             })
             .collect();
-        let detections = synthetic::tracks(width, height, frames, persons);
+        let detections = synthetic::tracks_with(
+            width,
+            height,
+            frames,
+            persons,
+            fps,
+            crate::workload::actions::CaptionRule::default(),
+        );
         Self {
             info: WorkloadInfo {
                 source: SYNTHETIC_SOURCE.into(),
@@ -74,6 +82,7 @@ impl Workload {
                 fps,
                 frames,
                 persons: persons as usize,
+                show_time: true,
             },
             detections,
             input: Input::Synthetic(ring),

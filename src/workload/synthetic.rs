@@ -1,26 +1,12 @@
 //! The embedded default workload: a deterministic clip whose content makes
 //! encoders work like real footage (moving texture, noise, hard edges), and
-//! 10 persons moving smoothly with 1–3 AVA-style actions each.
+//! 10 persons moving smoothly, with the action model's scores at a keyframe
+//! every second (the demo's rhythm) turned into 1–3 captions each and held
+//! between keyframes, as AlphAction's demo draws them.
 
-use super::detections::{Action, Category, Detections, Person};
+use super::actions::CaptionRule;
+use super::detections::{Detections, Person};
 use crate::frame::Frame;
-
-/// Labels in AlphAction's three categories (a subset of AVA's).
-const ACTIONS: &[(&str, Category)] = &[
-    ("stand", Category::Pose),
-    ("walk", Category::Pose),
-    ("sit", Category::Pose),
-    ("bend/bow (at the waist)", Category::Pose),
-    ("carry/hold (an object)", Category::ObjectInteraction),
-    ("answer phone", Category::ObjectInteraction),
-    ("text on/look at a cellphone", Category::ObjectInteraction),
-    (
-        "talk to (e.g., self, a person, a group)",
-        Category::PersonInteraction,
-    ),
-    ("watch (a person)", Category::PersonInteraction),
-    ("listen to (a person)", Category::PersonInteraction),
-];
 
 /// Cheap deterministic hash noise (no RNG state, same bytes on every machine).
 fn hash(mut x: u32) -> u32 {
@@ -74,17 +60,61 @@ pub fn render_frame(frame: &mut Frame, index: u64) {
 }
 
 /// Smooth tracks for `persons` people over `frames` frames, computed frame by
-/// frame when asked for (nothing is stored per frame).
+/// frame when asked for (nothing is stored per frame), with the demo's
+/// captions (`CaptionRule::default()`) from a keyframe every second at `fps`.
 pub fn tracks(width: u32, height: u32, frames: u64, persons: u32) -> Detections {
-    Detections::generated(frames, width, height, persons)
+    tracks_with(width, height, frames, persons, 30.0, CaptionRule::default())
 }
 
-/// The persons of frame `f`: a pure function of the frame number.
-pub fn persons_at(f: u64, width: u32, height: u32, persons: u32) -> Vec<Person> {
+/// `tracks` at `fps`, with `rule` choosing the captions.
+pub fn tracks_with(
+    width: u32,
+    height: u32,
+    frames: u64,
+    persons: u32,
+    fps: f64,
+    rule: CaptionRule,
+) -> Detections {
+    let keyframe_every = fps.round().clamp(1.0, 1000.0) as u64;
+    Detections::generated(frames, width, height, persons, keyframe_every, rule)
+}
+
+/// The action model's scores for person `p` at keyframe `k` over a vocabulary
+/// of `n` categories: low everywhere, one to three categories well above the
+/// demo's 0.5 threshold (an excluded class among them at times, as real
+/// output has), and one just below it.
+pub fn scores_at(p: u32, k: u64, n: usize) -> Vec<f32> {
+    let seed = hash(p.wrapping_mul(0x9e37_79b9) ^ hash(k as u32 ^ 0x5bd1_e995));
+    let mut scores: Vec<f32> = (0..n as u32)
+        .map(|i| (hash(seed ^ i.wrapping_mul(0x2545_f491)) % 300) as f32 / 1000.0)
+        .collect();
+    let picks = 1 + (hash(seed ^ 0xa5a5) % 3);
+    for j in 0..picks {
+        let i = hash(seed ^ (j + 1).wrapping_mul(977)) as usize % n;
+        scores[i] = 0.55 + (hash(seed ^ (j + 7).wrapping_mul(31)) % 400) as f32 / 1000.0;
+    }
+    let near = hash(seed ^ 0x5151) as usize % n;
+    if scores[near] < 0.5 {
+        scores[near] = 0.45;
+    }
+    scores
+}
+
+/// The persons of frame `f` with the captions of keyframe `keyframe` (the
+/// latest at or before `f`): a pure function of its arguments.
+pub fn persons_at(
+    f: u64,
+    width: u32,
+    height: u32,
+    persons: u32,
+    keyframe: u64,
+    rule: &CaptionRule,
+) -> Vec<Person> {
     let (w, h) = (width as f32, height as f32);
     let box_w = (w / 12.0).max(8.0);
     let box_h = (h / 3.0).max(16.0);
     let t = f as f32 / 30.0;
+    let n = rule.vocabulary.names.len();
     (0..persons)
         .map(|p| {
             let pf = p as f32;
@@ -93,18 +123,9 @@ pub fn persons_at(f: u64, width: u32, height: u32, persons: u32) -> Vec<Person> 
             let cy = h * (0.55 + 0.25 * (0.2 * t * (1.0 + pf * 0.05) + pf * 2.1).cos());
             let scale = 0.8 + 0.2 * ((pf * 0.9) + 0.1 * t).sin();
             let (bw, bh) = (box_w * scale, box_h * scale);
-            let n_actions = 1 + (hash(p * 31 + 7) % 3) as usize;
-            let actions = (0..n_actions)
-                .map(|a| {
-                    let (label, category) =
-                        ACTIONS[(hash(p * 101 + a as u32 * 13) as usize) % ACTIONS.len()];
-                    Action {
-                        label: label.into(),
-                        score: 0.55 + 0.4 * (0.5 + 0.5 * (t * 0.7 + pf + a as f32).sin()),
-                        category,
-                    }
-                })
-                .collect();
+            let actions = rule
+                .from_scores(&scores_at(p + 1, keyframe, n))
+                .expect("scores are made for the rule's vocabulary");
             Person {
                 track_id: p + 1,
                 bbox: [
@@ -149,10 +170,49 @@ mod tests {
             for p in persons.iter() {
                 let [x1, y1, x2, y2] = p.bbox;
                 assert!(x1 >= 0.0 && y1 >= 0.0 && x2 < 1920.0 && y2 < 1080.0 && x1 < x2 && y1 < y2);
-                assert!((1..=3).contains(&p.actions.len()));
+                assert!(p.actions.len() <= 3);
             }
         }
         let step = (d.persons(1)[0].bbox[0] - d.persons(0)[0].bbox[0]).abs();
         assert!(step < 20.0, "moves smoothly ({step} px/frame)");
+        // Most persons show a caption on most keyframes.
+        let shown = (0..60)
+            .step_by(30)
+            .flat_map(|f| d.persons(f).into_owned())
+            .filter(|p| !p.actions.is_empty())
+            .count();
+        assert!(shown >= 14, "{shown} of 20 persons captioned");
+    }
+
+    #[test]
+    fn captions_change_at_keyframes_and_hold_between() {
+        let d = tracks(1920, 1080, 95, 10);
+        let captions = |f: u64| -> Vec<Vec<String>> {
+            d.persons(f)
+                .iter()
+                .map(|p| {
+                    p.actions
+                        .iter()
+                        .map(|a| format!("{} {:.2}", a.label, a.score))
+                        .collect()
+                })
+                .collect()
+        };
+        for f in 1..30 {
+            assert_eq!(captions(f), captions(0), "frame {f} holds keyframe 0");
+        }
+        assert_ne!(captions(30), captions(29), "keyframe 30 brings new scores");
+        assert_eq!(captions(59), captions(30));
+        // Boxes move every frame all the same.
+        assert_ne!(d.persons(1)[0].bbox, d.persons(0)[0].bbox);
+        // Every caption passed the demo's rule: at or above 0.5, none excluded.
+        for f in 0..95 {
+            for p in d.persons(f).iter() {
+                for a in &p.actions {
+                    assert!(a.score >= 0.5, "{a:?}");
+                    assert!(!crate::workload::actions::EXCLUSION.contains(&a.label.as_str()));
+                }
+            }
+        }
     }
 }

@@ -40,7 +40,13 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
     };
     let gpu = gpu::probe();
     let mut chooser = options::chooser(&args.encoder, &gpu)?;
-    let template = options::encode_template(&args.encoder);
+    // Read (not written) before the outputs are checked: the GOP follows its fps.
+    let workload = options::workload(
+        &args.workload,
+        chooser.ffmpeg().ok_or(chooser.ffmpeg_unusable()),
+        args.warmup,
+    )?;
+    let template = options::encode_template(&args.encoder, workload.info.fps);
     let cases = expand(&MatrixOptions {
         modes: &modes,
         codecs: &args.codecs,
@@ -71,11 +77,6 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
         );
     }
     options::refuse_overwriting_inputs(&args.workload, &outputs)?;
-    let workload = options::workload(
-        &args.workload,
-        chooser.ffmpeg().ok_or(chooser.ffmpeg_unusable()),
-        args.warmup,
-    )?;
 
     if let Some(n) = args.snapshot {
         // Frames past the run have no detections: their snapshot would show no overlay.
@@ -256,11 +257,7 @@ fn write_snapshots(
             continue;
         }
         let mut frame = base.clone();
-        Overlay::new(kind, info.width, info.height, info.fps)?.draw(
-            &mut frame,
-            n,
-            &workload.detections.persons(n),
-        )?;
+        Overlay::for_workload(kind, info)?.draw(&mut frame, n, &workload.detections.persons(n))?;
         let path = dir.join(format!("snapshot-frame{n}-{}.png", kind.name()));
         frame.save_png(&path)?;
         eprintln!("snapshot: {}", path.display());

@@ -51,7 +51,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         chooser.ffmpeg().ok_or(chooser.ffmpeg_unusable()),
         0,
     )?;
-    let template = options::encode_template(&args.encoder);
+    let template = options::encode_template(&args.encoder, workload.info.fps);
     let preset =
         options::profile_preset(args.encoder.profile).unwrap_or_else(|| args.preset.clone());
     let spec = expand(&MatrixOptions {

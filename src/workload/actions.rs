@@ -1,0 +1,346 @@
+//! The demo's action vocabulary and the rule that turns a keyframe's scores
+//! into captions, as `update_action_dictionary` in AlphAction's
+//! `demo/nvenc_visualizer.py` does: per track, every category whose score is
+//! at least `confidence_threshold` becomes "label 0.87", except the excluded
+//! classes; its colour is its group (pose / object interaction / person
+//! interaction), split at fixed indices that change with `common_cate`.
+
+use anyhow::bail;
+
+use super::detections::{Action, Category};
+
+/// The demo's 80 AVA categories, in the model's output order, with its
+/// shortened names ("category names are modified for better visualization").
+pub const AVA: [&str; 80] = [
+    "bend/bow",
+    "crawl",
+    "crouch/kneel",
+    "dance",
+    "fall down",
+    "get up",
+    "jump/leap",
+    "lie/sleep",
+    "martial art",
+    "run/jog",
+    "sit",
+    "stand",
+    "swim",
+    "walk",
+    "answer phone",
+    "brush teeth",
+    "carry/hold sth.",
+    "catch sth.",
+    "chop",
+    "climb",
+    "clink glass",
+    "close",
+    "cook",
+    "cut",
+    "dig",
+    "dress/put on clothing",
+    "drink",
+    "drive",
+    "eat",
+    "enter",
+    "exit",
+    "extract",
+    "fishing",
+    "hit sth.",
+    "kick sth.",
+    "lift/pick up",
+    "listen to sth.",
+    "open",
+    "paint",
+    "play board game",
+    "play musical instrument",
+    "play with pets",
+    "point to sth.",
+    "press",
+    "pull sth.",
+    "push sth.",
+    "put down",
+    "read",
+    "ride",
+    "row boat",
+    "sail boat",
+    "shoot",
+    "shovel",
+    "smoke",
+    "stir",
+    "take a photo",
+    "look at a cellphone",
+    "throw",
+    "touch sth.",
+    "turn",
+    "watch screen",
+    "work on a computer",
+    "write",
+    "fight/hit sb.",
+    "give/serve sth. to sb.",
+    "grab sb.",
+    "hand clap",
+    "hand shake",
+    "hand wave",
+    "hug sb.",
+    "kick sb.",
+    "kiss sb.",
+    "lift sb.",
+    "listen to sb.",
+    "play with kids",
+    "push sb.",
+    "sing",
+    "take sth. from sb.",
+    "talk",
+    "watch sb.",
+];
+
+/// `common_cate`: the demo's 15 common categories (its model then outputs 15 scores).
+pub const COMMON: [&str; 15] = [
+    "dance",
+    "run/jog",
+    "sit",
+    "stand",
+    "swim",
+    "walk",
+    "answer phone",
+    "carry/hold sth.",
+    "drive",
+    "play musical instrument",
+    "ride",
+    "fight/hit sb.",
+    "listen to sb.",
+    "talk",
+    "watch sb.",
+];
+
+/// The classes the demo leaves out unless told otherwise (`EXCLUSION`).
+pub const EXCLUSION: [&str; 20] = [
+    "crawl",
+    "brush teeth",
+    "catch sth.",
+    "chop",
+    "clink glass",
+    "cook",
+    "dig",
+    "exit",
+    "extract",
+    "fishing",
+    "kick sth.",
+    "paint",
+    "play board game",
+    "play with pets",
+    "press",
+    "row boat",
+    "shovel",
+    "stir",
+    "kick sb.",
+    "play with kids",
+];
+
+/// The categories a keyframe's scores are indexed by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Vocabulary {
+    pub names: &'static [&'static str],
+    /// Indices below `.0` are poses, below `.1` object interactions, the rest
+    /// person interactions.
+    pub split: (usize, usize),
+}
+
+impl Vocabulary {
+    pub const AVA: Vocabulary = Vocabulary {
+        names: &AVA,
+        split: (14, 63),
+    };
+    pub const COMMON: Vocabulary = Vocabulary {
+        names: &COMMON,
+        split: (6, 11),
+    };
+
+    pub fn of(common: bool) -> Self {
+        if common {
+            Self::COMMON
+        } else {
+            Self::AVA
+        }
+    }
+
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| *n == name)
+    }
+
+    pub fn category(&self, index: usize) -> Category {
+        if index < self.split.0 {
+            Category::Pose
+        } else if index < self.split.1 {
+            Category::ObjectInteraction
+        } else {
+            Category::PersonInteraction
+        }
+    }
+}
+
+/// Which scores become captions (`--confidence-threshold`, `--exclude-class`,
+/// `--common-categories`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaptionRule {
+    pub vocabulary: Vocabulary,
+    pub threshold: f32,
+    /// Excluded class names (those not in the vocabulary exclude nothing, as
+    /// in the demo).
+    pub excluded: Vec<String>,
+}
+
+impl Default for CaptionRule {
+    /// The demo's defaults: AVA's 80 categories, 0.5, its exclusion list.
+    fn default() -> Self {
+        Self {
+            vocabulary: Vocabulary::AVA,
+            threshold: 0.5,
+            excluded: EXCLUSION.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
+impl CaptionRule {
+    /// A rule from the command line's words; `excluded` None is the demo's list.
+    pub fn new(
+        common: bool,
+        threshold: f32,
+        excluded: Option<Vec<String>>,
+    ) -> anyhow::Result<Self> {
+        if !(threshold.is_finite() && (0.0..=1.0).contains(&threshold)) {
+            bail!("--confidence-threshold must be between 0 and 1 (got {threshold})");
+        }
+        Ok(Self {
+            vocabulary: Vocabulary::of(common),
+            threshold,
+            excluded: excluded.unwrap_or_else(|| EXCLUSION.iter().map(|s| s.to_string()).collect()),
+        })
+    }
+
+    fn shows(&self, label: &str, score: f32) -> bool {
+        score >= self.threshold && !self.excluded.iter().any(|e| e == label)
+    }
+
+    /// Captions from one track's scores, indexed by the vocabulary, in its order.
+    pub fn from_scores(&self, scores: &[f32]) -> Result<Vec<Action>, String> {
+        let names = self.vocabulary.names;
+        if scores.len() != names.len() {
+            return Err(format!(
+                "{} scores, but the {} vocabulary has {} categories{}",
+                scores.len(),
+                if names.len() == COMMON.len() {
+                    "common"
+                } else {
+                    "AVA"
+                },
+                names.len(),
+                match scores.len() {
+                    15 => " (pass --common-categories for the demo's 15)",
+                    80 => " (drop --common-categories for AVA's 80)",
+                    _ => "",
+                }
+            ));
+        }
+        Ok(scores
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| self.shows(names[*i], **s))
+            .map(|(i, s)| Action {
+                label: names[i].to_string(),
+                score: *s,
+                category: self.vocabulary.category(i),
+            })
+            .collect())
+    }
+
+    /// Captions from labels with scores: filtered as scores are; a label the
+    /// vocabulary knows takes its group's colour, another keeps its own.
+    pub fn from_labels(&self, actions: &[Action]) -> Vec<Action> {
+        actions
+            .iter()
+            .filter(|a| self.shows(&a.label, a.score))
+            .map(|a| Action {
+                category: self
+                    .vocabulary
+                    .index(&a.label)
+                    .map_or(a.category, |i| self.vocabulary.category(i)),
+                ..a.clone()
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_splits_fall_where_the_demo_puts_them() {
+        let ava = Vocabulary::AVA;
+        assert_eq!(ava.category(ava.index("walk").unwrap()), Category::Pose);
+        assert_eq!(
+            ava.category(ava.index("answer phone").unwrap()),
+            Category::ObjectInteraction
+        );
+        assert_eq!(
+            ava.category(ava.index("write").unwrap()),
+            Category::ObjectInteraction
+        );
+        assert_eq!(
+            ava.category(ava.index("fight/hit sb.").unwrap()),
+            Category::PersonInteraction
+        );
+        let common = Vocabulary::COMMON;
+        assert_eq!(
+            common.category(common.index("walk").unwrap()),
+            Category::Pose
+        );
+        assert_eq!(
+            common.category(common.index("ride").unwrap()),
+            Category::ObjectInteraction
+        );
+        assert_eq!(
+            common.category(common.index("talk").unwrap()),
+            Category::PersonInteraction
+        );
+        // Every excluded class is one of AVA's.
+        assert!(EXCLUSION.iter().all(|e| ava.index(e).is_some()));
+    }
+
+    #[test]
+    fn threshold_and_exclusion_filter_scores() {
+        let rule = CaptionRule::default();
+        let mut scores = [0.0f32; 80];
+        scores[13] = 0.9; // walk
+        scores[1] = 0.95; // crawl: excluded by default
+        scores[78] = 0.5; // talk: at the threshold, shown
+        scores[11] = 0.49; // stand: below
+        let captions = rule.from_scores(&scores).unwrap();
+        let shown: Vec<(&str, Category)> = captions
+            .iter()
+            .map(|a| (a.label.as_str(), a.category))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("walk", Category::Pose),
+                ("talk", Category::PersonInteraction)
+            ]
+        );
+        let everything = CaptionRule::new(false, 0.5, Some(Vec::new())).unwrap();
+        assert_eq!(everything.from_scores(&scores).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_score_vector_of_the_other_vocabulary_says_which_flag() {
+        let err = CaptionRule::default().from_scores(&[0.0; 15]).unwrap_err();
+        assert!(err.contains("--common-categories"), "{err}");
+        let common = CaptionRule::new(true, 0.5, None).unwrap();
+        let mut scores = [0.0f32; 15];
+        scores[3] = 0.8; // stand
+        assert_eq!(common.from_scores(&scores).unwrap()[0].label, "stand");
+        assert!(CaptionRule::new(false, 1.5, None).is_err());
+        assert!(CaptionRule::new(false, f32::NAN, None).is_err());
+    }
+}
