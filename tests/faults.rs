@@ -14,14 +14,6 @@ fn bench_video(video: &std::path::Path) -> std::process::Output {
         .unwrap()
 }
 
-fn one_line_error(out: &std::process::Output, needle: &str) {
-    assert_exit(out, 2);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(needle), "{err}");
-    assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(!err.contains("panicked"));
-}
-
 #[test]
 fn missing_video() {
     one_line_error(

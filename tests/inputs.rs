@@ -187,3 +187,120 @@ fn an_unwritable_baseline_fails_before_the_run() {
         "no case ran"
     );
 }
+
+fn decoders() -> &'static [&'static str] {
+    if cfg!(feature = "opencv") {
+        &["ffmpeg", "opencv"]
+    } else {
+        &["ffmpeg"]
+    }
+}
+
+/// 3 s at 30 fps, the AlphAction fixture's size.
+fn clip_30fps(dir: &Path) -> PathBuf {
+    ffmpeg_make(
+        dir,
+        "clip.mp4",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x240:rate=30",
+            "-frames:v",
+            "90",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+    )
+}
+
+/// The demo's `start`/`duration` in ms: from the frame nearest `start` while
+/// frames are within `duration` — 1,000 ms + 500 ms at 30 fps is frames 30 to
+/// 45, 16 frames, counted with ffprobe in the output; with either decoder.
+#[test]
+fn start_and_duration_cut_the_demos_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let video = clip_30fps(dir.path());
+    for decoder in decoders() {
+        let out = dir.path().join(format!("window-{decoder}.mp4"));
+        let run = render(
+            &video,
+            &out,
+            &["--decoder", decoder, "--start", "1000", "--duration", "500"],
+        );
+        assert_exit(&run, 0);
+        assert_eq!(ffprobe_stream(&out).0, 16, "{decoder}");
+        let out = dir.path().join(format!("to-end-{decoder}.mp4"));
+        assert_exit(
+            &render(&video, &out, &["--decoder", decoder, "--start", "2000"]),
+            0,
+        );
+        assert_eq!(
+            ffprobe_stream(&out).0,
+            30,
+            "{decoder}: --duration -1 is to the end"
+        );
+    }
+}
+
+/// Frame 0 of a run started at 1,000 ms is the video's frame 30 in every
+/// respect: its pixels (either decoder), the detections of frame 30 (boxes
+/// and the captions held from keyframe 30) and the clock, 00:00:01.000 — the
+/// snapshot is byte for byte the one of frame 30 without --start.
+#[test]
+fn a_run_from_start_draws_the_videos_own_frame_detections_and_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let video = clip_30fps(dir.path());
+    let snapshot = |decoder: &str, extra: &[&str], n: &str| {
+        let out = dir
+            .path()
+            .join(format!("snap-{decoder}-{n}-{}", extra.len()));
+        nvviz()
+            .args([
+                "bench",
+                "--modes",
+                "overlay-only",
+                "--runs",
+                "1",
+                "--warmup",
+                "0",
+                "-q",
+            ])
+            .args(["--decoder", decoder, "--video"])
+            .arg(&video)
+            .arg("--detections")
+            .arg(fixture("detections/alphaction-v2.json"))
+            .args(extra)
+            .args(["--snapshot", n, "--snapshot-dir"])
+            .arg(&out)
+            .assert()
+            .success();
+        std::fs::read(out.join(format!("snapshot-frame{n}-native.png"))).unwrap()
+    };
+    for decoder in decoders() {
+        let from_start = snapshot(decoder, &["--start", "1000"], "0");
+        assert_eq!(from_start, snapshot(decoder, &[], "30"), "{decoder}");
+        assert_ne!(from_start, snapshot(decoder, &[], "29"), "{decoder}");
+    }
+}
+
+#[test]
+fn a_window_outside_the_video_is_a_one_line_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let video = clip_30fps(dir.path());
+    let out = dir.path().join("o.mp4");
+    one_line_error(
+        &render(&video, &out, &["--start", "9000"]),
+        "--start 9000 is past the end: the video has 90 frames",
+    );
+    one_line_error(
+        &render(&video, &out, &["--start", "1020", "--duration", "5"]),
+        "holds no frame",
+    );
+    let run = nvviz()
+        .args(["bench", "--modes", "overlay-only", "--start", "10", "-q"])
+        .output()
+        .unwrap();
+    one_line_error(&run, "--start and --duration cut a window of --video");
+    assert!(!out.exists());
+}

@@ -112,6 +112,12 @@ pub struct WorkloadArgs {
     /// How --video is decoded: ffmpeg (rawvideo pipe) or opencv (VideoCapture, as the guide's demo)
     #[arg(long, value_enum, default_value = "ffmpeg")]
     pub decoder: crate::workload::Decoder,
+    /// Start this many milliseconds into --video (the demo's `start`: the frame nearest to it)
+    #[arg(long, value_name = "MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1_000_000_000_000))]
+    pub start: u64,
+    /// Milliseconds of --video from --start (the demo's `duration`; -1: to the end)
+    #[arg(long, value_name = "MS", default_value_t = -1, allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(-1..=1_000_000_000_000))]
+    pub duration: i64,
     /// Detections: nvviz-bench JSON (schema nvviz-bench.detections v2: boxes per frame, action
     /// scores per keyframe; v1 read too) or MOTChallenge CSV (.csv/.txt, boxes only); default: synthetic tracks
     #[arg(long, value_name = "PATH")]

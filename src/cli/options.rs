@@ -171,7 +171,11 @@ pub fn workload(
         }
         _ => loaded.detections,
     };
+    let windowed = args.start > 0 || args.duration != -1;
     let Some(video_path) = &args.video else {
+        if windowed {
+            bail!("--start and --duration cut a window of --video: give a video, or drop them for the embedded clip");
+        }
         let (w, h) = resolution.unwrap_or((1920, 1080));
         let fps = args.fps.unwrap_or(30.0);
         let frames = args.frames.unwrap_or(100);
@@ -235,21 +239,34 @@ pub fn workload(
             stored - decodable
         );
     }
+    // The demo's start/duration, in the video's own frames and time.
+    let source_fps = if stream.fps.is_finite() && stream.fps > 0.0 {
+        stream.fps
+    } else {
+        fps
+    };
+    let (start_frame, available) = video::window(args.start, args.duration, source_fps, decodable)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", video_path.display()))?;
+    let within = if windowed {
+        " in the --start/--duration window"
+    } else {
+        ""
+    };
     let frames = match args.frames {
-        Some(n) if n + warmup <= decodable => n,
+        Some(n) if n + warmup <= available => n,
         Some(n) => bail!(
-            "--frames {n}{}: {} has {decodable} decodable frames; ask for at most {}",
+            "--frames {n}{}: {} has {available} decodable frames{within}; ask for at most {}",
             if warmup > 0 {
                 format!(" with --warmup {warmup}")
             } else {
                 String::new()
             },
             video_path.display(),
-            decodable.saturating_sub(warmup)
+            available.saturating_sub(warmup)
         ),
-        None if decodable > warmup => decodable - warmup,
+        None if available > warmup => available - warmup,
         None => bail!(
-            "{} has only {decodable} decodable frames; lower --warmup",
+            "{} has only {available} decodable frames{within}; lower --warmup",
             video_path.display()
         ),
     };
@@ -262,7 +279,8 @@ pub fn workload(
     }
     let (dets, persons, source) = match loaded {
         Some(loaded) => {
-            let dets = fit(loaded, w, h);
+            // Detections number the video's frames: the run's frame 0 is `start_frame`.
+            let dets = fit(loaded, w, h).starting_at(start_frame);
             let persons = dets.max_persons();
             (
                 dets,
@@ -289,12 +307,14 @@ pub fn workload(
             frames,
             persons,
             show_time: !args.no_show_time,
+            start_frame,
         },
         detections: dets,
         input: Input::Video {
             path: video_path.clone(),
             ffmpeg: ffmpeg.to_path_buf(),
             decoder: args.decoder,
+            start_ms: args.start,
         },
     })
 }

@@ -53,6 +53,8 @@ pub struct Overlay {
     fps: f64,
     /// Draw the clock panel (the demo's `show_time`).
     show_time: bool,
+    /// The source frame the run's frame 0 is (`--start`): the clock shows its time.
+    first_frame: u64,
 }
 
 impl Overlay {
@@ -75,6 +77,7 @@ impl Overlay {
             height,
             fps,
             show_time: true,
+            first_frame: 0,
         })
     }
 
@@ -85,6 +88,7 @@ impl Overlay {
     ) -> anyhow::Result<Self> {
         let mut overlay = Self::new(kind, info.width, info.height, info.fps)?;
         overlay.show_time = info.show_time;
+        overlay.first_frame = info.start_frame;
         Ok(overlay)
     }
 
@@ -108,7 +112,7 @@ impl Overlay {
     pub fn layout(&self, index: u64, persons: &[Person]) -> FrameLayout {
         let stamp = self
             .show_time
-            .then(|| layout::timestamp(layout::millis(index, self.fps)));
+            .then(|| layout::timestamp(layout::millis(self.first_frame + index, self.fps)));
         layout::layout(
             self.width,
             self.height,

@@ -75,6 +75,10 @@ pub struct WorkloadInfo {
     /// The clock panel was drawn (`--no-show-time` turns it off).
     #[serde(default = "drawn")]
     pub show_time: bool,
+    /// The video frame the run starts at (`--start`): frame 0 of the run is
+    /// this frame of the video, its detections and its clock.
+    #[serde(default)]
+    pub start_frame: u64,
 }
 
 fn drawn() -> bool {

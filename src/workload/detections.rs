@@ -115,6 +115,8 @@ pub struct DetectionsFile<F> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Detections {
     source: Source,
+    /// Frame 0 of the run is this frame of the source (`--start`).
+    offset: u64,
 }
 
 /// Each track's captions from its keyframes: those of the latest keyframe at
@@ -164,6 +166,7 @@ impl Detections {
                 boxes: by_frame(frames.into_iter().map(|f| (f.frame, f.persons))),
                 held: None,
             },
+            offset: 0,
         }
     }
 
@@ -194,6 +197,7 @@ impl Detections {
                 boxes,
                 held: Some(held),
             },
+            offset: 0,
         }
     }
 
@@ -216,11 +220,24 @@ impl Detections {
                 keyframe_every: keyframe_every.max(1),
                 rule,
             },
+            offset: 0,
+        }
+    }
+
+    /// These detections seen from source frame `first` on: the run's frame
+    /// 0 is `first` (captions of keyframes before it still held).
+    pub fn starting_at(self, first: u64) -> Self {
+        Self {
+            offset: self.offset.saturating_add(first),
+            ..self
         }
     }
 
     pub fn persons(&self, frame: u64) -> std::borrow::Cow<'_, [Person]> {
         use std::borrow::Cow;
+        let Some(frame) = frame.checked_add(self.offset) else {
+            return Cow::Borrowed(&[]);
+        };
         match &self.source {
             Source::Recorded { boxes, held: None } => {
                 Cow::Borrowed(boxes.get(&frame).map_or(&[][..], Vec::as_slice))
@@ -284,9 +301,13 @@ impl Detections {
                 }
                 Self {
                     source: Source::Recorded { boxes, held },
+                    offset: self.offset,
                 }
             }
-            generated => Self { source: generated },
+            generated => Self {
+                source: generated,
+                offset: self.offset,
+            },
         }
     }
 

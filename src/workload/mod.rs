@@ -45,6 +45,9 @@ pub enum Input {
         path: PathBuf,
         ffmpeg: PathBuf,
         decoder: Decoder,
+        /// `--start` as given: OpenCV seeks to it as the demo does; ffmpeg to
+        /// the frame that seek lands on (`info.start_frame`).
+        start_ms: u64,
     },
 }
 
@@ -83,6 +86,7 @@ impl Workload {
                 frames,
                 persons: persons as usize,
                 show_time: true,
+                start_frame: 0,
             },
             detections,
             input: Input::Synthetic(ring),
@@ -97,11 +101,13 @@ impl Workload {
             Input::Video {
                 path,
                 decoder: Decoder::Opencv,
+                start_ms,
                 ..
             } => FrameReader::OpenCv(video::OpenCvReader::open(
                 path,
                 self.info.width,
                 self.info.height,
+                *start_ms,
             )?),
             #[cfg(not(feature = "opencv"))]
             Input::Video {
@@ -113,6 +119,7 @@ impl Workload {
                 path,
                 self.info.width,
                 self.info.height,
+                video::seek_seconds(self.info.start_frame, self.info.fps),
             )?),
         })
     }

@@ -256,3 +256,12 @@ pub fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
     unsafe { libc::geteuid() == 0 }
 }
+
+/// Exit 2 with one line on stderr that contains `needle`, and no panic.
+pub fn one_line_error(out: &std::process::Output, needle: &str) {
+    assert_exit(out, 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(needle), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(!err.contains("panicked"));
+}
