@@ -388,7 +388,13 @@ impl<'a> CaseRun<'a> {
         if let (CaseStatus::Ok, Some(path), Some(ffmpeg)) =
             (&result.status, &self.last_output, self.ffmpeg.as_deref())
         {
-            let frames = result.warmup_frames + self.workload.info.frames;
+            // A realtime run wrote what it kept up with: the last run's output holds those.
+            let timed = result
+                .runs
+                .last()
+                .and_then(|r| r.realtime.as_ref())
+                .map_or(self.workload.info.frames, |r| r.written);
+            let frames = result.warmup_frames + timed;
             match verify(
                 ffmpeg,
                 path,
@@ -398,7 +404,11 @@ impl<'a> CaseRun<'a> {
             ) {
                 Ok(v) => {
                     result.verified = Some(v);
-                    if options.quality && matches!(spec.sink, SinkSpec::Pipe { .. }) {
+                    if options.quality && options.engine.realtime {
+                        result.quality_error = Some(
+                            "not measured with --realtime: dropped frames leave no reference to compare with".into(),
+                        );
+                    } else if options.quality && matches!(spec.sink, SinkSpec::Pipe { .. }) {
                         let vmaf = self.vmaf;
                         match super::quality::measure(
                             ffmpeg,

@@ -9,6 +9,7 @@ pub mod gpu_sampler;
 pub mod pipeline;
 pub mod progress;
 pub mod quality;
+pub mod realtime;
 pub mod run;
 pub mod runner;
 pub mod usage;
@@ -208,10 +209,11 @@ mod tests {
     use crate::probe::fallback::Writer;
     use crate::results::CaseStatus;
 
-    /// Takes frames; fails with `fail` at frame `fail_at`, if given.
+    /// Takes frames, each in `delay`; fails with `fail` at frame `fail_at`, if given.
     struct Fake {
         frames: u64,
         fail_at: Option<(u64, EncodeFailure)>,
+        delay: Duration,
     }
 
     impl FrameSink for Fake {
@@ -220,6 +222,7 @@ mod tests {
         }
         fn write(&mut self, _frame: &Frame, _wire: &[u8]) -> Result<(), EncodeFailure> {
             self.frames += 1;
+            std::thread::sleep(self.delay);
             match &self.fail_at {
                 Some((at, failure)) if self.frames >= *at => Err(failure.clone()),
                 _ => Ok(()),
@@ -234,7 +237,11 @@ mod tests {
     }
 
     fn fake(fail_at: Option<(u64, EncodeFailure)>) -> Result<Box<dyn FrameSink>, EncodeFailure> {
-        Ok(Box::new(Fake { frames: 0, fail_at }))
+        Ok(Box::new(Fake {
+            frames: 0,
+            fail_at,
+            delay: Duration::ZERO,
+        }))
     }
 
     fn session_limit() -> EncodeFailure {
@@ -271,6 +278,7 @@ mod tests {
                 workers: 1,
                 worker_nice: 0,
                 pipe: Default::default(),
+                realtime: false,
             },
             interleave,
         }
@@ -282,7 +290,22 @@ mod tests {
         options: &EngineOptions,
         open: runner::OpenSink,
     ) -> (Results, anyhow::Result<()>) {
-        let workload = Workload::synthetic(64, 48, 30.0, 6, 2);
+        bench_on(
+            &Workload::synthetic(64, 48, 30.0, 6, 2),
+            cases,
+            chooser,
+            options,
+            open,
+        )
+    }
+
+    fn bench_on(
+        workload: &Workload,
+        cases: &[CaseSpec],
+        chooser: &mut Chooser,
+        options: &EngineOptions,
+        open: runner::OpenSink,
+    ) -> (Results, anyhow::Result<()>) {
         let mut results = Results::from_json(include_str!(
             "../../tests/fixtures/results/ci-2core-bench.json"
         ))
@@ -290,7 +313,7 @@ mod tests {
         results.cases.clear();
         let outcome = run_with(
             cases,
-            &workload,
+            workload,
             chooser,
             options,
             &mut results,
@@ -429,5 +452,56 @@ mod tests {
         }
         // No run was started after the stop.
         assert_eq!(OPENED.load(Ordering::SeqCst), 5);
+    }
+
+    /// A writer that takes 160 ms a frame: three intervals at 20 fps.
+    fn slow_writer(
+        _: &RunContext,
+        _: &CaseSpec,
+        _: Option<&Writer>,
+        _: Option<&EncodeSettings>,
+        _: &Path,
+    ) -> Result<Box<dyn FrameSink>, EncodeFailure> {
+        Ok(Box::new(Fake {
+            frames: 0,
+            fail_at: None,
+            delay: Duration::from_millis(160),
+        }))
+    }
+
+    #[test]
+    fn realtime_counts_no_drop_when_it_keeps_up_and_drops_behind_a_slow_writer() {
+        // 6 frames at 20 fps: the source lasts 300 ms.
+        let workload = Workload::synthetic(64, 48, 20.0, 6, 2);
+        let mut options = options(1, false);
+        options.engine.realtime = true;
+        let cases = [nvenc_case(PixFmt::Bgr24)];
+        let run = |open| {
+            let (results, outcome) =
+                bench_on(&workload, &cases, &mut nvenc_works(), &options, open);
+            outcome.unwrap();
+            let case = &results.cases[0];
+            assert_eq!(case.status, CaseStatus::Ok, "{:?}", case.reason);
+            case.runs[0]
+                .realtime
+                .clone()
+                .expect("a realtime run says how it kept up")
+        };
+        let easy = run(|_, _, _, _, _| fake(None));
+        assert_eq!(
+            (easy.offered, easy.written, easy.dropped),
+            (6, 6, 0),
+            "{easy:?}"
+        );
+        let slow = run(slow_writer);
+        assert_eq!(slow.written + slow.dropped, 6, "{slow:?}");
+        // Each write spans three intervals: at least two newer frames arrive
+        // meanwhile (but for the last take, where the source ends).
+        assert!(
+            slow.dropped >= 2 * (slow.written - 2) && slow.dropped > 0,
+            "{slow:?}"
+        );
+        assert_eq!(slow.late, slow.written, "{slow:?}");
+        assert!(slow.latency_ms.p50 >= 160.0, "{slow:?}");
     }
 }

@@ -463,6 +463,7 @@ mod tests {
                 workers,
                 worker_nice: 0,
                 pipe: Default::default(),
+                realtime: false,
             },
         };
         let spec = CaseSpec {
@@ -547,6 +548,7 @@ mod tests {
                 workers: 3,
                 worker_nice: 0,
                 pipe,
+                realtime: false,
             },
         };
         let spec = CaseSpec {
@@ -642,6 +644,7 @@ mod tests {
             workers: 3,
             worker_nice: 0,
             pipe: Default::default(),
+            realtime: false,
         };
         run(
             &workload,
@@ -677,6 +680,7 @@ mod tests {
                 workers: 2,
                 worker_nice: 10,
                 pipe: Default::default(),
+                realtime: false,
             },
         };
         // A writer that fails at once: every stage must stop and the call return.

@@ -55,6 +55,9 @@ pub struct EngineConfig {
     pub worker_nice: i32,
     /// How the writer hands frames to an ffmpeg pipe.
     pub pipe: crate::results::PipeOptions,
+    /// Pace the timed frames as a live source at the workload's fps (`--realtime`;
+    /// the sequential engine runs it, as the demo's realtime loop).
+    pub realtime: bool,
 }
 
 impl EngineConfig {
@@ -132,6 +135,7 @@ impl Timing {
                 split: None,
                 pipe: output.pipe,
                 others_cores: cpu.others_cores(&self.cpu, wall),
+                realtime: None,
             },
             output,
         }

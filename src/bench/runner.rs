@@ -1,5 +1,6 @@
 //! Measures one case: frames through overlay and writer, stage by stage.
 
+use super::realtime::{Pacer, Take};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -163,8 +164,10 @@ pub fn run_frames(
     progress: &Progress,
 ) -> Result<RunOutcome, RunError> {
     match ctx.engine.kind {
-        EngineKind::Pipelined => super::pipeline::run_frames(ctx, spec, sink, progress),
-        EngineKind::Sequential => run_sequential(ctx, spec, sink, progress),
+        EngineKind::Pipelined if !ctx.engine.realtime => {
+            super::pipeline::run_frames(ctx, spec, sink, progress)
+        }
+        _ => run_sequential(ctx, spec, sink, progress),
     }
 }
 
@@ -188,20 +191,52 @@ fn run_sequential(
         .map(|_| (Frame::new(info.width, info.height), Vec::new()))
         .collect();
     let mut timing = Timing::start();
-    for index in 0..ctx.warmup + info.frames {
-        let (frame, wire) = &mut ring[index as usize % (sink.held() + 1)];
+    // Warm-up frames as fast as they go; with --realtime the timed ones as a live source.
+    let mut pacer: Option<Pacer> = None;
+    // Frames read past land here: a ring buffer may still be in the pipe.
+    let mut skipped = Frame::new(
+        if ctx.engine.realtime { info.width } else { 0 },
+        if ctx.engine.realtime { info.height } else { 0 },
+    );
+    let mut next = 0;
+    let mut written: u64 = 0;
+    loop {
+        let index = match &mut pacer {
+            None if next < ctx.warmup => next,
+            None if ctx.engine.realtime => {
+                timing.restart();
+                pacer = Some(Pacer::start(info.fps, info.frames));
+                continue;
+            }
+            None if next < ctx.warmup + info.frames => {
+                if next == ctx.warmup {
+                    timing.restart();
+                }
+                next
+            }
+            None => break,
+            Some(p) => match p.take() {
+                Some(Take { index, skip }) => {
+                    for _ in 0..skip {
+                        // Arrived while the loop was busy: read past, as a camera's buffer moves on.
+                        if !reader.read_into(&mut skipped)? {
+                            return Err(ended(ctx.warmup + index));
+                        }
+                    }
+                    ctx.warmup + index
+                }
+                None => break,
+            },
+        };
+        next = index + 1;
+        let (frame, wire) = &mut ring[written as usize % (sink.held() + 1)];
         if crate::interrupt::requested() {
             // Dropping the sink kills and reaps ffmpeg's process group.
             return Err(RunError::Interrupted);
         }
-        if index == ctx.warmup {
-            timing.restart();
-        }
         let t = Instant::now();
         if !reader.read_into(frame)? {
-            return Err(RunError::Other(anyhow::anyhow!(
-                "the input ended after {index} frames; ask for fewer with --frames"
-            )));
+            return Err(ended(index));
         }
         let t_overlay = Instant::now();
         let inner = match overlay.as_mut() {
@@ -216,6 +251,10 @@ fn run_sequential(
         let bytes = pix_fmt.wire(frame, wire);
         let t_write = Instant::now();
         sink.write(frame, bytes)?;
+        written += 1;
+        if let Some(p) = &mut pacer {
+            p.written(index - ctx.warmup);
+        }
         if index >= ctx.warmup {
             let s = &mut timing.stages;
             s.input += (t_overlay - t).as_secs_f64();
@@ -228,7 +267,17 @@ fn run_sequential(
     let t = Instant::now();
     let output = sink.finish()?;
     timing.stages.finalize = t.elapsed().as_secs_f64();
-    Ok(timing.outcome(info.frames, output))
+    let realtime = pacer.map(Pacer::finish);
+    let timed = realtime.as_ref().map_or(info.frames, |r| r.written);
+    let mut outcome = timing.outcome(timed, output);
+    outcome.result.realtime = realtime;
+    Ok(outcome)
+}
+
+fn ended(index: u64) -> RunError {
+    RunError::Other(anyhow::anyhow!(
+        "the input ended after {index} frames; ask for fewer with --frames"
+    ))
 }
 
 /// The pipe's ceiling: the workload's first frame, converted once into the

@@ -217,13 +217,23 @@ pub struct EngineArgs {
     /// How the reading ffmpeg allocates the frames it takes in: fixed (glibc thresholds pinned, packets reuse its heap) or glibc (its default: on 16 cores each 1080p bgr24 frame cost ~1,000 page faults; the guide's way)
     #[arg(long, value_enum, default_value = "fixed")]
     pub ffmpeg_heap: crate::results::FfmpegHeap,
+    /// Feed frames as a live source at the video's fps (the demo's realtime): frames that arrive while one is being drawn and written are dropped; results give drops, late frames and arrival-to-write latency (sequential engine)
+    #[arg(long)]
+    pub realtime: bool,
 }
 
 impl EngineArgs {
     pub fn config(&self) -> crate::bench::pipeline::EngineConfig {
         crate::bench::pipeline::EngineConfig {
-            kind: self.engine.unwrap_or_default(),
-            chosen: if self.engine.is_some() {
+            // The demo's realtime loop is one frame at a time.
+            kind: if self.realtime {
+                crate::bench::pipeline::EngineKind::Sequential
+            } else {
+                self.engine.unwrap_or_default()
+            },
+            chosen: if self.realtime {
+                "--realtime"
+            } else if self.engine.is_some() {
                 "--engine"
             } else {
                 "default"
@@ -239,6 +249,7 @@ impl EngineArgs {
                 size: crate::results::PipeSize::Frames(self.pipe_frames),
                 heap: self.ffmpeg_heap,
             },
+            realtime: self.realtime,
         }
     }
 }

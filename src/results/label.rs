@@ -177,3 +177,12 @@ pub fn series(c: &CaseResult) -> String {
     }
     format!("{} {}x{}", parts.join("/"), c.width, c.height)
 }
+/// How a `--realtime` run kept up: "wrote 57 of 60 frames (3 dropped, 4 late);
+/// arrival to write p50 12.1 ms, p95 40.2 ms, max 51.0 ms".
+pub fn realtime(r: &super::Realtime) -> String {
+    let l = &r.latency_ms;
+    format!(
+        "wrote {} of {} frames ({} dropped, {} late); arrival to write p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms",
+        r.written, r.offered, r.dropped, r.late, l.p50, l.p95, l.max
+    )
+}

@@ -279,6 +279,35 @@ pub struct RunResult {
     /// scheduler, not the work.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub others_cores: Option<f64>,
+    /// `--realtime`: frames offered at the source rate, and how the run kept up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub realtime: Option<Realtime>,
+}
+
+/// A run paced as a live source (`--realtime`): frame k of the timed part
+/// arrives k / fps after it starts; one that arrives while the previous is
+/// still being drawn and written waits at most until a newer one arrives, and
+/// is dropped then, as a camera's one-frame buffer drops it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Realtime {
+    /// Frames the source offered (the run's timed frames).
+    pub offered: u64,
+    /// Frames drawn and written.
+    pub written: u64,
+    /// Frames skipped because a newer one had arrived.
+    pub dropped: u64,
+    /// Written frames whose latency exceeded one frame interval.
+    pub late: u64,
+    /// From a frame's arrival to its write returning, over written frames.
+    pub latency_ms: Latency,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Latency {
+    pub mean: f64,
+    pub p50: f64,
+    pub p95: f64,
+    pub max: f64,
 }
 
 /// Why a document could not be read as results.

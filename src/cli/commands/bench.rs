@@ -336,6 +336,12 @@ pub fn summary(results: &Results, verbose: bool) -> String {
         ]);
     }
     out.push_str(&format!("{table}\n"));
+    // --realtime: did each case keep up live (its last run)?
+    for c in &results.cases {
+        if let Some(r) = c.runs.last().and_then(|r| r.realtime.as_ref()) {
+            out.push_str(&format!("realtime: {}: {}\n", c.id, label::realtime(r)));
+        }
+    }
     // Failures in words, each with what to do: the cause name alone is not enough.
     for c in results
         .cases
