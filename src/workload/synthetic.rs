@@ -79,19 +79,27 @@ pub fn tracks_with(
     Detections::generated(frames, width, height, persons, keyframe_every, rule)
 }
 
-/// The action model's scores for person `p` at keyframe `k` over a vocabulary
-/// of `n` categories: low everywhere, one to three categories well above the
-/// demo's 0.5 threshold (an excluded class among them at times, as real
-/// output has), and one just below it.
-pub fn scores_at(p: u32, k: u64, n: usize) -> Vec<f32> {
+/// The action model's scores for person `p` at keyframe `k` over `names`
+/// (the vocabulary, in its order): low everywhere; one pose well above the
+/// demo's 0.5 threshold (AVA's poses are exclusive and a person nearly always
+/// has one: stand, walk, sit or run/jog here); zero to two more categories
+/// above it, any of them (an excluded class among them at times, as real
+/// output has); and one just below it.
+pub fn scores_at(p: u32, k: u64, names: &[&str]) -> Vec<f32> {
+    let n = names.len();
     let seed = hash(p.wrapping_mul(0x9e37_79b9) ^ hash(k as u32 ^ 0x5bd1_e995));
     let mut scores: Vec<f32> = (0..n as u32)
         .map(|i| (hash(seed ^ i.wrapping_mul(0x2545_f491)) % 300) as f32 / 1000.0)
         .collect();
-    let picks = 1 + (hash(seed ^ 0xa5a5) % 3);
-    for j in 0..picks {
-        let i = hash(seed ^ (j + 1).wrapping_mul(977)) as usize % n;
-        scores[i] = 0.55 + (hash(seed ^ (j + 7).wrapping_mul(31)) % 400) as f32 / 1000.0;
+    let high = |j: u32| 0.55 + (hash(seed ^ (j + 7).wrapping_mul(31)) % 400) as f32 / 1000.0;
+    let poses = ["stand", "walk", "sit", "run/jog"];
+    let pose = poses[hash(seed ^ 0x7070) as usize % poses.len()];
+    if let Some(i) = names.iter().position(|n| *n == pose) {
+        scores[i] = high(0);
+    }
+    for j in 1..=hash(seed ^ 0xa5a5) % 3 {
+        let i = hash(seed ^ j.wrapping_mul(977)) as usize % n;
+        scores[i] = high(j);
     }
     let near = hash(seed ^ 0x5151) as usize % n;
     if scores[near] < 0.5 {
@@ -114,7 +122,6 @@ pub fn persons_at(
     let box_w = (w / 12.0).max(8.0);
     let box_h = (h / 3.0).max(16.0);
     let t = f as f32 / 30.0;
-    let n = rule.vocabulary.names.len();
     (0..persons)
         .map(|p| {
             let pf = p as f32;
@@ -124,7 +131,7 @@ pub fn persons_at(
             let scale = 0.8 + 0.2 * ((pf * 0.9) + 0.1 * t).sin();
             let (bw, bh) = (box_w * scale, box_h * scale);
             let actions = rule
-                .from_scores(&scores_at(p + 1, keyframe, n))
+                .from_scores(&scores_at(p + 1, keyframe, rule.vocabulary.names))
                 .expect("scores are made for the rule's vocabulary");
             Person {
                 track_id: p + 1,
