@@ -40,24 +40,22 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
     };
     let gpu = gpu::probe();
     let mut chooser = options::chooser(&args.encoder, &gpu)?;
-    // Read (not written) before the outputs are checked: the GOP follows its fps.
-    let workload = options::workload(
-        &args.workload,
-        chooser.ffmpeg().ok_or(chooser.ffmpeg_unusable()),
-        args.warmup,
-    )?;
-    let template = options::encode_template(&args.encoder, workload.info.fps);
-    let cases = expand(&MatrixOptions {
-        modes: &modes,
-        codecs: &args.codecs,
-        presets: &presets,
-        template: &template,
-        fourcc: &args.encoder.fourcc,
-        opencv_built: cfg!(feature = "opencv"),
-        pix_fmts: &args.pix_fmts,
-        sessions: &args.sessions,
-        pipe_size: args.engine.config().pipe.size,
-    });
+    let cases_for = |fps: f64| {
+        expand(&MatrixOptions {
+            modes: &modes,
+            codecs: &args.codecs,
+            presets: &presets,
+            template: &options::encode_template(&args.encoder, fps),
+            fourcc: &args.encoder.fourcc,
+            opencv_built: cfg!(feature = "opencv"),
+            pix_fmts: &args.pix_fmts,
+            sessions: &args.sessions,
+            pipe_size: args.engine.config().pipe.size,
+        })
+    };
+    // The cases' names (their outputs) do not depend on the fps; their GOP
+    // does, so they are made again once the workload says what it is.
+    let cases = cases_for(30.0);
 
     let mut outputs: Vec<(&str, std::path::PathBuf)> = [
         ("--export-json", &args.export_json),
@@ -77,6 +75,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
         );
     }
     options::refuse_overwriting_inputs(&args.workload, &outputs)?;
+    let workload = options::workload(
+        &args.workload,
+        chooser.ffmpeg().ok_or(chooser.ffmpeg_unusable()),
+        args.warmup,
+    )?;
+    let cases = cases_for(workload.info.fps);
 
     if let Some(n) = args.snapshot {
         // Frames past the run have no detections: their snapshot would show no overlay.
@@ -110,7 +114,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
             "runs": args.runs,
             "interleave": args.interleave,
             "warmup": args.warmup,
-            "encoder_template": template,
+            "encoder_template": options::encode_template(&args.encoder, workload.info.fps),
             "fourcc": args.encoder.fourcc,
             "fallback": !args.encoder.no_fallback,
             "quality": args.quality,
