@@ -121,6 +121,13 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
             "engine": args.engine.config(),
             "pix_fmts": args.pix_fmts,
             "sessions": args.sessions,
+            "captions": {
+                "confidence_threshold": args.workload.confidence_threshold,
+                "exclude_class": args.workload.exclude_class,
+                "common_categories": args.workload.common_categories,
+            },
+            "start_ms": args.workload.start,
+            "duration_ms": args.workload.duration,
         }),
         workload: workload.info.clone(),
         cases: Vec::new(),
