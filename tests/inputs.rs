@@ -304,3 +304,38 @@ fn a_window_outside_the_video_is_a_one_line_error() {
     one_line_error(&run, "--start and --duration cut a window of --video");
     assert!(!out.exists());
 }
+
+/// `render --realtime`: the frames it kept up with are the video, and it says
+/// how many (the count ffprobe finds in the output is the one it printed).
+#[test]
+fn a_realtime_render_holds_the_frames_it_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("live.mp4");
+    let run = nvviz()
+        .args([
+            "render",
+            "--mode",
+            "native",
+            "--realtime",
+            "--resolution",
+            "64x48",
+        ])
+        .args(["--frames", "12", "--fps", "30", "-q", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_exit(&run, 0);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("realtime: wrote "))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let written: u64 = line["realtime: wrote ".len()..]
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(line.contains("of 12 frames"), "{line}");
+    assert!(written >= 1 && written <= 12, "{line}");
+    assert_eq!(ffprobe_stream(&out).0, written, "{line}");
+}

@@ -127,11 +127,17 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         runner::RunError::Encode(f) => encode_error(f),
         e => anyhow::anyhow!("{e}"),
     })?;
+    // --realtime writes the frames it kept up with.
+    let written = outcome
+        .result
+        .realtime
+        .as_ref()
+        .map_or(workload.info.frames, |r| r.written);
     if let Some(ffmpeg) = ctx.ffmpeg {
         verify(
             ffmpeg,
             &partial,
-            workload.info.frames,
+            written,
             workload.info.width,
             workload.info.height,
         )
@@ -146,9 +152,12 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         .persist(output)
         .map_err(|e| anyhow::anyhow!("cannot move the video to {}: {e}", output.display()))?;
     println!(
-        "Successfully encoded {} frames with {used} ({:.1} fps)",
-        workload.info.frames, outcome.result.fps
+        "Successfully encoded {written} frames with {used} ({:.1} fps)",
+        outcome.result.fps
     );
+    if let Some(r) = &outcome.result.realtime {
+        println!("realtime: {}", crate::results::label::realtime(r));
+    }
     println!("The output video has been written to {}", output.display());
     if args.verbose {
         if let Some(command) = &outcome.output.command {
