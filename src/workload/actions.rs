@@ -277,33 +277,19 @@ mod tests {
 
     #[test]
     fn the_splits_fall_where_the_demo_puts_them() {
-        let ava = Vocabulary::AVA;
-        assert_eq!(ava.category(ava.index("walk").unwrap()), Category::Pose);
-        assert_eq!(
-            ava.category(ava.index("answer phone").unwrap()),
-            Category::ObjectInteraction
-        );
-        assert_eq!(
-            ava.category(ava.index("write").unwrap()),
-            Category::ObjectInteraction
-        );
-        assert_eq!(
-            ava.category(ava.index("fight/hit sb.").unwrap()),
-            Category::PersonInteraction
-        );
-        let common = Vocabulary::COMMON;
-        assert_eq!(
-            common.category(common.index("walk").unwrap()),
-            Category::Pose
-        );
-        assert_eq!(
-            common.category(common.index("ride").unwrap()),
-            Category::ObjectInteraction
-        );
-        assert_eq!(
-            common.category(common.index("talk").unwrap()),
-            Category::PersonInteraction
-        );
+        let (ava, common) = (Vocabulary::AVA, Vocabulary::COMMON);
+        for (vocabulary, name, group) in [
+            (ava, "walk", Category::Pose),
+            (ava, "answer phone", Category::ObjectInteraction),
+            (ava, "write", Category::ObjectInteraction),
+            (ava, "fight/hit sb.", Category::PersonInteraction),
+            (common, "walk", Category::Pose),
+            (common, "ride", Category::ObjectInteraction),
+            (common, "talk", Category::PersonInteraction),
+        ] {
+            let index = vocabulary.index(name).unwrap();
+            assert_eq!(vocabulary.category(index), group, "{name}");
+        }
         // Every excluded class is one of AVA's.
         assert!(EXCLUSION.iter().all(|e| ava.index(e).is_some()));
     }
