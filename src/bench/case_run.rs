@@ -125,6 +125,9 @@ pub struct CaseRun<'a> {
     /// verified: a failed case leaves no half-written file.
     partial: Option<tempfile::TempPath>,
     output: PathBuf,
+    /// Where the sink wrote instead of `output` (the demo's OpenCV fallback:
+    /// XVID into `.avi`), removed unless the case keeps it.
+    elsewhere: Option<tempfile::TempPath>,
     /// The ceiling's frames as one file, written once for all its runs.
     ring: Option<tempfile::TempPath>,
     last_output: Option<PathBuf>,
@@ -248,6 +251,7 @@ impl<'a> CaseRun<'a> {
             settings,
             partial,
             output,
+            elsewhere: None,
             ring: None,
             last_output: None,
             runs_done: 0,
@@ -344,6 +348,16 @@ impl<'a> CaseRun<'a> {
         match outcome {
             Ok(o) => {
                 self.result.command = o.output.command.clone().or(self.result.command);
+                // A sink that chose its writer when it opened names the one that wrote.
+                if let Some(writer) = &o.output.writer {
+                    self.result.encoder.used = Some(writer.clone());
+                }
+                if let Some(path) = o.output.path.as_ref().filter(|p| **p != self.output) {
+                    // Every run of the case writes the same file: taken once.
+                    if self.elsewhere.is_none() {
+                        self.elsewhere = tempfile::TempPath::try_from_path(path).ok();
+                    }
+                }
                 self.last_output = o.output.path.clone();
                 self.result.runs.push(o.result);
                 self.runs_done += 1;
@@ -437,7 +451,18 @@ impl<'a> CaseRun<'a> {
         }
         if let (CaseStatus::Ok, Some(partial)) = (&result.status, self.partial) {
             let kept = out_dir.join(spec.output_file_name());
-            if let Err(e) = partial.persist(&kept) {
+            // Kept under the container it was written in (.avi for XVID).
+            let (file, kept) = match self.elsewhere {
+                Some(elsewhere) => {
+                    let kept = match elsewhere.extension() {
+                        Some(ext) => kept.with_extension(ext),
+                        None => kept,
+                    };
+                    (elsewhere, kept)
+                }
+                None => (partial, kept),
+            };
+            if let Err(e) = file.persist(&kept) {
                 result.status = CaseStatus::Failed;
                 result.reason = Some(Reason::Encode(EncodeFailure::OutputNotWritable {
                     detail: format!("cannot move the output to {}: {e}", kept.display()),

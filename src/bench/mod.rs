@@ -504,4 +504,67 @@ mod tests {
         assert_eq!(slow.late, slow.written, "{slow:?}");
         assert!(slow.latency_ms.p50 >= 160.0, "{slow:?}");
     }
+
+    /// Writes where the demo's OpenCV fallback writes when mp4v will not open:
+    /// beside the output, as `.avi`, and says so.
+    struct XvidBeside {
+        avi: std::path::PathBuf,
+    }
+
+    impl FrameSink for XvidBeside {
+        fn label(&self) -> String {
+            "opencv:XVID".into()
+        }
+        fn write(&mut self, _: &Frame, _: &[u8]) -> Result<(), EncodeFailure> {
+            Ok(())
+        }
+        fn finish(self: Box<Self>) -> Result<SinkOutput, EncodeFailure> {
+            std::fs::write(&self.avi, b"RIFF").unwrap();
+            Ok(SinkOutput {
+                path: Some(self.avi.clone()),
+                writer: Some("opencv-XVID".into()),
+                ..SinkOutput::default()
+            })
+        }
+    }
+
+    fn xvid_beside(
+        _: &RunContext,
+        _: &CaseSpec,
+        _: Option<&Writer>,
+        _: Option<&EncodeSettings>,
+        output: &Path,
+    ) -> Result<Box<dyn FrameSink>, EncodeFailure> {
+        Ok(Box::new(XvidBeside {
+            avi: output.with_extension("avi"),
+        }))
+    }
+
+    #[test]
+    fn a_sink_that_wrote_elsewhere_is_kept_under_its_container_and_writer() {
+        let keep = tempfile::tempdir().unwrap();
+        let mut options = options(2, false);
+        options.keep_outputs = Some(keep.path().to_path_buf());
+        let cases = [nvenc_case(PixFmt::Bgr24)];
+        // Nothing but OpenCV's writer is left for the nvenc mode.
+        let mut chooser = Chooser::with_trials(
+            &[
+                ("h264_nvenc", Err(session_limit())),
+                ("libx264", Err(session_limit())),
+            ],
+            true,
+            true,
+        );
+        let (results, outcome) = bench(&cases, &mut chooser, &options, xvid_beside);
+        outcome.unwrap();
+        let case = &results.cases[0];
+        assert_eq!(case.status, CaseStatus::Ok, "{:?}", case.reason);
+        assert_eq!(case.encoder.used.as_deref(), Some("opencv-XVID"));
+        let kept: Vec<String> = std::fs::read_dir(keep.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        // The .avi under the case's name; no temporary .mp4 left behind.
+        assert_eq!(kept, [cases[0].output_file_name().replace(".mp4", ".avi")]);
+    }
 }

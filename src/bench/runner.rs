@@ -86,9 +86,12 @@ pub fn open_sink(
     let info = &ctx.workload.info;
     match (&spec.sink, writer) {
         (SinkSpec::Null, _) => Ok(Box::new(NullSink)),
-        (SinkSpec::OpenCv { fourcc }, _)
-        | (SinkSpec::Pipe { .. }, Some(Writer::Opencv { fourcc })) => {
-            open_opencv(output, fourcc, info.fps, info.width, info.height)
+        (SinkSpec::OpenCv { fourcc }, _) => {
+            open_opencv(output, Some(fourcc), info.fps, info.width, info.height)
+        }
+        // The nvenc mode's last fallback: mp4v, else XVID into .avi, as the demo.
+        (SinkSpec::Pipe { .. }, Some(Writer::Opencv { .. })) => {
+            open_opencv(output, None, info.fps, info.width, info.height)
         }
         (SinkSpec::Pipe { .. }, Some(Writer::Ffmpeg { .. }) | None)
         | (SinkSpec::OpenCvStandIn { .. }, _) => {
@@ -130,28 +133,34 @@ fn pipe_input(ctx: &RunContext, pix_fmt: PixFmt) -> Result<RawInput, EncodeFailu
 }
 
 #[cfg(feature = "opencv")]
+/// OpenCV's writer with `fourcc`, or (None) the demo's fallback order.
 fn open_opencv(
     output: &Path,
-    fourcc: &str,
+    fourcc: Option<&str>,
     fps: f64,
     w: u32,
     h: u32,
 ) -> Result<Box<dyn FrameSink>, EncodeFailure> {
-    Ok(Box::new(
-        crate::encode::opencv_writer::OpenCvWriterSink::open(output, fourcc, fps, w, h)?,
-    ))
+    use crate::encode::opencv_writer::OpenCvWriterSink;
+    Ok(Box::new(match fourcc {
+        Some(fourcc) => OpenCvWriterSink::open(output, fourcc, fps, w, h)?,
+        None => OpenCvWriterSink::open_demo_fallback(output, fps, w, h)?,
+    }))
 }
 
 #[cfg(not(feature = "opencv"))]
 fn open_opencv(
     _: &Path,
-    fourcc: &str,
+    fourcc: Option<&str>,
     _: f64,
     _: u32,
     _: u32,
 ) -> Result<Box<dyn FrameSink>, EncodeFailure> {
     Err(EncodeFailure::WriterFailed {
-        writer: format!("OpenCV VideoWriter ({fourcc})"),
+        writer: format!(
+            "OpenCV VideoWriter ({})",
+            fourcc.unwrap_or(crate::ffmpeg::args::DEFAULT_FOURCC)
+        ),
         detail: "this build has no OpenCV (--no-default-features)".into(),
     })
 }
@@ -433,6 +442,7 @@ pub fn run_lavfi(
         first_frame_s: None,
         pipe: None,
         frames_done: None,
+        writer: None,
     };
     Ok(timing.outcome(info.frames, output))
 }

@@ -195,6 +195,7 @@ impl FrameSink for FfmpegPipeSink {
                 .map(|d| d.as_secs_f64()),
             pipe: Some(self.pipe),
             frames_done: self.process.last_progress().map(|p| u64::from(p.frame)),
+            writer: None,
         })
     }
 }

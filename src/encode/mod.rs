@@ -49,4 +49,7 @@ pub struct SinkOutput {
     pub pipe: Option<crate::results::PipeFacts>,
     /// Frames ffmpeg reported done in its last progress line (ffmpeg pipe sinks).
     pub frames_done: Option<u64>,
+    /// The writer that wrote, where the sink chose it when it opened (the
+    /// demo's OpenCV fallback: `opencv-mp4v`, else `opencv-XVID` into `.avi`).
+    pub writer: Option<String>,
 }

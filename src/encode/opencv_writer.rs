@@ -59,6 +59,31 @@ impl OpenCvWriterSink {
     }
 }
 
+impl OpenCvWriterSink {
+    /// The nvenc visualizer's last fallback, opened as the demo opens it
+    /// (`_write_frame_opencv_fallback`): `mp4v` into `output`; if OpenCV cannot
+    /// open that, `XVID` into the same name with `.avi`. The sink's output
+    /// names the file and the writer that wrote it.
+    pub fn open_demo_fallback(
+        output: &Path,
+        fps: f64,
+        width: u32,
+        height: u32,
+    ) -> Result<Self, EncodeFailure> {
+        use crate::ffmpeg::args::{DEFAULT_FOURCC, DEMO_SECOND_FOURCC};
+        let mp4v = DEFAULT_FOURCC;
+        Self::open(output, mp4v, fps, width, height).or_else(|first| {
+            let avi = output.with_extension("avi");
+            Self::open(&avi, DEMO_SECOND_FOURCC, fps, width, height).map_err(|second| {
+                failed(
+                    &format!("{mp4v}, then {DEMO_SECOND_FOURCC}"),
+                    format!("{first}; into {}: {second}", avi.display()),
+                )
+            })
+        })
+    }
+}
+
 /// Less free space than this after writing means the writer ran out of it.
 const FULL_BELOW: u64 = 64 * 1024;
 
@@ -111,6 +136,52 @@ impl FrameSink for OpenCvWriterSink {
             first_frame_s: None,
             pipe: None,
             frames_done: None,
+            writer: Some(format!("opencv-{}", self.fourcc)),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write_three(sink: &mut OpenCvWriterSink) {
+        let frame = Frame::new(64, 48);
+        for _ in 0..3 {
+            sink.write(&frame, &frame.data).unwrap();
+        }
+    }
+
+    #[test]
+    fn the_demos_fallback_writes_mp4v_where_it_can() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("v.mp4");
+        let mut sink = OpenCvWriterSink::open_demo_fallback(&out, 30.0, 64, 48).unwrap();
+        write_three(&mut sink);
+        let done = Box::new(sink).finish().unwrap();
+        assert_eq!(done.path.as_deref(), Some(out.as_path()));
+        assert_eq!(done.writer.as_deref(), Some("opencv-mp4v"));
+    }
+
+    #[test]
+    fn when_mp4v_will_not_open_it_is_xvid_into_avi() {
+        // A directory where the .mp4 would go: OpenCV cannot open it for writing.
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("v.mp4");
+        std::fs::create_dir(&out).unwrap();
+        let mut sink = OpenCvWriterSink::open_demo_fallback(&out, 30.0, 64, 48).unwrap();
+        write_three(&mut sink);
+        let done = Box::new(sink).finish().unwrap();
+        let avi = dir.path().join("v.avi");
+        assert_eq!(done.path.as_deref(), Some(avi.as_path()));
+        assert_eq!(done.writer.as_deref(), Some("opencv-XVID"));
+        assert!(std::fs::metadata(&avi).unwrap().len() > 0);
+        // Neither opens: both tries are named.
+        std::fs::create_dir(dir.path().join("w.avi")).unwrap();
+        std::fs::create_dir(dir.path().join("w.mp4")).unwrap();
+        let err = OpenCvWriterSink::open_demo_fallback(&dir.path().join("w.mp4"), 30.0, 64, 48)
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("mp4v, then XVID"), "{err}");
     }
 }

@@ -162,6 +162,10 @@ impl EncodeSettings {
 /// The guide's OpenCV VideoWriter fourcc (`--fourcc`'s default).
 pub const DEFAULT_FOURCC: &str = "mp4v";
 
+/// The demo's second try for its OpenCV fallback when `mp4v` will not open
+/// (into `.avi`).
+pub const DEMO_SECOND_FOURCC: &str = "XVID";
+
 /// The libavcodec encoder OpenCV's VideoWriter (FFmpeg backend) encodes a
 /// fourcc with, where ffmpeg's command line can reproduce it.
 /// (Each is in `info::OPENCV_WRITER_ENCODERS`.)

@@ -127,6 +127,28 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         runner::RunError::Encode(f) => encode_error(f),
         e => anyhow::anyhow!("{e}"),
     })?;
+    // The demo's OpenCV fallback writes XVID into .avi when mp4v will not open:
+    // that file, under the name asked for with .avi.
+    let (partial, output) = match outcome.output.path.as_ref().filter(|p| **p != *partial) {
+        Some(written) => {
+            let written = tempfile::TempPath::try_from_path(written)?;
+            let avi = output.with_extension(written.extension().unwrap_or_default());
+            eprintln!(
+                "note: OpenCV could not open {}: written with {} into {}, as the demo does",
+                crate::ffmpeg::args::DEFAULT_FOURCC,
+                crate::ffmpeg::args::DEMO_SECOND_FOURCC,
+                avi.display()
+            );
+            (written, avi)
+        }
+        None => (partial, output.clone()),
+    };
+    let used = outcome
+        .output
+        .writer
+        .clone()
+        .filter(|_| writer.is_some())
+        .unwrap_or(used);
     // --realtime writes the frames it kept up with.
     let written = outcome
         .result
@@ -149,7 +171,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         })?;
     }
     partial
-        .persist(output)
+        .persist(&output)
         .map_err(|e| anyhow::anyhow!("cannot move the video to {}: {e}", output.display()))?;
     println!(
         "Successfully encoded {written} frames with {used} ({:.1} fps)",
