@@ -40,12 +40,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
     };
     let gpu = gpu::probe();
     let mut chooser = options::chooser(&args.encoder, &gpu)?;
-    let cases_for = |fps: f64| {
+    let cases_for = |template: &crate::ffmpeg::args::EncodeSettings| {
         expand(&MatrixOptions {
             modes: &modes,
             codecs: &args.codecs,
             presets: &presets,
-            template: &options::encode_template(&args.encoder, fps),
+            template,
             fourcc: &args.encoder.fourcc,
             opencv_built: cfg!(feature = "opencv"),
             pix_fmts: &args.pix_fmts,
@@ -55,7 +55,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
     };
     // The cases' names (their outputs) do not depend on the fps; their GOP
     // does, so they are made again once the workload says what it is.
-    let cases = cases_for(30.0);
+    let cases = cases_for(&options::encode_template(&args.encoder, 30.0));
 
     let mut outputs: Vec<(&str, std::path::PathBuf)> = [
         ("--export-json", &args.export_json),
@@ -80,7 +80,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
         chooser.ffmpeg().ok_or(chooser.ffmpeg_unusable()),
         args.warmup,
     )?;
-    let cases = cases_for(workload.info.fps);
+    let template = options::encode_template(&args.encoder, workload.info.fps);
+    let cases = cases_for(&template);
 
     if let Some(n) = args.snapshot {
         // Frames past the run have no detections: their snapshot would show no overlay.
@@ -114,7 +115,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
             "runs": args.runs,
             "interleave": args.interleave,
             "warmup": args.warmup,
-            "encoder_template": options::encode_template(&args.encoder, workload.info.fps),
+            "encoder_template": template,
             "fourcc": args.encoder.fourcc,
             "fallback": !args.encoder.no_fallback,
             "quality": args.quality,
