@@ -3,8 +3,16 @@
 
 use serde::Serialize;
 
-/// FourCCs the guide's OpenCV writers use (`mp4v` in its demo; `avc1` where the build allows).
-pub const WRITER_FOURCCS: &[&str] = &["mp4v", "avc1"];
+use crate::ffmpeg::args::{DEFAULT_FOURCC, DEMO_SECOND_FOURCC};
+
+/// The writers doctor tries, with the container each writes into: the guide's
+/// `mp4v`, `avc1` where the build allows, and the demo's second try for its
+/// fallback, `XVID` into `.avi` (`OpenCvWriterSink::open_demo_fallback`).
+pub const WRITER_TRIALS: &[(&str, &str)] = &[
+    (DEFAULT_FOURCC, "mp4"),
+    ("avc1", "mp4"),
+    (DEMO_SECOND_FOURCC, "avi"),
+];
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
@@ -30,6 +38,17 @@ impl OpenCvProbe {
             }
             _ => None,
         }
+    }
+
+    /// The writer the nvenc mode's OpenCV fallback opens here, as the sink
+    /// does: `mp4v`, else `XVID` (into `.avi`); `None` when neither wrote.
+    pub fn demo_fallback_fourcc(&self) -> Option<&str> {
+        let Self::Available { writers, .. } = self else {
+            return None;
+        };
+        [DEFAULT_FOURCC, DEMO_SECOND_FOURCC]
+            .into_iter()
+            .find(|f| writers.iter().any(|w| w.ok && w.fourcc == *f))
     }
 }
 
@@ -67,13 +86,13 @@ mod imp {
         let version = opencv::core::get_version_string()?;
         let build = opencv::core::get_build_information()?;
         let dir = tempfile::tempdir().map_err(|e| opencv::Error::new(0, e.to_string()))?;
-        let writers = WRITER_FOURCCS
+        let writers = WRITER_TRIALS
             .iter()
-            .map(|fourcc| {
+            .map(|(fourcc, ext)| {
                 trial(
                     fourcc,
                     frames,
-                    &dir.path().join(format!("trial-{fourcc}.mp4")),
+                    &dir.path().join(format!("trial-{fourcc}.{ext}")),
                 )
             })
             .collect();
@@ -138,5 +157,41 @@ mod imp {
                 detail: Some(e.message),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probe(ok: &[&str]) -> OpenCvProbe {
+        OpenCvProbe::Available {
+            version: "4.6.0".into(),
+            ffmpeg_backend: true,
+            writers: WRITER_TRIALS
+                .iter()
+                .map(|(f, _)| WriterTrial {
+                    fourcc: f.to_string(),
+                    ok: ok.contains(f),
+                    frames_read_back: None,
+                    detail: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_demos_fallback_is_mp4v_then_xvid_never_avc1() {
+        assert_eq!(
+            probe(&["mp4v", "XVID"]).demo_fallback_fourcc(),
+            Some("mp4v")
+        );
+        assert_eq!(
+            probe(&["avc1", "XVID"]).demo_fallback_fourcc(),
+            Some("XVID")
+        );
+        assert_eq!(probe(&["avc1"]).demo_fallback_fourcc(), None);
+        assert_eq!(probe(&["avc1"]).working_fourcc(), Some("avc1"));
+        assert_eq!(OpenCvProbe::NotBuilt.demo_fallback_fourcc(), None);
     }
 }

@@ -71,6 +71,11 @@ pub fn decide(
     let opencv_writer = opencv
         .working_fourcc()
         .map(|f| format!("OpenCV VideoWriter ({f})"));
+    // The nvenc mode's OpenCV fallback opens the demo's writers, not any that worked.
+    let demo_writer = opencv.demo_fallback_fourcc().map(|f| match f {
+        DEFAULT_FOURCC => format!("OpenCV VideoWriter ({f})"),
+        _ => format!("OpenCV VideoWriter ({f} into .avi)"),
+    });
 
     let nvenc_failure = nvenc_failure(ffmpeg, &hardware).map(|f| {
         if nvenc_ok.is_some() {
@@ -87,7 +92,7 @@ pub fn decide(
 
     let ffmpeg_cpu = cpu_fallback.as_ref().map(|e| format!("{e} via ffmpeg"));
     let policy = Policy {
-        opencv: opencv_writer.is_some(),
+        opencv: demo_writer.is_some(),
         allow_fallback: true,
     };
     let requested = nvenc_ok.as_deref().unwrap_or(super::GUIDE_REQUEST);
@@ -98,7 +103,7 @@ pub fn decide(
             (Writer::Ffmpeg { encoder }, Some(_)) => format!("{encoder} via ffmpeg (fallback)"),
             (Writer::Opencv { .. }, _) => format!(
                 "{} (fallback)",
-                opencv_writer.as_deref().unwrap_or("OpenCV VideoWriter")
+                demo_writer.as_deref().unwrap_or("OpenCV VideoWriter")
             ),
         });
     let opencv_note = match opencv {
@@ -153,7 +158,7 @@ pub fn decide(
             reason.as_deref().unwrap_or("unknown"),
             ffmpeg_cpu
                 .clone()
-                .or_else(|| opencv_writer.clone())
+                .or_else(|| demo_writer.clone())
                 .unwrap_or_else(|| "none".into())
         )),
     }
@@ -535,6 +540,45 @@ mod tests {
         assert_eq!(
             refine(missing, &h100(), Some(&in_docker)).kind(),
             "no_nvenc_engine"
+        );
+    }
+
+    #[test]
+    fn the_nvenc_modes_opencv_fallback_is_the_writer_its_sink_opens() {
+        use crate::probe::opencv::{WriterTrial, WRITER_TRIALS};
+        // Nothing encodes through ffmpeg; OpenCV writes avc1 and XVID, not mp4v.
+        let opencv = |ok: &[&str]| OpenCvProbe::Available {
+            version: "4.6.0".into(),
+            ffmpeg_backend: true,
+            writers: WRITER_TRIALS
+                .iter()
+                .map(|(f, _)| WriterTrial {
+                    fourcc: f.to_string(),
+                    ok: ok.contains(f),
+                    frames_read_back: None,
+                    detail: None,
+                })
+                .collect(),
+        };
+        let (ffmpeg, gpu) = (static_ffmpeg(), h100());
+        let api = nvenc_api_check::check(ffmpeg.found().map(|(_, i)| i), &gpu, &[]);
+        let verdict = decide(&ffmpeg, &gpu, &api, &opencv(&["avc1", "XVID"]), &[], None);
+        assert_eq!(
+            verdict.modes[2].path.as_deref(),
+            Some("OpenCV VideoWriter (XVID into .avi) (fallback)")
+        );
+        // The guide's OpenCV modes write with what works for them.
+        assert_eq!(
+            verdict.modes[0].path.as_deref(),
+            Some("OpenCV VideoWriter (avc1)")
+        );
+        // avc1 alone: the sink would open neither mp4v nor XVID, so no fallback.
+        let verdict = decide(&ffmpeg, &gpu, &api, &opencv(&["avc1"]), &[], None);
+        assert_eq!(verdict.modes[2].path, None);
+        let verdict = decide(&ffmpeg, &gpu, &api, &opencv(&["mp4v"]), &[], None);
+        assert_eq!(
+            verdict.modes[2].path.as_deref(),
+            Some("OpenCV VideoWriter (mp4v) (fallback)")
         );
     }
 
