@@ -52,6 +52,26 @@ impl OpenCvProbe {
     }
 }
 
+#[cfg(test)]
+impl OpenCvProbe {
+    /// OpenCV 4.6 whose trials of `ok` worked and of every other writer failed.
+    pub fn with_working(ok: &[&str]) -> Self {
+        Self::Available {
+            version: "4.6.0".into(),
+            ffmpeg_backend: true,
+            writers: WRITER_TRIALS
+                .iter()
+                .map(|(f, _)| WriterTrial {
+                    fourcc: f.to_string(),
+                    ok: ok.contains(f),
+                    frames_read_back: None,
+                    detail: None,
+                })
+                .collect(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct WriterTrial {
     pub fourcc: String,
@@ -165,19 +185,7 @@ mod tests {
     use super::*;
 
     fn probe(ok: &[&str]) -> OpenCvProbe {
-        OpenCvProbe::Available {
-            version: "4.6.0".into(),
-            ffmpeg_backend: true,
-            writers: WRITER_TRIALS
-                .iter()
-                .map(|(f, _)| WriterTrial {
-                    fourcc: f.to_string(),
-                    ok: ok.contains(f),
-                    frames_read_back: None,
-                    detail: None,
-                })
-                .collect(),
-        }
+        OpenCvProbe::with_working(ok)
     }
 
     #[test]

@@ -545,21 +545,8 @@ mod tests {
 
     #[test]
     fn the_nvenc_modes_opencv_fallback_is_the_writer_its_sink_opens() {
-        use crate::probe::opencv::{WriterTrial, WRITER_TRIALS};
         // Nothing encodes through ffmpeg; OpenCV writes avc1 and XVID, not mp4v.
-        let opencv = |ok: &[&str]| OpenCvProbe::Available {
-            version: "4.6.0".into(),
-            ffmpeg_backend: true,
-            writers: WRITER_TRIALS
-                .iter()
-                .map(|(f, _)| WriterTrial {
-                    fourcc: f.to_string(),
-                    ok: ok.contains(f),
-                    frames_read_back: None,
-                    detail: None,
-                })
-                .collect(),
-        };
+        let opencv = OpenCvProbe::with_working;
         let (ffmpeg, gpu) = (static_ffmpeg(), h100());
         let api = nvenc_api_check::check(ffmpeg.found().map(|(_, i)| i), &gpu, &[]);
         let verdict = decide(&ffmpeg, &gpu, &api, &opencv(&["avc1", "XVID"]), &[], None);
