@@ -23,7 +23,7 @@ import sys
 
 def spread(v):
     sd = st.stdev(v) if len(v) > 1 else 0.0
-    return f"{st.mean(v):.3f} ± {sd:.3f} ({min(v):.3f}–{max(v):.3f})"
+    return f"{st.mean(v):.3f} ± {sd:.3f} ({min(v):.3f}–{max(v):.3f}; median {st.median(v):.3f})"
 
 
 def main():
@@ -51,7 +51,7 @@ def main():
     env = bench["environment"]
     print()
     host = env["host"]
-    gpus = ", ".join(g.get("name", "?") for g in env.get("gpus") or []) or "no GPU"
+    gpus = ", ".join(g if isinstance(g, str) else g.get("name", "?") for g in env.get("gpus") or []) or "no GPU"
     print(f"# nvviz-bench {env['tool_version']} (commit {env['git_commit']}) on {host['cpu_model']} "
           f"({host['logical_cores']} cores), {gpus}; ffmpeg {env['ffmpeg_version']}")
     print()
