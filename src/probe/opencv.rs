@@ -61,8 +61,9 @@ impl OpenCvProbe {
             ffmpeg_backend: true,
             writers: WRITER_TRIALS
                 .iter()
-                .map(|(f, _)| WriterTrial {
+                .map(|(f, ext)| WriterTrial {
                     fourcc: f.to_string(),
+                    container: ext.to_string(),
                     ok: ok.contains(f),
                     frames_read_back: None,
                     detail: None,
@@ -75,6 +76,8 @@ impl OpenCvProbe {
 #[derive(Debug, Clone, Serialize)]
 pub struct WriterTrial {
     pub fourcc: String,
+    /// The file's extension the trial wrote into (`mp4`, `avi`).
+    pub container: String,
     pub ok: bool,
     pub frames_read_back: Option<u32>,
     pub detail: Option<String>,
@@ -111,6 +114,7 @@ mod imp {
             .map(|(fourcc, ext)| {
                 trial(
                     fourcc,
+                    ext,
                     frames,
                     &dir.path().join(format!("trial-{fourcc}.{ext}")),
                 )
@@ -132,7 +136,7 @@ mod imp {
             .any(|l| l.trim_start().starts_with("FFMPEG:") && l.contains("YES"))
     }
 
-    fn trial(fourcc: &str, frames: u32, path: &std::path::Path) -> WriterTrial {
+    fn trial(fourcc: &str, ext: &str, frames: u32, path: &std::path::Path) -> WriterTrial {
         let result = (|| -> opencv::Result<u32> {
             let c: Vec<char> = fourcc.chars().collect();
             let code = VideoWriter::fourcc(c[0], c[1], c[2], c[3])?;
@@ -160,18 +164,21 @@ mod imp {
         match result {
             Ok(n) if n == frames => WriterTrial {
                 fourcc: fourcc.into(),
+                container: ext.into(),
                 ok: true,
                 frames_read_back: Some(n),
                 detail: None,
             },
             Ok(n) => WriterTrial {
                 fourcc: fourcc.into(),
+                container: ext.into(),
                 ok: false,
                 frames_read_back: Some(n),
                 detail: Some(format!("wrote {frames} frames, read back {n}")),
             },
             Err(e) => WriterTrial {
                 fourcc: fourcc.into(),
+                container: ext.into(),
                 ok: false,
                 frames_read_back: None,
                 detail: Some(e.message),

@@ -269,7 +269,7 @@ fn opencv_table(opencv: &OpenCvProbe) -> Table {
                     (None, None) => "?".into(),
                 };
                 t.add_row(vec![
-                    Cell::new(format!("VideoWriter {}", w.fourcc)),
+                    Cell::new(format!("VideoWriter {} (.{})", w.fourcc, w.container)),
                     good(text, w.ok),
                 ]);
             }
