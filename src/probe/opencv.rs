@@ -9,10 +9,13 @@ use crate::ffmpeg::args::{DEFAULT_FOURCC, DEMO_SECOND_FOURCC};
 /// `mp4v`, `avc1` where the build allows, and the demo's second try for its
 /// fallback, `XVID` into `.avi` (`OpenCvWriterSink::open_demo_fallback`).
 pub const WRITER_TRIALS: &[(&str, &str)] = &[
-    (DEFAULT_FOURCC, "mp4"),
-    ("avc1", "mp4"),
+    (DEFAULT_FOURCC, GUIDE_CONTAINER),
+    ("avc1", GUIDE_CONTAINER),
     (DEMO_SECOND_FOURCC, "avi"),
 ];
+
+/// What the guide's OpenCV modes write into.
+const GUIDE_CONTAINER: &str = "mp4";
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
@@ -30,12 +33,15 @@ pub enum OpenCvProbe {
 }
 
 impl OpenCvProbe {
-    /// The first fourcc whose trial wrote a readable file.
+    /// The first fourcc whose trial wrote a readable `.mp4`, the guide's
+    /// OpenCV modes' container (XVID's `.avi` trial is the nvenc mode's
+    /// fallback only: `demo_fallback_fourcc`).
     pub fn working_fourcc(&self) -> Option<&str> {
         match self {
-            Self::Available { writers, .. } => {
-                writers.iter().find(|w| w.ok).map(|w| w.fourcc.as_str())
-            }
+            Self::Available { writers, .. } => writers
+                .iter()
+                .find(|w| w.ok && w.container == GUIDE_CONTAINER)
+                .map(|w| w.fourcc.as_str()),
             _ => None,
         }
     }
@@ -207,6 +213,9 @@ mod tests {
         );
         assert_eq!(probe(&["avc1"]).demo_fallback_fourcc(), None);
         assert_eq!(probe(&["avc1"]).working_fourcc(), Some("avc1"));
+        // XVID wrote an .avi: no writer for the guide's .mp4 modes.
+        assert_eq!(probe(&["XVID"]).working_fourcc(), None);
+        assert_eq!(probe(&["XVID"]).demo_fallback_fourcc(), Some("XVID"));
         assert_eq!(OpenCvProbe::NotBuilt.demo_fallback_fourcc(), None);
     }
 }
