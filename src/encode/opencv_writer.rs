@@ -70,10 +70,10 @@ impl OpenCvWriterSink {
         width: u32,
         height: u32,
     ) -> Result<Self, EncodeFailure> {
-        use crate::ffmpeg::args::{DEFAULT_FOURCC, DEMO_SECOND_FOURCC};
+        use crate::ffmpeg::args::{DEFAULT_FOURCC, DEMO_SECOND_CONTAINER, DEMO_SECOND_FOURCC};
         let mp4v = DEFAULT_FOURCC;
         Self::open(output, mp4v, fps, width, height).or_else(|first| {
-            let avi = output.with_extension("avi");
+            let avi = output.with_extension(DEMO_SECOND_CONTAINER);
             Self::open(&avi, DEMO_SECOND_FOURCC, fps, width, height).map_err(|second| {
                 failed(
                     &format!("{mp4v}, then {DEMO_SECOND_FOURCC}"),

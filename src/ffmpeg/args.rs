@@ -165,6 +165,8 @@ pub const DEFAULT_FOURCC: &str = "mp4v";
 /// The demo's second try for its OpenCV fallback when `mp4v` will not open
 /// (into `.avi`).
 pub const DEMO_SECOND_FOURCC: &str = "XVID";
+/// The container `DEMO_SECOND_FOURCC` writes into (the output's name with this extension).
+pub const DEMO_SECOND_CONTAINER: &str = "avi";
 
 /// The libavcodec encoder OpenCV's VideoWriter (FFmpeg backend) encodes a
 /// fourcc with, where ffmpeg's command line can reproduce it.

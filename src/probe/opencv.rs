@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::ffmpeg::args::{DEFAULT_FOURCC, DEMO_SECOND_FOURCC};
+use crate::ffmpeg::args::{DEFAULT_FOURCC, DEMO_SECOND_CONTAINER, DEMO_SECOND_FOURCC};
 
 /// The writers doctor tries, with the container each writes into: the guide's
 /// `mp4v`, `avc1` where the build allows, and the demo's second try for its
@@ -11,7 +11,7 @@ use crate::ffmpeg::args::{DEFAULT_FOURCC, DEMO_SECOND_FOURCC};
 pub const WRITER_TRIALS: &[(&str, &str)] = &[
     (DEFAULT_FOURCC, GUIDE_CONTAINER),
     ("avc1", GUIDE_CONTAINER),
-    (DEMO_SECOND_FOURCC, "avi"),
+    (DEMO_SECOND_FOURCC, DEMO_SECOND_CONTAINER),
 ];
 
 /// What the guide's OpenCV modes write into.
@@ -33,28 +33,28 @@ pub enum OpenCvProbe {
 }
 
 impl OpenCvProbe {
-    /// The first fourcc whose trial wrote a readable `.mp4`, the guide's
+    /// The first writer whose trial wrote a readable `.mp4`, the guide's
     /// OpenCV modes' container (XVID's `.avi` trial is the nvenc mode's
-    /// fallback only: `demo_fallback_fourcc`).
-    pub fn working_fourcc(&self) -> Option<&str> {
-        match self {
-            Self::Available { writers, .. } => writers
-                .iter()
-                .find(|w| w.ok && w.container == GUIDE_CONTAINER)
-                .map(|w| w.fourcc.as_str()),
-            _ => None,
-        }
+    /// fallback only: `demo_fallback`).
+    pub fn working_writer(&self) -> Option<&WriterTrial> {
+        self.writers()
+            .iter()
+            .find(|w| w.ok && w.container == GUIDE_CONTAINER)
     }
 
     /// The writer the nvenc mode's OpenCV fallback opens here, as the sink
     /// does: `mp4v`, else `XVID` (into `.avi`); `None` when neither wrote.
-    pub fn demo_fallback_fourcc(&self) -> Option<&str> {
-        let Self::Available { writers, .. } = self else {
-            return None;
-        };
+    pub fn demo_fallback(&self) -> Option<&WriterTrial> {
         [DEFAULT_FOURCC, DEMO_SECOND_FOURCC]
             .into_iter()
-            .find(|f| writers.iter().any(|w| w.ok && w.fourcc == *f))
+            .find_map(|f| self.writers().iter().find(|w| w.ok && w.fourcc == f))
+    }
+
+    fn writers(&self) -> &[WriterTrial] {
+        match self {
+            Self::Available { writers, .. } => writers,
+            _ => &[],
+        }
     }
 }
 
@@ -87,6 +87,16 @@ pub struct WriterTrial {
     pub ok: bool,
     pub frames_read_back: Option<u32>,
     pub detail: Option<String>,
+}
+
+impl WriterTrial {
+    /// "OpenCV VideoWriter (mp4v)", "OpenCV VideoWriter (XVID into .avi)".
+    pub fn label(&self) -> String {
+        match self.container.as_str() {
+            GUIDE_CONTAINER => format!("OpenCV VideoWriter ({})", self.fourcc),
+            other => format!("OpenCV VideoWriter ({} into .{other})", self.fourcc),
+        }
+    }
 }
 
 #[cfg(not(feature = "opencv"))]
@@ -201,21 +211,25 @@ mod tests {
         OpenCvProbe::with_working(ok)
     }
 
+    fn fourcc(w: Option<&WriterTrial>) -> Option<&str> {
+        w.map(|w| w.fourcc.as_str())
+    }
+
     #[test]
     fn the_demos_fallback_is_mp4v_then_xvid_never_avc1() {
         assert_eq!(
-            probe(&["mp4v", "XVID"]).demo_fallback_fourcc(),
+            fourcc(probe(&["mp4v", "XVID"]).demo_fallback()),
             Some("mp4v")
         );
         assert_eq!(
-            probe(&["avc1", "XVID"]).demo_fallback_fourcc(),
+            fourcc(probe(&["avc1", "XVID"]).demo_fallback()),
             Some("XVID")
         );
-        assert_eq!(probe(&["avc1"]).demo_fallback_fourcc(), None);
-        assert_eq!(probe(&["avc1"]).working_fourcc(), Some("avc1"));
+        assert_eq!(fourcc(probe(&["avc1"]).demo_fallback()), None);
+        assert_eq!(fourcc(probe(&["avc1"]).working_writer()), Some("avc1"));
         // XVID wrote an .avi: no writer for the guide's .mp4 modes.
-        assert_eq!(probe(&["XVID"]).working_fourcc(), None);
-        assert_eq!(probe(&["XVID"]).demo_fallback_fourcc(), Some("XVID"));
-        assert_eq!(OpenCvProbe::NotBuilt.demo_fallback_fourcc(), None);
+        assert_eq!(fourcc(probe(&["XVID"]).working_writer()), None);
+        assert_eq!(fourcc(probe(&["XVID"]).demo_fallback()), Some("XVID"));
+        assert_eq!(fourcc(OpenCvProbe::NotBuilt.demo_fallback()), None);
     }
 }

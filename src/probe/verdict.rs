@@ -7,7 +7,7 @@ use super::container::Container;
 use super::fallback::{self, Policy, Writer};
 use super::gpu::{GpuProbe, NvencHardware};
 use super::nvenc_api_check::NvencApiCheck;
-use super::opencv::OpenCvProbe;
+use super::opencv::{OpenCvProbe, WriterTrial};
 use super::trial::TrialResult;
 use super::FfmpegProbe;
 use crate::ffmpeg::args::{opencv_fourcc_encoder, DEFAULT_FOURCC};
@@ -68,14 +68,9 @@ pub fn decide(
         .map(|e| {
             format!("{e} via ffmpeg (for OpenCV's {DEFAULT_FOURCC} writer: OpenCV not built)")
         });
-    let opencv_writer = opencv
-        .working_fourcc()
-        .map(|f| format!("OpenCV VideoWriter ({f})"));
+    let opencv_writer = opencv.working_writer().map(WriterTrial::label);
     // The nvenc mode's OpenCV fallback opens the demo's writers, not any that worked.
-    let demo_writer = opencv.demo_fallback_fourcc().map(|f| match f {
-        DEFAULT_FOURCC => format!("OpenCV VideoWriter ({f})"),
-        _ => format!("OpenCV VideoWriter ({f} into .avi)"),
-    });
+    let demo_writer = opencv.demo_fallback().map(WriterTrial::label);
 
     let nvenc_failure = nvenc_failure(ffmpeg, &hardware).map(|f| {
         if nvenc_ok.is_some() {
@@ -358,7 +353,7 @@ fn next_steps(
         OpenCvProbe::NotBuilt => steps.push(
             "for OpenCV's own writer and drawing in the original/fast modes, build with the default `opencv` feature (needs libopencv-dev); this build writes them through ffmpeg with OpenCV's settings".into(),
         ),
-        OpenCvProbe::Available { .. } if opencv.working_fourcc().is_none() => {
+        OpenCvProbe::Available { .. } if opencv.working_writer().is_none() => {
             steps.push("OpenCV VideoWriter wrote nothing readable: install OpenCV with the FFMPEG videoio backend".into())
         }
         _ => {}
