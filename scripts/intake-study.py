@@ -87,17 +87,22 @@ def splice_feeder(path, loops, pipe_bytes):
     return r, t, cpu
 
 
-def one(ffmpeg, path, pix_fmt, w, h, loops, frames, tunables, pipe, encode=None, cat=False,
-        stdin_file=False, queue=None, splice=False, copier=False, pipe_bytes=0):
+def one(ffmpeg, path, pix_fmt, w, h, loops, frames, tunables, source, encode=None, pipe_bytes=0):
+    """One run fed by `source`: file, pipe, cat, "cat, queue N", stdin-file,
+    splice or "file beside a copier"."""
     env = dict(os.environ)
     env.pop("GLIBC_TUNABLES", None)
     if tunables:
         env["GLIBC_TUNABLES"] = tunables
-    src = "-" if (pipe or cat or stdin_file or splice) else path
+    kind = "cat" if source.startswith("cat") else source
+    queue = int(source.rsplit(" ", 1)[1]) if source.startswith("cat, queue") else None
+    streamed = kind in ("pipe", "cat", "splice")  # a writer sends every frame: no looping
+    on_stdin = streamed or kind == "stdin-file"
+    src = "-" if on_stdin else path
     cmd = [ffmpeg, "-hide_banner", "-loglevel", "error", "-y"]
-    if not (pipe or cat or splice):
+    if not streamed:
         cmd += ["-stream_loop", str(loops)]
-    if not (pipe or cat or stdin_file or splice):
+    if not on_stdin:
         cmd += ["-nostdin"]
     if queue:
         cmd += ["-thread_queue_size", str(queue)]
@@ -108,27 +113,27 @@ def one(ffmpeg, path, pix_fmt, w, h, loops, frames, tunables, pipe, encode=None,
         cmd += ["-c:v", "copy", "-f", "null", "-"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     neighbour = None
-    if copier:
+    if kind == "file beside a copier":
         neighbour = subprocess.Popen(["sh", "-c", f"while :; do cat '{path}' > /dev/null; done"],
                                      start_new_session=True)
     writer_cpu = None
     start = time.perf_counter()
-    if splice:
+    if kind == "splice":
         r, t, cpu = splice_feeder(path, loops, pipe_bytes)
         rc = subprocess.run(cmd, stdin=r, env=env).returncode
         os.close(r)
         t.join()
         writer_cpu = cpu[0] if cpu else None
-    elif stdin_file:
+    elif kind == "stdin-file":
         with open(path, "rb") as f:
             rc = subprocess.run(cmd, stdin=f, env=env).returncode
-    elif cat:
+    elif kind == "cat":
         feeder = subprocess.Popen(["sh", "-c", f"for i in $(seq {loops + 1}); do cat '{path}'; done"],
                                   stdout=subprocess.PIPE)
         rc = subprocess.run(cmd, stdin=feeder.stdout, env=env).returncode
         feeder.stdout.close()
         feeder.wait()
-    elif pipe:
+    elif kind == "pipe":
         frame = frame_bytes(pix_fmt, w, h)
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, env=env)
         for _ in range(frames):
@@ -193,10 +198,8 @@ def main():
         for fmt, path in paths.items():
             for src in (sources if r % 2 == 0 else sources[::-1]):
                 for name, tun in order:
-                    res = one(a.ffmpeg, path, fmt, w, h, loops, a.frames, tun, src == "pipe",
-                              a.encode, src.startswith("cat"), src == "stdin-file",
-                              a.queue if src.startswith("cat,") else None, src == "splice",
-                              src == "file beside a copier", a.pipe_mib << 20)
+                    res = one(a.ffmpeg, path, fmt, w, h, loops, a.frames, tun, src, a.encode,
+                              a.pipe_mib << 20)
                     rows.setdefault((fmt, src, name), []).append(res)
         print(f"round {r + 1}/{a.rounds} done", file=sys.stderr)
     ver = subprocess.run([a.ffmpeg, "-version"], capture_output=True, text=True).stdout.splitlines()[0]
