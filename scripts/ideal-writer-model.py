@@ -20,10 +20,7 @@ import json
 import statistics as st
 import sys
 
-
-def spread(v):
-    sd = st.stdev(v) if len(v) > 1 else 0.0
-    return f"{st.mean(v):.3f} ± {sd:.3f} ({min(v):.3f}–{max(v):.3f}; median {st.median(v):.3f})"
+from spread import summary as spread
 
 
 def main():

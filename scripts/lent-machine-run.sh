@@ -11,18 +11,9 @@
 set -uo pipefail
 out=${1:?usage: lent-machine-run.sh OUTDIR NAME}
 name=${2:?usage: lent-machine-run.sh OUTDIR NAME}
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-work=$(mktemp -d)
-mkdir -p "$work/bin"
-xz -dc "$root/.carry/ffmpeg.xz" > "$work/bin/ffmpeg" && chmod +x "$work/bin/ffmpeg"
-cp "$root/.carry/nvviz-bench" "$work/bin/nvviz-bench"
-export PATH="$work/bin:$PATH" NVVIZ_BIN="$work/bin/nvviz-bench" NVVIZ_FFMPEG="$work/bin/ffmpeg" NO_COLOR=1
-machine() {
-    { nproc; lscpu | grep -E 'Model name|Thread|Core'; nvidia-smi --query-gpu=name,driver_version --format=csv 2>&1
-      ffmpeg -hide_banner -version | head -1; nvviz-bench --version; } > "$1/machine.txt" 2>&1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lent-env.sh"
 mkdir -p "$work/res/bench" "$work/res/perf"
-machine "$work/res/bench"; machine "$work/res/perf"
+machine_facts "$work/res/bench"; machine_facts "$work/res/perf"
 ( cd "$root" && NVVIZ_FRAMES=${NVVIZ_FRAMES:-100} scripts/collect-results.sh "$work/res/bench" "$name" )
 ( cd "$root" && FRAMES=${FRAMES:-300} RUNS=${RUNS:-5} SESSIONS=1,2,4 scripts/perf-run.sh "$work/res/perf" )
 python3 "$root/scripts/perf-targets.py" "$work/res/perf" > "$work/res/perf/targets.md" 2>&1

@@ -12,16 +12,9 @@
 set -uo pipefail
 out=${1:?usage: lent-report-inputs.sh OUTDIR NAME}
 name=${2:?usage: lent-report-inputs.sh OUTDIR NAME}
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-work=$(mktemp -d)
-mkdir -p "$work/bin" "$work/res/bench" "$work/res/perf"
-xz -dc "$root/.carry/ffmpeg.xz" > "$work/bin/ffmpeg" && chmod +x "$work/bin/ffmpeg"
-xz -dc "$root/.carry/nvviz-bench.xz" > "$work/bin/nvviz-bench" && chmod +x "$work/bin/nvviz-bench"
-export PATH="$work/bin:$PATH" NVVIZ_BIN="$work/bin/nvviz-bench" NVVIZ_FFMPEG="$work/bin/ffmpeg" NO_COLOR=1
-for d in bench perf; do
-  { nproc; lscpu | grep -E 'Model name|Thread|Core'; nvidia-smi --query-gpu=name,driver_version --format=csv 2>&1
-    ffmpeg -hide_banner -version | head -1; nvviz-bench --version; } > "$work/res/$d/machine.txt" 2>&1
-done
+. "$(dirname "${BASH_SOURCE[0]}")/lent-env.sh"
+mkdir -p "$work/res/bench" "$work/res/perf"
+machine_facts "$work/res/bench"; machine_facts "$work/res/perf"
 steps=" ${STEPS:-collect sequential realtime} "
 [[ $steps == *" collect "* ]] &&
 ( cd "$root" && NVVIZ_FRAMES=100 scripts/collect-results.sh "$work/res/bench" "$name" )

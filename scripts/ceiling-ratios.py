@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Each `bench --interleave` file's cases over the encoder ceiling of the same
+pipe format, paired by round (round k of each case ran together), with the
+verdict on issue 15's target 2 (`nvenc` >= 0.95 x encoder-ceiling) by the
+project's rule (scripts/spread.py: met only when every round clears it), the
+CPU our process used, and the most other processes used during a run.
+
+    scripts/ceiling-ratios.py BENCH.json [BENCH.json ...]
+"""
+import json
+import statistics as st
+import sys
+from pathlib import Path
+
+import spread
+
+GOAL = 0.95
+
+
+def engine_label(config):
+    e = config["engine"]
+    return f"{e['kind']}, {e['workers']} overlay workers, nice {e['worker_nice']}"
+
+
+def paired(case, ceiling):
+    """Per-round ratios; none unless both ran interleaved with as many runs."""
+    a, b = case.get("runs") or [], ceiling.get("runs") or []
+    return [x["fps"] / y["fps"] for x, y in zip(a, b)] if a and len(a) == len(b) else []
+
+
+def rows(bench):
+    """(format, case label, ratios, own cores, others' cores at most, encoder) for every non-ceiling case."""
+    cases = [c for c in bench["cases"] if c["status"] == "ok"]
+    ceilings = {c["pix_fmt"]: c for c in cases if c["mode"] == "encoder-ceiling"}
+    for c in cases:
+        ceiling = ceilings.get(c["pix_fmt"])
+        if c["mode"] == "encoder-ceiling" or not ceiling:
+            continue
+        label = f"{c['mode']} ({c['overlay']})" if c.get("overlay") not in (None, "none") else c["mode"]
+        runs = c["runs"] + ceiling["runs"]
+        others = max((r.get("others_cores") or 0.0) for r in runs)
+        enc = c["encoder"]
+        fb = enc.get("fallback")
+        used = f"{enc['used']} (fallback from {fb['from']}: {fb['cause']['cause']})" if fb else enc["used"]
+        yield (c["pix_fmt"], label, paired(c, ceiling), st.mean(r["cpu_own_cores"] for r in c["runs"]), others, used)
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    for path in map(Path, sys.argv[1:]):
+        bench = json.loads(path.read_text())
+        if not bench["config"].get("interleave"):
+            sys.exit(f"{path}: not run with --interleave: no per-round ratios (rerun with --interleave)")
+        env = bench["environment"]
+        host = env["host"]
+        gpus = ", ".join(g if isinstance(g, str) else g.get("name", "?") for g in env.get("gpus") or []) or "no GPU"
+        print(f"## {path.stem}: {engine_label(bench['config'])}")
+        print()
+        print(f"nvviz-bench {env['tool_version']} (commit {env['git_commit']}) on {host['cpu_model']} "
+              f"({host['logical_cores']} cores), {gpus}; ffmpeg {env['ffmpeg_version']}; "
+              f"{bench['workload']['frames']} frames a run")
+        print()
+        print(f"| format | case | fps ÷ encoder-ceiling, paired by round (mean ± sd, min–max) | verdict, ≥ {GOAL} "
+              "| our process, cores | others, cores (most) | encoder |")
+        print("|---|---|---|---|---|---|---|")
+        for fmt, label, ratios, own, others, used in rows(bench):
+            verdict = spread.at_least(ratios, GOAL) if label.startswith("nvenc") else ""
+            print(f"| {fmt} | {label} | {spread.summary(ratios) if ratios else 'n/a'} | {verdict} "
+                  f"| {own:.3f} | {others:.2f} | {used} |")
+        print()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Sourced by the scripts that run on a lent GPU machine (no ffmpeg, no build
+# toolchain there): unpacks what .carry/ brings — the portable binary
+# (`nvviz-bench.xz`: `cargo build --profile dist --no-default-features`,
+# xz'd) and the static ffmpeg (`ffmpeg.xz`, from the imageio-ffmpeg wheel) —
+# into a fresh $work/bin, puts it first on PATH, and defines machine_facts.
+#
+#   . scripts/lent-env.sh        then: machine_facts DIR   (writes DIR/machine.txt)
+#
+# Where .carry/ lacks one, the machine's own is used (nvviz-bench from
+# NVVIZ_BIN or target/release, ffmpeg from PATH): the same scripts run here.
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+work=$(mktemp -d)
+mkdir -p "$work/bin"
+if [ -f "$root/.carry/ffmpeg.xz" ]; then
+  xz -dc "$root/.carry/ffmpeg.xz" > "$work/bin/ffmpeg" && chmod +x "$work/bin/ffmpeg"
+fi
+if [ -f "$root/.carry/nvviz-bench.xz" ]; then
+  xz -dc "$root/.carry/nvviz-bench.xz" > "$work/bin/nvviz-bench" && chmod +x "$work/bin/nvviz-bench"
+else
+  cp "${NVVIZ_BIN:-$root/target/release/nvviz-bench}" "$work/bin/nvviz-bench"
+fi
+export PATH="$work/bin:$PATH" NVVIZ_BIN="$work/bin/nvviz-bench" NO_COLOR=1
+# After PATH has changed (one export expands every word first): the carried ffmpeg where there is one.
+NVVIZ_FFMPEG="$(command -v ffmpeg)"
+export NVVIZ_FFMPEG
+
+# The facts every timing names: cores, CPU, GPU and driver, ffmpeg, nvviz-bench and its commit.
+machine_facts() {
+  { nproc; lscpu | grep -E 'Model name|Thread|Core'; { nvidia-smi --query-gpu=name,driver_version --format=csv 2>&1 || echo "no NVIDIA GPU (nvidia-smi not found)"; }
+    "$NVVIZ_FFMPEG" -hide_banner -version | head -1; nvviz-bench --version; } > "$1/machine.txt" 2>&1
+}
