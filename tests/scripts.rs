@@ -1,0 +1,168 @@
+//! The committed analysis scripts (`scripts/*.py`) run on what this build
+//! writes: a script that still reads an older results schema fails here, not on
+//! a lent machine after its device time is spent. Their figures and verdicts
+//! are checked against the results file itself.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+fn python(script: &str) -> Command {
+    let mut cmd = Command::new("python3");
+    cmd.arg(repo().join("scripts").join(script));
+    cmd
+}
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// One interleaved bench of the cases the scripts read, as scripts/perf-run.sh
+/// and scripts/ceiling-study.sh run it, on a small clip.
+fn engine_bench(path: &Path) -> Value {
+    let out = nvviz()
+        .args([
+            "bench",
+            "--modes",
+            "nvenc,native,encode-only,encoder-ceiling",
+        ])
+        .args(["--pix-fmts", "bgr24,yuv420p", "--codecs", "h264"])
+        .args(["--resolution", "160x120", "--frames", "6", "--runs", "3"])
+        .args(["--interleave", "-q", "--export-json"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    read_json(path)
+}
+
+fn case<'a>(results: &'a Value, mode: &str, pix_fmt: &str) -> &'a Value {
+    results["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["mode"] == mode && c["pix_fmt"] == pix_fmt)
+        .unwrap_or_else(|| panic!("no {mode} {pix_fmt} case"))
+}
+
+/// Per-round fps ratios of two interleaved cases.
+fn round_ratios(a: &Value, b: &Value) -> Vec<f64> {
+    let fps = |c: &Value| -> Vec<f64> {
+        c["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["fps"].as_f64().unwrap())
+            .collect()
+    };
+    fps(a).iter().zip(fps(b)).map(|(x, y)| x / y).collect()
+}
+
+/// The project's rule (scripts/spread.py), restated: met only when every round clears it.
+fn verdict(ratios: &[f64], goal: f64) -> &'static str {
+    if ratios.iter().all(|r| *r >= goal) {
+        "**met** (every round)"
+    } else if ratios.iter().all(|r| *r < goal) {
+        "not met (no round)"
+    } else {
+        "not resolved"
+    }
+}
+
+fn row<'a>(table: &'a str, prefix: &str) -> &'a str {
+    table
+        .lines()
+        .find(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no row '{prefix}' in\n{table}"))
+}
+
+#[test]
+fn perf_targets_reads_this_builds_results_and_judges_by_every_round() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = engine_bench(&dir.path().join("engine-pipelined.json"));
+    let table = stdout(&run_ok(python("perf-targets.py").arg(dir.path())));
+    for (pix, label) in [("bgr24", "bgr24"), ("yuv420p", "yuv420p")] {
+        let (nvenc, encode) = (
+            case(&results, "nvenc", pix),
+            case(&results, "encode-only", pix),
+        );
+        let line = row(
+            &table,
+            &format!("| 1. nvenc mode / encode-only (pipelined, {label}"),
+        );
+        let mean = nvenc["fps"]["mean"].as_f64().unwrap() / encode["fps"]["mean"].as_f64().unwrap();
+        assert!(
+            line.contains(&format!("| {mean:.2} (rounds ")),
+            "{mean:.2}: {line}"
+        );
+        assert!(
+            line.contains(verdict(&round_ratios(nvenc, encode), 0.95)),
+            "{line}"
+        );
+        // The encoder as the file names it: the fallback and its cause, typed.
+        let fallback = &encode["encoder"]["fallback"];
+        if !fallback.is_null() {
+            let cause = fallback["cause"]["cause"].as_str().unwrap();
+            assert!(
+                line.contains(&format!("(fallback from h264_nvenc: {cause})")),
+                "{line}"
+            );
+        }
+    }
+}
+
+#[test]
+fn ceiling_ratios_pairs_rounds_and_judges_target_2_by_every_round() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("default.json");
+    let results = engine_bench(&path);
+    let summary = stdout(&run_ok(python("ceiling-ratios.py").arg(&path)));
+    for pix in ["bgr24", "yuv420p"] {
+        let nvenc = case(&results, "nvenc", pix);
+        let ratios = round_ratios(nvenc, case(&results, "encoder-ceiling", pix));
+        let mean = ratios.iter().sum::<f64>() / ratios.len() as f64;
+        let line = row(&summary, &format!("| {pix} | nvenc ("));
+        assert!(
+            line.contains(&format!("| {mean:.3} ± ")),
+            "{mean:.3}: {line}"
+        );
+        assert!(line.contains(verdict(&ratios, 0.95)), "{line}");
+    }
+    // Not interleaved: no rounds to pair, refused with what to do.
+    let mut single = results.clone();
+    single["config"]["interleave"] = Value::Bool(false);
+    let flat = dir.path().join("flat.json");
+    std::fs::write(&flat, single.to_string()).unwrap();
+    let refused = python("ceiling-ratios.py").arg(&flat).output().unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--interleave"));
+}
+
+/// The rule itself on rounds made to straddle, clear and miss a goal: a mean
+/// past the goal with one round short is not "met".
+#[test]
+fn the_spread_rule_needs_every_round() {
+    let check = |call: &str, expected: &str| {
+        let out = run_ok(
+            Command::new("python3")
+                .current_dir(repo().join("scripts"))
+                .args(["-c", &format!("import spread; print(spread.{call})")]),
+        );
+        assert_eq!(stdout(&out).trim(), expected, "{call}");
+    };
+    check(
+        "at_least([0.94, 1.10, 1.08], 0.95)",
+        "not resolved (2 of 3 rounds clear it)",
+    );
+    check("at_least([0.951, 0.97], 0.95)", "**met** (every round)");
+    check("at_least([0.90, 0.949], 0.95)", "not met (no round)");
+    check(
+        "at_most([0.9, 1.2], 1.0)",
+        "not resolved (1 of 2 rounds clear it)",
+    );
+    check("at_most([0.9, 0.99], 1.0)", "**met** (every round)");
+    check("at_least([], 0.95)", "not measured");
+}
