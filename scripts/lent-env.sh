@@ -8,14 +8,15 @@
 #   . scripts/lent-env.sh        then: machine_facts DIR   (writes DIR/machine.txt)
 #
 # Where .carry/ lacks one, the machine's own is used (nvviz-bench from
-# NVVIZ_BIN or target/release, ffmpeg from PATH): the same scripts run here.
+# target/release, ffmpeg from PATH), and NVVIZ_BIN, where set, names the
+# binary: the same scripts run on a development machine.
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work=$(mktemp -d)
 mkdir -p "$work/bin"
 if [ -f "$root/.carry/ffmpeg.xz" ]; then
   xz -dc "$root/.carry/ffmpeg.xz" > "$work/bin/ffmpeg" && chmod +x "$work/bin/ffmpeg"
 fi
-if [ -f "$root/.carry/nvviz-bench.xz" ]; then
+if [ -z "${NVVIZ_BIN:-}" ] && [ -f "$root/.carry/nvviz-bench.xz" ]; then
   xz -dc "$root/.carry/nvviz-bench.xz" > "$work/bin/nvviz-bench" && chmod +x "$work/bin/nvviz-bench"
 else
   cp "${NVVIZ_BIN:-$root/target/release/nvviz-bench}" "$work/bin/nvviz-bench"
@@ -27,6 +28,6 @@ export NVVIZ_FFMPEG
 
 # The facts every timing names: cores, CPU, GPU and driver, ffmpeg, nvviz-bench and its commit.
 machine_facts() {
-  { nproc; lscpu | grep -E 'Model name|Thread|Core'; { nvidia-smi --query-gpu=name,driver_version --format=csv 2>&1 || echo "no NVIDIA GPU (nvidia-smi not found)"; }
+  { nproc; lscpu | grep -E 'Model name|Thread|Core'; if command -v nvidia-smi >/dev/null; then nvidia-smi --query-gpu=name,driver_version --format=csv 2>&1; else echo "no NVIDIA GPU (nvidia-smi not found)"; fi
     "$NVVIZ_FFMPEG" -hide_banner -version | head -1; nvviz-bench --version; } > "$1/machine.txt" 2>&1
 }
