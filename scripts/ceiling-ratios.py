@@ -3,7 +3,8 @@
 pipe format, paired by round (round k of each case ran together), with the
 verdict on issue 15's target 2 (`nvenc` >= 0.95 x encoder-ceiling) by the
 project's rule (scripts/spread.py: met only when every round clears it), the
-CPU our process used, and the most other processes used during a run.
+CPU our process used, and the most other processes used during a run and the
+hypervisor stole (results from before `steal_cores`: "-").
 
     scripts/ceiling-ratios.py BENCH.json [BENCH.json ...]
 """
@@ -29,7 +30,8 @@ def paired(case, ceiling):
 
 
 def rows(bench):
-    """(format, case label, ratios, own cores, others' cores at most, encoder) for every non-ceiling case."""
+    """(format, case label, ratios, own cores, others' cores at most, stolen at most, encoder)
+    for every non-ceiling case."""
     cases = [c for c in bench["cases"] if c["status"] == "ok"]
     ceilings = {c["pix_fmt"]: c for c in cases if c["mode"] == "encoder-ceiling"}
     for c in cases:
@@ -39,10 +41,13 @@ def rows(bench):
         label = f"{c['mode']} ({c['overlay']})" if c.get("overlay") not in (None, "none") else c["mode"]
         runs = c["runs"] + ceiling["runs"]
         others = max((r.get("others_cores") or 0.0) for r in runs)
+        stolen = [r["steal_cores"] for r in runs if r.get("steal_cores") is not None]
+        stolen = f"{max(stolen):.2f}" if stolen else "-"
         enc = c["encoder"]
         fb = enc.get("fallback")
         used = f"{enc['used']} (fallback from {fb['from']}: {fb['cause']['cause']})" if fb else enc["used"]
-        yield (c["pix_fmt"], label, paired(c, ceiling), st.mean(r["cpu_own_cores"] for r in c["runs"]), others, used)
+        yield (c["pix_fmt"], label, paired(c, ceiling), st.mean(r["cpu_own_cores"] for r in c["runs"]), others,
+               stolen, used)
 
 
 def main():
@@ -62,12 +67,12 @@ def main():
               f"{bench['workload']['frames']} frames a run")
         print()
         print(f"| format | case | fps ÷ encoder-ceiling, paired by round (mean ± sd, min–max) | verdict, ≥ {GOAL} "
-              "| our process, cores | others, cores (most) | encoder |")
-        print("|---|---|---|---|---|---|---|")
-        for fmt, label, ratios, own, others, used in rows(bench):
+              "| our process, cores | others, cores (most) | stolen, cores (most) | encoder |")
+        print("|---|---|---|---|---|---|---|---|")
+        for fmt, label, ratios, own, others, stolen, used in rows(bench):
             verdict = spread.at_least(ratios, GOAL) if label.startswith("nvenc") else ""
             print(f"| {fmt} | {label} | {spread.summary(ratios) if ratios else 'n/a'} | {verdict} "
-                  f"| {own:.3f} | {others:.2f} | {used} |")
+                  f"| {own:.3f} | {others:.2f} | {stolen} | {used} |")
         print()
 
 

@@ -135,6 +135,7 @@ impl Timing {
                 split: None,
                 pipe: output.pipe,
                 others_cores: cpu.others_cores(&self.cpu, wall),
+                steal_cores: cpu.steal_cores(&self.cpu, wall),
                 realtime: None,
             },
             output,

@@ -1,6 +1,7 @@
 //! CPU time of this process and of its reaped children (ffmpeg), from getrusage;
-//! the whole machine's busy time, from /proc/stat, so that what other processes
-//! used during a run is known; peak resident memory per run, from the kernel's
+//! the whole machine's busy and stolen time, from /proc/stat, so that what other
+//! processes used during a run, and what the hypervisor gave other guests of
+//! this VM's CPUs, are known; peak resident memory per run, from the kernel's
 //! high-water mark reset before it.
 
 use crate::results::RssScope;
@@ -12,6 +13,9 @@ pub struct CpuTimes {
     pub max_rss_mib: f64,
     /// Every CPU's busy time since boot (None where /proc/stat cannot be read).
     pub machine_s: Option<f64>,
+    /// Every CPU's stolen time since boot: runnable, but the hypervisor ran
+    /// another guest (None where /proc/stat cannot be read).
+    pub steal_s: Option<f64>,
 }
 
 impl CpuTimes {
@@ -22,26 +26,43 @@ impl CpuTimes {
         let ours = (self.own_s - earlier.own_s) + (self.children_s - earlier.children_s);
         (wall > 0.0).then(|| ((machine - ours) / wall).max(0.0))
     }
+
+    /// Cores' worth of CPU time the hypervisor gave other guests between
+    /// `earlier` and `self`, over `wall` seconds: invisible to `others_cores`,
+    /// as slow a run as another process would make it.
+    pub fn steal_cores(&self, earlier: &CpuTimes, wall: f64) -> Option<f64> {
+        let stolen = self.steal_s? - earlier.steal_s?;
+        (wall > 0.0).then(|| (stolen / wall).max(0.0))
+    }
 }
 
-/// Busy time of all CPUs from the first line of /proc/stat: user, nice, system,
-/// irq and softirq (idle, iowait and steal are not work done here).
-fn machine_busy_s() -> Option<f64> {
+/// All CPUs' time from the first line of /proc/stat, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct MachineTimes {
+    /// user, nice, system, irq and softirq (idle, iowait and steal are not work done here).
+    busy_s: f64,
+    /// steal: this VM's CPUs wanted to run, the hypervisor ran another guest.
+    steal_s: f64,
+}
+
+fn machine_times() -> Option<MachineTimes> {
     let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    parse_machine_busy(stat.lines().next()?)
+    parse_cpu_line(stat.lines().next()?)
 }
 
-fn parse_machine_busy(cpu_line: &str) -> Option<f64> {
+fn parse_cpu_line(cpu_line: &str) -> Option<MachineTimes> {
     let mut fields = cpu_line.split_whitespace();
     if fields.next()? != "cpu" {
         return None;
     }
     let ticks: Vec<u64> = fields.map_while(|f| f.parse().ok()).collect();
     let at = |i: usize| ticks.get(i).copied().unwrap_or(0);
-    let busy = at(0) + at(1) + at(2) + at(5) + at(6);
     // SAFETY: sysconf has no preconditions.
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
-    Some(busy as f64 / hz)
+    Some(MachineTimes {
+        busy_s: (at(0) + at(1) + at(2) + at(5) + at(6)) as f64 / hz,
+        steal_s: at(7) as f64 / hz,
+    })
 }
 
 pub fn now() -> CpuTimes {
@@ -54,11 +75,13 @@ pub fn now() -> CpuTimes {
     let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     let own = read(libc::RUSAGE_SELF);
     let children = read(libc::RUSAGE_CHILDREN);
+    let machine = machine_times();
     CpuTimes {
         own_s: secs(own.ru_utime) + secs(own.ru_stime),
         children_s: secs(children.ru_utime) + secs(children.ru_stime),
         max_rss_mib: own.ru_maxrss as f64 / 1024.0,
-        machine_s: machine_busy_s(),
+        machine_s: machine.map(|m| m.busy_s),
+        steal_s: machine.map(|m| m.steal_s),
     }
 }
 
@@ -111,12 +134,16 @@ pub fn peak_rss_mib() -> f64 {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn machine_busy_time_sums_the_work_fields_only() {
+    fn machine_busy_time_sums_the_work_fields_only_and_steal_apart() {
         // user nice system idle iowait irq softirq steal
         let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
-        let busy = super::parse_machine_busy("cpu  100 5 50 9000 300 2 3 700 0 0").unwrap();
-        assert!((busy - 160.0 / hz).abs() < 1e-9, "{busy}");
-        assert_eq!(super::parse_machine_busy("cpu0 1 2 3"), None);
+        let m = super::parse_cpu_line("cpu  100 5 50 9000 300 2 3 700 0 0").unwrap();
+        assert!((m.busy_s - 160.0 / hz).abs() < 1e-9, "{m:?}");
+        assert!((m.steal_s - 700.0 / hz).abs() < 1e-9, "{m:?}");
+        // Kernels before 2.6.11 had no steal column: none stolen.
+        let old = super::parse_cpu_line("cpu  100 5 50 9000 300 2 3").unwrap();
+        assert_eq!(old.steal_s, 0.0);
+        assert_eq!(super::parse_cpu_line("cpu0 1 2 3"), None);
     }
 
     #[test]
@@ -126,6 +153,7 @@ mod tests {
             children_s,
             max_rss_mib: 0.0,
             machine_s: Some(machine),
+            steal_s: Some(machine / 10.0),
         };
         let others = t(3.0, 4.0, 20.0).others_cores(&t(1.0, 1.0, 10.0), 2.0);
         assert_eq!(others, Some(2.5));
@@ -134,6 +162,11 @@ mod tests {
             t(5.0, 0.0, 11.0).others_cores(&t(0.0, 0.0, 10.0), 1.0),
             Some(0.0)
         );
+        // Stolen time is apart from both: 1 s stolen over 2 s is half a core.
+        let stolen = t(0.0, 0.0, 20.0).steal_cores(&t(0.0, 0.0, 10.0), 2.0);
+        assert_eq!(stolen, Some(0.5));
+        let unknown = super::CpuTimes::default();
+        assert_eq!(unknown.steal_cores(&unknown, 1.0), None);
     }
 
     #[test]

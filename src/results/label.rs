@@ -82,12 +82,15 @@ pub fn case_stand_in(c: &CaseResult) -> Option<String> {
 }
 
 /// "71.3 ± 2.1 (noisy)", "71.3" for one run, "-" when nothing was measured;
-/// " (busy: 1.3 cores)" added when other processes ran during it.
+/// " (busy: 1.3 cores)" added when other processes ran during it, " (stolen:
+/// 0.8 cores)" when the hypervisor ran other guests on its CPUs.
 pub fn fps(c: &CaseResult) -> String {
-    let busy = c
-        .busiest_others()
-        .filter(|o| *o >= super::BUSY_CORES)
-        .map_or(String::new(), |o| format!(" (busy: {o:.1} cores)"));
+    let flag = |cores: Option<f64>, what: &str| {
+        cores
+            .filter(|o| *o >= super::BUSY_CORES)
+            .map_or(String::new(), |o| format!(" ({what}: {o:.1} cores)"))
+    };
+    let busy = flag(c.busiest_others(), "busy") + &flag(c.most_stolen(), "stolen");
     match &c.fps {
         Some(f) if f.n > 1 => format!(
             "{:.1} ± {:.1}{}{busy}",

@@ -16,8 +16,9 @@ pub mod fingerprint;
 pub mod kinds;
 pub mod label;
 
-/// Other processes' CPU use (cores, averaged over a run) from which a run is
-/// flagged busy: a quiet machine's background stays well under it.
+/// Other processes' CPU use, or the hypervisor's steal (cores, averaged over a
+/// run), from which a run is flagged busy: a quiet machine's background stays
+/// well under it.
 pub const BUSY_CORES: f64 = 0.25;
 mod migrate;
 pub mod reason;
@@ -172,6 +173,14 @@ impl CaseResult {
             .filter_map(|r| r.others_cores)
             .reduce(f64::max)
     }
+
+    /// The most CPU time the hypervisor took during any of its runs, in cores.
+    pub fn most_stolen(&self) -> Option<f64> {
+        self.runs
+            .iter()
+            .filter_map(|r| r.steal_cores)
+            .reduce(f64::max)
+    }
 }
 
 /// The encoded output decoded back.
@@ -279,6 +288,11 @@ pub struct RunResult {
     /// scheduler, not the work.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub others_cores: Option<f64>,
+    /// CPU time the hypervisor gave other guests while this VM's CPUs wanted
+    /// to run, in cores (/proc/stat's steal): as slow a run as other processes
+    /// make it, and invisible to `others_cores`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steal_cores: Option<f64>,
     /// `--realtime`: frames offered at the source rate, and how the run kept up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub realtime: Option<Realtime>,

@@ -390,21 +390,64 @@ pub fn summary(results: &Results, verbose: bool) -> String {
         }
     }
     // Like hyperfine's warnings: a busy machine measures its scheduler.
-    let busy: Vec<(&str, f64)> = results
-        .cases
-        .iter()
-        .filter_map(|c| Some((c.id.as_str(), c.busiest_others()?)))
-        .filter(|(_, o)| *o >= crate::results::BUSY_CORES)
-        .collect();
-    if let Some(worst) = busy.iter().map(|(_, o)| *o).reduce(f64::max) {
+    let flagged = |per_case: fn(&crate::results::CaseResult) -> Option<f64>| {
+        let cases: Vec<(&str, f64)> = results
+            .cases
+            .iter()
+            .filter_map(|c| Some((c.id.as_str(), per_case(c)?)))
+            .filter(|(_, o)| *o >= crate::results::BUSY_CORES)
+            .collect();
+        let worst = cases.iter().map(|(_, o)| *o).reduce(f64::max)?;
+        Some((worst, cases.len(), cases[0].0))
+    };
+    let total = results.cases.len();
+    if let Some((worst, n, first)) = flagged(crate::results::CaseResult::busiest_others) {
         out.push_str(&format!(
-            "warning: other processes used up to {worst:.1} cores during {} of {} cases ({}...): \
+            "warning: other processes used up to {worst:.1} cores during {n} of {total} cases ({first}...): \
              their figures measure the machine's load as much as the work; rerun on a quiet machine \
-             (the results keep `others_cores` per run)\n",
-            busy.len(),
-            results.cases.len(),
-            busy[0].0
+             (the results keep `others_cores` per run)\n"
+        ));
+    }
+    if let Some((worst, n, first)) = flagged(crate::results::CaseResult::most_stolen) {
+        out.push_str(&format!(
+            "warning: the hypervisor ran other guests on this VM's CPUs, up to {worst:.1} cores' worth (steal), \
+             during {n} of {total} cases ({first}...): their figures measure the host's load as much as the work; \
+             rerun when the host is quieter, or on dedicated cores (the results keep `steal_cores` per run)\n"
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::summary;
+    use crate::results::{label, Results};
+
+    /// A real bench of the CI type (quiet: nothing flagged), then one run given
+    /// the hypervisor's steal: the summary warns and the case's fps says so.
+    #[test]
+    fn stolen_time_is_flagged_like_other_processes_load() {
+        let text =
+            include_str!("../../../reports/perf/ci-2core-transport/ceiling-study/default.json");
+        let mut results = Results::from_json(text).unwrap();
+        let quiet = summary(&results, false);
+        assert!(!quiet.contains("warning"), "{quiet}");
+        let case = 1;
+        results.cases[case].runs[0].steal_cores = Some(1.24);
+        // Under the busy threshold elsewhere: only the one case is named.
+        results.cases[0].runs[0].steal_cores = Some(0.1);
+        let noisy = summary(&results, false);
+        let id = &results.cases[case].id;
+        assert!(
+            noisy.contains(&format!(
+                "warning: the hypervisor ran other guests on this VM's CPUs, up to 1.2 cores' worth (steal), \
+                 during 1 of {} cases ({id}...)",
+                results.cases.len()
+            )),
+            "{noisy}"
+        );
+        assert!(!noisy.contains("other processes used"), "{noisy}");
+        assert!(label::fps(&results.cases[case]).ends_with(" (stolen: 1.2 cores)"));
+        assert!(!label::fps(&results.cases[0]).contains("stolen"));
+    }
 }
