@@ -86,11 +86,9 @@ pub fn case_stand_in(c: &CaseResult) -> Option<String> {
 /// 0.8 cores)" when the hypervisor ran other guests on its CPUs.
 pub fn fps(c: &CaseResult) -> String {
     let flag = |cores: Option<f64>, what: &str| {
-        cores
-            .filter(|o| *o >= super::BUSY_CORES)
-            .map_or(String::new(), |o| format!(" ({what}: {o:.1} cores)"))
+        cores.map_or(String::new(), |o| format!(" ({what}: {o:.1} cores)"))
     };
-    let busy = flag(c.busiest_others(), "busy") + &flag(c.most_stolen(), "stolen");
+    let busy = flag(c.flagged_others(), "busy") + &flag(c.flagged_steal(), "stolen");
     match &c.fps {
         Some(f) if f.n > 1 => format!(
             "{:.1} ± {:.1}{}{busy}",

@@ -166,20 +166,24 @@ impl CaseResult {
         self.reason.as_ref().is_some_and(Reason::is_interrupted)
     }
 
-    /// The most CPU other processes used during any of its runs, in cores.
-    pub fn busiest_others(&self) -> Option<f64> {
-        self.runs
-            .iter()
-            .filter_map(|r| r.others_cores)
-            .reduce(f64::max)
+    /// The most CPU other processes used during any of its runs, in cores,
+    /// where it reached `BUSY_CORES`: the case is flagged busy.
+    pub fn flagged_others(&self) -> Option<f64> {
+        self.flagged(|r| r.others_cores)
     }
 
-    /// The most CPU time the hypervisor took during any of its runs, in cores.
-    pub fn most_stolen(&self) -> Option<f64> {
+    /// The most CPU time the hypervisor took during any of its runs, in
+    /// cores, where it reached `BUSY_CORES`: the case is flagged stolen.
+    pub fn flagged_steal(&self) -> Option<f64> {
+        self.flagged(|r| r.steal_cores)
+    }
+
+    fn flagged(&self, cores: fn(&RunResult) -> Option<f64>) -> Option<f64> {
         self.runs
             .iter()
-            .filter_map(|r| r.steal_cores)
+            .filter_map(cores)
             .reduce(f64::max)
+            .filter(|c| *c >= BUSY_CORES)
     }
 }
 

@@ -395,20 +395,19 @@ pub fn summary(results: &Results, verbose: bool) -> String {
             .cases
             .iter()
             .filter_map(|c| Some((c.id.as_str(), per_case(c)?)))
-            .filter(|(_, o)| *o >= crate::results::BUSY_CORES)
             .collect();
         let worst = cases.iter().map(|(_, o)| *o).reduce(f64::max)?;
         Some((worst, cases.len(), cases[0].0))
     };
     let total = results.cases.len();
-    if let Some((worst, n, first)) = flagged(crate::results::CaseResult::busiest_others) {
+    if let Some((worst, n, first)) = flagged(crate::results::CaseResult::flagged_others) {
         out.push_str(&format!(
             "warning: other processes used up to {worst:.1} cores during {n} of {total} cases ({first}...): \
              their figures measure the machine's load as much as the work; rerun on a quiet machine \
              (the results keep `others_cores` per run)\n"
         ));
     }
-    if let Some((worst, n, first)) = flagged(crate::results::CaseResult::most_stolen) {
+    if let Some((worst, n, first)) = flagged(crate::results::CaseResult::flagged_steal) {
         out.push_str(&format!(
             "warning: the hypervisor ran other guests on this VM's CPUs, up to {worst:.1} cores' worth (steal), \
              during {n} of {total} cases ({first}...): their figures measure the host's load as much as the work; \
