@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import spread
+from bench_results import label, machine_line, over_ceiling, paired
 
 GOAL = 0.95
 
@@ -23,22 +24,10 @@ def engine_label(config):
     return f"{e['kind']}, {e['workers']} overlay workers, nice {e['worker_nice']}"
 
 
-def paired(case, ceiling):
-    """Per-round ratios; none unless both ran interleaved with as many runs."""
-    a, b = case.get("runs") or [], ceiling.get("runs") or []
-    return [x["fps"] / y["fps"] for x, y in zip(a, b)] if a and len(a) == len(b) else []
-
-
 def rows(bench):
     """(format, case label, ratios, own cores, others' cores at most, stolen at most, encoder)
     for every non-ceiling case."""
-    cases = [c for c in bench["cases"] if c["status"] == "ok"]
-    ceilings = {c["pix_fmt"]: c for c in cases if c["mode"] == "encoder-ceiling"}
-    for c in cases:
-        ceiling = ceilings.get(c["pix_fmt"])
-        if c["mode"] == "encoder-ceiling" or not ceiling:
-            continue
-        label = f"{c['mode']} ({c['overlay']})" if c.get("overlay") not in (None, "none") else c["mode"]
+    for c, ceiling in over_ceiling(bench):
         runs = c["runs"] + ceiling["runs"]
         others = max((r.get("others_cores") or 0.0) for r in runs)
         stolen = [r["steal_cores"] for r in runs if r.get("steal_cores") is not None]
@@ -46,7 +35,7 @@ def rows(bench):
         enc = c["encoder"]
         fb = enc.get("fallback")
         used = f"{enc['used']} (fallback from {fb['from']}: {fb['cause']['cause']})" if fb else enc["used"]
-        yield (c["pix_fmt"], label, paired(c, ceiling), st.mean(r["cpu_own_cores"] for r in c["runs"]), others,
+        yield (c["pix_fmt"], label(c), paired(c, ceiling), st.mean(r["cpu_own_cores"] for r in c["runs"]), others,
                stolen, used)
 
 
@@ -57,21 +46,16 @@ def main():
         bench = json.loads(path.read_text())
         if not bench["config"].get("interleave"):
             sys.exit(f"{path}: not run with --interleave: no per-round ratios (rerun with --interleave)")
-        env = bench["environment"]
-        host = env["host"]
-        gpus = ", ".join(g if isinstance(g, str) else g.get("name", "?") for g in env.get("gpus") or []) or "no GPU"
         print(f"## {path.stem}: {engine_label(bench['config'])}")
         print()
-        print(f"nvviz-bench {env['tool_version']} (commit {env['git_commit']}) on {host['cpu_model']} "
-              f"({host['logical_cores']} cores), {gpus}; ffmpeg {env['ffmpeg_version']}; "
-              f"{bench['workload']['frames']} frames a run")
+        print(f"{machine_line(bench)}; {bench['workload']['frames']} frames a run")
         print()
         print(f"| format | case | fps ÷ encoder-ceiling, paired by round (mean ± sd, min–max) | verdict, ≥ {GOAL} "
               "| our process, cores | others, cores (most) | stolen, cores (most) | encoder |")
         print("|---|---|---|---|---|---|---|---|")
-        for fmt, label, ratios, own, others, stolen, used in rows(bench):
-            verdict = spread.at_least(ratios, GOAL) if label.startswith("nvenc") else ""
-            print(f"| {fmt} | {label} | {spread.summary(ratios) if ratios else 'n/a'} | {verdict} "
+        for fmt, case, ratios, own, others, stolen, used in rows(bench):
+            verdict = spread.at_least(ratios, GOAL) if case.startswith("nvenc") else ""
+            print(f"| {fmt} | {case} | {spread.summary(ratios) if ratios else 'n/a'} | {verdict} "
                   f"| {own:.3f} | {others:.2f} | {stolen} | {used} |")
         print()
 

@@ -20,6 +20,7 @@ import json
 import statistics as st
 import sys
 
+from bench_results import label, machine_line, over_ceiling, paired
 from spread import summary as spread
 
 
@@ -45,30 +46,21 @@ def main():
             print(f"| {f} | {src} | {spread(r['over_file'])} | {f'{st.mean(cpu):.3f}' if cpu else '-'} |")
             if src == "file beside a copier":
                 copier_cost[f] = 1 - st.mean(r["over_file"])
-    env = bench["environment"]
     print()
-    host = env["host"]
-    gpus = ", ".join(g if isinstance(g, str) else g.get("name", "?") for g in env.get("gpus") or []) or "no GPU"
-    print(f"# nvviz-bench {env['tool_version']} (commit {env['git_commit']}) on {host['cpu_model']} "
-          f"({host['logical_cores']} cores), {gpus}; ffmpeg {env['ffmpeg_version']}")
+    print(f"# {machine_line(bench)}")
     print()
     print("| format | case | fps over encoder-ceiling, paired by run (mean ± sd, min–max) "
           "| our process, cores | predicted by the copier's cost a core |")
     print("|---|---|---|---|---|")
-    cases = {(c["mode"], c["pix_fmt"]): c for c in bench["cases"] if c["status"] == "ok"}
+    pairs = {(c["mode"], c["pix_fmt"]): (c, ceiling) for c, ceiling in over_ceiling(bench)}
     for f in fmts:
-        ceiling = cases.get(("encoder-ceiling", f))
-        if not ceiling:
-            continue
         for mode in ("nvenc", "encode-only"):
-            c = cases.get((mode, f))
-            if not c:
+            if (mode, f) not in pairs:
                 continue
-            ratios = [a["fps"] / b["fps"] for a, b in zip(c["runs"], ceiling["runs"])]
+            c, ceiling = pairs[(mode, f)]
             own = st.mean(r["cpu_own_cores"] for r in c["runs"])
             predicted = f"{1 - own * copier_cost[f]:.3f}" if f in copier_cost else "-"
-            label = f"{mode} ({c['overlay']})" if c.get("overlay") not in (None, "none") else mode
-            print(f"| {f} | {label} | {spread(ratios)} | {own:.3f} | {predicted} |")
+            print(f"| {f} | {label(c)} | {spread(paired(c, ceiling))} | {own:.3f} | {predicted} |")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import spread as rule
+from bench_results import paired
 
 out = Path(sys.argv[1])
 
@@ -58,10 +59,9 @@ def ratio(a, b):
 
 def round_ratios(a, b):
     """Ratios run by run: with --interleave run k of each case ran in round k."""
-    ra, rb = (a or {}).get("runs") or [], (b or {}).get("runs") or []
-    if id(a) not in INTERLEAVED or id(b) not in INTERLEAVED or not ra or len(ra) != len(rb):
+    if id(a) not in INTERLEAVED or id(b) not in INTERLEAVED:
         return []
-    return sorted(x["fps"] / y["fps"] for x, y in zip(ra, rb))
+    return sorted(paired(a, b))
 
 
 def rounds(a, b):
