@@ -76,7 +76,9 @@ for lib in $needed; do
   esac
 done
 commit="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
-dirty="$(git status --porcelain --untracked-files=no 2>/dev/null | head -n1)"
+# Outside a git checkout (a source tarball, an action checked out without .git)
+# there is no commit to name: "unknown", never a silent exit 128.
+dirty="$(git status --porcelain --untracked-files=no 2>/dev/null | head -n1 || true)"
 {
   echo "nvviz-bench $version ($arch, Linux)"
   echo "commit: $commit${dirty:+ (with uncommitted changes)}"

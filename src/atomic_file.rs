@@ -8,13 +8,13 @@ use anyhow::Context;
 
 /// Writes `bytes` to a unique temporary file beside `path`, then renames it into place.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    refuse_special_file(path)?;
+    check_destination(path)?;
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let mut tmp = tempfile::Builder::new()
-        .prefix(".nvviz-")
+        .prefix(&crate::scratch::hidden_prefix("write"))
         .suffix(".tmp")
         .tempfile_in(dir)
         .with_context(|| {
@@ -52,14 +52,46 @@ pub fn umask() -> u32 {
         .unwrap_or(0o022)
 }
 
-/// A rename would replace a device node or directory (e.g. /dev/full) with our file.
-pub fn refuse_special_file(path: &Path) -> anyhow::Result<()> {
-    match std::fs::metadata(path) {
-        Ok(m) if !m.is_file() => anyhow::bail!(
-            "{} exists and is not a regular file: choose a file path",
+/// Whether `path` can take an output at all, checked before any work is done
+/// for it: not a device node or directory (a rename would replace /dev/full
+/// with our file), and a name its file system can hold (else a long encode
+/// would end unable to name its result).
+pub fn check_destination(path: &Path) -> anyhow::Result<()> {
+    if let Ok(m) = std::fs::metadata(path) {
+        if !m.is_file() {
+            anyhow::bail!(
+                "{} exists and is not a regular file: choose a file path",
+                path.display()
+            );
+        }
+    }
+    let name_len = path.file_name().map_or(0, |n| n.len());
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let max = name_max(dir);
+    if name_len > max {
+        anyhow::bail!(
+            "{}: the file name is {name_len} bytes, more than the {max} its file system allows: choose a shorter name",
             path.display()
-        ),
-        _ => Ok(()),
+        );
+    }
+    Ok(())
+}
+
+/// The longest file name `dir`'s file system takes (255 where it cannot say).
+fn name_max(dir: &Path) -> usize {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+        return 255;
+    };
+    // SAFETY: a NUL-terminated path and a zeroed statvfs for the call to fill.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } == 0 && st.f_namemax > 0 {
+        st.f_namemax as usize
+    } else {
+        255
     }
 }
 
@@ -73,6 +105,16 @@ mod tests {
         super::write_atomically(&path, b"two").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"two");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_name_the_file_system_cannot_hold_is_refused_before_any_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let long = dir.path().join(format!("{}.mp4", "a".repeat(300)));
+        let err = super::check_destination(&long).unwrap_err().to_string();
+        assert!(err.contains("304 bytes, more than the 255"), "{err}");
+        assert!(super::check_destination(&dir.path().join("ok.mp4")).is_ok());
+        assert!(super::check_destination(dir.path()).is_err());
     }
 
     #[test]

@@ -210,7 +210,14 @@ pub fn compare(
     if base.is_empty() {
         return Err(CompareError::NoRatios);
     }
-    let find = |k: &str| current.cases.iter().find(|c| key(c) == k);
+    // Linear in cases: each side's keys indexed once (the first case of a key
+    // wins, as a search from the start would find it).
+    let mut now_by_key: std::collections::HashMap<String, &CaseResult> =
+        std::collections::HashMap::with_capacity(current.cases.len());
+    for c in &current.cases {
+        now_by_key.entry(key(c)).or_insert(c);
+    }
+    let find = |k: &str| now_by_key.get(k).copied();
     if !base.iter().any(|b| find(&key(b)).is_some()) {
         let list = |cases: &mut dyn Iterator<Item = &CaseResult>| {
             let keys: Vec<String> = cases.map(key).take(3).collect();
@@ -286,11 +293,13 @@ pub fn compare(
             }),
         }
     }
+    let base_keys: std::collections::HashSet<String> = base.iter().map(|b| key(b)).collect();
     let new_cases = current
         .cases
         .iter()
-        .filter(|c| !excluded_case(c) && !base.iter().any(|b| key(b) == key(c)))
+        .filter(|c| !excluded_case(c))
         .map(key)
+        .filter(|k| !base_keys.contains(k))
         .collect();
     Ok(Comparison {
         schema: COMPARE_SCHEMA,

@@ -1,8 +1,10 @@
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
 use nvviz_bench::cli::commands::{self, Outcome};
-use nvviz_bench::cli::{Cli, Command};
+use nvviz_bench::cli::{stdio, Cli, Command};
+use nvviz_bench::errln;
 
 fn main() -> ExitCode {
     nvviz_bench::bench::usage::steady_allocator();
@@ -19,25 +21,24 @@ fn main() -> ExitCode {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_default();
-        // stdout closed by the reader (`nvviz-bench doctor | head -1`): not a
-        // bug; stop quietly, as `ls | true` does. Children die with us.
-        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        eprintln!(
+        errln!(
             "internal error (a bug in nvviz-bench, please report it with the command line): {message}{location}"
         );
     }));
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_exit(&e),
+    };
+    // Long runs stop cleanly on Ctrl-C / SIGTERM (ffmpeg reaped, results kept,
+    // exit 130): listening starts before any slow start-up work.
+    if matches!(cli.command, Command::Bench(_) | Command::Render(_)) {
+        if let Err(e) = nvviz_bench::interrupt::install() {
+            errln!("warning: cannot handle Ctrl-C cleanly: {e}");
+        }
+    }
     // Scratch files of earlier runs that were killed outright (SIGKILL) and so
     // could not remove their own.
     nvviz_bench::scratch::sweep_dead_runs();
-    // Long runs stop cleanly on Ctrl-C / SIGTERM (ffmpeg reaped, results kept, exit 130).
-    if matches!(cli.command, Command::Bench(_) | Command::Render(_)) {
-        if let Err(e) = nvviz_bench::interrupt::install() {
-            eprintln!("warning: cannot handle Ctrl-C cleanly: {e}");
-        }
-    }
     let result = match &cli.command {
         Command::Doctor(args) => commands::doctor::run(args),
         Command::Bench(args) => commands::bench::run(args),
@@ -51,12 +52,36 @@ fn main() -> ExitCode {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::RequirementNotMet) => ExitCode::from(1),
         Err(e) if e.is::<nvviz_bench::interrupt::Interrupted>() => {
-            eprintln!("interrupted: ffmpeg stopped, temporary files removed, results so far kept");
+            errln!("interrupted: ffmpeg stopped, temporary files removed, results so far kept");
             ExitCode::from(130)
         }
         Err(e) => {
             // One line: the whole chain of what failed, joined.
-            eprintln!("error: {e:#}");
+            errln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `--help`, `--version` (stdout, exit 0) and usage errors (stderr, exit 2),
+/// written through the one output path: `--help > /dev/full` is an error, not
+/// a lost page with exit 0.
+fn clap_exit(e: &clap::Error) -> ExitCode {
+    let code = ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+    if e.use_stderr() {
+        // clap's own colour choice; a stderr that cannot be written leaves the exit status to tell.
+        let _ = e.print();
+        return code;
+    }
+    let text = if std::io::stdout().is_terminal() {
+        e.render().ansi().to_string()
+    } else {
+        e.render().to_string()
+    };
+    match stdio::out(&text) {
+        Ok(()) => code,
+        Err(err) => {
+            errln!("error: {err}");
             ExitCode::from(2)
         }
     }

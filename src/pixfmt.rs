@@ -67,13 +67,15 @@ impl PixFmt {
         matches!(self, Self::Bgr0 | Self::Bgra)
     }
 
-    /// Why this format cannot carry `width`x`height` frames, if it cannot.
-    pub fn check_size(self, width: u32, height: u32) -> Result<(), String> {
+    /// Why this format cannot carry `width`x`height` frames, if it cannot: the
+    /// one rule for odd sizes, which every mode's cases meet before any run.
+    pub fn check_size(self, width: u32, height: u32) -> Result<(), OddSize> {
         if self.is_yuv420() && (width % 2 == 1 || height % 2 == 1) {
-            return Err(format!(
-                "--pix-fmt {} needs an even width and height ({width}x{height} is not): use bgr24, or an even --resolution",
-                self.name()
-            ));
+            return Err(OddSize {
+                pix_fmt: self.name(),
+                width,
+                height,
+            });
         }
         Ok(())
     }
@@ -175,6 +177,15 @@ impl PixFmt {
             (fmt, _) => unreachable!("{fmt:?} wire parts come from wire_bands of the same format"),
         }
     }
+}
+
+/// A 4:2:0 format asked to carry an odd size (its chroma covers 2x2 pixels).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("pixel format {pix_fmt} (--pix-fmt/--pix-fmts) needs an even width and height ({width}x{height} is not): use bgr24, or an even --resolution")]
+pub struct OddSize {
+    pub pix_fmt: &'static str,
+    pub width: u32,
+    pub height: u32,
 }
 
 /// One band's part of a frame on the wire.

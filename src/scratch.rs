@@ -1,8 +1,11 @@
-//! Temporary files and directories in the system's temp dir, each named by the
-//! PID of the run that made it (`nvviz-KIND-PID-XXXXXX`). A run that ends
-//! normally removes its own; a run killed outright (SIGKILL, power loss) cannot,
-//! so every later run sweeps the temp dir for names whose PID is gone and
-//! removes them (`sweep_dead_runs`, called at start-up).
+//! Temporary files and directories, each named by the PID of the run that made
+//! it: `nvviz-KIND-PID-XXXXXX` in the system's temp dir, and
+//! `.nvviz-KIND-PID-XXXXXX.EXT` beside an output (a render's video before its
+//! rename, a bench case's kept output, an atomic write). A run that ends
+//! normally removes its own; a run killed outright (SIGKILL, power loss)
+//! cannot, so later runs sweep for names whose PID is gone and remove them:
+//! the temp dir at start-up (`sweep_dead_runs`), an output directory before a
+//! run writes there (`sweep_dead_runs_in`).
 
 use std::path::{Path, PathBuf};
 
@@ -25,8 +28,26 @@ pub fn file(kind: &str, suffix: &str) -> std::io::Result<tempfile::NamedTempFile
         .tempfile()
 }
 
-/// The PID a scratch name carries (`nvviz-ring-1234-abc.raw` → 1234).
+/// A file beside an output, `DIR/.nvviz-KIND-PID-XXXXXX.SUFFIX`, created with an
+/// output's permissions and removed when the path is dropped (unless persisted).
+pub fn beside(dir: &Path, kind: &str, suffix: &str) -> std::io::Result<tempfile::TempPath> {
+    Ok(tempfile::Builder::new()
+        .prefix(&hidden_prefix(kind))
+        .suffix(suffix)
+        .permissions(crate::atomic_file::output_permissions())
+        .tempfile_in(dir)?
+        .into_temp_path())
+}
+
+/// `.nvviz-KIND-PID-`: the start of a file's name beside an output.
+pub fn hidden_prefix(kind: &str) -> String {
+    format!(".{}", prefix(kind))
+}
+
+/// The PID a scratch name carries (`nvviz-ring-1234-abc.raw` → 1234,
+/// `.nvviz-render-1234-abc.mp4` → 1234).
 fn owner(name: &str) -> Option<i32> {
+    let name = name.strip_prefix('.').unwrap_or(name);
     let rest = name.strip_prefix(PREFIX)?;
     let (_, rest) = rest.split_once('-')?;
     let (pid, _) = rest.split_once('-')?;
@@ -43,6 +64,12 @@ fn alive(pid: i32) -> bool {
 /// returns what it removed. Errors are ignored: another run may race us.
 pub fn sweep_dead_runs() -> Vec<PathBuf> {
     sweep_in(&std::env::temp_dir())
+}
+
+/// The same, in an output directory: the hidden partial files of killed
+/// renders and benches there (`.nvviz-render-PID-…`, `.nvviz-case-PID-…`).
+pub fn sweep_dead_runs_in(dir: &Path) -> Vec<PathBuf> {
+    sweep_in(dir)
 }
 
 fn sweep_in(dir: &Path) -> Vec<PathBuf> {
@@ -94,5 +121,23 @@ mod tests {
         let removed = sweep_in(root.path());
         assert_eq!(removed, vec![dead.clone()]);
         assert!(!dead.exists() && mine.exists() && init.exists());
+    }
+
+    #[test]
+    fn partial_outputs_beside_the_output_carry_the_pid_and_are_swept() {
+        let root = tempfile::tempdir().unwrap();
+        let live = beside(root.path(), "render", ".mp4").unwrap();
+        let name = live.file_name().unwrap().to_str().unwrap().to_string();
+        assert!(
+            name.starts_with(&format!(".nvviz-render-{}-", std::process::id())),
+            "{name}"
+        );
+        assert_eq!(owner(&name), Some(std::process::id() as i32));
+        let dead = root.path().join(".nvviz-case-2147483000-abc.mp4");
+        std::fs::write(&dead, b"x").unwrap();
+        let user = root.path().join("video.mp4");
+        std::fs::write(&user, b"x").unwrap();
+        assert_eq!(sweep_dead_runs_in(root.path()), vec![dead.clone()]);
+        assert!(!dead.exists() && live.exists() && user.exists());
     }
 }

@@ -58,24 +58,57 @@ fn room_of(src: &Path, file: &Path) -> String {
     first.trim_end_matches(".rs").to_string()
 }
 
-/// `crate::room` paths in the file's non-test code, with their line numbers.
+/// `crate::room` paths in the file's non-test code, with their line numbers —
+/// grouped ones too: `use crate::{bench::X, cli}` names `bench` and `cli`,
+/// however the group is spread over lines.
 fn uses(text: &str) -> Vec<(usize, String)> {
     let code = match text.find("#[cfg(test)]\nmod tests") {
         Some(at) => &text[..at],
         None => text,
     };
+    // Comments out, line breaks kept (so offsets still give line numbers).
+    let code: String = code
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let line_of = |at: usize| code[..at].matches('\n').count() + 1;
+    let ident = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
     let mut found = Vec::new();
-    for (n, line) in code.lines().enumerate() {
-        let line = line.split("//").next().unwrap_or("");
-        let mut rest = line;
-        while let Some(at) = rest.find("crate::") {
-            rest = &rest[at + "crate::".len()..];
-            let name: String = rest
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
+    let mut from = 0;
+    while let Some(at) = code[from..].find("crate::") {
+        let start = from + at + "crate::".len();
+        from = start;
+        let rest = &code[start..];
+        if let Some(group) = rest.strip_prefix('{') {
+            // The group's top-level items: the first name of each.
+            let mut depth = 0;
+            let mut item_start = true;
+            for (i, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => break,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => item_start = true,
+                    c if c.is_whitespace() => {}
+                    _ if item_start && depth == 0 => {
+                        item_start = false;
+                        let name = ident(&group[i..]);
+                        if !name.is_empty() && name != "self" {
+                            found.push((line_of(start + 1 + i), name));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            let name = ident(rest);
             if !name.is_empty() {
-                found.push((n + 1, name));
+                found.push((line_of(start), name));
             }
         }
     }
@@ -125,13 +158,24 @@ fn no_room_imports_from_a_later_room() {
     );
 }
 
-/// The check itself can fail: a planted arrow against the flow is found.
+/// The check itself can fail: a planted arrow against the flow is found,
+/// alone or inside a group, on one line or several.
 #[test]
 fn a_planted_backward_import_is_found() {
     let planted = "use crate::bench::pipeline;\n#[cfg(test)]\nmod tests { use crate::cli; }\n";
     let found = uses(planted);
     assert_eq!(found, vec![(1, "bench".to_string())]);
     assert!(layer("bench") > layer("overlay"));
+    let grouped = "use crate::{frame::Frame, bench::{X, Y}};\nuse crate::{\n    pixfmt,\n    // crate::cli\n    report::Z,\n};\n";
+    assert_eq!(
+        uses(grouped),
+        vec![
+            (1, "frame".to_string()),
+            (1, "bench".to_string()),
+            (3, "pixfmt".to_string()),
+            (5, "report".to_string()),
+        ]
+    );
 }
 
 /// Every source file's non-test code, with its path under `src/`.
@@ -190,6 +234,34 @@ fn processes_are_started_only_by_ffmpeg_and_process() {
     assert!(
         stray.is_empty(),
         "processes started outside ffmpeg/ and process.rs:\n{}",
+        stray.join("\n")
+    );
+}
+
+/// Every byte to stdout or stderr goes through `cli/stdio.rs` (a full device
+/// or a closed pipe handled once): no print macro, no raw stdout handle
+/// anywhere else, and so no printing outside `cli/` at all.
+#[test]
+fn printing_happens_only_in_cli_stdio() {
+    let mut stray = Vec::new();
+    for needle in [
+        "print!(",
+        "println!(",
+        "dbg!(",
+        "io::stdout()",
+        "io::stderr()",
+    ] {
+        stray.extend(
+            stray_lines(|path| path == "cli/stdio.rs", needle)
+                .into_iter()
+                .filter(|l| !l.contains("is_terminal()")),
+        );
+    }
+    stray.sort();
+    stray.dedup();
+    assert!(
+        stray.is_empty(),
+        "printing outside cli/stdio.rs:\n{}",
         stray.join("\n")
     );
 }

@@ -339,3 +339,44 @@ fn a_realtime_render_holds_the_frames_it_wrote() {
     assert!((1..=12).contains(&written), "{line}");
     assert_eq!(ffprobe_stream(&out).0, written, "{line}");
 }
+
+/// A video with a display-matrix rotation (a phone's portrait clip) gives the
+/// same frames through both decoders, as players show it: at 90°, 180° and
+/// 270°, the snapshot of frame 0 from `--decoder opencv` is byte for byte the
+/// one from `--decoder ffmpeg` (OpenCV 4.6 alone turned ±90° the wrong way).
+#[cfg(feature = "opencv")]
+#[test]
+fn rotated_videos_decode_to_the_same_frames_with_either_decoder() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = lavfi_video(dir.path(), "src.mp4", "160x96", 2);
+    for degrees in ["90", "180", "270"] {
+        let rotated = dir.path().join(format!("rot{degrees}.mp4"));
+        let status = std::process::Command::new(real_ffmpeg().unwrap())
+            .args(["-v", "error", "-y", "-i"])
+            .arg(&src)
+            .args(["-c", "copy", "-metadata:s:v:0"])
+            .arg(format!("rotate={degrees}"))
+            .arg(&rotated)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let snapshot = |decoder: &str| {
+            let out = dir.path().join(format!("{degrees}-{decoder}"));
+            std::fs::create_dir_all(&out).unwrap();
+            let run = nvviz()
+                .args([
+                    "bench", "--modes", "native", "--runs", "1", "--warmup", "0", "-q",
+                ])
+                .args(["--snapshot", "0", "--decoder", decoder, "--video"])
+                .arg(&rotated)
+                .arg("--snapshot-dir")
+                .arg(&out)
+                .output()
+                .unwrap();
+            assert_exit(&run, 0);
+            std::fs::read(out.join("snapshot-frame0-native.png")).unwrap()
+        };
+        let (ffmpeg, opencv) = (snapshot("ffmpeg"), snapshot("opencv"));
+        assert!(ffmpeg == opencv, "{degrees}°: the decoders' frames differ");
+    }
+}

@@ -287,32 +287,117 @@ fn the_actions_script_installs_benches_compares_and_summarises() {
         "{outputs}"
     );
 
-    // A release URL that does not match its checksum installs nothing.
-    let bad = work.path().join("bad");
-    std::fs::create_dir_all(&bad).unwrap();
+    // A release URL that does not match its checksum installs nothing: the
+    // tarball itself is hashed, whatever the .sha256 beside it names. Each
+    // failure exits 3 (never 1, which means a regression) and says what failed.
     let name = pkg.tarball.file_name().unwrap().to_str().unwrap();
-    std::fs::write(bad.join(name), b"not the tarball").unwrap();
-    std::fs::copy(
-        pkg.tarball.with_file_name(format!("{name}.sha256")),
-        bad.join(format!("{name}.sha256")),
-    )
-    .unwrap();
-    let out = Command::new("bash")
-        .arg(repo().join("scripts/action.sh"))
-        .current_dir(work.path())
-        .env("RUNNER_TEMP", work.path().join("runner-temp-bad"))
-        .env(
-            "INPUT_RELEASE_URL",
-            format!("file://{}/{name}", bad.display()),
-        )
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
+    let good_hash = std::fs::read_to_string(pkg.tarball.with_file_name(format!("{name}.sha256")))
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    let empty_hash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    let install = |label: &str, tarball: &[u8], sha256_file: Option<String>, pinned: &str| {
+        let dir = work.path().join(label);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), tarball).unwrap();
+        if let Some(line) = sha256_file {
+            std::fs::write(dir.join(format!("{name}.sha256")), line).unwrap();
+        }
+        let temp = work.path().join(format!("runner-temp-{label}"));
+        std::fs::create_dir_all(&temp).unwrap();
+        let out = Command::new("bash")
+            .arg(repo().join("scripts/action.sh"))
+            .current_dir(work.path())
+            .env("RUNNER_TEMP", &temp)
+            .env_remove("GITHUB_STEP_SUMMARY")
+            .env_remove("GITHUB_OUTPUT")
+            .env(
+                "INPUT_RELEASE_URL",
+                format!("file://{}/{name}", dir.display()),
+            )
+            .env("INPUT_SHA256", pinned)
+            .env(
+                "INPUT_BENCH_ARGS",
+                "--modes native --resolution 64x48 --frames 2 --runs 1",
+            )
+            .output()
+            .unwrap();
+        let outputs = std::fs::read_to_string(temp.join("outputs.txt")).unwrap_or_default();
+        (out, outputs)
+    };
+    let real = std::fs::read(&pkg.tarball).unwrap();
+    let rejected = |(out, outputs): (std::process::Output, String), why: &str| {
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(3), "{why}: {stderr}");
+        assert!(
+            !stderr.contains("nvviz-bench 0."),
+            "{why}: a binary ran: {stderr}"
+        );
+        assert!(
+            outputs.lines().any(|l| l == "verdict=install-failed"),
+            "{why}: {outputs}"
+        );
+        assert!(
+            outputs.lines().any(|l| l.starts_with("error=install: ")),
+            "{why}: {outputs}"
+        );
+        assert!(
+            !outputs.lines().any(|l| l.starts_with("bin=")),
+            "{why}: {outputs}"
+        );
+        stderr
+    };
+    // A tarball that is not the one its .sha256 was made for.
+    let stderr = rejected(
+        install(
+            "bad",
+            b"not the tarball",
+            Some(format!("{good_hash}  {name}\n")),
+            "",
+        ),
+        "changed tarball",
+    );
+    assert!(stderr.contains("checksum FAILED"), "{stderr}");
+    // A lying .sha256 that names another file (sha256sum -c would check
+    // /dev/null and print OK): the tarball's own hash decides.
+    rejected(
+        install(
+            "lying",
+            &real,
+            Some(format!("{empty_hash}  /dev/null\n")),
+            "",
+        ),
+        "lying .sha256",
+    );
+    // No hash in it at all.
+    rejected(
+        install("garbage", &real, Some("OK\n".to_string()), ""),
+        "no hash",
+    );
+    // A pinned hash wins over the .sha256 served beside the tarball.
+    rejected(
+        install(
+            "pinned-wrong",
+            &real,
+            Some(format!("{good_hash}  {name}\n")),
+            empty_hash,
+        ),
+        "pinned hash differs",
+    );
+    rejected(
+        install("pinned-malformed", &real, None, "abc"),
+        "malformed pinned hash",
+    );
+    // The pinned right hash installs with no .sha256 served at all.
+    let (out, outputs) = install("pinned-right", &real, None, &good_hash);
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("FAILED"),
+        out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    assert!(outputs.lines().any(|l| l.starts_with("bin=")), "{outputs}");
 }
 
 /// Unmounts the chroot's /proc however the test ends.

@@ -224,7 +224,13 @@ fn sigint_while_preparing_is_honoured() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    // Once the tool listens (an observable state, not a guessed delay: start-up
+    // on a loaded machine takes what it takes), Ctrl-C comes while it prepares
+    // a million frames.
+    assert!(
+        common::wait_until_catching(child.id(), libc::SIGINT),
+        "the tool never installed its Ctrl-C handling"
+    );
     // SAFETY: plain signal to our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     // A liveness bound, not a timing claim: it must stop, not run on.

@@ -104,11 +104,11 @@ fn extra_outputs(
     }
     (1..spec.sessions)
         .map(|i| {
-            Ok(tempfile::Builder::new()
-                .prefix(&format!(".nvviz-stream{i}-"))
-                .suffix(".mp4")
-                .tempfile_in(out_dir)?
-                .into_temp_path())
+            Ok(crate::scratch::beside(
+                out_dir,
+                &format!("stream{i}"),
+                ".mp4",
+            )?)
         })
         .collect()
 }
@@ -223,13 +223,8 @@ impl<'a> CaseRun<'a> {
         {
             None
         } else {
-            match tempfile::Builder::new()
-                .prefix(".nvviz-case-")
-                .suffix(".mp4")
-                .permissions(crate::atomic_file::output_permissions())
-                .tempfile_in(out_dir)
-            {
-                Ok(file) => Some(file.into_temp_path()),
+            match crate::scratch::beside(out_dir, "case", ".mp4") {
+                Ok(file) => Some(file),
                 Err(e) => {
                     let reason = EncodeFailure::OutputNotWritable {
                         detail: format!("cannot write in {}: {e}", out_dir.display()),
@@ -473,6 +468,17 @@ impl<'a> CaseRun<'a> {
     }
 
     /// Stopped by Ctrl-C before its last run: the runs so far, no output kept.
+    pub fn spec(&self) -> &'a CaseSpec {
+        self.spec
+    }
+
+    /// The result with the runs measured so far (what a failure keeps).
+    pub fn result_so_far(&self) -> CaseResult {
+        let mut result = self.result.clone();
+        summarize(&mut result);
+        result
+    }
+
     pub fn interrupted(self) -> CaseResult {
         let mut result = self.result;
         summarize(&mut result);

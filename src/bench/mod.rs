@@ -41,6 +41,19 @@ pub struct EngineOptions {
     pub interleave: bool,
 }
 
+/// The one rule for odd sizes, for every mode's cases: a 4:2:0 pipe format
+/// cannot carry an odd width or height. Checked before anything runs (the
+/// CLI checks it before it writes any file; `run` again, for every caller).
+pub fn check_sizes(
+    cases: &[CaseSpec],
+    info: &crate::workload::WorkloadInfo,
+) -> Result<(), crate::pixfmt::OddSize> {
+    cases
+        .iter()
+        .filter_map(CaseSpec::pix_fmt)
+        .try_for_each(|f| f.check_size(info.width, info.height))
+}
+
 /// Runs `cases`, appending each finished case to `results` and rewriting `export`.
 pub fn run<'a>(
     cases: &'a [CaseSpec],
@@ -71,6 +84,7 @@ fn run_with<'a>(
     exports: &ExportManager,
     open: runner::OpenSink,
 ) -> anyhow::Result<()> {
+    check_sizes(cases, &workload.info)?;
     let scratch = crate::scratch::dir("bench")?;
     let out_dir = options
         .keep_outputs
@@ -79,6 +93,8 @@ fn run_with<'a>(
     std::fs::create_dir_all(&out_dir).map_err(|e| {
         anyhow::anyhow!("cannot create output directory {}: {e}", out_dir.display())
     })?;
+    // Partial outputs of benches killed outright (SIGKILL) in this directory.
+    crate::scratch::sweep_dead_runs_in(&out_dir);
     // Checked before the long run: a read-only or full directory fails now.
     tempfile::tempfile_in(&out_dir).map_err(|e| {
         anyhow::anyhow!(
@@ -87,6 +103,21 @@ fn run_with<'a>(
         )
     })?;
     let opencv_built = cfg!(feature = "opencv");
+    // A case that fails for any reason — a bug included — fails alone: a
+    // panic in its start or a run becomes its failure, and the cases after it
+    // run. Unwinding drops the case (its ffmpeg killed, its partial files gone).
+    let guarded =
+        |spec: &'a CaseSpec, before: Option<&CaseResult>, f: &mut dyn FnMut() -> Step<'a>| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+                let message = panic_message(panic.as_ref());
+                let mut r = before
+                    .cloned()
+                    .unwrap_or_else(|| case_run::skipped(spec, workload, Reason::error("")));
+                r.status = crate::results::CaseStatus::Failed;
+                r.reason = Some(Reason::Other(Cause::Internal { message }));
+                Step::Finished(Box::new(r))
+            })
+        };
     let label = |n: usize, id: &str| format!("[{}/{}] {id}", n + 1, cases.len());
     let start = |n: usize, spec: &'a CaseSpec, chooser: &mut Chooser| {
         let label = label(n, &spec.id());
@@ -98,8 +129,20 @@ fn run_with<'a>(
             });
             Step::Finished(Box::new(case_run::skipped(spec, workload, why)))
         } else {
-            CaseRun::start(spec, workload, chooser, options, &out_dir, label)
+            guarded(spec, None, &mut || {
+                CaseRun::start(spec, workload, chooser, options, &out_dir, label.clone())
+            })
         }
+    };
+    // One run of a running case, guarded: a panic keeps the runs measured before it.
+    let run_once = |case: Box<CaseRun<'a>>| {
+        let (spec, before) = (case.spec(), case.result_so_far());
+        let mut case = Some(case);
+        guarded(spec, Some(&before), &mut || {
+            case.take()
+                .expect("run once")
+                .run_once(options, &out_dir, open)
+        })
     };
     // The requested encoder failed for real after its trial passed: the
     // chooser remembers it and the case starts over with what it decides now.
@@ -120,7 +163,7 @@ fn run_with<'a>(
             let mut step = start(n, spec, chooser);
             let result = loop {
                 step = match step {
-                    Step::Running(case) => case.run_once(options, &out_dir, open),
+                    Step::Running(case) => run_once(case),
                     Step::Retry { encoder, failure } => retry(n, spec, &encoder, failure, chooser),
                     Step::Finished(result) => break *result,
                 };
@@ -152,7 +195,7 @@ fn run_with<'a>(
             let Some(case) = running[n].take() else {
                 continue;
             };
-            let mut step = case.run_once(options, &out_dir, open);
+            let mut step = run_once(case);
             if let Step::Retry { encoder, failure } = step {
                 step = retry(n, &cases[n], &encoder, failure, chooser);
             }
@@ -187,6 +230,15 @@ fn run_with<'a>(
         return Err(crate::interrupt::Interrupted.into());
     }
     Ok(())
+}
+
+/// A caught panic's message, as the panic hook would print it.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic with no message".into())
 }
 
 /// The case lifecycle with fake sinks: no ffmpeg, tiny frames, the real engine.

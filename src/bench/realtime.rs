@@ -55,7 +55,8 @@ impl Pacer {
             now.saturating_duration_since(self.started).as_secs_f64() / self.interval.as_secs_f64();
         let newest = (arrived.floor() as u64).min(self.frames - 1);
         let index = if newest <= self.next {
-            std::thread::sleep(self.arrival(self.next).saturating_duration_since(now));
+            // A signal ends the wait at once; the caller sees the flag.
+            crate::interrupt::sleep(self.arrival(self.next).saturating_duration_since(now));
             self.next
         } else {
             newest

@@ -128,7 +128,9 @@ fn pipe_input(ctx: &RunContext, pix_fmt: PixFmt) -> Result<RawInput, EncodeFailu
     let info = &ctx.workload.info;
     pix_fmt
         .check_size(info.width, info.height)
-        .map_err(|detail| EncodeFailure::InvalidParameter { detail })?;
+        .map_err(|odd| EncodeFailure::InvalidParameter {
+            detail: odd.to_string(),
+        })?;
     Ok(RawInput::new(info.width, info.height, info.fps, pix_fmt))
 }
 

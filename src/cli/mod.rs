@@ -7,5 +7,6 @@ pub mod commands;
 pub mod options;
 pub mod output;
 pub mod progress;
+pub mod stdio;
 
 pub use args::*;

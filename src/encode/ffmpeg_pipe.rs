@@ -122,6 +122,10 @@ impl FfmpegPipeSink {
 
     /// ffmpeg is gone or stuck: wait for it briefly, then name the cause.
     fn failure(&mut self, pipe_broke: bool) -> EncodeFailure {
+        if crate::interrupt::requested() {
+            self.process.kill();
+            return EncodeFailure::Interrupted;
+        }
         if self.watchdog.fired() {
             self.process.kill();
             return EncodeFailure::Timeout {
@@ -222,10 +226,14 @@ impl Watchdog {
                 while !stop.load(Ordering::Relaxed) {
                     std::thread::sleep(Duration::from_millis(50));
                     let began = write_began.load(Ordering::Relaxed);
-                    if began != 0
-                        && started.elapsed().as_nanos() as u64 - began > timeout.as_nanos() as u64
-                    {
-                        fired.store(true, Ordering::Relaxed);
+                    // A write blocked on a stopped ffmpeg does not wait out
+                    // the deadline when Ctrl-C/SIGTERM comes: the group is
+                    // killed now and the write returns (read as interrupted).
+                    let signalled = began != 0 && crate::interrupt::requested();
+                    let overdue = began != 0
+                        && started.elapsed().as_nanos() as u64 - began > timeout.as_nanos() as u64;
+                    if signalled || overdue {
+                        fired.store(overdue, Ordering::Relaxed);
                         // SAFETY: signal to the process group we created for this ffmpeg.
                         unsafe {
                             libc::kill(-(pid as i32), libc::SIGKILL);

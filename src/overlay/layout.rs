@@ -189,7 +189,9 @@ pub fn layout(
                     } else {
                         outline.y0 + i * panel_h
                     };
-                    let score = if a.score.is_finite() { a.score } else { 0.0 };
+                    // Scores reach here through the caption rule; this only
+                    // keeps drawing total for any other caller.
+                    let score = crate::workload::actions::clamp_score(a.score).unwrap_or(0.0);
                     caption(
                         outline.x0,
                         y,

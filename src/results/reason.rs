@@ -29,6 +29,9 @@ pub enum Cause {
     VerificationFailed { message: String },
     /// Anything else, in words.
     Error { message: String },
+    /// A bug in nvviz-bench met while running this case (a panic, caught): the
+    /// case failed, the cases after it still ran.
+    Internal { message: String },
 }
 
 impl Reason {
@@ -51,6 +54,7 @@ impl Reason {
             Self::Other(Cause::NoFfmpegEncoder { .. }) => "no_ffmpeg_encoder",
             Self::Other(Cause::VerificationFailed { .. }) => "verification_failed",
             Self::Other(Cause::Error { .. }) => "error",
+            Self::Other(Cause::Internal { .. }) => "internal_error",
         }
     }
 
@@ -68,6 +72,10 @@ impl Reason {
             Self::Other(Cause::NotBuilt { .. }) => Some(
                 "build with OpenCV (the default features), or leave out the OpenCV modes".into(),
             ),
+            Self::Other(Cause::Internal { .. }) => Some(
+                "a bug in nvviz-bench: please report it with the command line; the other cases ran"
+                    .into(),
+            ),
             Self::Other(_) => None,
         }
     }
@@ -84,6 +92,7 @@ impl std::fmt::Display for Reason {
                 | Cause::VerificationFailed { message }
                 | Cause::Error { message },
             ) => f.write_str(message),
+            Self::Other(Cause::Internal { message }) => write!(f, "internal error: {message}"),
         }
     }
 }

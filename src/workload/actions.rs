@@ -201,6 +201,20 @@ impl Default for CaptionRule {
     }
 }
 
+/// A score as a caption shows it, the one rule for scores a model or a file
+/// gives out of range: NaN is no score (its caption is skipped); ±infinity
+/// (a JSON `1e308` read as f32) is clamped to 1 or 0, never drawn as "inf" or
+/// "0.00"; a finite score is shown as given.
+pub fn clamp_score(score: f32) -> Option<f32> {
+    if score.is_nan() {
+        None
+    } else if score.is_infinite() {
+        Some(if score > 0.0 { 1.0 } else { 0.0 })
+    } else {
+        Some(score)
+    }
+}
+
 impl CaptionRule {
     /// A rule from the command line's words; `excluded` None is the demo's list.
     pub fn new(
@@ -245,10 +259,11 @@ impl CaptionRule {
         Ok(scores
             .iter()
             .enumerate()
-            .filter(|(i, s)| self.shows(names[*i], **s))
-            .map(|(i, s)| Action {
+            .filter_map(|(i, s)| Some((i, clamp_score(*s)?)))
+            .filter(|(i, s)| self.shows(names[*i], *s))
+            .map(|(i, score)| Action {
                 label: names[i].to_string(),
-                score: *s,
+                score,
                 category: self.vocabulary.category(i),
             })
             .collect())
@@ -259,12 +274,14 @@ impl CaptionRule {
     pub fn from_labels(&self, actions: &[Action]) -> Vec<Action> {
         actions
             .iter()
-            .filter(|a| self.shows(&a.label, a.score))
-            .map(|a| Action {
+            .filter_map(|a| Some((a, clamp_score(a.score)?)))
+            .filter(|(a, score)| self.shows(&a.label, *score))
+            .map(|(a, score)| Action {
                 category: self
                     .vocabulary
                     .index(&a.label)
                     .map_or(a.category, |i| self.vocabulary.category(i)),
+                score,
                 ..a.clone()
             })
             .collect()
@@ -316,6 +333,37 @@ mod tests {
         );
         let everything = CaptionRule::new(false, 0.5, Some(Vec::new())).unwrap();
         assert_eq!(everything.from_scores(&scores).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn scores_out_of_range_are_clamped_or_skipped_never_drawn_as_zero() {
+        let rule = CaptionRule::default();
+        let mut scores = [0.0f32; 80];
+        scores[13] = f32::INFINITY; // walk: clamped to 1
+        scores[11] = f32::NAN; // stand: no score
+        scores[78] = f32::NEG_INFINITY; // talk: 0, below the threshold
+        let shown: Vec<(String, f32)> = rule
+            .from_scores(&scores)
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.label, a.score))
+            .collect();
+        assert_eq!(shown, [("walk".to_string(), 1.0)]);
+        let labels = [
+            Action {
+                label: "walk".into(),
+                score: "1e308".parse::<f32>().unwrap(),
+                category: Category::Pose,
+            },
+            Action {
+                label: "stand".into(),
+                score: f32::NAN,
+                category: Category::Pose,
+            },
+        ];
+        let shown = rule.from_labels(&labels);
+        assert_eq!(shown.len(), 1);
+        assert_eq!((shown[0].label.as_str(), shown[0].score), ("walk", 1.0));
     }
 
     #[test]

@@ -115,8 +115,36 @@ impl VideoReader {
 pub struct OpenCvReader {
     capture: opencv::videoio::VideoCapture,
     mat: opencv::core::Mat,
+    rotated: opencv::core::Mat,
     resized: opencv::core::Mat,
     size: opencv::core::Size,
+    /// The display matrix's turn, applied here as ffmpeg and players do.
+    rotate: Option<i32>,
+}
+
+#[cfg(feature = "opencv")]
+/// OpenCV's rotate flag for a display matrix's clockwise turn in degrees
+/// (`CAP_PROP_ORIENTATION_META` as 4.5 and 4.7+ report it), as ffmpeg's
+/// autorotate turns the frame.
+fn rotate_flag(clockwise: i32) -> Option<i32> {
+    match clockwise.rem_euclid(360) {
+        90 => Some(opencv::core::ROTATE_90_CLOCKWISE),
+        180 => Some(opencv::core::ROTATE_180),
+        270 => Some(opencv::core::ROTATE_90_COUNTERCLOCKWISE),
+        _ => None,
+    }
+}
+
+#[cfg(feature = "opencv")]
+/// `CAP_PROP_ORIENTATION_META` as the other versions report it: OpenCV 4.6.x
+/// alone reports the opposite turn (opencv/opencv#22088), so its own
+/// autorotation turns ±90° videos upside down.
+fn true_orientation(meta: i32, major: i32, minor: i32) -> i32 {
+    if (major, minor) == (4, 6) {
+        (360 - meta).rem_euclid(360)
+    } else {
+        meta.rem_euclid(360)
+    }
 }
 
 #[cfg(feature = "opencv")]
@@ -127,6 +155,19 @@ impl OpenCvReader {
         if !capture.is_opened()? {
             bail!("OpenCV cannot open {}", path.display());
         }
+        // One rule for rotated videos, the same frames as ffmpeg's decoder and
+        // players give, whatever this OpenCV does by default (4.6 turns ±90°
+        // the wrong way, 4.11 not at all): OpenCV's own turn off, ours on.
+        let _ = capture.set(opencv::videoio::CAP_PROP_ORIENTATION_AUTO, 0.0);
+        let meta = capture
+            .get(opencv::videoio::CAP_PROP_ORIENTATION_META)
+            .unwrap_or(0.0)
+            .round() as i32;
+        let rotate = rotate_flag(true_orientation(
+            meta,
+            opencv::core::get_version_major(),
+            opencv::core::get_version_minor(),
+        ));
         // The demo's `vid.set(cv2.CAP_PROP_POS_MSEC, self.start)`.
         if start_ms > 0 && !capture.set(opencv::videoio::CAP_PROP_POS_MSEC, start_ms as f64)? {
             bail!("OpenCV cannot seek {} to {start_ms} ms", path.display());
@@ -134,8 +175,10 @@ impl OpenCvReader {
         Ok(Self {
             capture,
             mat: opencv::core::Mat::default(),
+            rotated: opencv::core::Mat::default(),
             resized: opencv::core::Mat::default(),
             size: opencv::core::Size::new(width as i32, height as i32),
+            rotate,
         })
     }
 
@@ -144,11 +187,18 @@ impl OpenCvReader {
         if !self.capture.read(&mut self.mat)? || self.mat.empty() {
             return Ok(false);
         }
-        let src = if self.mat.size()? == self.size {
-            &self.mat
+        let decoded = match self.rotate {
+            Some(flag) => {
+                opencv::core::rotate(&self.mat, &mut self.rotated, flag)?;
+                &self.rotated
+            }
+            None => &self.mat,
+        };
+        let src = if decoded.size()? == self.size {
+            decoded
         } else {
             opencv::imgproc::resize(
-                &self.mat,
+                decoded,
                 &mut self.resized,
                 self.size,
                 0.0,
@@ -194,6 +244,24 @@ mod tests {
         // 29.97 fps: frame 1 is at 33.37 ms.
         assert_eq!(window(0, 33, 30_000.0 / 1001.0, 100), Ok((0, 1)));
         assert_eq!(window(0, 34, 30_000.0 / 1001.0, 100), Ok((0, 2)));
+    }
+
+    #[cfg(feature = "opencv")]
+    #[test]
+    fn opencv_4_6_alone_reports_the_opposite_turn() {
+        assert_eq!(true_orientation(270, 4, 6), 90);
+        assert_eq!(true_orientation(90, 4, 6), 270);
+        assert_eq!(true_orientation(180, 4, 6), 180);
+        assert_eq!(true_orientation(0, 4, 6), 0);
+        assert_eq!(true_orientation(90, 4, 5), 90);
+        assert_eq!(true_orientation(90, 4, 10), 90);
+        assert_eq!(rotate_flag(90), Some(opencv::core::ROTATE_90_CLOCKWISE));
+        assert_eq!(
+            rotate_flag(-90),
+            Some(opencv::core::ROTATE_90_COUNTERCLOCKWISE)
+        );
+        assert_eq!(rotate_flag(180), Some(opencv::core::ROTATE_180));
+        assert_eq!(rotate_flag(0), None);
     }
 
     #[test]

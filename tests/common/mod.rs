@@ -265,3 +265,33 @@ pub fn one_line_error(out: &std::process::Output, needle: &str) {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(!err.contains("panicked"));
 }
+
+/// Waits until process `pid` catches `signal` (its handler installed, read
+/// from /proc/PID/status's SigCgt mask): an observable state instead of a
+/// guess at how long start-up takes on a loaded machine. False if the process
+/// ended first or 120 s passed (a liveness bound, not a timing claim).
+#[allow(dead_code)]
+pub fn wait_until_catching(pid: u32, signal: i32) -> bool {
+    let start = std::time::Instant::now();
+    while start.elapsed() < std::time::Duration::from_secs(120) {
+        let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+            return false;
+        };
+        if status
+            .lines()
+            .any(|l| l.starts_with("State:") && l.contains("zombie"))
+        {
+            return false;
+        }
+        let caught = status
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+            .unwrap_or(0);
+        if caught & (1u64 << (signal - 1)) != 0 {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    false
+}

@@ -82,6 +82,13 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
     )?;
     let template = options::encode_template(&args.encoder, workload.info.fps);
     let cases = cases_for(&template);
+    bench::check_sizes(&cases, &workload.info)?;
+    // A baseline to compare with is read now, not after minutes of measuring.
+    let baseline = args
+        .baseline
+        .as_ref()
+        .map(|name| load_baseline(name))
+        .transpose()?;
 
     if let Some(n) = args.snapshot {
         // Frames past the run have no detections: their snapshot would show no overlay.
@@ -178,31 +185,37 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
         &mut results,
         &exports,
     ) {
-        if e.is::<crate::interrupt::Interrupted>() {
-            eprint!("{}", summary(&results, verbose));
-            exports.finish(&results)?;
-            if let Some(path) = exports.json_path() {
-                eprintln!("results so far: {}", path.display());
+        // Whatever ended the run, what it measured is said and kept.
+        if e.is::<crate::interrupt::Interrupted>() || !results.cases.is_empty() {
+            crate::cli::stdio::err(&summary(&results, verbose));
+            match finish_exports(&exports, &results) {
+                Err(export) => crate::errln!("warning: {export:#}"),
+                Ok(()) => {
+                    if let Some(path) = exports.json_path() {
+                        crate::errln!("results so far: {}", path.display());
+                    }
+                }
             }
         }
         return Err(e);
     }
     results.incomplete = false;
-    exports.finish(&results)?;
+    finish_exports(&exports, &results)?;
     // With an export on stdout, stdout is that document alone: the table goes to stderr.
-    let say = |text: String| {
+    let say = |text: String| -> Result<(), crate::cli::stdio::StdoutError> {
         if exports.uses_stdout() {
-            eprint!("{text}");
+            crate::cli::stdio::err(&text);
+            Ok(())
         } else {
-            print!("{text}");
+            crate::cli::stdio::out(&text)
         }
     };
-    say(summary(&results, verbose));
+    say(summary(&results, verbose))?;
     if let Some(path) = args.export_json.as_ref().filter(|p| p.as_os_str() != "-") {
-        say(format!("results: {}\n", path.display()));
+        say(format!("results: {}\n", path.display()))?;
     }
     if let (Some(name), Some(path)) = (&args.save_baseline, &baseline_file) {
-        say(format!("baseline '{name}' saved: {}\n", path.display()));
+        say(format!("baseline '{name}' saved: {}\n", path.display()))?;
     }
     let failed = results
         .cases
@@ -214,14 +227,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
     } else {
         Outcome::RequirementNotMet
     };
-    if let Some(name) = &args.baseline {
-        let path = baseline_path(name)?;
-        let baseline = crate::report::load(std::slice::from_ref(&path)).map_err(|e| {
-            anyhow::anyhow!("baseline '{name}': {e:#} (save one with --save-baseline {name})")
-        })?;
-        println!("\ncompared with baseline '{name}' ({}):", path.display());
+    if let (Some(name), Some((path, baseline))) = (&args.baseline, &baseline) {
+        crate::outln!("\ncompared with baseline '{name}' ({}):", path.display())?;
         if super::compare::compare_and_print(
-            &baseline[0].results,
+            baseline,
             &results,
             &crate::compare::Gate {
                 threshold: 0.10,
@@ -265,14 +274,14 @@ fn write_snapshots(
     }
     for kind in [StyleKind::Pillow, StyleKind::Opencv, StyleKind::Native] {
         if !kind.available() {
-            eprintln!("snapshot: {} skipped (built without OpenCV)", kind.name());
+            crate::errln!("snapshot: {} skipped (built without OpenCV)", kind.name());
             continue;
         }
         let mut frame = base.clone();
         Overlay::for_workload(kind, info)?.draw(&mut frame, n, &workload.detections.persons(n))?;
         let path = dir.join(format!("snapshot-frame{n}-{}.png", kind.name()));
         frame.save_png(&path)?;
-        eprintln!("snapshot: {}", path.display());
+        crate::errln!("snapshot: {}", path.display());
     }
     Ok(())
 }
@@ -415,6 +424,23 @@ pub fn summary(results: &Results, verbose: bool) -> String {
         ));
     }
     out
+}
+
+/// Every export written once more; the stdout export printed.
+fn finish_exports(exports: &ExportManager, results: &Results) -> anyhow::Result<()> {
+    if let Some(bytes) = exports.finish(results)? {
+        crate::cli::stdio::out_bytes(&bytes)?;
+    }
+    Ok(())
+}
+
+/// `--baseline NAME`: its file and results, or why it cannot be read.
+fn load_baseline(name: &str) -> anyhow::Result<(std::path::PathBuf, Results)> {
+    let path = baseline_path(name)?;
+    let mut loaded = crate::report::load(std::slice::from_ref(&path)).map_err(|e| {
+        anyhow::anyhow!("baseline '{name}': {e:#} (save one with --save-baseline {name})")
+    })?;
+    Ok((path, loaded.remove(0).results))
 }
 
 #[cfg(test)]

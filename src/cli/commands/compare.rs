@@ -52,11 +52,11 @@ pub fn compare_and_print(
         );
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&result)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&result)?)?;
     } else if markdown {
-        print!("{}", markdown_summary(&result));
+        crate::cli::stdio::out(&markdown_summary(&result))?;
     } else {
-        print!("{}", table(&result));
+        crate::cli::stdio::out(&table(&result))?;
     }
     if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
         append(Path::new(&path), &markdown_summary(&result))?;

@@ -4,15 +4,19 @@
 use clap::CommandFactory;
 
 use super::Outcome;
-use crate::cli::{Cli, CompletionsArgs};
+use crate::cli::{stdio, Cli, CompletionsArgs};
 
 pub fn completions(args: &CompletionsArgs) -> anyhow::Result<Outcome> {
     let mut cmd = Cli::command();
-    clap_complete::generate(args.shell, &mut cmd, "nvviz-bench", &mut std::io::stdout());
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "nvviz-bench", &mut script);
+    stdio::out_bytes(&script)?;
     Ok(Outcome::Ok)
 }
 
 pub fn man() -> anyhow::Result<Outcome> {
-    clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+    let mut page = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+    stdio::out_bytes(&page)?;
     Ok(Outcome::Ok)
 }

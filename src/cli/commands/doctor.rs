@@ -23,12 +23,12 @@ pub fn run(args: &DoctorArgs) -> anyhow::Result<Outcome> {
     };
     let report = probe::run(&options);
     if args.json {
-        println!(
+        crate::outln!(
             "{}",
             serde_json::to_string_pretty(&report).context("serializing the doctor report")?
-        );
+        )?;
     } else {
-        print!("{}", render(&report, verbose));
+        crate::cli::stdio::out(&render(&report, verbose))?;
     }
     Ok(if requirement_met(&report, args.require) {
         Outcome::Ok

@@ -34,7 +34,9 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         ),
     };
     options::refuse_overwriting_inputs(&args.workload, &[("-o", output.clone())])?;
-    crate::atomic_file::refuse_special_file(output)?;
+    crate::atomic_file::check_destination(output)?;
+    // The demo's XVID fallback names its file .avi: that name must fit too.
+    crate::atomic_file::check_destination(&output.with_extension("avi"))?;
     let dir = output
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -73,14 +75,14 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
             SinkSpec::OpenCvStandIn { encoder, .. } => Some(*encoder),
             _ => None,
         };
-        eprintln!(
+        crate::errln!(
             "note: {}",
             crate::results::label::stand_in(stand_in, spec.overlay, encoder)
         );
     }
     let resolved = runner::resolve(&spec, &workload, &mut chooser).map_err(encode_error)?;
     if let Some(fb) = resolved.choice.as_ref().and_then(|c| c.fallback.as_ref()) {
-        eprintln!(
+        crate::errln!(
             "falling back from {} to {}: {} ({})",
             fb.from,
             fb.to,
@@ -99,13 +101,12 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
     };
     // Encode into a temporary file beside the output, renamed on success: a failed
     // render never leaves half a video where a good one was.
-    let partial = tempfile::Builder::new()
-        .prefix(".nvviz-render-")
-        .suffix(&format!(".{container}"))
-        .permissions(crate::atomic_file::output_permissions())
-        .tempfile_in(dir)
-        .map_err(|e| anyhow::anyhow!("cannot write in {}: {e} (choose another -o)", dir.display()))?
-        .into_temp_path();
+    // Named by our PID: a render killed outright leaves it behind, and the
+    // next run that writes here removes it.
+    crate::scratch::sweep_dead_runs_in(dir);
+    let partial = crate::scratch::beside(dir, "render", &format!(".{container}")).map_err(|e| {
+        anyhow::anyhow!("cannot write in {}: {e} (choose another -o)", dir.display())
+    })?;
     let sink = runner::open_sink(&ctx, &spec, writer.as_ref(), settings.as_ref(), &partial)
         .map_err(encode_error)?;
     let used = writer.as_ref().map_or_else(
@@ -113,7 +114,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         Writer::name,
     );
     if !args.quiet {
-        eprintln!("Using {} visualizer, writing with {used}", mode.name());
+        crate::errln!("Using {} visualizer, writing with {used}", mode.name());
     }
     let progress = Progress::start(
         &Terminal(Display::detect(args.quiet)),
@@ -133,7 +134,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         Some(written) => {
             let written = tempfile::TempPath::try_from_path(written)?;
             let avi = output.with_extension(written.extension().unwrap_or_default());
-            eprintln!(
+            crate::errln!(
                 "note: OpenCV could not open {}: written with {} into {}, as the demo does",
                 crate::ffmpeg::args::DEFAULT_FOURCC,
                 crate::ffmpeg::args::DEMO_SECOND_FOURCC,
@@ -173,17 +174,17 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
     partial
         .persist(&output)
         .map_err(|e| anyhow::anyhow!("cannot move the video to {}: {e}", output.display()))?;
-    println!(
+    crate::outln!(
         "Successfully encoded {written} frames with {used} ({:.1} fps)",
         outcome.result.fps
-    );
+    )?;
     if let Some(r) = &outcome.result.realtime {
-        println!("realtime: {}", crate::results::label::realtime(r));
+        crate::outln!("realtime: {}", crate::results::label::realtime(r))?;
     }
-    println!("The output video has been written to {}", output.display());
+    crate::outln!("The output video has been written to {}", output.display())?;
     if args.verbose {
         if let Some(command) = &outcome.output.command {
-            println!("command: {command}");
+            crate::outln!("command: {command}")?;
         }
     }
     Ok(Outcome::Ok)

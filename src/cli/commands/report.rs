@@ -58,13 +58,12 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Outcome> {
         let md = format::markdown::document("nvviz-bench report", &intro, &sections);
         let path = dir.join("report.md");
         write_atomically(&path, md.as_bytes())?;
-        eprintln!("report: {} (+{} charts)", path.display(), written.len());
+        crate::errln!("report: {} (+{} charts)", path.display(), written.len());
     }
     if let Some(f) = args.format {
-        print!(
-            "{}",
-            format::formatter(f).render(&inputs, &report::all_tables(&sections))?
-        );
+        crate::cli::stdio::out(
+            &format::formatter(f).render(&inputs, &report::all_tables(&sections))?,
+        )?;
     }
     Ok(Outcome::Ok)
 }

@@ -105,22 +105,14 @@ impl ExportManager {
         Ok(())
     }
 
-    /// The run is over (finished or interrupted): every file once more, and
-    /// the stdout export, whole.
-    pub fn finish(&self, results: &Results) -> Result<(), ExportError> {
+    /// The run is over (finished or interrupted): every file once more; the
+    /// stdout export's bytes, whole, for the caller to print (the library
+    /// never prints).
+    pub fn finish(&self, results: &Results) -> Result<Option<Vec<u8>>, ExportError> {
         self.write_all(results)?;
-        if let Some(format) = self.stdout {
-            use std::io::Write;
-            let bytes = format.exporter().serialize(results)?;
-            let mut out = std::io::stdout().lock();
-            out.write_all(&bytes)
-                .and_then(|()| out.flush())
-                .map_err(|e| ExportError::Write {
-                    path: PathBuf::from("standard output"),
-                    message: e.to_string(),
-                })?;
-        }
-        Ok(())
+        self.stdout
+            .map(|format| format.exporter().serialize(results))
+            .transpose()
     }
 
     /// The first JSON destination, if any (where "results so far" are).
