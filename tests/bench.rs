@@ -635,7 +635,8 @@ fn every_pipe_format_and_both_engines_produce_verified_outputs() {
         }
         assert_eq!(results["config"]["engine"]["kind"], engine);
     }
-    // yuv420p cannot carry odd sizes: a classified failure, never a crop.
+    // yuv420p cannot carry odd sizes: refused before anything runs (the one
+    // rule of every mode), never a crop.
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("r.json");
     let out = nvviz()
@@ -645,13 +646,9 @@ fn every_pipe_format_and_both_engines_produce_verified_outputs() {
         .arg(&json)
         .output()
         .unwrap();
-    assert_exit(&out, 1);
-    let c = &read_json(&json)["cases"][0];
-    assert_eq!(c["reason"]["cause"], "invalid_parameter");
-    assert!(c["reason"]["detail"]
-        .as_str()
-        .unwrap()
-        .contains("even width"));
+    assert_exit(&out, 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("even width"));
+    assert!(!json.exists());
 }
 
 #[test]

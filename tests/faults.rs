@@ -282,3 +282,35 @@ fn a_broken_ffmpeg_for_a_video_says_what_is_wrong_with_it() {
     one_line_error(&out, "does not behave like ffmpeg");
     assert!(!String::from_utf8_lossy(&out.stderr).contains("install ffmpeg"));
 }
+
+/// Everything checkable before the run is checked before it: a missing
+/// `--baseline` and an output name the file system cannot hold stop the tool
+/// at once (exit 2, one line), before any case is measured or encoded.
+#[test]
+fn a_missing_baseline_and_an_unnameable_output_fail_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let bench = nvviz()
+        .env("NVVIZ_BASELINE_DIR", dir.path())
+        .args(["bench", "--modes", "native", "--resolution", "64x48", "--frames", "2"])
+        .args(["--runs", "1", "--baseline", "nosuch"])
+        .output()
+        .unwrap();
+    assert_exit(&bench, 2);
+    let stderr = String::from_utf8_lossy(&bench.stderr);
+    assert!(stderr.contains("baseline 'nosuch'"), "{stderr}");
+    assert!(stderr.contains("--save-baseline nosuch"), "{stderr}");
+    assert!(!stderr.contains("[1/"), "a case ran first: {stderr}");
+    assert!(bench.stdout.is_empty(), "{}", String::from_utf8_lossy(&bench.stdout));
+
+    let long = dir.path().join(format!("{}.mp4", "v".repeat(300)));
+    let render = nvviz()
+        .args(["render", "--mode", "native", "--resolution", "64x48", "--frames", "2", "-o"])
+        .arg(&long)
+        .output()
+        .unwrap();
+    assert_exit(&render, 2);
+    let stderr = String::from_utf8_lossy(&render.stderr);
+    assert!(stderr.contains("more than the 255"), "{stderr}");
+    assert!(!stderr.contains("Using"), "it encoded first: {stderr}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}

@@ -318,3 +318,109 @@ exec ffmpeg "$@""#,
     assert_eq!(results["interrupted"], true);
     results["cases"][0].clone()
 }
+
+/// Every wait listens: `--realtime` at 0.01 fps waits 100 s for its next
+/// frame, and SIGTERM ends that wait at once (exit 130, the results file
+/// written), not when the frame is due.
+#[test]
+fn sigterm_during_a_long_realtime_wait_is_answered_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nvviz-bench"))
+        .args(["bench", "--modes", "native", "--realtime", "--fps", "0.01"])
+        .args(["--frames", "3", "--runs", "1", "--warmup", "0", "-q"])
+        .args(["--resolution", "64x48", "--export-json"])
+        .arg(&json)
+        .arg("--keep-outputs")
+        .arg(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The first frame is written at once; the run then waits 100 s for the next.
+    wait_for(
+        || ffmpeg_children_of(dir.path()) > 0,
+        Duration::from_secs(120),
+    );
+    // SAFETY: plain signal to our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    // A liveness bound far below the 100 s wait, not a timing claim.
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "SIGTERM waited for the next frame"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130));
+    let results = read_json(&json);
+    assert_eq!(results["interrupted"], true);
+}
+
+/// SIGKILL cannot be caught: a killed render's partial video (beside the
+/// output) and a killed bench's partial case output (in --keep-outputs) carry
+/// its PID, and the next run writing there removes them.
+#[test]
+fn partial_outputs_of_killed_runs_are_removed_by_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let leftovers = |dir: &std::path::Path| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".nvviz-"))
+            .collect()
+    };
+    let kill_when_writing = |args: &[&str]| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_nvviz-bench"))
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_for(
+            || ffmpeg_children_of(dir.path()) > 0 && !leftovers(dir.path()).is_empty(),
+            Duration::from_secs(120),
+        );
+        child.kill().unwrap();
+        child.wait().unwrap();
+        wait_for(
+            || ffmpeg_children_of(dir.path()) == 0,
+            Duration::from_secs(10),
+        );
+    };
+    let out = dir.path().join("out.mp4");
+    let out = out.to_str().unwrap();
+    let keep = dir.path().to_str().unwrap();
+    let long = ["--resolution", "320x240", "--frames", "100000", "-q"];
+    kill_when_writing(&[&["render", "--mode", "native", "-o", out][..], &long].concat());
+    let left = leftovers(dir.path());
+    assert!(
+        left.len() == 1 && left[0].starts_with(".nvviz-render-"),
+        "the killed render's partial video: {left:?}"
+    );
+    // A bench writing its outputs there removes it (and leaves its own when killed).
+    kill_when_writing(
+        &[
+            &["bench", "--modes", "native", "--runs", "1", "--keep-outputs", keep][..],
+            &long,
+        ]
+        .concat(),
+    );
+    let left = leftovers(dir.path());
+    assert!(
+        left.len() == 1 && left[0].starts_with(".nvviz-case-"),
+        "the killed bench's partial output alone: {left:?}"
+    );
+    // The next render into that directory removes it.
+    let next = nvviz()
+        .args(["render", "--mode", "native", "--resolution", "64x48", "--frames", "2", "-q"])
+        .args(["-o", out])
+        .output()
+        .unwrap();
+    assert_exit(&next, 0);
+    assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+}

@@ -441,6 +441,63 @@ mod tests {
         }
     }
 
+    /// The first case's second run panics (a bug): that case fails with its
+    /// cause and keeps its first run; the case after it still runs. Both ways.
+    #[test]
+    fn a_panicking_case_fails_alone_and_the_cases_after_it_run() {
+        static OPENED: AtomicUsize = AtomicUsize::new(0);
+        for interleave in [false, true] {
+            OPENED.store(0, Ordering::SeqCst);
+            let cases = [nvenc_case(PixFmt::Bgr24), nvenc_case(PixFmt::Yuv420p)];
+            let mut chooser = nvenc_works();
+            let (results, outcome) = bench(
+                &cases,
+                &mut chooser,
+                &options(2, interleave),
+                |_, spec, _, _, _| {
+                    let n = OPENED.fetch_add(1, Ordering::SeqCst);
+                    let second_run_of_first = if spec.pix_fmt() == Some(PixFmt::Bgr24) {
+                        n >= 1
+                    } else {
+                        false
+                    };
+                    if second_run_of_first {
+                        panic!("a planted bug");
+                    }
+                    fake(None)
+                },
+            );
+            outcome.unwrap();
+            assert_eq!(results.cases.len(), 2, "{interleave}");
+            let (first, second) = (&results.cases[0], &results.cases[1]);
+            assert_eq!(first.status, CaseStatus::Failed, "{interleave}");
+            let reason = first.reason.as_ref().unwrap();
+            assert_eq!(reason.cause(), "internal_error");
+            assert!(reason.to_string().contains("a planted bug"), "{reason}");
+            assert_eq!(first.runs.len(), 1, "{interleave}: the run before it is kept");
+            assert_eq!(second.status, CaseStatus::Ok, "{interleave}: {:?}", second.reason);
+            assert_eq!(second.runs.len(), 2);
+        }
+    }
+
+    /// The one odd-size rule: a 4:2:0 case on an odd size stops the bench
+    /// before anything runs, whatever the mode.
+    #[test]
+    fn odd_sizes_in_4_2_0_are_refused_before_any_run() {
+        let cases = [nvenc_case(PixFmt::Bgr24), nvenc_case(PixFmt::Nv12)];
+        let workload = Workload::synthetic(17, 17, 30.0, 2, 1);
+        let (results, outcome) = bench_on(
+            &workload,
+            &cases,
+            &mut nvenc_works(),
+            &options(1, false),
+            |_, _, _, _, _| panic!("no sink may open"),
+        );
+        let err = outcome.unwrap_err().to_string();
+        assert!(err.contains("nv12") && err.contains("17x17"), "{err}");
+        assert!(results.cases.is_empty());
+    }
+
     /// Like `nvenc_at_its_limit`, but the fallback is refused.
     #[test]
     fn a_session_limit_without_fallback_fails_the_case_with_its_cause() {
