@@ -4,7 +4,6 @@ use std::process::ExitCode;
 use clap::Parser;
 use nvviz_bench::cli::commands::{self, Outcome};
 use nvviz_bench::cli::{stdio, Cli, Command};
-use nvviz_bench::errln;
 
 fn main() -> ExitCode {
     nvviz_bench::bench::usage::steady_allocator();
@@ -21,9 +20,7 @@ fn main() -> ExitCode {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_default();
-        errln!(
-            "internal error (a bug in nvviz-bench, please report it with the command line): {message}{location}"
-        );
+        stdio::err(&format!("internal error (a bug in nvviz-bench, please report it with the command line): {message}{location}\n"));
     }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -33,7 +30,7 @@ fn main() -> ExitCode {
     // exit 130): listening starts before any slow start-up work.
     if matches!(cli.command, Command::Bench(_) | Command::Render(_)) {
         if let Err(e) = nvviz_bench::interrupt::install() {
-            errln!("warning: cannot handle Ctrl-C cleanly: {e}");
+            stdio::err(&format!("warning: cannot handle Ctrl-C cleanly: {e}\n"));
         }
     }
     // Scratch files of earlier runs that were killed outright (SIGKILL) and so
@@ -52,12 +49,15 @@ fn main() -> ExitCode {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::RequirementNotMet) => ExitCode::from(1),
         Err(e) if e.is::<nvviz_bench::interrupt::Interrupted>() => {
-            errln!("interrupted: ffmpeg stopped, temporary files removed, results so far kept");
+            stdio::err(
+                "interrupted: ffmpeg stopped, temporary files removed, results so far kept
+",
+            );
             ExitCode::from(130)
         }
         Err(e) => {
             // One line: the whole chain of what failed, joined.
-            errln!("error: {e:#}");
+            stdio::err(&format!("error: {e:#}\n"));
             ExitCode::from(2)
         }
     }
@@ -81,7 +81,7 @@ fn clap_exit(e: &clap::Error) -> ExitCode {
     match stdio::out(&text) {
         Ok(()) => code,
         Err(err) => {
-            errln!("error: {err}");
+            stdio::err(&format!("error: {err}\n"));
             ExitCode::from(2)
         }
     }

@@ -291,7 +291,15 @@ fn a_missing_baseline_and_an_unnameable_output_fail_before_any_work() {
     let dir = tempfile::tempdir().unwrap();
     let bench = nvviz()
         .env("NVVIZ_BASELINE_DIR", dir.path())
-        .args(["bench", "--modes", "native", "--resolution", "64x48", "--frames", "2"])
+        .args([
+            "bench",
+            "--modes",
+            "native",
+            "--resolution",
+            "64x48",
+            "--frames",
+            "2",
+        ])
         .args(["--runs", "1", "--baseline", "nosuch"])
         .output()
         .unwrap();
@@ -300,11 +308,24 @@ fn a_missing_baseline_and_an_unnameable_output_fail_before_any_work() {
     assert!(stderr.contains("baseline 'nosuch'"), "{stderr}");
     assert!(stderr.contains("--save-baseline nosuch"), "{stderr}");
     assert!(!stderr.contains("[1/"), "a case ran first: {stderr}");
-    assert!(bench.stdout.is_empty(), "{}", String::from_utf8_lossy(&bench.stdout));
+    assert!(
+        bench.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&bench.stdout)
+    );
 
     let long = dir.path().join(format!("{}.mp4", "v".repeat(300)));
     let render = nvviz()
-        .args(["render", "--mode", "native", "--resolution", "64x48", "--frames", "2", "-o"])
+        .args([
+            "render",
+            "--mode",
+            "native",
+            "--resolution",
+            "64x48",
+            "--frames",
+            "2",
+            "-o",
+        ])
         .arg(&long)
         .output()
         .unwrap();

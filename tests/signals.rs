@@ -405,7 +405,15 @@ fn partial_outputs_of_killed_runs_are_removed_by_the_next_run() {
     // A bench writing its outputs there removes it (and leaves its own when killed).
     kill_when_writing(
         &[
-            &["bench", "--modes", "native", "--runs", "1", "--keep-outputs", keep][..],
+            &[
+                "bench",
+                "--modes",
+                "native",
+                "--runs",
+                "1",
+                "--keep-outputs",
+                keep,
+            ][..],
             &long,
         ]
         .concat(),
@@ -417,7 +425,16 @@ fn partial_outputs_of_killed_runs_are_removed_by_the_next_run() {
     );
     // The next render into that directory removes it.
     let next = nvviz()
-        .args(["render", "--mode", "native", "--resolution", "64x48", "--frames", "2", "-q"])
+        .args([
+            "render",
+            "--mode",
+            "native",
+            "--resolution",
+            "64x48",
+            "--frames",
+            "2",
+            "-q",
+        ])
         .args(["-o", out])
         .output()
         .unwrap();

@@ -278,13 +278,19 @@ fn sizes_by_pixel_formats_by_every_mode() {
                 assert_eq!(code, Some(2), "{size} {fmt}: {stderr}");
                 let line = stderr.lines().find(|l| l.starts_with("error: ")).unwrap();
                 assert!(line.contains(fmt) && line.contains(size), "{line}");
-                assert!(!json.exists(), "{size} {fmt}: nothing measured, nothing written");
+                assert!(
+                    !json.exists(),
+                    "{size} {fmt}: nothing measured, nothing written"
+                );
             }
         });
         let mut modes = 0;
         for (size, fmt) in ran {
             let (code, stderr, json) = bench(size, fmt);
-            assert!(matches!(code, Some(0 | 1)), "{size} {fmt}: {code:?} {stderr}");
+            assert!(
+                matches!(code, Some(0 | 1)),
+                "{size} {fmt}: {code:?} {stderr}"
+            );
             let results = read_json(&json);
             let cases = results["cases"].as_array().unwrap();
             modes = modes.max(cases.len());

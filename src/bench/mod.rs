@@ -474,8 +474,17 @@ mod tests {
             let reason = first.reason.as_ref().unwrap();
             assert_eq!(reason.cause(), "internal_error");
             assert!(reason.to_string().contains("a planted bug"), "{reason}");
-            assert_eq!(first.runs.len(), 1, "{interleave}: the run before it is kept");
-            assert_eq!(second.status, CaseStatus::Ok, "{interleave}: {:?}", second.reason);
+            assert_eq!(
+                first.runs.len(),
+                1,
+                "{interleave}: the run before it is kept"
+            );
+            assert_eq!(
+                second.status,
+                CaseStatus::Ok,
+                "{interleave}: {:?}",
+                second.reason
+            );
             assert_eq!(second.runs.len(), 2);
         }
     }

@@ -124,7 +124,7 @@ fn caption_rule(args: &WorkloadArgs) -> anyhow::Result<CaptionRule> {
         classes => {
             let vocabulary = Vocabulary::of(args.common_categories);
             for unknown in classes.iter().filter(|c| vocabulary.index(c).is_none()) {
-                crate::errln!(
+                crate::cli::stdio::errln!(
                     "note: --exclude-class '{unknown}' is not one of the {} categories (e.g. 'crawl', 'play with kids'): it excludes only actions labelled exactly so",
                     vocabulary.names.len()
                 );
@@ -164,7 +164,7 @@ pub fn workload(
     let fit = |loaded: detections::Loaded, w: u32, h: u32| match loaded.size {
         Some((fw, fh)) if (fw, fh) != (w, h) && fw > 0 && fh > 0 => {
             let (sx, sy) = (w as f32 / fw as f32, h as f32 / fh as f32);
-            crate::errln!(
+            crate::cli::stdio::errln!(
                 "note: the detections were recorded at {fw}x{fh}; boxes scaled by {sx:.3} x {sy:.3} to {w}x{h}"
             );
             loaded.detections.scaled(sx, sy)
@@ -233,7 +233,7 @@ pub fn workload(
         );
     }
     if decodable < stored {
-        crate::errln!(
+        crate::cli::stdio::errln!(
             "note: {} holds {stored} frames but only the first {decodable} decode ({} missing: damaged or undecodable); using those {decodable}",
             video_path.display(),
             stored - decodable
@@ -271,7 +271,7 @@ pub fn workload(
         ),
     };
     if stream.variable_frame_rate {
-        crate::errln!(
+        crate::cli::stdio::errln!(
             "note: {} has a variable frame rate: every decoded frame is used once and the output runs at {} fps",
             video_path.display(),
             crate::ffmpeg::args::format_fps(fps)

@@ -39,7 +39,7 @@ impl Observer for Terminal {
 
     fn case_finished(&self, position: usize, total: usize, result: &CaseResult) {
         if self.0 != Display::Quiet {
-            crate::errln!(
+            crate::cli::stdio::errln!(
                 "[{}/{total}] {}: {}",
                 position + 1,
                 result.id,
@@ -148,7 +148,7 @@ impl Progress {
                     .compare_exchange(due, ms + l.every_ms, Ordering::Relaxed, Ordering::Relaxed)
                     .is_ok()
             {
-                crate::errln!(
+                crate::cli::stdio::errln!(
                     "{}: {done}/{} frames, {:.1} fps, {:.0} s",
                     l.label,
                     l.total,

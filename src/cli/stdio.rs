@@ -63,17 +63,16 @@ fn write_to(w: &mut impl Write, bytes: &[u8]) -> Result<(), StdoutError> {
 }
 
 /// `println!` through [`out`]: evaluates to `Result<(), StdoutError>`.
-#[macro_export]
 macro_rules! outln {
-    () => { $crate::cli::stdio::out("\n") };
     ($($arg:tt)*) => { $crate::cli::stdio::out(&format!("{}\n", format_args!($($arg)*))) };
 }
+pub(crate) use outln;
 
 /// `eprintln!` through [`err`]: never panics.
-#[macro_export]
 macro_rules! errln {
     ($($arg:tt)*) => { $crate::cli::stdio::err(&format!("{}\n", format_args!($($arg)*))) };
 }
+pub(crate) use errln;
 
 #[cfg(test)]
 mod tests {

@@ -189,10 +189,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
         if e.is::<crate::interrupt::Interrupted>() || !results.cases.is_empty() {
             crate::cli::stdio::err(&summary(&results, verbose));
             match finish_exports(&exports, &results) {
-                Err(export) => crate::errln!("warning: {export:#}"),
+                Err(export) => crate::cli::stdio::errln!("warning: {export:#}"),
                 Ok(()) => {
                     if let Some(path) = exports.json_path() {
-                        crate::errln!("results so far: {}", path.display());
+                        crate::cli::stdio::errln!("results so far: {}", path.display());
                     }
                 }
             }
@@ -228,7 +228,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
         Outcome::RequirementNotMet
     };
     if let (Some(name), Some((path, baseline))) = (&args.baseline, &baseline) {
-        crate::outln!("\ncompared with baseline '{name}' ({}):", path.display())?;
+        crate::cli::stdio::outln!("\ncompared with baseline '{name}' ({}):", path.display())?;
         if super::compare::compare_and_print(
             baseline,
             &results,
@@ -274,14 +274,14 @@ fn write_snapshots(
     }
     for kind in [StyleKind::Pillow, StyleKind::Opencv, StyleKind::Native] {
         if !kind.available() {
-            crate::errln!("snapshot: {} skipped (built without OpenCV)", kind.name());
+            crate::cli::stdio::errln!("snapshot: {} skipped (built without OpenCV)", kind.name());
             continue;
         }
         let mut frame = base.clone();
         Overlay::for_workload(kind, info)?.draw(&mut frame, n, &workload.detections.persons(n))?;
         let path = dir.join(format!("snapshot-frame{n}-{}.png", kind.name()));
         frame.save_png(&path)?;
-        crate::errln!("snapshot: {}", path.display());
+        crate::cli::stdio::errln!("snapshot: {}", path.display());
     }
     Ok(())
 }

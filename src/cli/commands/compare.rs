@@ -52,7 +52,7 @@ pub fn compare_and_print(
         );
     }
     if json {
-        crate::outln!("{}", serde_json::to_string_pretty(&result)?)?;
+        crate::cli::stdio::outln!("{}", serde_json::to_string_pretty(&result)?)?;
     } else if markdown {
         crate::cli::stdio::out(&markdown_summary(&result))?;
     } else {

@@ -23,7 +23,7 @@ pub fn run(args: &DoctorArgs) -> anyhow::Result<Outcome> {
     };
     let report = probe::run(&options);
     if args.json {
-        crate::outln!(
+        crate::cli::stdio::outln!(
             "{}",
             serde_json::to_string_pretty(&report).context("serializing the doctor report")?
         )?;

@@ -75,14 +75,14 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
             SinkSpec::OpenCvStandIn { encoder, .. } => Some(*encoder),
             _ => None,
         };
-        crate::errln!(
+        crate::cli::stdio::errln!(
             "note: {}",
             crate::results::label::stand_in(stand_in, spec.overlay, encoder)
         );
     }
     let resolved = runner::resolve(&spec, &workload, &mut chooser).map_err(encode_error)?;
     if let Some(fb) = resolved.choice.as_ref().and_then(|c| c.fallback.as_ref()) {
-        crate::errln!(
+        crate::cli::stdio::errln!(
             "falling back from {} to {}: {} ({})",
             fb.from,
             fb.to,
@@ -114,7 +114,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         Writer::name,
     );
     if !args.quiet {
-        crate::errln!("Using {} visualizer, writing with {used}", mode.name());
+        crate::cli::stdio::errln!("Using {} visualizer, writing with {used}", mode.name());
     }
     let progress = Progress::start(
         &Terminal(Display::detect(args.quiet)),
@@ -134,7 +134,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         Some(written) => {
             let written = tempfile::TempPath::try_from_path(written)?;
             let avi = output.with_extension(written.extension().unwrap_or_default());
-            crate::errln!(
+            crate::cli::stdio::errln!(
                 "note: OpenCV could not open {}: written with {} into {}, as the demo does",
                 crate::ffmpeg::args::DEFAULT_FOURCC,
                 crate::ffmpeg::args::DEMO_SECOND_FOURCC,
@@ -174,17 +174,17 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
     partial
         .persist(&output)
         .map_err(|e| anyhow::anyhow!("cannot move the video to {}: {e}", output.display()))?;
-    crate::outln!(
+    crate::cli::stdio::outln!(
         "Successfully encoded {written} frames with {used} ({:.1} fps)",
         outcome.result.fps
     )?;
     if let Some(r) = &outcome.result.realtime {
-        crate::outln!("realtime: {}", crate::results::label::realtime(r))?;
+        crate::cli::stdio::outln!("realtime: {}", crate::results::label::realtime(r))?;
     }
-    crate::outln!("The output video has been written to {}", output.display())?;
+    crate::cli::stdio::outln!("The output video has been written to {}", output.display())?;
     if args.verbose {
         if let Some(command) = &outcome.output.command {
-            crate::outln!("command: {command}")?;
+            crate::cli::stdio::outln!("command: {command}")?;
         }
     }
     Ok(Outcome::Ok)

@@ -58,7 +58,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Outcome> {
         let md = format::markdown::document("nvviz-bench report", &intro, &sections);
         let path = dir.join("report.md");
         write_atomically(&path, md.as_bytes())?;
-        crate::errln!("report: {} (+{} charts)", path.display(), written.len());
+        crate::cli::stdio::errln!("report: {} (+{} charts)", path.display(), written.len());
     }
     if let Some(f) = args.format {
         crate::cli::stdio::out(
