@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # This project's CI performance gate, on what a shared 2-core runner can judge
-# (the study behind it: reports/gate-study/, docs/ci-gate.md):
+# (the study behind it: lab/gate-study/, docs/ci-gate.md):
 #  1. in-run ratios of CURRENT against the committed baseline, with the settings in
 #     reports/baseline/gate.args (metric, threshold, the cases gated);
 #  2. the CPU kernels' instruction counts (callgrind) against
@@ -30,6 +30,6 @@ case "$status" in
 esac
 echo "== gate 3: self-test (a deliberate slowdown must fail gate 2)"
 bash scripts/gate-selftest.sh
-echo "== absolute fps (informational: it moves 10-50 % on shared runners, reports/gate-study/)"
+echo "== absolute fps (informational: it moves 10-50 % on shared runners, lab/gate-study/)"
 "$bin" compare reports/baseline/ci-2core.json "$current" --allow-env-mismatch \
   || echo "(absolute fps comparison is informational on shared CI machines: exit $?)"

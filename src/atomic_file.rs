@@ -37,13 +37,6 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What an output file is created with: rw for everyone, less the umask (the
-/// kernel applies it at creation), as a shell's `>` does.
-pub fn output_permissions() -> std::fs::Permissions {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::Permissions::from_mode(0o666)
-}
-
 /// This process's umask, from /proc (reading it with umask(2) would change it
 /// for every thread for a moment); 022 where /proc does not say.
 pub fn umask() -> u32 {

@@ -337,21 +337,30 @@ fn environment_mismatches(baseline: &Results, current: &Results) -> Vec<String> 
     out
 }
 
+/// A `--threshold` that is not one.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ThresholdError {
+    #[error("--threshold '{0}' is not a percentage like 10%")]
+    NotANumber(String),
+    #[error("--threshold '{0}' must be between 0% and 100%")]
+    OutOfRange(String),
+}
+
 /// "10%", "10", "0.1" → 0.10.
-pub fn parse_threshold(s: &str) -> Result<f64, String> {
+pub fn parse_threshold(s: &str) -> Result<f64, ThresholdError> {
     let t = s.trim();
     let v: f64 = t
         .trim_end_matches('%')
         .trim()
         .parse()
-        .map_err(|_| format!("--threshold '{s}' is not a percentage like 10%"))?;
+        .map_err(|_| ThresholdError::NotANumber(s.to_string()))?;
     let v = if t.ends_with('%') || v >= 1.0 {
         v / 100.0
     } else {
         v
     };
     if !(0.0..1.0).contains(&v) {
-        return Err(format!("--threshold '{s}' must be between 0% and 100%"));
+        return Err(ThresholdError::OutOfRange(s.to_string()));
     }
     Ok(v)
 }

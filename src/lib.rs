@@ -1,20 +1,47 @@
 //! nvviz-bench: benchmark and diagnose the overlay + encode stage of
 //! video-analytics demos.
 //!
-//! The module tree follows the data path: `probe` (what the machine can do) →
-//! workload → overlay → encode → bench → results → report. External tools each
-//! have their own module (`ffmpeg`), and child processes theirs (`process`).
+//! The module tree follows the data path, one layer after another; a room
+//! uses rooms of its own layer or earlier ones, never a later one
+//! (`tests/architecture.rs` holds this order, ARCHITECTURE.md describes it):
+//!
+//! 1. foundation: `process`, `interrupt`, `atomic_file`, `scratch`, `input_file`, `frame`, `pixfmt`, `assets`
+//! 2. the schema every later room reads and writes: `results`
+//! 3. the external tool: `ffmpeg`
+//! 4. the machine and what to draw on: `probe`, `workload`
+//! 5. drawing: `overlay`
+//! 6. writing frames: `encode`
+//! 7. cases and their lifecycle: `bench`
+//! 8. reading results: `report`, `compare`
+//! 9. the command line, the only room that prints (through `cli::stdio`): `cli`
 
+// 1. foundation
 pub mod assets;
 pub mod atomic_file;
-pub mod cli;
-pub mod compare;
-pub mod ffmpeg;
-pub mod probe;
+pub mod frame;
+pub mod input_file;
+pub mod interrupt;
+pub mod pixfmt;
 pub mod process;
-pub mod report;
-pub mod results;
 pub mod scratch;
+// 2. the schema
+pub mod results;
+// 3. the external tool
+pub mod ffmpeg;
+// 4. the machine and the workload
+pub mod probe;
+pub mod workload;
+// 5. drawing
+pub mod overlay;
+// 6. writing frames
+pub mod encode;
+// 7. cases
+pub mod bench;
+// 8. reading results
+pub mod compare;
+pub mod report;
+// 9. the command line
+pub mod cli;
 
 /// Commit the binary was built from (`git describe`), or "unknown" outside a checkout.
 pub const GIT_COMMIT: &str = env!("NVVIZ_GIT_COMMIT");
@@ -26,11 +53,3 @@ pub const LONG_VERSION: &str = concat!(
     env!("NVVIZ_GIT_COMMIT"),
     ")"
 );
-pub mod bench;
-pub mod encode;
-pub mod frame;
-pub mod input_file;
-pub mod interrupt;
-pub mod overlay;
-pub mod pixfmt;
-pub mod workload;

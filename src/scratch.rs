@@ -34,9 +34,16 @@ pub fn beside(dir: &Path, kind: &str, suffix: &str) -> std::io::Result<tempfile:
     Ok(tempfile::Builder::new()
         .prefix(&hidden_prefix(kind))
         .suffix(suffix)
-        .permissions(crate::atomic_file::output_permissions())
+        .permissions(output_permissions())
         .tempfile_in(dir)?
         .into_temp_path())
+}
+
+/// What an output file is created with: rw for everyone, less the umask (the
+/// kernel applies it at creation), as a shell's `>` does.
+pub fn output_permissions() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(0o666)
 }
 
 /// `.nvviz-KIND-PID-`: the start of a file's name beside an output.

@@ -295,7 +295,7 @@ fn headroom_sets_measured_nvenc_against_the_published_figure() {
 #[test]
 fn bottleneck_uses_measured_engines_not_summed_overlapping_stages() {
     let dir = tempfile::tempdir().unwrap();
-    let perf = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/perf/ci-2core-run3");
+    let perf = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lab/perf/ci-2core-run3");
     let report = |files: &[&str]| {
         let out_dir = dir.path().join(files.len().to_string());
         let out = nvviz()
@@ -339,7 +339,7 @@ fn bottleneck_uses_measured_engines_not_summed_overlapping_stages() {
 /// says p1, never "yuv420p" or "x2".
 #[test]
 fn preset_is_read_from_the_results_not_from_the_case_id() {
-    let perf = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/perf");
+    let perf = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lab/perf");
     for file in ["ci-2core-run3/sessions.json", "h100-run5/yuv-threads8.json"] {
         let out = nvviz()
             .arg("report")
@@ -481,7 +481,7 @@ fn a_fleet_of_files_is_grouped_by_gpu_and_driver() {
 #[test]
 fn the_pipe_ceiling_section_reads_the_transport_from_typed_fields() {
     let dir = tempfile::tempdir().unwrap();
-    let input = repo().join("reports/perf/h200-transport/transport/round-0.json");
+    let input = repo().join("reports/bench/h200/h200-transport.json");
     nvviz()
         .arg("report")
         .arg(&input)

@@ -1,4 +1,4 @@
-//! The committed analysis scripts (`scripts/*.py`) run on what this build
+//! The lab's analysis scripts (`lab/scripts/*.py`) run on what this build
 //! writes: a script that still reads an older results schema fails here, not on
 //! a lent machine after its device time is spent. Their figures and verdicts
 //! are checked against the results file itself.
@@ -12,7 +12,7 @@ use std::process::Command;
 
 fn python(script: &str) -> Command {
     let mut cmd = Command::new("python3");
-    cmd.arg(repo().join("scripts").join(script));
+    cmd.arg(repo().join("lab/scripts").join(script));
     cmd
 }
 
@@ -20,8 +20,8 @@ fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// One interleaved bench of the cases the scripts read, as scripts/perf-run.sh
-/// and scripts/ceiling-study.sh run it, on a small clip.
+/// One interleaved bench of the cases the scripts read, as lab/scripts/perf-run.sh
+/// and lab/scripts/ceiling-study.sh run it, on a small clip.
 fn engine_bench(path: &Path) -> Value {
     let out = nvviz()
         .args([
@@ -61,7 +61,7 @@ fn round_ratios(a: &Value, b: &Value) -> Vec<f64> {
     fps(a).iter().zip(fps(b)).map(|(x, y)| x / y).collect()
 }
 
-/// The project's rule (scripts/spread.py), restated: met only when every round clears it.
+/// The project's rule (lab/scripts/spread.py), restated: met only when every round clears it.
 fn verdict(ratios: &[f64], goal: f64) -> &'static str {
     if ratios.iter().all(|r| *r >= goal) {
         "**met** (every round)"
@@ -148,7 +148,7 @@ fn the_spread_rule_needs_every_round() {
     let check = |call: &str, expected: &str| {
         let out = run_ok(
             Command::new("python3")
-                .current_dir(repo().join("scripts"))
+                .current_dir(repo().join("lab/scripts"))
                 .args(["-c", &format!("import spread; print(spread.{call})")]),
         );
         assert_eq!(stdout(&out).trim(), expected, "{call}");

@@ -93,6 +93,14 @@ impl CaseSpec {
         }
     }
 
+    /// The GOP follows the workload's frame rate, known once the workload is
+    /// built (a case's name, its output file, does not depend on it).
+    pub fn set_gop(&mut self, gop: u32) {
+        if let SinkSpec::Pipe { settings } | SinkSpec::Lavfi { settings } = &mut self.sink {
+            settings.gop = Some(gop);
+        }
+    }
+
     pub fn id(&self) -> String {
         let overlay = self.overlay.map_or("none", StyleKind::name);
         let sink = match (&self.sink, self.settings()) {
@@ -275,8 +283,19 @@ pub fn expand(o: &MatrixOptions) -> Vec<CaseSpec> {
     cases
 }
 
+/// A `--presets` list that names none, or a range that is not one.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PresetsError {
+    #[error("'{0}' is not an NVENC preset p1..p7")]
+    NotNvenc(String),
+    #[error("empty preset range '{0}'")]
+    EmptyRange(String),
+    #[error("no presets given")]
+    None,
+}
+
 /// "p1..p3,p7" → p1 p2 p3 p7; CPU preset names pass through.
-pub fn parse_presets(spec: &str) -> Result<Vec<String>, String> {
+pub fn parse_presets(spec: &str) -> Result<Vec<String>, PresetsError> {
     let mut out = Vec::new();
     for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         if let Some((a, b)) = part.split_once("..") {
@@ -285,11 +304,11 @@ pub fn parse_presets(spec: &str) -> Result<Vec<String>, String> {
                     .strip_prefix('p')
                     .and_then(|n| n.parse::<u32>().ok())
                     .filter(|n| (1..=7).contains(n))
-                    .ok_or_else(|| format!("'{s}' is not an NVENC preset p1..p7"))
+                    .ok_or_else(|| PresetsError::NotNvenc(s.to_string()))
             };
             let (a, b) = (num(a)?, num(b)?);
             if a > b {
-                return Err(format!("empty preset range '{part}'"));
+                return Err(PresetsError::EmptyRange(part.to_string()));
             }
             out.extend((a..=b).map(|n| format!("p{n}")));
         } else {
@@ -297,7 +316,7 @@ pub fn parse_presets(spec: &str) -> Result<Vec<String>, String> {
         }
     }
     if out.is_empty() {
-        return Err("no presets given".into());
+        return Err(PresetsError::None);
     }
     Ok(out)
 }

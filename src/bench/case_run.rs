@@ -90,6 +90,7 @@ fn base_result(spec: &CaseSpec, workload: &Workload) -> CaseResult {
         gpu_samples: Vec::new(),
         relative: None,
         ceiling_input: None,
+        output: None,
     }
 }
 
@@ -223,7 +224,7 @@ impl<'a> CaseRun<'a> {
         {
             None
         } else {
-            match crate::scratch::beside(out_dir, "case", ".mp4") {
+            match crate::scratch::beside(out_dir, "case", &options.keep.suffix()) {
                 Ok(file) => Some(file),
                 Err(e) => {
                     let reason = EncodeFailure::OutputNotWritable {
@@ -440,12 +441,14 @@ impl<'a> CaseRun<'a> {
                 }
                 Err(VerifyError::Failed(why)) => {
                     result.status = CaseStatus::Failed;
-                    result.reason = Some(Reason::Other(Cause::VerificationFailed { message: why }));
+                    result.reason = Some(Reason::Other(Cause::VerificationFailed {
+                        message: why.to_string(),
+                    }));
                 }
             }
         }
         if let (CaseStatus::Ok, Some(partial)) = (&result.status, self.partial) {
-            let kept = out_dir.join(spec.output_file_name());
+            let kept = options.keep.path_for(out_dir, spec);
             // Kept under the container it was written in (.avi for XVID).
             let (file, kept) = match self.elsewhere {
                 Some(elsewhere) => {
@@ -457,11 +460,14 @@ impl<'a> CaseRun<'a> {
                 }
                 None => (partial, kept),
             };
-            if let Err(e) = file.persist(&kept) {
-                result.status = CaseStatus::Failed;
-                result.reason = Some(Reason::Encode(EncodeFailure::OutputNotWritable {
-                    detail: format!("cannot move the output to {}: {e}", kept.display()),
-                }));
+            match file.persist(&kept) {
+                Ok(()) => result.output = Some(kept),
+                Err(e) => {
+                    result.status = CaseStatus::Failed;
+                    result.reason = Some(Reason::Encode(EncodeFailure::OutputNotWritable {
+                        detail: format!("cannot move the output to {}: {e}", kept.display()),
+                    }));
+                }
             }
         }
         result

@@ -14,7 +14,7 @@ pub mod run;
 pub mod runner;
 pub mod usage;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::encode::fallback::Chooser;
@@ -25,10 +25,56 @@ use case::{CaseSpec, SinkSpec};
 use case_run::{CaseRun, Step};
 use progress::Observer;
 
+/// Where a case's verified output goes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Keep {
+    /// Nowhere: a scratch directory, removed after the bench.
+    #[default]
+    Nothing,
+    /// Every case's output in this directory, named by the case (`--keep-outputs`).
+    Dir(PathBuf),
+    /// The one case's output at this path, in the container its extension
+    /// names (`render -o`); the demo's XVID fallback keeps it as `.avi`.
+    File(PathBuf),
+}
+
+impl Keep {
+    /// The directory partial outputs are written in, beside where they go.
+    fn dir(&self) -> Option<&Path> {
+        match self {
+            Self::Nothing => None,
+            Self::Dir(dir) => Some(dir),
+            Self::File(file) => Some(
+                file.parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new(".")),
+            ),
+        }
+    }
+
+    /// Where `spec`'s output is kept (`out_dir` holds the partial file).
+    pub fn path_for(&self, out_dir: &Path, spec: &CaseSpec) -> PathBuf {
+        match self {
+            Self::File(file) => file.clone(),
+            _ => out_dir.join(spec.output_file_name()),
+        }
+    }
+
+    /// The partial output's extension: the container ffmpeg and OpenCV choose by.
+    pub fn suffix(&self) -> String {
+        match self {
+            Self::File(file) => file
+                .extension()
+                .map_or(".mp4".into(), |e| format!(".{}", e.to_string_lossy())),
+            _ => ".mp4".into(),
+        }
+    }
+}
+
 pub struct EngineOptions {
     pub runs: u32,
     pub warmup: u64,
-    pub keep_outputs: Option<PathBuf>,
+    pub keep: Keep,
     pub write_timeout: Duration,
     /// Told of each run's frames and each finished case (the library never prints).
     pub observer: std::sync::Arc<dyn Observer>,
@@ -87,9 +133,13 @@ fn run_with<'a>(
     check_sizes(cases, &workload.info)?;
     let scratch = crate::scratch::dir("bench")?;
     let out_dir = options
-        .keep_outputs
-        .clone()
-        .unwrap_or_else(|| scratch.path().to_path_buf());
+        .keep
+        .dir()
+        .map_or_else(|| scratch.path().to_path_buf(), Path::to_path_buf);
+    let flag = match options.keep {
+        Keep::File(_) => "-o",
+        _ => "--keep-outputs",
+    };
     std::fs::create_dir_all(&out_dir).map_err(|e| {
         anyhow::anyhow!("cannot create output directory {}: {e}", out_dir.display())
     })?;
@@ -98,7 +148,7 @@ fn run_with<'a>(
     // Checked before the long run: a read-only or full directory fails now.
     tempfile::tempfile_in(&out_dir).map_err(|e| {
         anyhow::anyhow!(
-            "cannot write in output directory {}: {e} (choose another --keep-outputs)",
+            "cannot write in output directory {}: {e} (choose another {flag})",
             out_dir.display()
         )
     })?;
@@ -244,7 +294,6 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 /// The case lifecycle with fake sinks: no ffmpeg, tiny frames, the real engine.
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
@@ -318,7 +367,7 @@ mod tests {
         EngineOptions {
             runs,
             warmup: 1,
-            keep_outputs: None,
+            keep: Keep::Nothing,
             write_timeout: Duration::from_secs(5),
             observer: Arc::new(progress::Silent),
             gpu_sample_period: Duration::from_secs(3600),
@@ -662,7 +711,7 @@ mod tests {
     fn a_sink_that_wrote_elsewhere_is_kept_under_its_container_and_writer() {
         let keep = tempfile::tempdir().unwrap();
         let mut options = options(2, false);
-        options.keep_outputs = Some(keep.path().to_path_buf());
+        options.keep = Keep::Dir(keep.path().to_path_buf());
         let cases = [nvenc_case(PixFmt::Bgr24)];
         // Nothing but OpenCV's writer is left for the nvenc mode.
         let mut chooser = Chooser::with_trials(

@@ -24,7 +24,7 @@ use crate::pixfmt::PixFmt;
 use anyhow::Context;
 
 /// Pipelined is the default on every machine: with its threads yielding to
-/// ffmpeg's it beats the sequential loop even on 2 cores (reports/perf/ci-2core-run2).
+/// ffmpeg's it beats the sequential loop even on 2 cores (lab/perf/ci-2core-run2).
 pub use crate::results::EngineKind;
 use crate::results::Split;
 
@@ -293,7 +293,7 @@ pub fn draw_by_rows(
 
 /// Lowers this thread's scheduling priority (Linux: niceness is per thread). On 2
 /// cores a CPU encoder's main thread is the critical path; an overlay worker that
-/// preempts it slows the whole run (reports/perf/ci-2core).
+/// preempts it slows the whole run (lab/perf/ci-2core).
 fn lower_priority(nice: i32) {
     if nice > 0 {
         // SAFETY: plain syscalls on the calling thread; a failure only leaves the priority as it was.

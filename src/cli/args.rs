@@ -205,7 +205,7 @@ pub struct EngineArgs {
     /// Overlay/conversion worker threads (0: half the cores, 1 to 8)
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=64))]
     pub overlay_threads: u32,
-    /// Niceness of the pipelined engine's input and overlay threads (0 to 19). 0: beside other load, niced workers starve and the run measures the scheduler (reports/perf/nice-*)
+    /// Niceness of the pipelined engine's input and overlay threads (0 to 19). 0: beside other load, niced workers starve and the run measures the scheduler (lab/perf/nice-*)
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(i32).range(0..=19))]
     pub worker_nice: i32,
     /// How frames enter ffmpeg's pipe: vmsplice (page references, no copy) or write (the kernel copies; the guide's way)
@@ -350,6 +350,9 @@ pub struct RenderArgs {
     /// Preset
     #[arg(long, default_value = "p1")]
     pub preset: String,
+    /// Also write the run's results (the one case, as `bench` records it: encoder that ran, fallback, NVML samples, the output verified) as JSON to PATH ('-' for stdout)
+    #[arg(long, value_name = "PATH")]
+    pub export_json: Option<PathBuf>,
     /// No progress output
     #[arg(short, long)]
     pub quiet: bool,

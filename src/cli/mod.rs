@@ -8,5 +8,6 @@ pub mod options;
 pub mod output;
 pub mod progress;
 pub mod stdio;
+pub mod summary;
 
 pub use args::*;

@@ -13,11 +13,8 @@ use crate::encode::fallback::Chooser;
 use crate::ffmpeg::args::EncodeSettings;
 use crate::probe::gpu::GpuProbe;
 use crate::probe::{probe_ffmpeg, FfmpegProbe};
-use crate::workload::{detections, video, Input, Workload};
-
-/// Frame sides the tool accepts: ffmpeg's H.264 encoders need 16 pixels, and
-/// 8192 is the largest any NVENC codec takes.
-const FRAME_SIDE: std::ops::RangeInclusive<u32> = 16..=8192;
+use crate::workload::spec::{WorkloadSpec, FRAME_SIDE};
+use crate::workload::Workload;
 
 pub fn parse_resolution(s: &str) -> anyhow::Result<(u32, u32)> {
     let (w, h) = s
@@ -135,188 +132,39 @@ fn caption_rule(args: &WorkloadArgs) -> anyhow::Result<CaptionRule> {
     CaptionRule::new(args.common_categories, args.confidence_threshold, excluded)
 }
 
-/// The embedded clip, or the user's video (+ detections).
+/// The workload the flags describe (`workload::spec::build` makes it).
+pub fn workload_spec(args: &WorkloadArgs, warmup: u64) -> anyhow::Result<WorkloadSpec> {
+    Ok(WorkloadSpec {
+        video: args.video.clone(),
+        decoder: args.decoder,
+        start_ms: args.start,
+        duration_ms: args.duration,
+        detections: args.detections.clone(),
+        resolution: args
+            .resolution
+            .as_deref()
+            .map(parse_resolution)
+            .transpose()?,
+        fps: args.fps,
+        frames: args.frames,
+        persons: args.persons,
+        show_time: !args.no_show_time,
+        rule: caption_rule(args)?,
+        warmup,
+    })
+}
+
+/// The embedded clip, or the user's video (+ detections); its notes printed.
 pub fn workload(
     args: &WorkloadArgs,
     ffmpeg: Result<&Path, Option<&crate::ffmpeg::EncodeFailure>>,
     warmup: u64,
 ) -> anyhow::Result<Workload> {
-    let resolution = args
-        .resolution
-        .as_deref()
-        .map(parse_resolution)
-        .transpose()?;
-    if let Some(fps) = args.fps {
-        if !(fps.is_finite() && fps > 0.0 && fps <= 1000.0) {
-            bail!("--fps must be between 0 and 1000 (got {fps})");
-        }
+    let built = crate::workload::spec::build(&workload_spec(args, warmup)?, ffmpeg)?;
+    for note in &built.notes {
+        crate::cli::stdio::errln!("note: {note}");
     }
-    if args.frames == Some(0) {
-        bail!("--frames must be at least 1");
-    }
-    let rule = caption_rule(args)?;
-    let loaded = args
-        .detections
-        .as_deref()
-        .map(|path| detections::load(path, &rule))
-        .transpose()?;
-    // Boxes recorded at another size are scaled to the frames they are drawn on.
-    let fit = |loaded: detections::Loaded, w: u32, h: u32| match loaded.size {
-        Some((fw, fh)) if (fw, fh) != (w, h) && fw > 0 && fh > 0 => {
-            let (sx, sy) = (w as f32 / fw as f32, h as f32 / fh as f32);
-            crate::cli::stdio::errln!(
-                "note: the detections were recorded at {fw}x{fh}; boxes scaled by {sx:.3} x {sy:.3} to {w}x{h}"
-            );
-            loaded.detections.scaled(sx, sy)
-        }
-        _ => loaded.detections,
-    };
-    let windowed = args.start > 0 || args.duration != -1;
-    let Some(video_path) = &args.video else {
-        if windowed {
-            bail!("--start and --duration cut a window of --video: give a video, or drop them for the embedded clip");
-        }
-        let (w, h) = resolution.unwrap_or((1920, 1080));
-        let fps = args.fps.unwrap_or(30.0);
-        let frames = args.frames.unwrap_or(100);
-        let mut workload = Workload::synthetic(w, h, fps, frames, args.persons);
-        workload.info.show_time = !args.no_show_time;
-        // Warm-up frames are drawn too: give them tracks.
-        workload.detections =
-            crate::workload::synthetic::tracks_with(w, h, frames + warmup, args.persons, fps, rule);
-        if let Some(loaded) = loaded {
-            let dets = fit(loaded, w, h);
-            workload.info.detections = args
-                .detections
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default();
-            workload.info.persons = dets.max_persons();
-            workload.detections = dets;
-        }
-        return Ok(workload);
-    };
-    // The reason there is none, with its own fix: a broken --ffmpeg is not "install ffmpeg".
-    let ffmpeg = ffmpeg.map_err(|why| match why {
-        Some(f) => anyhow::anyhow!("--video needs ffmpeg to decode it: {f}: {}", f.fix()),
-        None => {
-            anyhow::anyhow!("--video needs ffmpeg to decode it: install ffmpeg or pass --ffmpeg")
-        }
-    })?;
-    let stream = video::probe(ffmpeg, video_path)?;
-    let (w, h) = resolution.unwrap_or((stream.width, stream.height));
-    if !(FRAME_SIDE.contains(&w) && FRAME_SIDE.contains(&h)) {
-        bail!(
-            "{} is {w}x{h}; frames must be 16 to 8192 pixels a side: scale it with --resolution (e.g. --resolution 1920x1080)",
-            video_path.display()
-        );
-    }
-    let fps = args.fps.unwrap_or(stream.fps);
-    if !(fps.is_finite() && fps > 0.0) {
-        bail!(
-            "{} reports no usable frame rate: pass --fps",
-            video_path.display()
-        );
-    }
-    // Frames in the file (packets, no decoding) and frames that really decode:
-    // real footage can be damaged part-way (OpenCV's tree.avi: 444 and 68).
-    let stored = video::count_frames(ffmpeg, video_path)?;
-    let decodable = if stored == 0 {
-        0
-    } else {
-        video::decodable_frames(ffmpeg, video_path)?
-    };
-    if decodable == 0 {
-        bail!(
-            "{} has no decodable video frames: use a video with at least one frame",
-            video_path.display()
-        );
-    }
-    if decodable < stored {
-        crate::cli::stdio::errln!(
-            "note: {} holds {stored} frames but only the first {decodable} decode ({} missing: damaged or undecodable); using those {decodable}",
-            video_path.display(),
-            stored - decodable
-        );
-    }
-    // The demo's start/duration, in the video's own frames and time.
-    let source_fps = if stream.fps.is_finite() && stream.fps > 0.0 {
-        stream.fps
-    } else {
-        fps
-    };
-    let (start_frame, available) = video::window(args.start, args.duration, source_fps, decodable)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", video_path.display()))?;
-    let within = if windowed {
-        " in the --start/--duration window"
-    } else {
-        ""
-    };
-    let frames = match args.frames {
-        Some(n) if n + warmup <= available => n,
-        Some(n) => bail!(
-            "--frames {n}{}: {} has {available} decodable frames{within}; ask for at most {}",
-            if warmup > 0 {
-                format!(" with --warmup {warmup}")
-            } else {
-                String::new()
-            },
-            video_path.display(),
-            available.saturating_sub(warmup)
-        ),
-        None if available > warmup => available - warmup,
-        None => bail!(
-            "{} has only {available} decodable frames{within}; lower --warmup",
-            video_path.display()
-        ),
-    };
-    if stream.variable_frame_rate {
-        crate::cli::stdio::errln!(
-            "note: {} has a variable frame rate: every decoded frame is used once and the output runs at {} fps",
-            video_path.display(),
-            crate::ffmpeg::args::format_fps(fps)
-        );
-    }
-    let (dets, persons, source) = match loaded {
-        Some(loaded) => {
-            // Detections number the video's frames: the run's frame 0 is `start_frame`.
-            let dets = fit(loaded, w, h).starting_at(start_frame);
-            let persons = dets.max_persons();
-            (
-                dets,
-                persons,
-                args.detections
-                    .as_ref()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default(),
-            )
-        }
-        None => (
-            crate::workload::synthetic::tracks_with(w, h, frames + warmup, args.persons, fps, rule),
-            args.persons as usize,
-            "synthetic".to_string(),
-        ),
-    };
-    Ok(Workload {
-        info: crate::workload::WorkloadInfo {
-            source: video_path.display().to_string(),
-            detections: source,
-            width: w,
-            height: h,
-            fps,
-            frames,
-            persons,
-            show_time: !args.no_show_time,
-            start_frame,
-        },
-        detections: dets,
-        input: Input::Video {
-            path: video_path.clone(),
-            ffmpeg: ffmpeg.to_path_buf(),
-            decoder: args.decoder,
-            start_ms: args.start,
-        },
-    })
+    Ok(built.workload)
 }
 
 #[cfg(test)]

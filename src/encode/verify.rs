@@ -16,7 +16,30 @@ pub enum VerifyError {
     Interrupted,
     /// The output is missing, short, the wrong size or does not decode.
     #[error("{0}")]
-    Failed(String),
+    Failed(#[from] CheckFailure),
+}
+
+/// What is wrong with an output.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckFailure {
+    #[error("output missing: {0}")]
+    Missing(std::io::Error),
+    #[error("output is empty")]
+    Empty,
+    #[error("{0:#}")]
+    Unreadable(anyhow::Error),
+    #[error("{0}")]
+    Decode(#[from] crate::ffmpeg::verify::DecodeError),
+    #[error("wrote {wrote} frames, the output decodes to {decoded}")]
+    FrameCount { wrote: u64, decoded: u64 },
+    #[error("output is {got_w}x{got_h}, expected {width}x{height}{}", if *.cropped { " (the writer cropped the odd size: use an even --resolution)" } else { "" })]
+    Size {
+        got_w: u32,
+        got_h: u32,
+        width: u32,
+        height: u32,
+        cropped: bool,
+    },
 }
 
 /// Decodes `path` and checks it holds `frames` frames of at least `width`x`height`
@@ -45,34 +68,31 @@ fn check(
     frames: u64,
     width: u32,
     height: u32,
-) -> Result<Verified, String> {
+) -> Result<Verified, CheckFailure> {
     let bytes = std::fs::metadata(path)
         .map(|m| m.len())
-        .map_err(|e| format!("output missing: {e}"))?;
+        .map_err(CheckFailure::Missing)?;
     if bytes == 0 {
-        return Err("output is empty".into());
+        return Err(CheckFailure::Empty);
     }
-    let info = probe_file::probe(ffmpeg, path).map_err(|e| format!("{e:#}"))?;
+    let info = probe_file::probe(ffmpeg, path).map_err(CheckFailure::Unreadable)?;
     let decoded = decoded_frames(ffmpeg, path, Duration::from_secs(120))?;
     if decoded != frames {
-        return Err(format!(
-            "wrote {frames} frames, the output decodes to {decoded}"
-        ));
+        return Err(CheckFailure::FrameCount {
+            wrote: frames,
+            decoded,
+        });
     }
     let padded = |v: u32| v + v % 2;
     let got = (info.width, info.height);
     if got != (width, height) && got != (padded(width), padded(height)) {
-        let cropped = got == (width - width % 2, height - height % 2);
-        return Err(format!(
-            "output is {}x{}, expected {width}x{height}{}",
-            info.width,
-            info.height,
-            if cropped {
-                " (the writer cropped the odd size: use an even --resolution)"
-            } else {
-                ""
-            }
-        ));
+        return Err(CheckFailure::Size {
+            got_w: info.width,
+            got_h: info.height,
+            width,
+            height,
+            cropped: got == (width - width % 2, height - height % 2),
+        });
     }
     Ok(Verified {
         frames: decoded,

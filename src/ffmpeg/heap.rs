@@ -6,7 +6,7 @@
 //! leaves enough at its top, and on the 16-core machine every 1080p bgr24
 //! packet (6.2 MB) ended up a fresh mapping: ~1,000 page faults a frame, and
 //! ffmpeg took in 280 fps from a cached file instead of ~900
-//! (`reports/perf/intake`). Fixing both thresholds keeps packets in the heap.
+//! (`lab/perf/intake`). Fixing both thresholds keeps packets in the heap.
 
 use crate::results::FfmpegHeap;
 

@@ -6,26 +6,39 @@ use std::time::Duration;
 
 use crate::process::run_with_timeout;
 
+/// Why a file's frames could not be counted by decoding it.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    /// ffmpeg could not run, ran past its deadline or was interrupted.
+    #[error("{0}")]
+    Child(#[from] crate::process::ChildError),
+    #[error("decode failed ({status}): {last_line}")]
+    Failed { status: String, last_line: String },
+    #[error("decode reported no frame count")]
+    NoCount,
+}
+
 /// Number of video frames ffmpeg decodes from `path`, or why it could not.
-pub fn decoded_frames(binary: &Path, path: &Path, timeout: Duration) -> Result<u64, String> {
+pub fn decoded_frames(binary: &Path, path: &Path, timeout: Duration) -> Result<u64, DecodeError> {
     let out = run_with_timeout(
         Command::new(binary)
             .args(["-hide_banner", "-nostats", "-v", "error", "-i"])
             .arg(path)
             .args(["-map", "0:v:0", "-f", "null", "-", "-progress", "pipe:1"]),
         timeout,
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
     if !out.status.success() {
-        let reason = out
-            .stderr
-            .lines()
-            .last()
-            .unwrap_or("no message")
-            .to_string();
-        return Err(format!("decode failed ({}): {reason}", out.status));
+        return Err(DecodeError::Failed {
+            status: out.status.to_string(),
+            last_line: out
+                .stderr
+                .lines()
+                .last()
+                .unwrap_or("no message")
+                .to_string(),
+        });
     }
-    last_progress_frame(&out.stdout).ok_or_else(|| "decode reported no frame count".to_string())
+    last_progress_frame(&out.stdout).ok_or(DecodeError::NoCount)
 }
 
 /// The final `frame=N` of ffmpeg's `-progress` key=value output.

@@ -6,12 +6,13 @@ use crate::workload::detections::{Category, Person};
 
 pub type Rgb = [u8; 3];
 
-/// AlphAction's box colour.
+/// AlphAction's box colour (`visualizer.py`'s `box_color`, RGB).
 pub const BOX_COLOR: Rgb = [191, 40, 41];
-/// Caption panel colours per action category.
+/// Caption panel colours per action category: `visualizer.py`'s
+/// `category_colors` (pose, object interaction, person interaction), RGB.
 pub const POSE_COLOR: Rgb = [176, 85, 234];
-pub const OBJECT_COLOR: Rgb = [46, 128, 204];
-pub const PERSON_COLOR: Rgb = [59, 160, 90];
+pub const OBJECT_COLOR: Rgb = [87, 118, 198];
+pub const PERSON_COLOR: Rgb = [52, 189, 199];
 pub const TIMESTAMP_COLOR: Rgb = [0, 0, 0];
 pub const TEXT_COLOR: Rgb = [255, 255, 255];
 /// Panels and text are drawn at this alpha (60 %), the box opaque.

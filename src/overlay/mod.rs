@@ -180,6 +180,8 @@ mod tests {
             (differing as f64) / total < 0.02,
             "native and pillow differ on {differing} pixels"
         );
+        // The OpenCV style draws the demo's colours channel-swapped (its quirk):
+        // where it draws is compared, not what colour.
         #[cfg(feature = "opencv")]
         {
             let cv = drawn(StyleKind::Opencv);
@@ -187,12 +189,78 @@ mod tests {
                 .data
                 .chunks_exact(3)
                 .zip(cv.data.chunks_exact(3))
-                .filter(|(a, b)| a.iter().zip(b.iter()).any(|(x, y)| x.abs_diff(*y) > 40))
+                .zip(plain.data.chunks_exact(3))
+                .filter(|((a, b), p)| (a != p) != (b != p))
                 .count();
             assert!(
                 (differing as f64) / total < 0.05,
-                "native and opencv differ on {differing} pixels"
+                "native and opencv draw on different pixels: {differing}"
             );
+        }
+    }
+
+    /// Each style draws the pixels of the demo visualizer it stands for:
+    /// `visualizer.py`'s box (191, 40, 41) and caption colours (176, 85, 234),
+    /// (87, 118, 198), (52, 189, 199) at 60 % in the Pillow and native styles;
+    /// the same tuples read as BGR by OpenCV in the OpenCV style, as
+    /// `fast_visualizer.py` passes them (a blue box, swapped captions).
+    #[test]
+    fn each_style_draws_the_demos_colours() {
+        use crate::workload::detections::{Action, Category};
+        use layout::{BOX_COLOR, OBJECT_COLOR, PERSON_COLOR, POSE_COLOR};
+        let action = |label: &str, category| Action {
+            label: label.into(),
+            score: 0.9,
+            category,
+        };
+        let persons = vec![Person {
+            track_id: 1,
+            bbox: [100.0, 150.0, 260.0, 230.0],
+            actions: vec![
+                action("walk", Category::Pose),
+                action("ride", Category::ObjectInteraction),
+                action("talk", Category::PersonInteraction),
+            ],
+        }];
+        // Pixels of this RGB colour (the frame is BGR), within rounding.
+        let count = |f: &Frame, rgb: [u8; 3]| {
+            f.data
+                .chunks_exact(3)
+                .filter(|p| (0..3).all(|i| p[2 - i].abs_diff(rgb[i]) <= 2))
+                .count()
+        };
+        let at_60_percent_over_black =
+            |c: [u8; 3]| c.map(|v| ((u32::from(v) * 153 + 127) / 255) as u8);
+        let mut styles = vec![StyleKind::Pillow, StyleKind::Native];
+        if cfg!(feature = "opencv") {
+            styles.push(StyleKind::Opencv);
+        }
+        for kind in styles {
+            let mut frame = Frame::new(320, 240);
+            Overlay::new(kind, 320, 240, 30.0)
+                .unwrap()
+                .draw(&mut frame, 0, &persons)
+                .unwrap();
+            let shown = |c: [u8; 3]| match kind {
+                StyleKind::Opencv => [c[2], c[1], c[0]],
+                _ => c,
+            };
+            assert!(count(&frame, shown(BOX_COLOR)) > 100, "{kind:?}: the box");
+            for color in [POSE_COLOR, OBJECT_COLOR, PERSON_COLOR] {
+                let panel = at_60_percent_over_black(shown(color));
+                assert!(
+                    count(&frame, panel) > 50,
+                    "{kind:?}: no caption panel of {color:?} (expected {panel:?})"
+                );
+            }
+            // The colours the tool once drew, nowhere.
+            for old in [[46, 128, 204], [59, 160, 90]] {
+                assert_eq!(
+                    count(&frame, at_60_percent_over_black(old)),
+                    0,
+                    "{kind:?}: {old:?}"
+                );
+            }
         }
     }
 

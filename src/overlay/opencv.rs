@@ -27,8 +27,12 @@ impl OpenCvStyle {
     }
 }
 
+/// A colour as the demo's `fast_visualizer.py` hands it to OpenCV: the RGB
+/// tuple of `visualizer.py`, which OpenCV reads as B, G, R. Its boxes come out
+/// blue (RGB 41, 40, 191) and its captions channel-swapped; this style draws
+/// the demo's pixels, quirk included (docs/bench.md says so).
 fn scalar(c: Rgb) -> Scalar {
-    Scalar::new(f64::from(c[2]), f64::from(c[1]), f64::from(c[0]), 0.0)
+    Scalar::new(f64::from(c[0]), f64::from(c[1]), f64::from(c[2]), 0.0)
 }
 
 fn cv_rect(r: Rect) -> core::Rect {

@@ -129,7 +129,8 @@ fn check_output(
             output.display()
         )));
     }
-    let decoded = verify::decoded_frames(binary, output, timeout).map_err(unknown)?;
+    let decoded =
+        verify::decoded_frames(binary, output, timeout).map_err(|e| unknown(e.to_string()))?;
     if decoded != u64::from(frames) {
         return Err(unknown(format!(
             "wrote {frames} frames, the output decodes to {decoded}"

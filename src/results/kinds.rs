@@ -198,7 +198,7 @@ impl PipeSize {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum FfmpegHeap {
-    /// glibc as it comes: its mmap threshold moves at run time, and on the 16-core machine every 1080p bgr24 packet (6.2 MB) was a fresh mmap, ~1,000 page faults a frame (reports/perf/intake) (what the guide's ffmpeg gets)
+    /// glibc as it comes: its mmap threshold moves at run time, and on the 16-core machine every 1080p bgr24 packet (6.2 MB) was a fresh mmap, ~1,000 page faults a frame (lab/perf/intake) (what the guide's ffmpeg gets)
     #[default]
     Glibc,
     /// GLIBC_TUNABLES fixes glibc's mmap and trim thresholds in the ffmpeg child, so packets up to 32 MiB reuse its heap (no effect on an ffmpeg not built on glibc) [default]

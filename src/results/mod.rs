@@ -62,6 +62,29 @@ pub struct Results {
     pub cases: Vec<CaseResult>,
 }
 
+impl Results {
+    /// A run's results before its first case: marked incomplete until it ends.
+    pub fn begin(
+        environment: fingerprint::Fingerprint,
+        config: serde_json::Value,
+        workload: WorkloadInfo,
+    ) -> Self {
+        Self {
+            schema: RESULTS_SCHEMA.into(),
+            schema_version: RESULTS_SCHEMA_VERSION,
+            started_unix: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+            incomplete: true,
+            interrupted: false,
+            environment,
+            config,
+            workload,
+            cases: Vec::new(),
+        }
+    }
+}
+
 /// What was drawn and encoded.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct WorkloadInfo {
@@ -155,6 +178,9 @@ pub struct CaseResult {
     /// Encoder-ceiling cases: what its ffmpeg read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ceiling_input: Option<CeilingInput>,
+    /// Where the verified output was kept (`bench --keep-outputs`, `render -o`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<std::path::PathBuf>,
 }
 
 impl CaseResult {

@@ -215,6 +215,20 @@ pub fn clamp_score(score: f32) -> Option<f32> {
     }
 }
 
+/// A score vector whose length is not the vocabulary's.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{given} scores, but the {} vocabulary has {categories} categories{}",
+    if *.categories == COMMON.len() { "common" } else { "AVA" },
+    match *.given {
+        15 => " (pass --common-categories for the demo's 15)",
+        80 => " (drop --common-categories for AVA's 80)",
+        _ => "",
+    })]
+pub struct ScoresError {
+    pub given: usize,
+    pub categories: usize,
+}
+
 impl CaptionRule {
     /// A rule from the command line's words; `excluded` None is the demo's list.
     pub fn new(
@@ -237,24 +251,13 @@ impl CaptionRule {
     }
 
     /// Captions from one track's scores, indexed by the vocabulary, in its order.
-    pub fn from_scores(&self, scores: &[f32]) -> Result<Vec<Action>, String> {
+    pub fn from_scores(&self, scores: &[f32]) -> Result<Vec<Action>, ScoresError> {
         let names = self.vocabulary.names;
         if scores.len() != names.len() {
-            return Err(format!(
-                "{} scores, but the {} vocabulary has {} categories{}",
-                scores.len(),
-                if names.len() == COMMON.len() {
-                    "common"
-                } else {
-                    "AVA"
-                },
-                names.len(),
-                match scores.len() {
-                    15 => " (pass --common-categories for the demo's 15)",
-                    80 => " (drop --common-categories for AVA's 80)",
-                    _ => "",
-                }
-            ));
+            return Err(ScoresError {
+                given: scores.len(),
+                categories: names.len(),
+            });
         }
         Ok(scores
             .iter()
@@ -368,7 +371,10 @@ mod tests {
 
     #[test]
     fn a_score_vector_of_the_other_vocabulary_says_which_flag() {
-        let err = CaptionRule::default().from_scores(&[0.0; 15]).unwrap_err();
+        let err = CaptionRule::default()
+            .from_scores(&[0.0; 15])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("--common-categories"), "{err}");
         let common = CaptionRule::new(true, 0.5, None).unwrap();
         let mut scores = [0.0f32; 15];

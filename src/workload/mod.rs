@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod detections;
+pub mod spec;
 pub mod synthetic;
 pub mod video;
 

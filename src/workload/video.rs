@@ -28,14 +28,15 @@ pub fn window(
     duration_ms: i64,
     fps: f64,
     frames: u64,
-) -> Result<(u64, u64), String> {
+) -> Result<(u64, u64), WindowError> {
     let per_ms = fps / 1000.0;
     let first = (start_ms as f64 * per_ms + 0.5).floor() as u64;
     if first >= frames {
-        return Err(format!(
-            "--start {start_ms} is past the end: the video has {frames} frames ({:.3} s); start earlier",
-            frames as f64 / fps
-        ));
+        return Err(WindowError::PastTheEnd {
+            start_ms,
+            frames,
+            seconds: frames as f64 / fps,
+        });
     }
     let end = match duration_ms {
         -1 => frames,
@@ -46,12 +47,32 @@ pub fn window(
         }
     };
     if end <= first {
-        return Err(format!(
-            "--duration {duration_ms} from --start {start_ms} holds no frame (frame {first} is at {:.1} ms): lengthen it",
-            first as f64 / per_ms
-        ));
+        return Err(WindowError::Empty {
+            start_ms,
+            duration_ms,
+            first,
+            at_ms: first as f64 / per_ms,
+        });
     }
     Ok((first, end - first))
+}
+
+/// A `--start`/`--duration` window that holds no frame of the video.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum WindowError {
+    #[error("--start {start_ms} is past the end: the video has {frames} frames ({seconds:.3} s); start earlier")]
+    PastTheEnd {
+        start_ms: u64,
+        frames: u64,
+        seconds: f64,
+    },
+    #[error("--duration {duration_ms} from --start {start_ms} holds no frame (frame {first} is at {at_ms:.1} ms): lengthen it")]
+    Empty {
+        start_ms: u64,
+        duration_ms: i64,
+        first: u64,
+        at_ms: f64,
+    },
 }
 
 /// Where ffmpeg seeks to start at frame `first`: half a frame before it, so
@@ -158,11 +179,19 @@ impl OpenCvReader {
         // One rule for rotated videos, the same frames as ffmpeg's decoder and
         // players give, whatever this OpenCV does by default (4.6 turns ±90°
         // the wrong way, 4.11 not at all): OpenCV's own turn off, ours on.
-        let _ = capture.set(opencv::videoio::CAP_PROP_ORIENTATION_AUTO, 0.0);
-        let meta = capture
-            .get(opencv::videoio::CAP_PROP_ORIENTATION_META)
-            .unwrap_or(0.0)
-            .round() as i32;
+        // Only the FFmpeg backend knows orientation (GStreamer asserts, loudly).
+        let ffmpeg_backend = capture
+            .get_backend_name()
+            .is_ok_and(|name| name.eq_ignore_ascii_case("FFMPEG"));
+        let meta = if ffmpeg_backend {
+            let _ = capture.set(opencv::videoio::CAP_PROP_ORIENTATION_AUTO, 0.0);
+            capture
+                .get(opencv::videoio::CAP_PROP_ORIENTATION_META)
+                .unwrap_or(0.0)
+                .round() as i32
+        } else {
+            0
+        };
         let rotate = rotate_flag(true_orientation(
             meta,
             opencv::core::get_version_major(),
@@ -235,9 +264,11 @@ mod tests {
         // Past the end, and a duration too short to hold a frame.
         assert!(window(80_000, -1, 10.0, 795)
             .unwrap_err()
+            .to_string()
             .contains("past the end"));
         assert!(window(1060, 10, 10.0, 795)
             .unwrap_err()
+            .to_string()
             .contains("holds no frame"));
         // A window running past the end stops at the last frame.
         assert_eq!(window(79_000, 5_000, 10.0, 795), Ok((790, 5)));

@@ -169,7 +169,7 @@ pub fn command_lines() -> Vec<String> {
         .collect()
 }
 
-/// Every results file committed under reports/ (any schema version).
+/// Every results file committed under reports/ and lab/ (any schema version).
 pub fn committed_results() -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
@@ -185,10 +185,9 @@ pub fn committed_results() -> Vec<PathBuf> {
         }
     }
     let mut out = Vec::new();
-    walk(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("reports"),
-        &mut out,
-    );
+    for dir in ["reports", "lab"] {
+        walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir), &mut out);
+    }
     out.sort();
     out
 }

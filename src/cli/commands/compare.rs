@@ -17,7 +17,7 @@ use crate::compare::{compare, parse_threshold, CaseComparison, Comparison, Gate,
 use crate::report;
 
 pub fn run(args: &CompareArgs) -> anyhow::Result<Outcome> {
-    let threshold = parse_threshold(&args.threshold).map_err(|e| anyhow::anyhow!(e))?;
+    let threshold = parse_threshold(&args.threshold)?;
     let inputs = report::load(&[args.baseline.clone(), args.current.clone()])?;
     let gate = Gate {
         metric: args.metric,

@@ -1,0 +1,286 @@
+//! A workload from its spec, the one way in for every caller (the CLI's
+//! `bench` and `render`, tests): the embedded clip, or the user's video —
+//! probed, its frames counted and decoded up to the first damage, cut to its
+//! `--start`/`--duration` window — with detections loaded, captioned by the
+//! rule and scaled to the frames. What a user should know is returned as
+//! notes (the library never prints).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::bail;
+
+use super::actions::CaptionRule;
+use super::detections::{self, Detections, Loaded};
+use super::{synthetic, video, Decoder, Input, Workload, WorkloadInfo};
+use crate::ffmpeg::EncodeFailure;
+
+/// Frame sides the tool accepts: ffmpeg's H.264 encoders need 16 pixels, and
+/// 8192 is the largest any NVENC codec takes.
+pub const FRAME_SIDE: std::ops::RangeInclusive<u32> = 16..=8192;
+
+/// What to draw on, as the user asked for it.
+#[derive(Debug, Clone)]
+pub struct WorkloadSpec {
+    /// None: the embedded clip.
+    pub video: Option<PathBuf>,
+    pub decoder: Decoder,
+    pub start_ms: u64,
+    /// -1: to the end.
+    pub duration_ms: i64,
+    pub detections: Option<PathBuf>,
+    /// Frames scaled to this size (the embedded clip's: 1920x1080).
+    pub resolution: Option<(u32, u32)>,
+    pub fps: Option<f64>,
+    pub frames: Option<u64>,
+    /// Synthetic tracks where no detections are given.
+    pub persons: u32,
+    pub show_time: bool,
+    pub rule: CaptionRule,
+    /// Frames drawn before the timed ones (they need tracks and frames too).
+    pub warmup: u64,
+}
+
+/// A workload and what the user should be told about how it was made.
+pub struct Built {
+    pub workload: Workload,
+    pub notes: Vec<String>,
+}
+
+/// The workload `spec` describes. `ffmpeg` is the binary to decode a video
+/// with, or why there is none.
+pub fn build(
+    spec: &WorkloadSpec,
+    ffmpeg: Result<&Path, Option<&EncodeFailure>>,
+) -> anyhow::Result<Built> {
+    check(spec)?;
+    let mut notes = Vec::new();
+    let loaded = spec
+        .detections
+        .as_deref()
+        .map(|path| detections::load(path, &spec.rule))
+        .transpose()?;
+    let workload = match &spec.video {
+        None => synthetic_clip(spec, loaded, &mut notes)?,
+        Some(path) => {
+            // The reason there is none, with its own fix: a broken --ffmpeg is not "install ffmpeg".
+            let ffmpeg = ffmpeg.map_err(|why| match why {
+                Some(f) => anyhow::anyhow!("--video needs ffmpeg to decode it: {f}: {}", f.fix()),
+                None => anyhow::anyhow!(
+                    "--video needs ffmpeg to decode it: install ffmpeg or pass --ffmpeg"
+                ),
+            })?;
+            user_video(spec, path, ffmpeg, loaded, &mut notes)?
+        }
+    };
+    Ok(Built { workload, notes })
+}
+
+fn check(spec: &WorkloadSpec) -> anyhow::Result<()> {
+    if let Some(fps) = spec.fps {
+        if !(fps.is_finite() && fps > 0.0 && fps <= 1000.0) {
+            bail!("--fps must be between 0 and 1000 (got {fps})");
+        }
+    }
+    if spec.frames == Some(0) {
+        bail!("--frames must be at least 1");
+    }
+    if spec.video.is_none() && windowed(spec) {
+        bail!("--start and --duration cut a window of --video: give a video, or drop them for the embedded clip");
+    }
+    Ok(())
+}
+
+fn windowed(spec: &WorkloadSpec) -> bool {
+    spec.start_ms > 0 || spec.duration_ms != -1
+}
+
+/// Boxes recorded at another size, scaled to the frames they are drawn on.
+fn fit(loaded: Loaded, w: u32, h: u32, notes: &mut Vec<String>) -> Detections {
+    match loaded.size {
+        Some((fw, fh)) if (fw, fh) != (w, h) && fw > 0 && fh > 0 => {
+            let (sx, sy) = (w as f32 / fw as f32, h as f32 / fh as f32);
+            notes.push(format!(
+                "the detections were recorded at {fw}x{fh}; boxes scaled by {sx:.3} x {sy:.3} to {w}x{h}"
+            ));
+            loaded.detections.scaled(sx, sy)
+        }
+        _ => loaded.detections,
+    }
+}
+
+fn path_text(path: Option<&PathBuf>) -> String {
+    path.map(|p| p.display().to_string()).unwrap_or_default()
+}
+
+fn synthetic_clip(
+    spec: &WorkloadSpec,
+    loaded: Option<Loaded>,
+    notes: &mut Vec<String>,
+) -> anyhow::Result<Workload> {
+    let (w, h) = spec.resolution.unwrap_or((1920, 1080));
+    let fps = spec.fps.unwrap_or(30.0);
+    let frames = spec.frames.unwrap_or(100);
+    let mut workload = Workload::synthetic(w, h, fps, frames, spec.persons);
+    workload.info.show_time = spec.show_time;
+    // Warm-up frames are drawn too: give them tracks.
+    workload.detections = synthetic::tracks_with(
+        w,
+        h,
+        frames + spec.warmup,
+        spec.persons,
+        fps,
+        spec.rule.clone(),
+    );
+    if let Some(loaded) = loaded {
+        let dets = fit(loaded, w, h, notes);
+        workload.info.detections = path_text(spec.detections.as_ref());
+        workload.info.persons = dets.max_persons();
+        workload.detections = dets;
+    }
+    Ok(workload)
+}
+
+/// The video's size and frame rate as the run will use them.
+fn size_and_fps(
+    spec: &WorkloadSpec,
+    path: &Path,
+    stream: &video::VideoStreamInfo,
+) -> anyhow::Result<(u32, u32, f64)> {
+    let (w, h) = spec.resolution.unwrap_or((stream.width, stream.height));
+    if !(FRAME_SIDE.contains(&w) && FRAME_SIDE.contains(&h)) {
+        bail!(
+            "{} is {w}x{h}; frames must be 16 to 8192 pixels a side: scale it with --resolution (e.g. --resolution 1920x1080)",
+            path.display()
+        );
+    }
+    let fps = spec.fps.unwrap_or(stream.fps);
+    if !(fps.is_finite() && fps > 0.0) {
+        bail!(
+            "{} reports no usable frame rate: pass --fps",
+            path.display()
+        );
+    }
+    Ok((w, h, fps))
+}
+
+/// Frames in the file (packets, no decoding) and frames that really decode:
+/// real footage can be damaged part-way (OpenCV's tree.avi: 444 and 68).
+fn decodable(ffmpeg: &Path, path: &Path, notes: &mut Vec<String>) -> anyhow::Result<u64> {
+    let stored = video::count_frames(ffmpeg, path)?;
+    let decodable = if stored == 0 {
+        0
+    } else {
+        video::decodable_frames(ffmpeg, path)?
+    };
+    if decodable == 0 {
+        bail!(
+            "{} has no decodable video frames: use a video with at least one frame",
+            path.display()
+        );
+    }
+    if decodable < stored {
+        notes.push(format!(
+            "{} holds {stored} frames but only the first {decodable} decode ({} missing: damaged or undecodable); using those {decodable}",
+            path.display(),
+            stored - decodable
+        ));
+    }
+    Ok(decodable)
+}
+
+/// The timed frames out of the `available` ones of the window, after the warm-up.
+fn timed_frames(spec: &WorkloadSpec, path: &Path, available: u64) -> anyhow::Result<u64> {
+    let warmup = spec.warmup;
+    let within = if windowed(spec) {
+        " in the --start/--duration window"
+    } else {
+        ""
+    };
+    match spec.frames {
+        Some(n) if n + warmup <= available => Ok(n),
+        Some(n) => bail!(
+            "--frames {n}{}: {} has {available} decodable frames{within}; ask for at most {}",
+            if warmup > 0 {
+                format!(" with --warmup {warmup}")
+            } else {
+                String::new()
+            },
+            path.display(),
+            available.saturating_sub(warmup)
+        ),
+        None if available > warmup => Ok(available - warmup),
+        None => bail!(
+            "{} has only {available} decodable frames{within}; lower --warmup",
+            path.display()
+        ),
+    }
+}
+
+fn user_video(
+    spec: &WorkloadSpec,
+    path: &Path,
+    ffmpeg: &Path,
+    loaded: Option<Loaded>,
+    notes: &mut Vec<String>,
+) -> anyhow::Result<Workload> {
+    let stream = video::probe(ffmpeg, path)?;
+    let (w, h, fps) = size_and_fps(spec, path, &stream)?;
+    let decodable = decodable(ffmpeg, path, notes)?;
+    // The demo's start/duration, in the video's own frames and time.
+    let source_fps = if stream.fps.is_finite() && stream.fps > 0.0 {
+        stream.fps
+    } else {
+        fps
+    };
+    let (start_frame, available) =
+        video::window(spec.start_ms, spec.duration_ms, source_fps, decodable)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let frames = timed_frames(spec, path, available)?;
+    if stream.variable_frame_rate {
+        notes.push(format!(
+            "{} has a variable frame rate: every decoded frame is used once and the output runs at {} fps",
+            path.display(),
+            crate::ffmpeg::args::format_fps(fps)
+        ));
+    }
+    let (detections, persons, source) = match loaded {
+        Some(loaded) => {
+            // Detections number the video's frames: the run's frame 0 is `start_frame`.
+            let dets = fit(loaded, w, h, notes).starting_at(start_frame);
+            let persons = dets.max_persons();
+            (dets, persons, path_text(spec.detections.as_ref()))
+        }
+        None => (
+            synthetic::tracks_with(
+                w,
+                h,
+                frames + spec.warmup,
+                spec.persons,
+                fps,
+                spec.rule.clone(),
+            ),
+            spec.persons as usize,
+            "synthetic".to_string(),
+        ),
+    };
+    Ok(Workload {
+        info: WorkloadInfo {
+            source: path.display().to_string(),
+            detections: source,
+            width: w,
+            height: h,
+            fps,
+            frames,
+            persons,
+            show_time: spec.show_time,
+            start_frame,
+        },
+        detections,
+        input: Input::Video {
+            path: path.to_path_buf(),
+            ffmpeg: ffmpeg.to_path_buf(),
+            decoder: spec.decoder,
+            start_ms: spec.start_ms,
+        },
+    })
+}
