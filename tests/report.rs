@@ -514,3 +514,65 @@ fn the_pipe_ceiling_section_reads_the_transport_from_typed_fields() {
     // One round: ratios need interleaved rounds, and the table says so.
     assert!(section.contains("1 (the reference)"), "{section}");
 }
+
+/// The committed report is what its one command (in reports/README.md) makes
+/// from the committed files, byte for byte: every figure in it comes from a
+/// file in HEAD by that command.
+#[test]
+fn the_committed_report_regenerates_byte_for_byte() {
+    let readme = std::fs::read_to_string(repo().join("reports/README.md")).unwrap();
+    let after = readme
+        .split("Regenerate the report")
+        .nth(1)
+        .expect("reports/README.md names the command");
+    let block = after
+        .split("```bash")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    let command = block.replace("\\\n", " ");
+    let command = command.trim();
+    assert!(
+        command.starts_with("target/release/nvviz-bench report "),
+        "{command}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let command = command
+        .replacen(
+            "target/release/nvviz-bench",
+            env!("CARGO_BIN_EXE_nvviz-bench"),
+            1,
+        )
+        .replace("-o reports/report", &format!("-o {}", dir.path().display()));
+    let out = std::process::Command::new("bash")
+        .args(["-c", &command])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let committed = repo().join("reports/report");
+    let mut names: Vec<_> = std::fs::read_dir(&committed)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    let mut made: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    made.sort();
+    assert_eq!(names, made, "the report's files");
+    for name in names {
+        assert!(
+            std::fs::read(committed.join(&name)).unwrap()
+                == std::fs::read(dir.path().join(&name)).unwrap(),
+            "{name:?} differs from what the command makes"
+        );
+    }
+}

@@ -136,150 +136,201 @@ fn run_with<'a>(
         .keep
         .dir()
         .map_or_else(|| scratch.path().to_path_buf(), Path::to_path_buf);
-    let flag = match options.keep {
-        Keep::File(_) => "-o",
-        _ => "--keep-outputs",
-    };
-    std::fs::create_dir_all(&out_dir).map_err(|e| {
-        anyhow::anyhow!("cannot create output directory {}: {e}", out_dir.display())
-    })?;
-    // Partial outputs of benches killed outright (SIGKILL) in this directory.
-    crate::scratch::sweep_dead_runs_in(&out_dir);
-    // Checked before the long run: a read-only or full directory fails now.
-    tempfile::tempfile_in(&out_dir).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot write in output directory {}: {e} (choose another {flag})",
-            out_dir.display()
-        )
-    })?;
-    let opencv_built = cfg!(feature = "opencv");
-    // A case that fails for any reason — a bug included — fails alone: a
-    // panic in its start or a run becomes its failure, and the cases after it
-    // run. Unwinding drops the case (its ffmpeg killed, its partial files gone).
-    let guarded =
-        |spec: &'a CaseSpec, before: Option<&CaseResult>, f: &mut dyn FnMut() -> Step<'a>| {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
-                let message = panic_message(panic.as_ref());
-                let mut r = before
-                    .cloned()
-                    .unwrap_or_else(|| case_run::skipped(spec, workload, Reason::error("")));
-                r.status = crate::results::CaseStatus::Failed;
-                r.reason = Some(Reason::Other(Cause::Internal { message }));
-                Step::Finished(Box::new(r))
-            })
-        };
-    let label = |n: usize, id: &str| format!("[{}/{}] {id}", n + 1, cases.len());
-    let start = |n: usize, spec: &'a CaseSpec, chooser: &mut Chooser| {
-        let label = label(n, &spec.id());
-        let needs_opencv = spec.overlay.is_some_and(|k| !k.available())
-            || matches!(spec.sink, SinkSpec::OpenCv { .. });
-        if needs_opencv && !opencv_built {
-            let why = Reason::Other(Cause::NotBuilt {
-                message: "this build has no OpenCV (--no-default-features)".into(),
-            });
-            Step::Finished(Box::new(case_run::skipped(spec, workload, why)))
-        } else {
-            guarded(spec, None, &mut || {
-                CaseRun::start(spec, workload, chooser, options, &out_dir, label.clone())
-            })
-        }
-    };
-    // One run of a running case, guarded: a panic keeps the runs measured before it.
-    let run_once = |case: Box<CaseRun<'a>>| {
-        let (spec, before) = (case.spec(), case.result_so_far());
-        let mut case = Some(case);
-        guarded(spec, Some(&before), &mut || {
-            case.take()
-                .expect("run once")
-                .run_once(options, &out_dir, open)
-        })
-    };
-    // The requested encoder failed for real after its trial passed: the
-    // chooser remembers it and the case starts over with what it decides now.
-    let retry = |n: usize, spec: &'a CaseSpec, encoder: &str, failure, chooser: &mut Chooser| {
-        chooser.mark_failed(encoder, failure);
-        start(n, spec, chooser)
+    prepare_out_dir(&out_dir, &options.keep)?;
+    let cases = Cases {
+        specs: cases,
+        workload,
+        options,
+        out_dir,
+        open,
     };
     let mut record = |n: usize, result: CaseResult| -> anyhow::Result<bool> {
-        options.observer.case_finished(n, cases.len(), &result);
+        options
+            .observer
+            .case_finished(n, cases.specs.len(), &result);
         let interrupted = result.is_interrupted();
         results.cases.push(result);
         results.interrupted |= interrupted;
         exports.write_all(results)?;
         Ok(interrupted)
     };
-    if !options.interleave {
-        for (n, spec) in cases.iter().enumerate() {
-            let mut step = start(n, spec, chooser);
-            let result = loop {
-                step = match step {
-                    Step::Running(case) => run_once(case),
-                    Step::Retry { encoder, failure } => retry(n, spec, &encoder, failure, chooser),
-                    Step::Finished(result) => break *result,
-                };
-            };
-            if record(n, result)? {
-                return Err(crate::interrupt::Interrupted.into());
-            }
-        }
-        return Ok(());
-    }
-    let mut running: Vec<Option<Box<CaseRun>>> = Vec::new();
-    let mut finished: Vec<Option<CaseResult>> = Vec::new();
-    for (n, spec) in cases.iter().enumerate() {
-        match start(n, spec, chooser) {
-            Step::Running(case) => {
-                running.push(Some(case));
-                finished.push(None);
-            }
-            Step::Finished(result) => {
-                running.push(None);
-                finished.push(Some(*result));
-            }
-            Step::Retry { .. } => unreachable!("a case retries only after a run"),
-        }
-    }
-    let mut interrupted = false;
-    while !interrupted && running.iter().any(Option::is_some) {
-        for n in 0..cases.len() {
-            let Some(case) = running[n].take() else {
-                continue;
-            };
-            let mut step = run_once(case);
-            if let Step::Retry { encoder, failure } = step {
-                step = retry(n, &cases[n], &encoder, failure, chooser);
-            }
-            match step {
-                Step::Running(case) => running[n] = Some(case),
-                Step::Retry { .. } => unreachable!("a case retries only after a run"),
-                Step::Finished(result) => {
-                    interrupted = result.is_interrupted();
-                    finished[n] = Some(*result);
-                    if interrupted {
-                        break;
-                    }
-                }
-            }
-        }
-    }
-    // Cases still running when Ctrl-C came keep the runs they finished.
-    for (n, case) in running.into_iter().enumerate() {
-        if let Some(case) = case {
-            finished[n] = Some(case.interrupted());
-        }
-    }
-    for (n, result) in finished.into_iter().enumerate() {
-        if let Some(result) = result {
-            record(n, result)?;
-        }
-    }
-    // Every case's run i was in round i: ratios to a reference of the same rounds.
-    crate::results::relative::attach(&mut results.cases);
-    exports.write_all(results)?;
+    let interrupted = if options.interleave {
+        let interrupted = cases.round_robin(chooser, &mut record)?;
+        // Every case's run i was in round i: ratios to a reference of the same rounds.
+        crate::results::relative::attach(&mut results.cases);
+        exports.write_all(results)?;
+        interrupted
+    } else {
+        cases.in_order(chooser, &mut record)?
+    };
     if interrupted {
         return Err(crate::interrupt::Interrupted.into());
     }
     Ok(())
+}
+
+/// The directory outputs go to, made and checked before the long run (a
+/// read-only or full directory fails now); partial outputs of benches killed
+/// outright (SIGKILL) there are removed.
+fn prepare_out_dir(out_dir: &Path, keep: &Keep) -> anyhow::Result<()> {
+    let flag = match keep {
+        Keep::File(_) => "-o",
+        _ => "--keep-outputs",
+    };
+    std::fs::create_dir_all(out_dir).map_err(|e| {
+        anyhow::anyhow!("cannot create output directory {}: {e}", out_dir.display())
+    })?;
+    crate::scratch::sweep_dead_runs_in(out_dir);
+    tempfile::tempfile_in(out_dir).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot write in output directory {}: {e} (choose another {flag})",
+            out_dir.display()
+        )
+    })?;
+    Ok(())
+}
+
+/// Told of each finished case (its index): true when it was interrupted.
+type Record<'r> = dyn FnMut(usize, CaseResult) -> anyhow::Result<bool> + 'r;
+
+/// The cases of one bench and what each step of their lifecycle needs.
+struct Cases<'a> {
+    specs: &'a [CaseSpec],
+    workload: &'a Workload,
+    options: &'a EngineOptions,
+    out_dir: PathBuf,
+    open: runner::OpenSink,
+}
+
+impl<'a> Cases<'a> {
+    /// A case that fails for any reason — a bug included — fails alone: a
+    /// panic in its start or a run becomes its failure (keeping the runs
+    /// `before` it), and the cases after it run. Unwinding drops the case (its
+    /// ffmpeg killed, its partial files gone).
+    fn guarded(
+        &self,
+        spec: &'a CaseSpec,
+        before: Option<CaseResult>,
+        f: &mut dyn FnMut() -> Step<'a>,
+    ) -> Step<'a> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+            let mut r =
+                before.unwrap_or_else(|| case_run::skipped(spec, self.workload, Reason::error("")));
+            r.status = crate::results::CaseStatus::Failed;
+            r.reason = Some(Reason::Other(Cause::Internal {
+                message: panic_message(panic.as_ref()),
+            }));
+            Step::Finished(Box::new(r))
+        })
+    }
+
+    /// Case `n` started: its writer chosen, its files made (or skipped where
+    /// this build lacks what it needs).
+    fn start(&self, n: usize, chooser: &mut Chooser) -> Step<'a> {
+        let spec = &self.specs[n];
+        let needs_opencv = spec.overlay.is_some_and(|k| !k.available())
+            || matches!(spec.sink, SinkSpec::OpenCv { .. });
+        if needs_opencv && !cfg!(feature = "opencv") {
+            let why = Reason::Other(Cause::NotBuilt {
+                message: "this build has no OpenCV (--no-default-features)".into(),
+            });
+            return Step::Finished(Box::new(case_run::skipped(spec, self.workload, why)));
+        }
+        let label = format!("[{}/{}] {}", n + 1, self.specs.len(), spec.id());
+        self.guarded(spec, None, &mut || {
+            CaseRun::start(
+                spec,
+                self.workload,
+                chooser,
+                self.options,
+                &self.out_dir,
+                label.clone(),
+            )
+        })
+    }
+
+    /// One run of a running case; NVENC's limit met after its trial passed
+    /// makes the chooser remember it and the case start over.
+    fn step(&self, n: usize, case: Box<CaseRun<'a>>, chooser: &mut Chooser) -> Step<'a> {
+        let (spec, before) = (case.spec(), case.result_so_far());
+        let mut case = Some(case);
+        let step = self.guarded(spec, Some(before), &mut || {
+            case.take()
+                .expect("run once")
+                .run_once(self.options, &self.out_dir, self.open)
+        });
+        match step {
+            Step::Retry { encoder, failure } => {
+                chooser.mark_failed(&encoder, failure);
+                self.start(n, chooser)
+            }
+            step => step,
+        }
+    }
+
+    /// Case after case, each to its end. True when interrupted.
+    fn in_order(&self, chooser: &mut Chooser, record: &mut Record) -> anyhow::Result<bool> {
+        for n in 0..self.specs.len() {
+            let mut step = self.start(n, chooser);
+            let result = loop {
+                step = match step {
+                    Step::Running(case) => self.step(n, case, chooser),
+                    Step::Retry { .. } => unreachable!("a case retries only after a run"),
+                    Step::Finished(result) => break *result,
+                };
+            };
+            if record(n, result)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Every case's first run, then every case's second, …; cases still
+    /// running when Ctrl-C came keep the runs they finished. True when interrupted.
+    fn round_robin(&self, chooser: &mut Chooser, record: &mut Record) -> anyhow::Result<bool> {
+        let mut running: Vec<Option<Box<CaseRun>>> = Vec::new();
+        let mut finished: Vec<Option<CaseResult>> = Vec::new();
+        for n in 0..self.specs.len() {
+            let (run, done) = match self.start(n, chooser) {
+                Step::Running(case) => (Some(case), None),
+                Step::Finished(result) => (None, Some(*result)),
+                Step::Retry { .. } => unreachable!("a case retries only after a run"),
+            };
+            running.push(run);
+            finished.push(done);
+        }
+        let mut interrupted = false;
+        while !interrupted && running.iter().any(Option::is_some) {
+            for n in 0..self.specs.len() {
+                let Some(case) = running[n].take() else {
+                    continue;
+                };
+                match self.step(n, case, chooser) {
+                    Step::Running(case) => running[n] = Some(case),
+                    Step::Retry { .. } => unreachable!("step starts a retried case over"),
+                    Step::Finished(result) => {
+                        interrupted = result.is_interrupted();
+                        finished[n] = Some(*result);
+                        if interrupted {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        for (n, case) in running.into_iter().enumerate() {
+            if let Some(case) = case {
+                finished[n] = Some(case.interrupted());
+            }
+        }
+        for (n, result) in finished.into_iter().enumerate() {
+            if let Some(result) = result {
+                record(n, result)?;
+            }
+        }
+        Ok(interrupted)
+    }
 }
 
 /// A caught panic's message, as the panic hook would print it.

@@ -164,7 +164,13 @@ fn report(case: &CaseResult, args: &RenderArgs) -> anyhow::Result<Outcome> {
     }
     if case.status != CaseStatus::Ok {
         let reason = case.reason.as_ref();
-        let why = reason.map_or_else(|| "the render did not finish".into(), |r| r.to_string());
+        let why = match reason {
+            None => "the render did not finish".into(),
+            Some(r) if r.cause() == "verification_failed" => {
+                format!("the encoded video failed its check: {r}")
+            }
+            Some(r) => r.to_string(),
+        };
         match reason.and_then(|r| r.fix()) {
             Some(fix) => bail!("{why}: {fix}"),
             None => bail!("{why}"),
