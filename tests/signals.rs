@@ -441,3 +441,74 @@ fn partial_outputs_of_killed_runs_are_removed_by_the_next_run() {
     assert_exit(&next, 0);
     assert_eq!(leftovers(dir.path()), Vec::<String>::new());
 }
+
+/// A write blocked on an encoder that stopped reading does not wait out
+/// `--write-timeout` (here 600 s) when SIGTERM comes: the stalled ffmpeg is
+/// killed at once, the case says `interrupted`, the tool exits 130.
+#[test]
+fn sigterm_during_a_write_blocked_on_a_stalled_encoder_is_answered_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = format!("nvviz-blocked-{}", std::process::id());
+    // Trials (320x240) and decode checks (-i /path) work; the real run never reads its stdin.
+    let fake = scripted_ffmpeg(
+        dir.path(),
+        &format!(
+            r#"case " $* " in *" 320x240 "*|*" -i /"*) exec /usr/bin/env ffmpeg "$@" ;; esac
+exec -a {marker} sleep 600"#
+        ),
+    );
+    let json = dir.path().join("r.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nvviz-bench"))
+        .args(["bench", "--modes", "encode-only", "--codecs", "libx264"])
+        .args(["--resolution", "640x480", "--frames", "200", "--runs", "1"])
+        .args(["--warmup", "0", "--write-timeout", "600", "-q", "--ffmpeg"])
+        .arg(&fake)
+        .arg("--export-json")
+        .arg(&json)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The stalled encoder is running, and our writer has filled the pipe and
+    // blocks (a thread asleep in pipe_wait_writable or pipe_write: an
+    // observable state, /proc/PID/task/*/wchan).
+    wait_for(
+        || command_lines().iter().any(|c| c.contains(&marker)),
+        Duration::from_secs(120),
+    );
+    wait_for(
+        || {
+            std::fs::read_dir(format!("/proc/{}/task", child.id()))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|t| {
+                    std::fs::read_to_string(t.path().join("wchan"))
+                        .is_ok_and(|w| w.starts_with("pipe_w"))
+                })
+        },
+        Duration::from_secs(120),
+    );
+    // SAFETY: plain signal to our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "SIGTERM waited for the write's 600 s deadline"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(
+        read_json(&json)["cases"][0]["reason"]["cause"],
+        "interrupted"
+    );
+    wait_for(
+        || !command_lines().iter().any(|c| c.contains(&marker)),
+        Duration::from_secs(10),
+    );
+}
