@@ -1,13 +1,12 @@
-//! The command line: clap's parsing (`args`), the options it validates into
-//! (`options`), the terminal's progress (`progress`, the library's `Observer`)
-//! and tables (`output`), and one file per subcommand (`commands`).
+//! The command line: clap's parsing (`args`), the library's specs made from
+//! it (`options`), the terminal's progress (`progress`, the library's
+//! `Observer`), the one path to stdout and stderr (`stdio`), and one file per
+//! subcommand (`commands`). Tables are made in `report::terminal`.
 
 pub mod args;
 pub mod commands;
 pub mod options;
-pub mod output;
 pub mod progress;
 pub mod stdio;
-pub mod summary;
 
 pub use args::*;

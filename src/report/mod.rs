@@ -8,6 +8,7 @@ pub mod format;
 pub mod sections;
 pub mod select;
 pub mod stages;
+pub mod terminal;
 
 use std::path::{Path, PathBuf};
 

@@ -16,10 +16,10 @@ use crate::bench::{self, EngineOptions, Keep};
 use crate::cli::options;
 use crate::cli::progress::{Display, Terminal};
 use crate::cli::stdio::{err, errln, out, out_bytes, outln, StdoutError};
-use crate::cli::summary::summary;
 use crate::cli::BenchArgs;
 use crate::ffmpeg::args::EncodeSettings;
 use crate::overlay::{Overlay, StyleKind};
+use crate::report::terminal::summary::summary;
 use crate::results::export::{ExportFormat, ExportManager};
 use crate::results::{CaseStatus, Results};
 use crate::workload::Workload;
@@ -33,17 +33,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
     } else {
         args.modes.clone()
     };
-    let mut cases = expand(&MatrixOptions {
-        modes: &modes,
-        codecs: &args.codecs,
-        presets: &presets,
-        template: &options::encode_template(&args.encoder, 30.0),
-        fourcc: &args.encoder.fourcc,
-        opencv_built: cfg!(feature = "opencv"),
-        pix_fmts: &args.pix_fmts,
-        sessions: &args.sessions,
-        pipe_size: args.engine.config().pipe.size,
-    });
+    let mut cases = matrix(args, &modes, &presets);
     // Everything checkable is checked before the first case runs; what needs
     // no workload, before the workload is made.
     options::refuse_overwriting_inputs(&args.workload, &outputs(args, &cases))?;
@@ -68,17 +58,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
     let config = config(args, &modes, &presets, &template);
     let mut results = Results::begin(environment, config, workload.info.clone());
     let (exports, baseline_file) = exports(args, &results)?;
-    let options = EngineOptions {
-        runs: args.runs,
-        warmup: args.warmup,
-        keep: args.keep_outputs.clone().map_or(Keep::Nothing, Keep::Dir),
-        write_timeout,
-        observer: Arc::new(Terminal(Display::detect(args.quiet))),
-        gpu_sample_period: Duration::from_millis(200),
-        quality: args.quality,
-        engine: args.engine.config(),
-        interleave: args.interleave,
-    };
+    let options = engine_options(args, write_timeout);
     let ran = bench::run(
         &cases,
         &workload,
@@ -94,16 +74,55 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
     results.incomplete = false;
     finish_exports(&exports, &results)?;
     print_summary(args, &results, &exports, baseline_file.as_deref())?;
-    let failed = results.cases.iter().any(|c| c.status == CaseStatus::Failed);
-    let gate = match &baseline {
-        Some(baseline) => gate(args, baseline, &results)?,
+    outcome(args, baseline.as_ref(), &results)
+}
+
+/// Exit 1 when a case failed or the `--baseline` gate did, else 0.
+fn outcome(
+    args: &BenchArgs,
+    baseline: Option<&(PathBuf, Results)>,
+    results: &Results,
+) -> anyhow::Result<Outcome> {
+    let gate = match baseline {
+        Some(baseline) => gate(args, baseline, results)?,
         None => Outcome::Ok,
     };
+    let failed = results.cases.iter().any(|c| c.status == CaseStatus::Failed);
     Ok(if failed {
         Outcome::RequirementNotMet
     } else {
         gate
     })
+}
+
+/// The matrix of cases the flags ask for, built once (the GOP is set when the
+/// workload's frame rate is known).
+fn matrix(args: &BenchArgs, modes: &[Mode], presets: &[String]) -> Vec<CaseSpec> {
+    expand(&MatrixOptions {
+        modes,
+        codecs: &args.codecs,
+        presets,
+        template: &options::encode_template(&args.encoder, 30.0),
+        fourcc: &args.encoder.fourcc,
+        opencv_built: cfg!(feature = "opencv"),
+        pix_fmts: &args.pix_fmts,
+        sessions: &args.sessions,
+        pipe_size: args.engine.config().pipe.size,
+    })
+}
+
+fn engine_options(args: &BenchArgs, write_timeout: Duration) -> EngineOptions {
+    EngineOptions {
+        runs: args.runs,
+        warmup: args.warmup,
+        keep: args.keep_outputs.clone().map_or(Keep::Nothing, Keep::Dir),
+        write_timeout,
+        observer: Arc::new(Terminal(Display::detect(args.quiet))),
+        gpu_sample_period: Duration::from_millis(200),
+        quality: args.quality,
+        engine: args.engine.config(),
+        interleave: args.interleave,
+    }
 }
 
 /// `--presets` (or the one `--profile` implies).

@@ -123,7 +123,7 @@ fn case_name(c: &CaseComparison) -> String {
 
 fn table(r: &Comparison) -> String {
     let h = headers(r);
-    let mut t = crate::cli::output::styled_table(&h.each_ref().map(String::as_str));
+    let mut t = crate::report::terminal::styled_table(&h.each_ref().map(String::as_str));
     for c in &r.cases {
         let color = match c.verdict {
             Verdict::Regression | Verdict::Failed => Color::Red,

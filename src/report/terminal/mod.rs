@@ -1,4 +1,9 @@
-//! How the terminal shows tables.
+//! Results as a terminal shows them: the house table style, `bench`'s
+//! end-of-run summary and `doctor`'s tables. Text made here; printed by the
+//! CLI (the library never prints).
+
+pub mod doctor;
+pub mod summary;
 
 /// A table in the house style: condensed UTF-8 borders, wrapped to the terminal,
 /// colour only on a terminal and never with NO_COLOR.

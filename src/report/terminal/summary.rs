@@ -47,7 +47,7 @@ fn table(results: &Results) -> comfy_table::Table {
         .iter()
         .find(|c| c.mode == Mode::Original && c.is_ok())
         .and_then(|c| c.fps.map(|f| f.mean));
-    let mut table = crate::cli::output::styled_table(&[
+    let mut table = super::styled_table(&[
         "mode",
         "overlay",
         "encoder",
@@ -201,7 +201,7 @@ mod tests {
     /// the hypervisor's steal: the summary warns and the case's fps says so.
     #[test]
     fn stolen_time_is_flagged_like_other_processes_load() {
-        let text = include_str!("../../tests/fixtures/results/ci-2core-ceiling-study.json");
+        let text = include_str!("../../../tests/fixtures/results/ci-2core-ceiling-study.json");
         let mut results = Results::from_json(text).unwrap();
         let quiet = summary(&results, false);
         assert!(!quiet.contains("warning"), "{quiet}");
