@@ -12,8 +12,9 @@
 //! 5. drawing: `overlay`
 //! 6. writing frames: `encode`
 //! 7. cases and their lifecycle: `bench`
-//! 8. reading results: `report`, `compare`
-//! 9. the command line, the only room that prints (through `cli::stdio`): `cli`
+//! 8. reading results: `report`
+//! 9. the regression gate: `compare`
+//! 10. the command line, the only room that prints (through `cli::stdio`): `cli`
 
 // 1. foundation
 pub mod assets;
@@ -38,9 +39,10 @@ pub mod encode;
 // 7. cases
 pub mod bench;
 // 8. reading results
-pub mod compare;
 pub mod report;
-// 9. the command line
+// 9. the regression gate
+pub mod compare;
+// 10. the command line
 pub mod cli;
 
 /// Commit the binary was built from (`git describe`), or "unknown" outside a checkout.

@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+pub mod render;
+
 use crate::results::stats::Summary;
 use crate::results::{label, CaseResult, CaseStatus, Results};
 
