@@ -2,6 +2,8 @@
 //! judging each against a threshold *and* the measured run-to-run spread, so a
 //! noisy shared runner does not cry wolf. Statistics only; no I/O.
 
+use std::collections::{HashMap, HashSet};
+
 use serde::Serialize;
 
 pub mod render;
@@ -189,7 +191,6 @@ pub fn compare(
     current: &Results,
     gate: &Gate,
 ) -> Result<Comparison, CompareError> {
-    let (metric, threshold, allow_missing) = (gate.metric, gate.threshold, gate.allow_missing);
     let excluded_case = |c: &CaseResult| gate.exclude.iter().any(|p| matches(p, &c.id));
     let excluded: Vec<String> = baseline
         .cases
@@ -197,10 +198,52 @@ pub fn compare(
         .filter(|c| excluded_case(c))
         .map(key)
         .collect();
+    let base = gated(baseline, gate.metric, &excluded_case)?;
+    // Linear in cases: each side's keys indexed once (the first case of a key
+    // wins, as a search from the start would find it).
+    let mut now_by_key: HashMap<String, &CaseResult> = HashMap::with_capacity(current.cases.len());
+    for c in &current.cases {
+        now_by_key.entry(key(c)).or_insert(c);
+    }
+    if !base.iter().any(|b| now_by_key.contains_key(&key(b))) {
+        return Err(nothing_in_common(&base, current));
+    }
+    let mut cases = Vec::new();
+    let mut missing_cases = Vec::new();
+    let mut env = environment_mismatches(baseline, current);
+    for b in &base {
+        match now_by_key.get(&key(b)) {
+            None => missing_cases.push(key(b)),
+            Some(c) => match judge_case(b, c, gate, &mut env) {
+                Ok(compared) => cases.push(compared),
+                Err(missing) => missing_cases.push(missing),
+            },
+        }
+    }
+    Ok(Comparison {
+        schema: COMPARE_SCHEMA,
+        schema_version: COMPARE_SCHEMA_VERSION,
+        metric: gate.metric,
+        threshold: gate.threshold,
+        excluded,
+        cases,
+        new_cases: new_cases(&base, current, &excluded_case),
+        missing_cases,
+        allow_missing: gate.allow_missing,
+        environment_mismatches: env,
+    })
+}
+
+/// The baseline's cases the gate judges: ran, not excluded, with the metric.
+fn gated<'b>(
+    baseline: &'b Results,
+    metric: Metric,
+    excluded: &dyn Fn(&CaseResult) -> bool,
+) -> Result<Vec<&'b CaseResult>, CompareError> {
     let ran: Vec<&CaseResult> = baseline
         .cases
         .iter()
-        .filter(|c| c.is_ok() && !excluded_case(c))
+        .filter(|c| c.is_ok() && !excluded(c))
         .collect();
     if ran.is_empty() {
         return Err(CompareError::EmptyBaseline);
@@ -212,109 +255,109 @@ pub fn compare(
     if base.is_empty() {
         return Err(CompareError::NoRatios);
     }
-    // Linear in cases: each side's keys indexed once (the first case of a key
-    // wins, as a search from the start would find it).
-    let mut now_by_key: std::collections::HashMap<String, &CaseResult> =
-        std::collections::HashMap::with_capacity(current.cases.len());
-    for c in &current.cases {
-        now_by_key.entry(key(c)).or_insert(c);
-    }
-    let find = |k: &str| now_by_key.get(k).copied();
-    if !base.iter().any(|b| find(&key(b)).is_some()) {
-        let list = |cases: &mut dyn Iterator<Item = &CaseResult>| {
-            let keys: Vec<String> = cases.map(key).take(3).collect();
-            if keys.is_empty() {
-                "none".to_string()
-            } else {
-                keys.join(", ")
-            }
-        };
-        return Err(CompareError::NothingInCommon {
-            baseline: list(&mut base.iter().copied()),
-            current: list(&mut current.cases.iter()),
-        });
-    }
-    let mut cases = Vec::new();
-    let mut missing_cases = Vec::new();
-    let mut env = environment_mismatches(baseline, current);
-    for b in &base {
-        let k = key(b);
-        let (bs, reference) = metric.value(b).expect("filtered on it");
-        let Some(c) = find(&k) else {
-            missing_cases.push(k);
-            continue;
-        };
-        let now = metric.value(c).filter(|(_, r)| *r == reference);
-        match (c.status, now) {
-            // It ran, but without the same reference measured beside it.
-            (CaseStatus::Ok, None) if c.fps.is_some() => missing_cases.push(format!(
-                "{k} (no {} now: {})",
-                metric.name(),
-                reference.unwrap_or("-")
-            )),
-            (CaseStatus::Ok, Some((cs, _))) => {
-                // A fallback run against an NVENC baseline is another benchmark, not a regression.
-                if b.encoder.used != c.encoder.used {
-                    env.push(format!(
-                        "{k}: the baseline ran {}, this run {}",
-                        label::encoder(b),
-                        label::encoder(c)
-                    ));
-                }
-                cases.push(CaseComparison {
-                    key: k,
-                    reference: reference.map(str::to_string),
-                    baseline_mean: bs.mean,
-                    baseline_stddev: bs.stddev,
-                    current_mean: Some(cs.mean),
-                    current_stddev: Some(cs.stddev),
-                    ratio: Some(cs.mean / bs.mean),
-                    verdict: judge(&bs, &cs, threshold),
-                    encoder: label::encoder(c),
-                    cause: None,
-                });
-            }
-            (CaseStatus::Skipped, _) => missing_cases.push(format!(
-                "{k} (skipped now: {})",
-                c.reason.as_ref().map_or("?", |r| r.cause())
-            )),
-            (CaseStatus::Failed | CaseStatus::Ok, _) => cases.push(CaseComparison {
-                key: k,
-                reference: reference.map(str::to_string),
-                baseline_mean: bs.mean,
-                baseline_stddev: bs.stddev,
-                current_mean: None,
-                current_stddev: None,
-                ratio: None,
-                verdict: Verdict::Failed,
-                encoder: label::encoder(c),
-                cause: Some(c.reason.as_ref().map_or_else(
-                    || "no fps measured".to_string(),
-                    |r| format!("{}: {r}", r.cause()),
-                )),
-            }),
+    Ok(base)
+}
+
+fn nothing_in_common(base: &[&CaseResult], current: &Results) -> CompareError {
+    let list = |cases: &mut dyn Iterator<Item = &CaseResult>| {
+        let keys: Vec<String> = cases.map(key).take(3).collect();
+        if keys.is_empty() {
+            "none".to_string()
+        } else {
+            keys.join(", ")
         }
+    };
+    CompareError::NothingInCommon {
+        baseline: list(&mut base.iter().copied()),
+        current: list(&mut current.cases.iter()),
     }
-    let base_keys: std::collections::HashSet<String> = base.iter().map(|b| key(b)).collect();
-    let new_cases = current
+}
+
+/// The encoder that wrote the case's frames now; a case that ran nothing says so.
+fn encoder_now(c: &CaseResult) -> String {
+    if c.encoder.used.is_none() && c.runs.is_empty() {
+        "none (ran nothing)".into()
+    } else {
+        label::encoder(c)
+    }
+}
+
+/// Baseline case `b` against the same case now: its comparison, or why it is
+/// missing (skipped now, or no metric beside the same reference).
+fn judge_case(
+    b: &CaseResult,
+    c: &CaseResult,
+    gate: &Gate,
+    env: &mut Vec<String>,
+) -> Result<CaseComparison, String> {
+    let k = key(b);
+    let (bs, reference) = gate.metric.value(b).expect("gated on it");
+    let now = gate.metric.value(c).filter(|(_, r)| *r == reference);
+    let compared = |current: Option<Summary>, verdict, cause| CaseComparison {
+        key: k.clone(),
+        reference: reference.map(str::to_string),
+        baseline_mean: bs.mean,
+        baseline_stddev: bs.stddev,
+        current_mean: current.map(|s: Summary| s.mean),
+        current_stddev: current.map(|s: Summary| s.stddev),
+        ratio: current.map(|s: Summary| s.mean / bs.mean),
+        verdict,
+        encoder: encoder_now(c),
+        cause,
+    };
+    match (c.status, now) {
+        // It ran, but without the same reference measured beside it.
+        (CaseStatus::Ok, None) if c.fps.is_some() => Err(format!(
+            "{k} (no {} now: {})",
+            gate.metric.name(),
+            reference.unwrap_or("-")
+        )),
+        (CaseStatus::Ok, Some((cs, _))) => {
+            // A fallback run against an NVENC baseline is another benchmark, not a regression.
+            if b.encoder.used != c.encoder.used {
+                env.push(format!(
+                    "{k}: the baseline ran {}, this run {}",
+                    label::encoder(b),
+                    label::encoder(c)
+                ));
+            }
+            Ok(compared(Some(cs), judge(&bs, &cs, gate.threshold), None))
+        }
+        (CaseStatus::Skipped, _) => Err(format!(
+            "{k} (skipped now: {})",
+            c.reason.as_ref().map_or("?", |r| r.cause())
+        )),
+        (CaseStatus::Failed | CaseStatus::Ok, _) => Ok(compared(
+            None,
+            Verdict::Failed,
+            Some(c.reason.as_ref().map_or_else(
+                || "no fps measured".to_string(),
+                |r| format!("{}: {r}", r.cause()),
+            )),
+        )),
+    }
+}
+
+/// Cases only in the current file — not the reference cases the ratios of
+/// the gated ones are measured against (`--metric ratio`).
+fn new_cases(
+    base: &[&CaseResult],
+    current: &Results,
+    excluded: &dyn Fn(&CaseResult) -> bool,
+) -> Vec<String> {
+    let base_keys: HashSet<String> = base.iter().map(|b| key(b)).collect();
+    let references: HashSet<&str> = current
         .cases
         .iter()
-        .filter(|c| !excluded_case(c))
+        .filter_map(|c| c.relative.as_ref().map(|r| r.reference.as_str()))
+        .collect();
+    current
+        .cases
+        .iter()
+        .filter(|c| !excluded(c) && !references.contains(c.id.as_str()))
         .map(key)
         .filter(|k| !base_keys.contains(k))
-        .collect();
-    Ok(Comparison {
-        schema: COMPARE_SCHEMA,
-        schema_version: COMPARE_SCHEMA_VERSION,
-        metric,
-        threshold,
-        excluded,
-        cases,
-        new_cases,
-        missing_cases,
-        allow_missing,
-        environment_mismatches: env,
-    })
+        .collect()
 }
 
 /// What must match for fps to be comparable: CPU model, GPUs (and, per case, the encoder used).
@@ -369,6 +412,39 @@ pub fn parse_threshold(s: &str) -> Result<f64, ThresholdError> {
 
 #[cfg(test)]
 mod tests {
+
+    /// `--metric ratio`: the reference case the ratios are measured against is
+    /// not listed as a new case; a case that failed before running says it ran
+    /// nothing, not the encoder it asked for.
+    #[test]
+    fn the_ratio_reference_is_no_new_case_and_a_case_that_ran_nothing_says_so() {
+        let r = crate::results::Results::from_json(include_str!(
+            "../../reports/baseline/ci-2core.json"
+        ))
+        .unwrap();
+        assert!(r.cases.iter().any(|c| c.relative.is_some()));
+        let gate = Gate {
+            metric: Metric::Ratio,
+            threshold: 0.10,
+            ..Default::default()
+        };
+        let same = compare(&r, &r, &gate).unwrap();
+        assert!(same.new_cases.is_empty(), "{:?}", same.new_cases);
+        let mut now = r.clone();
+        let c = now.cases.iter_mut().find(|c| c.relative.is_some()).unwrap();
+        c.status = CaseStatus::Failed;
+        c.runs.clear();
+        c.encoder.used = None;
+        c.fps = None;
+        c.relative = None;
+        let failed = compare(&r, &now, &gate).unwrap();
+        let case = failed
+            .cases
+            .iter()
+            .find(|x| matches!(x.verdict, Verdict::Failed))
+            .expect("a failed case");
+        assert_eq!(case.encoder, "none (ran nothing)");
+    }
     use super::*;
 
     fn s(mean: f64, stddev: f64) -> Summary {
