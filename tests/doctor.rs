@@ -320,3 +320,35 @@ fn bad_flag_values_exit_2_with_one_line() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+/// Not tried is not failed: with `--no-trial` the encoders ffmpeg lists are
+/// not reported as missing from the build, the `nvenc` mode goes to the CPU
+/// encoder ffmpeg lists (not the OpenCV writer), and nothing says "no CPU
+/// encoder worked".
+#[test]
+fn no_trial_says_not_tried_never_not_compiled() {
+    let out = nvviz()
+        .args(["doctor", "--json", "--no-trial"])
+        .output()
+        .unwrap();
+    let report = json(&out);
+    let verdict = &report["verdict"];
+    assert_eq!(
+        verdict["nvenc_failure"]["cause"], "not_tried",
+        "{verdict:#}"
+    );
+    assert_eq!(verdict["cpu_fallback"], "libx264", "{verdict:#}");
+    let nvenc = verdict["modes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["mode"] == "nvenc")
+        .unwrap();
+    assert!(
+        nvenc["path"].as_str().unwrap().starts_with("libx264"),
+        "{nvenc:#}"
+    );
+    let text = verdict.to_string();
+    assert!(!text.contains("encoder_not_compiled"), "{text}");
+    assert!(!text.contains("no CPU encoder worked"), "{text}");
+}

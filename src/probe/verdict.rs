@@ -53,8 +53,18 @@ pub fn decide(
         .collect();
     let nvenc_ok = hardware.iter().find(|t| t.ok()).map(|t| t.encoder.clone());
     // The chain the bench walks, with doctor's trials as its answers.
+    // Not tried is not failed: an encoder ffmpeg lists but no trial ran
+    // (`--no-trial`) is a CPU fallback as listed; an NVENC one stays unknown.
+    let listed = |encoder: &str| match ffmpeg {
+        FfmpegProbe::Found { info, .. } => info.has_encoder(encoder),
+        FfmpegProbe::Missing { .. } => false,
+    };
     let mut works = |encoder: &str| match trials.iter().find(|t| t.encoder == encoder) {
         Some(t) => t.failure().map_or(Ok(()), |f| Err(f.clone())),
+        None if listed(encoder) && !crate::results::codec::is_nvenc(encoder) => Ok(()),
+        None if listed(encoder) => Err(EncodeFailure::NotTried {
+            encoder: encoder.into(),
+        }),
         None => Err(EncodeFailure::EncoderNotCompiled {
             encoder: encoder.into(),
         }),
@@ -187,9 +197,16 @@ pub fn decide(
 fn nvenc_failure(ffmpeg: &FfmpegProbe, hardware: &[&TrialResult]) -> Option<EncodeFailure> {
     match ffmpeg {
         FfmpegProbe::Missing { failure } => Some(failure.clone()),
-        FfmpegProbe::Found { .. } if hardware.is_empty() => {
-            Some(EncodeFailure::EncoderNotCompiled {
-                encoder: crate::results::codec::Codec::H264.nvenc().into(),
+        FfmpegProbe::Found { info, .. } if hardware.is_empty() => {
+            let encoder = crate::results::codec::Codec::H264.nvenc();
+            Some(if info.has_encoder(encoder) {
+                EncodeFailure::NotTried {
+                    encoder: encoder.into(),
+                }
+            } else {
+                EncodeFailure::EncoderNotCompiled {
+                    encoder: encoder.into(),
+                }
             })
         }
         FfmpegProbe::Found { .. } => hardware.iter().find_map(|t| t.failure().cloned()),

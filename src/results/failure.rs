@@ -17,6 +17,10 @@ pub enum EncodeFailure {
     FfmpegUnusable { detail: String },
     #[error("encoder '{encoder}' is not compiled into this ffmpeg")]
     EncoderNotCompiled { encoder: String },
+    /// ffmpeg lists the encoder, but no trial encode was run (`doctor
+    /// --no-trial`): not known to fail, not known to work.
+    #[error("encoder '{encoder}' is listed by ffmpeg but was not tried")]
+    NotTried { encoder: String },
     #[error("Cannot load {library}: the NVIDIA driver library is not reachable")]
     DriverLibraryMissing { library: String },
     #[error("in a {runtime} container the NVIDIA runtime did not mount {library}: NVIDIA_DRIVER_CAPABILITIES ({}) lacks `{capability}`", .granted.as_deref().unwrap_or("unset: compute,utility"))]
@@ -68,6 +72,7 @@ impl EncodeFailure {
             Self::FfmpegNotExecutable { .. } => "ffmpeg_not_executable",
             Self::FfmpegUnusable { .. } => "ffmpeg_unusable",
             Self::EncoderNotCompiled { .. } => "encoder_not_compiled",
+            Self::NotTried { .. } => "not_tried",
             Self::DriverLibraryMissing { .. } => "driver_library_missing",
             Self::ContainerCapabilityMissing { .. } => "container_capability_missing",
             Self::DriverTooOld { .. } => "driver_too_old",
@@ -93,6 +98,7 @@ impl EncodeFailure {
                 "use an ffmpeg built with {encoder}: Debian/Ubuntu's ffmpeg has h264/hevc_nvenc; `scripts/install-deps.sh --static-ffmpeg` adds av1_nvenc (needs driver >= 610)"
             ),
             Self::EncoderNotCompiled { encoder } => format!("use an ffmpeg built with {encoder} (Debian/Ubuntu's `apt-get install ffmpeg` has libx264, libx265, libsvtav1)"),
+            Self::NotTried { .. } => "run `nvviz-bench doctor` without --no-trial: a short trial encode says whether it works".into(),
             Self::DriverLibraryMissing { library } if library.contains("encode") => "install the driver's encode library (libnvidia-encode); in Docker add `video` to NVIDIA_DRIVER_CAPABILITIES".into(),
             Self::DriverLibraryMissing { .. } => "install the NVIDIA driver so that `nvidia-smi` works; in a container run with `--gpus all` (conda's cudatoolkit does not provide libcuda)".into(),
             Self::ContainerCapabilityMissing { .. } => "start the container with `-e NVIDIA_DRIVER_CAPABILITIES=compute,video,utility` (docker run --gpus all …; in Kubernetes or Slurm set the same variable in the pod's or job's environment)".into(),
