@@ -557,11 +557,27 @@ mod tests {
 
     #[test]
     fn the_nvenc_modes_opencv_fallback_is_the_writer_its_sink_opens() {
-        // Nothing encodes through ffmpeg; OpenCV writes avc1 and XVID, not mp4v.
+        // Nothing encodes through ffmpeg (every CPU encoder's trial failed);
+        // OpenCV writes avc1 and XVID, not mp4v.
         let opencv = OpenCvProbe::with_working;
         let (ffmpeg, gpu) = (static_ffmpeg(), h100());
-        let api = nvenc_api_check::check(ffmpeg.found().map(|(_, i)| i), &gpu, &[]);
-        let verdict = decide(&ffmpeg, &gpu, &api, &opencv(&["avc1", "XVID"]), &[], None);
+        let failed = |e: &str| {
+            trial(
+                e,
+                TrialOutcome::Failed {
+                    failure: EncodeFailure::Unknown {
+                        exit: "exit code 1".into(),
+                        last_lines: Vec::new(),
+                    },
+                },
+            )
+        };
+        let none: Vec<TrialResult> = ["libx264", "libx265", "libsvtav1", "libaom-av1"]
+            .into_iter()
+            .map(failed)
+            .collect();
+        let api = nvenc_api_check::check(ffmpeg.found().map(|(_, i)| i), &gpu, &none);
+        let verdict = decide(&ffmpeg, &gpu, &api, &opencv(&["avc1", "XVID"]), &none, None);
         assert_eq!(
             verdict.modes[2].path.as_deref(),
             Some("OpenCV VideoWriter (XVID into .avi) (fallback)")
@@ -572,9 +588,9 @@ mod tests {
             Some("OpenCV VideoWriter (avc1)")
         );
         // avc1 alone: the sink would open neither mp4v nor XVID, so no fallback.
-        let verdict = decide(&ffmpeg, &gpu, &api, &opencv(&["avc1"]), &[], None);
+        let verdict = decide(&ffmpeg, &gpu, &api, &opencv(&["avc1"]), &none, None);
         assert_eq!(verdict.modes[2].path, None);
-        let verdict = decide(&ffmpeg, &gpu, &api, &opencv(&["mp4v"]), &[], None);
+        let verdict = decide(&ffmpeg, &gpu, &api, &opencv(&["mp4v"]), &none, None);
         assert_eq!(
             verdict.modes[2].path.as_deref(),
             Some("OpenCV VideoWriter (mp4v) (fallback)")
