@@ -65,6 +65,9 @@ cp README.md LICENSE-MIT LICENSE-APACHE "$root/"
 "$root/nvviz-bench" completions zsh >"$root/completions/_nvviz-bench"
 "$root/nvviz-bench" completions fish >"$root/completions/nvviz-bench.fish"
 "$root/nvviz-bench" man >"$root/man/nvviz-bench.1"
+for sub in doctor bench render report compare completions man; do
+  "$root/nvviz-bench" man "$sub" >"$root/man/nvviz-bench-$sub.1"
+done
 
 # What the binary needs from the machine it lands on, read from the binary.
 needed="$(objdump -p "$root/nvviz-bench" | awk '/NEEDED/ {print $2}' | sort | tr '\n' ' ')"

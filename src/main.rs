@@ -43,7 +43,7 @@ fn main() -> ExitCode {
         Command::Report(args) => commands::report::run(args),
         Command::Compare(args) => commands::compare::run(args),
         Command::Completions(args) => commands::completions::completions(args),
-        Command::Man => commands::completions::man(),
+        Command::Man(args) => commands::completions::man(args),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -36,8 +36,33 @@ fn the_man_page_is_roff_naming_every_subcommand() {
     assert_exit(&out, 0);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains(".TH nvviz-bench 1"), "{text}");
-    for sub in ["doctor", "bench", "render", "report", "compare"] {
+    for sub in [
+        "doctor",
+        "bench",
+        "render",
+        "report",
+        "compare",
+        "completions",
+        "man",
+    ] {
         assert!(text.contains(sub), "{sub} missing from the man page");
+        // The page each SEE ALSO names exists, with the subcommand's options.
+        let page = nvviz().args(["man", sub]).output().unwrap();
+        assert_exit(&page, 0);
+        let page = String::from_utf8_lossy(&page.stdout);
+        assert!(page.contains(&format!(".TH nvviz-bench-{sub} 1")), "{page}");
+        assert!(
+            text.contains(&format!("nvviz\\-bench\\-{sub}(1)")),
+            "{text}"
+        );
+    }
+    // Every page SEE ALSO names is one of those.
+    let named = text.matches("(1)").count();
+    assert_eq!(named, 7, "{text}");
+    let bench = nvviz().args(["man", "bench"]).output().unwrap();
+    let bench = String::from_utf8_lossy(&bench.stdout);
+    for option in ["\\-\\-modes", "\\-\\-export\\-json", "\\-\\-interleave"] {
+        assert!(bench.contains(option), "{option} not in the bench page");
     }
 }
 

@@ -15,7 +15,9 @@ pub const MAX_FRAMES: u64 = 1_000_000_000;
     about = "Benchmark and diagnose the overlay + encode stage of video-analytics demos",
     long_about = "Benchmark and diagnose the last stage of video-analytics demos: drawing detection/action \
 overlays on frames and encoding them (Pillow-style, OpenCV, and FFmpeg pipe with NVENC).\n\n\
-Start with `nvviz-bench doctor` to see what this machine can really encode."
+Start with `nvviz-bench doctor` to see what this machine can really encode.",
+    // `--help` serves every page; no `help` subcommand whose man page would not exist.
+    disable_help_subcommand = true
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -44,8 +46,16 @@ pub enum Command {
     Compare(CompareArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout
     Completions(CompletionsArgs),
-    /// Print the manual page (roff) to stdout: `nvviz-bench man > nvviz-bench.1`
-    Man,
+    /// Print a manual page (roff) to stdout: `nvviz-bench man > nvviz-bench.1`, and one per
+    /// subcommand with every option: `nvviz-bench man bench > nvviz-bench-bench.1`
+    Man(ManArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (its options in full); none: the tool's page
+    #[arg(value_parser = ["doctor", "bench", "render", "report", "compare", "completions", "man"])]
+    pub subcommand: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
