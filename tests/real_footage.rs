@@ -102,3 +102,44 @@ fn a_video_damaged_part_way_renders_what_decodes_and_says_what_is_missing() {
     assert_eq!(r["workload"]["frames"], 68);
     assert_eq!(r["cases"][0]["verified"]["frames"], 68);
 }
+
+/// The demo's own fallback with no ffmpeg at all: OpenCV reads the video
+/// (VideoCapture) and writes it (VideoWriter mp4v), and every output says the
+/// encoder that ran — the guide's pipe cannot run without ffmpeg.
+#[cfg(feature = "opencv")]
+#[test]
+fn without_ffmpeg_opencv_reads_and_writes_a_real_video_as_the_demo_does() {
+    let Some(video) = sample("vtest.avi") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("out.mp4");
+    let out = nvviz()
+        .args([
+            "render",
+            "--mode",
+            "nvenc",
+            "--decoder",
+            "opencv",
+            "--frames",
+            "20",
+        ])
+        .args(["--ffmpeg", "/nonexistent/ffmpeg", "-q", "--video"])
+        .arg(&video)
+        .arg("-o")
+        .arg(&output)
+        .env_remove("NVVIZ_FFMPEG")
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout
+            .contains("Successfully encoded 20 frames with opencv-mp4v (fallback from h264_nvenc)"),
+        "{stdout}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no ffmpeg: OpenCV reads"), "{stderr}");
+    let (frames, w, h, _) = ffprobe_stream(&output);
+    assert_eq!((frames, w, h), (20, 768, 576));
+}

@@ -44,7 +44,8 @@ pub enum Input {
     /// A video decoded through ffmpeg's rawvideo output, opened per run.
     Video {
         path: PathBuf,
-        ffmpeg: PathBuf,
+        /// None: no ffmpeg here, OpenCV decodes (the demo's own reader).
+        ffmpeg: Option<PathBuf>,
         decoder: Decoder,
         /// `--start` as given: OpenCV seeks to it as the demo does; ffmpeg to
         /// the frame that seek lands on (`info.start_frame`).
@@ -115,13 +116,20 @@ impl Workload {
                 decoder: Decoder::Opencv,
                 ..
             } => anyhow::bail!("--decoder opencv needs a build with the `opencv` feature"),
-            Input::Video { path, ffmpeg, .. } => FrameReader::Video(video::VideoReader::open(
+            Input::Video {
+                path,
+                ffmpeg: Some(ffmpeg),
+                ..
+            } => FrameReader::Video(video::VideoReader::open(
                 ffmpeg,
                 path,
                 self.info.width,
                 self.info.height,
                 video::seek_seconds(self.info.start_frame, self.info.fps),
             )?),
+            Input::Video { ffmpeg: None, .. } => {
+                anyhow::bail!("--decoder ffmpeg needs ffmpeg: install it, pass --ffmpeg, or use --decoder opencv")
+            }
         })
     }
 }

@@ -61,16 +61,29 @@ pub fn build(
         .transpose()?;
     let workload = match &spec.video {
         None => synthetic_clip(spec, loaded, &mut notes)?,
-        Some(path) => {
+        Some(path) => match (ffmpeg, spec.decoder) {
+            (Ok(ffmpeg), _) => {
+                let probed = probe_with_ffmpeg(ffmpeg, path, &mut notes)?;
+                user_video(spec, path, Some(ffmpeg), probed, loaded, &mut notes)?
+            }
+            // The demo's own path needs no ffmpeg: VideoCapture reads the video.
+            (Err(_), Decoder::Opencv) => {
+                let probed = probe_with_opencv(path)?;
+                notes.push(format!(
+                    "no ffmpeg: OpenCV reads {} as the demo does (outputs cannot be decoded back to check them)",
+                    path.display()
+                ));
+                user_video(spec, path, None, probed, loaded, &mut notes)?
+            }
             // The reason there is none, with its own fix: a broken --ffmpeg is not "install ffmpeg".
-            let ffmpeg = ffmpeg.map_err(|why| match why {
-                Some(f) => anyhow::anyhow!("--video needs ffmpeg to decode it: {f}: {}", f.fix()),
-                None => anyhow::anyhow!(
-                    "--video needs ffmpeg to decode it: install ffmpeg or pass --ffmpeg"
-                ),
-            })?;
-            user_video(spec, path, ffmpeg, loaded, &mut notes)?
-        }
+            (Err(Some(f)), Decoder::Ffmpeg) => bail!(
+                "--video needs ffmpeg to decode it: {f}: {} (or read it with OpenCV: --decoder opencv)",
+                f.fix()
+            ),
+            (Err(None), Decoder::Ffmpeg) => bail!(
+                "--video needs ffmpeg to decode it: install ffmpeg or pass --ffmpeg (or read it with OpenCV: --decoder opencv)"
+            ),
+        },
     };
     Ok(Built { workload, notes })
 }
@@ -163,6 +176,43 @@ fn size_and_fps(
     Ok((w, h, fps))
 }
 
+/// What the video holds, as its reader will give it.
+struct Probed {
+    stream: video::VideoStreamInfo,
+    /// Frames that decode (to the first damage).
+    decodable: u64,
+}
+
+fn probe_with_ffmpeg(
+    ffmpeg: &Path,
+    path: &Path,
+    notes: &mut Vec<String>,
+) -> anyhow::Result<Probed> {
+    Ok(Probed {
+        stream: video::probe(ffmpeg, path)?,
+        decodable: decodable(ffmpeg, path, notes)?,
+    })
+}
+
+#[cfg(feature = "opencv")]
+fn probe_with_opencv(path: &Path) -> anyhow::Result<Probed> {
+    let (stream, decodable) = video::OpenCvReader::probe(path)?;
+    if decodable == 0 {
+        bail!(
+            "{} has no video frames OpenCV can read: use a video with at least one frame",
+            path.display()
+        );
+    }
+    Ok(Probed { stream, decodable })
+}
+
+#[cfg(not(feature = "opencv"))]
+fn probe_with_opencv(_: &Path) -> anyhow::Result<Probed> {
+    bail!(
+        "--decoder opencv needs a build with the `opencv` feature; install ffmpeg to read --video"
+    )
+}
+
 /// Frames in the file (packets, no decoding) and frames that really decode:
 /// real footage can be damaged part-way (OpenCV's tree.avi: 444 and 68).
 fn decodable(ffmpeg: &Path, path: &Path, notes: &mut Vec<String>) -> anyhow::Result<u64> {
@@ -219,13 +269,12 @@ fn timed_frames(spec: &WorkloadSpec, path: &Path, available: u64) -> anyhow::Res
 fn user_video(
     spec: &WorkloadSpec,
     path: &Path,
-    ffmpeg: &Path,
+    ffmpeg: Option<&Path>,
+    Probed { stream, decodable }: Probed,
     loaded: Option<Loaded>,
     notes: &mut Vec<String>,
 ) -> anyhow::Result<Workload> {
-    let stream = video::probe(ffmpeg, path)?;
     let (w, h, fps) = size_and_fps(spec, path, &stream)?;
-    let decodable = decodable(ffmpeg, path, notes)?;
     // The demo's start/duration, in the video's own frames and time.
     let source_fps = if stream.fps.is_finite() && stream.fps > 0.0 {
         stream.fps
@@ -278,7 +327,7 @@ fn user_video(
         detections,
         input: Input::Video {
             path: path.to_path_buf(),
-            ffmpeg: ffmpeg.to_path_buf(),
+            ffmpeg: ffmpeg.map(Path::to_path_buf),
             decoder: spec.decoder,
             start_ms: spec.start_ms,
         },

@@ -211,6 +211,45 @@ impl OpenCvReader {
         })
     }
 
+    /// What the video holds as this reader gives it (rotated as players show
+    /// it), and how many frames it reads before the end or the first damage:
+    /// the demo's own way to know a video, for a machine without ffmpeg.
+    pub fn probe(path: &Path) -> anyhow::Result<(VideoStreamInfo, u64)> {
+        use opencv::prelude::*;
+        let mut reader = Self::open(path, 0, 0, 0)?;
+        let fps = reader
+            .capture
+            .get(opencv::videoio::CAP_PROP_FPS)
+            .unwrap_or(0.0);
+        let codec = reader
+            .capture
+            .get_backend_name()
+            .unwrap_or_else(|_| "opencv".into());
+        let (mut width, mut height, mut frames) = (0, 0, 0u64);
+        while reader.capture.read(&mut reader.mat)? && !reader.mat.empty() {
+            if frames == 0 {
+                let size = match reader.rotate {
+                    Some(flag) => {
+                        opencv::core::rotate(&reader.mat, &mut reader.rotated, flag)?;
+                        reader.rotated.size()?
+                    }
+                    None => reader.mat.size()?,
+                };
+                (width, height) = (size.width as u32, size.height as u32);
+            }
+            frames += 1;
+        }
+        let stream = VideoStreamInfo {
+            codec: format!("read by OpenCV ({codec})"),
+            width,
+            height,
+            fps,
+            duration_seconds: (fps > 0.0).then(|| frames as f64 / fps),
+            variable_frame_rate: false,
+        };
+        Ok((stream, frames))
+    }
+
     pub fn read_into(&mut self, frame: &mut Frame) -> anyhow::Result<bool> {
         use opencv::prelude::*;
         if !self.capture.read(&mut self.mat)? || self.mat.empty() {
