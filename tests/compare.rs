@@ -155,14 +155,33 @@ fn clear_regression_exits_1() {
 fn noise_within_the_spread_is_not_a_regression() {
     let dir = tempfile::tempdir().unwrap();
     let mut b = base();
-    set_fps(&mut b, NATIVE, 100.0, 12.0);
+    set_fps(&mut b, NATIVE, 100.0, 8.0);
     let mut c = base();
-    set_fps(&mut c, NATIVE, 85.0, 10.0);
+    set_fps(&mut c, NATIVE, 85.0, 8.0);
     let out = compare(dir.path(), &b, &c, &["--markdown"]);
     assert_eq!(out.status.code(), Some(0));
     let md = String::from_utf8_lossy(&out.stdout);
     assert!(md.contains("| slower (within noise) |"), "{md}");
     assert!(md.starts_with("### nvviz-bench compare"));
+}
+
+/// A baseline whose own spread (±70 %) is wider than the threshold cannot
+/// hide a 60 % drop as "within noise": the gate says it cannot judge and
+/// fails, unless told otherwise (`--allow-noisy`).
+#[test]
+fn a_gate_that_cannot_judge_says_so_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = base();
+    set_fps(&mut b, NATIVE, 100.0, 70.0);
+    let mut c = base();
+    set_fps(&mut c, NATIVE, 40.0, 2.0);
+    let out = compare(dir.path(), &b, &c, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("CANNOT JUDGE"), "{text}");
+    assert!(text.contains("--allow-noisy"), "{text}");
+    let allowed = compare(dir.path(), &b, &c, &["--allow-noisy"]);
+    assert_eq!(allowed.status.code(), Some(0));
 }
 
 #[test]

@@ -84,6 +84,10 @@ pub struct CompareArgs {
     /// A case that ran in the baseline and is absent now is reported, not failed
     #[arg(long)]
     pub allow_missing: bool,
+    /// A case slower than the threshold whose runs spread wider than it cannot be judged;
+    /// by default that fails the gate (remeasure with more --runs or --interleave); this lets it pass
+    #[arg(long)]
+    pub allow_noisy: bool,
     /// Leave cases whose id matches out of the gate (`*` matches any text; repeatable),
     /// e.g. --exclude 'original/*'; they are listed as left out
     #[arg(long, value_name = "PATTERN")]

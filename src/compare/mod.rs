@@ -19,14 +19,19 @@ pub enum Verdict {
     /// Slower by more than the threshold, but within the measured spread: not flagged.
     Slower,
     Regression,
+    /// Slower beyond the threshold, but a spread (the baseline's or this
+    /// run's) is itself wider than the threshold: the gate cannot tell a
+    /// regression from noise, and says so. Fails unless `--allow-noisy`.
+    CannotJudge,
     /// Ran in the baseline, failed now: a regression whatever the numbers.
     Failed,
 }
 
 impl Verdict {
-    /// Verdicts that fail the gate.
-    pub fn fails(self) -> bool {
+    /// Verdicts that fail the gate (a case it cannot judge, unless allowed).
+    pub fn fails(self, allow_noisy: bool) -> bool {
         matches!(self, Self::Regression | Self::Failed)
+            || (self == Self::CannotJudge && !allow_noisy)
     }
 }
 
@@ -96,6 +101,9 @@ pub struct Comparison {
     pub missing_cases: Vec<String>,
     /// Missing cases do not fail the gate (`--allow-missing`).
     pub allow_missing: bool,
+    /// Cases the gate cannot judge do not fail it (`--allow-noisy`).
+    #[serde(default)]
+    pub allow_noisy: bool,
     pub environment_mismatches: Vec<String>,
 }
 
@@ -106,7 +114,10 @@ pub const COMPARE_SCHEMA_VERSION: u32 = 2;
 impl Comparison {
     /// Cases slower beyond threshold and spread, or failed now.
     pub fn regressions(&self) -> usize {
-        self.cases.iter().filter(|c| c.verdict.fails()).count()
+        self.cases
+            .iter()
+            .filter(|c| c.verdict.fails(self.allow_noisy))
+            .count()
     }
 
     /// The gate's answer: regressions, or missing cases unless allowed.
@@ -137,9 +148,13 @@ pub fn judge(baseline: &Summary, current: &Summary, threshold: f64) -> Verdict {
     // The two runs' spreads: intervals of mean ± stddev that overlap mean "could be noise".
     let separated_down = current.mean + current.stddev < baseline.mean - baseline.stddev;
     let separated_up = current.mean - current.stddev > baseline.mean + baseline.stddev;
+    // A spread wider than the threshold hides any drop the threshold names.
+    let too_noisy = |s: &Summary| s.mean > 0.0 && s.stddev / s.mean > threshold;
     if ratio < 1.0 - threshold {
         if separated_down {
             Verdict::Regression
+        } else if too_noisy(baseline) || too_noisy(current) {
+            Verdict::CannotJudge
         } else {
             Verdict::Slower
         }
@@ -161,6 +176,8 @@ pub struct Gate {
     /// Relative (0.10 = 10 %).
     pub threshold: f64,
     pub allow_missing: bool,
+    /// Cases whose spread is wider than the threshold pass (`--allow-noisy`).
+    pub allow_noisy: bool,
     /// Case ids matching any of these (`*` matches any run of characters) are
     /// left out, and listed as such.
     pub exclude: Vec<String>,
@@ -230,6 +247,7 @@ pub fn compare(
         new_cases: new_cases(&base, current, &excluded_case),
         missing_cases,
         allow_missing: gate.allow_missing,
+        allow_noisy: gate.allow_noisy,
         environment_mismatches: env,
     })
 }
@@ -412,6 +430,31 @@ pub fn parse_threshold(s: &str) -> Result<f64, ThresholdError> {
 
 #[cfg(test)]
 mod tests {
+
+    /// A 60 % drop of a case whose baseline spreads ±70 % is not "within
+    /// noise": the gate cannot judge it, says so and fails, unless allowed.
+    #[test]
+    fn a_spread_wider_than_the_threshold_cannot_hide_a_drop() {
+        let summary = |mean: f64, stddev: f64| Summary {
+            mean,
+            stddev,
+            ..Summary::of(&[mean]).unwrap()
+        };
+        let noisy = summary(100.0, 70.0);
+        let dropped = summary(40.0, 2.0);
+        assert_eq!(judge(&noisy, &dropped, 0.10), Verdict::CannotJudge);
+        assert!(Verdict::CannotJudge.fails(false));
+        assert!(!Verdict::CannotJudge.fails(true));
+        // Quiet runs within the threshold's reach stay as they were.
+        assert_eq!(
+            judge(&summary(100.0, 5.0), &summary(88.0, 8.0), 0.10),
+            Verdict::Slower
+        );
+        assert_eq!(
+            judge(&summary(100.0, 2.0), &summary(40.0, 2.0), 0.10),
+            Verdict::Regression
+        );
+    }
 
     /// `--metric ratio`: the reference case the ratios are measured against is
     /// not listed as a new case; a case that failed before running says it ran

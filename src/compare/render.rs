@@ -12,6 +12,7 @@ fn verdict_word(v: Verdict) -> &'static str {
         Verdict::Same => "same",
         Verdict::Slower => "slower (within noise)",
         Verdict::Regression => "REGRESSION",
+        Verdict::CannotJudge => "CANNOT JUDGE (spread wider than the threshold)",
         Verdict::Failed => "FAILED NOW",
     }
 }
@@ -49,7 +50,7 @@ pub fn table(r: &Comparison) -> String {
     let mut t = crate::report::terminal::styled_table(&h.each_ref().map(String::as_str));
     for c in &r.cases {
         let color = match c.verdict {
-            Verdict::Regression | Verdict::Failed => Color::Red,
+            Verdict::Regression | Verdict::Failed | Verdict::CannotJudge => Color::Red,
             Verdict::Faster => Color::Green,
             Verdict::Slower => Color::Yellow,
             Verdict::Same => Color::Reset,
@@ -109,6 +110,19 @@ fn footer(r: &Comparison) -> String {
         .iter()
         .filter(|c| c.verdict == Verdict::Failed)
         .count();
+    for c in r.cases.iter().filter(|c| c.verdict == Verdict::CannotJudge) {
+        out.push_str(&format!(
+            "cannot judge {}: slower by more than {:.0}%, but a run's spread (baseline ±{:.0}%) is wider than that{}\n",
+            c.key,
+            r.threshold * 100.0,
+            100.0 * c.baseline_stddev / c.baseline_mean.max(f64::MIN_POSITIVE),
+            if r.allow_noisy {
+                "; allowed by --allow-noisy"
+            } else {
+                "; fails the gate: remeasure with more --runs and --interleave, or --allow-noisy"
+            }
+        ));
+    }
     if r.metric == Metric::Ratio {
         out.push_str(
             "metric: each case's fps over its reference case's (÷) in the same rounds; a lower ratio is a slower case\n",

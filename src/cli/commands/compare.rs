@@ -23,6 +23,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Outcome> {
         metric: args.metric,
         threshold,
         allow_missing: args.allow_missing,
+        allow_noisy: args.allow_noisy,
         exclude: args.exclude.clone(),
     };
     compare_and_print(
