@@ -74,7 +74,7 @@ pub fn sweep_dead_runs() -> Vec<PathBuf> {
 }
 
 /// The same, in an output directory: the hidden partial files of killed
-/// renders and benches there (`.nvviz-render-PID-…`, `.nvviz-case-PID-…`).
+/// renders and benches there (`.nvviz-case-PID-…`).
 pub fn sweep_dead_runs_in(dir: &Path) -> Vec<PathBuf> {
     sweep_in(dir)
 }

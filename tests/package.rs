@@ -206,24 +206,18 @@ fn the_actions_script_installs_benches_compares_and_summarises() {
     let url = format!("file://{}", pkg.tarball.display());
     let work = tempfile::tempdir().unwrap();
     let action = |name: &str, bench_args: &str, baseline: Option<&str>, compare_args: &str| {
-        let temp = work.path().join(format!("runner-temp-{name}"));
-        std::fs::create_dir_all(&temp).unwrap();
-        let out = Command::new("bash")
-            .arg(repo().join("scripts/action.sh"))
-            .current_dir(work.path())
-            .env("RUNNER_TEMP", &temp)
-            .env_remove("GITHUB_STEP_SUMMARY")
-            .env_remove("GITHUB_OUTPUT")
-            .env("INPUT_RELEASE_URL", &url)
-            .env("INPUT_BENCH_ARGS", bench_args)
-            .env("INPUT_BASELINE", baseline.unwrap_or(""))
-            .env("INPUT_COMPARE_ARGS", compare_args)
-            .env("INPUT_RESULTS", format!("{name}.json"))
-            .env("INPUT_REPORT_DIR", format!("{name}-report"))
-            .output()
-            .unwrap();
-        let outputs = std::fs::read_to_string(temp.join("outputs.txt")).unwrap_or_default();
-        let summary = std::fs::read_to_string(temp.join("step-summary.md")).unwrap_or_default();
+        let (out, outputs, summary) = run_action(
+            work.path(),
+            name,
+            &[
+                ("INPUT_RELEASE_URL", url.as_str()),
+                ("INPUT_BENCH_ARGS", bench_args),
+                ("INPUT_BASELINE", baseline.unwrap_or("")),
+                ("INPUT_COMPARE_ARGS", compare_args),
+                ("INPUT_RESULTS", &format!("{name}.json")),
+                ("INPUT_REPORT_DIR", &format!("{name}-report")),
+            ],
+        );
         (out, outputs, summary)
     };
     let tiny = "--modes original,nvenc --resolution 160x120 --frames 4 --runs 2";
@@ -305,26 +299,19 @@ fn the_actions_script_installs_benches_compares_and_summarises() {
         if let Some(line) = sha256_file {
             std::fs::write(dir.join(format!("{name}.sha256")), line).unwrap();
         }
-        let temp = work.path().join(format!("runner-temp-{label}"));
-        std::fs::create_dir_all(&temp).unwrap();
-        let out = Command::new("bash")
-            .arg(repo().join("scripts/action.sh"))
-            .current_dir(work.path())
-            .env("RUNNER_TEMP", &temp)
-            .env_remove("GITHUB_STEP_SUMMARY")
-            .env_remove("GITHUB_OUTPUT")
-            .env(
-                "INPUT_RELEASE_URL",
-                format!("file://{}/{name}", dir.display()),
-            )
-            .env("INPUT_SHA256", pinned)
-            .env(
-                "INPUT_BENCH_ARGS",
-                "--modes native --resolution 64x48 --frames 2 --runs 1",
-            )
-            .output()
-            .unwrap();
-        let outputs = std::fs::read_to_string(temp.join("outputs.txt")).unwrap_or_default();
+        let url = format!("file://{}/{name}", dir.display());
+        let (out, outputs, _) = run_action(
+            work.path(),
+            label,
+            &[
+                ("INPUT_RELEASE_URL", url.as_str()),
+                ("INPUT_SHA256", pinned),
+                (
+                    "INPUT_BENCH_ARGS",
+                    "--modes native --resolution 64x48 --frames 2 --runs 1",
+                ),
+            ],
+        );
         (out, outputs)
     };
     let real = std::fs::read(&pkg.tarball).unwrap();
@@ -398,6 +385,29 @@ fn the_actions_script_installs_benches_compares_and_summarises() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(outputs.lines().any(|l| l.starts_with("bin=")), "{outputs}");
+}
+
+/// `scripts/action.sh` outside GitHub with `inputs`, in `work` with its own
+/// runner temp dir: its output, step outputs and job summary.
+fn run_action(
+    work: &Path,
+    label: &str,
+    inputs: &[(&str, &str)],
+) -> (std::process::Output, String, String) {
+    let temp = work.join(format!("runner-temp-{label}"));
+    std::fs::create_dir_all(&temp).unwrap();
+    let out = Command::new("bash")
+        .arg(repo().join("scripts/action.sh"))
+        .current_dir(work)
+        .env("RUNNER_TEMP", &temp)
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_OUTPUT")
+        .envs(inputs.iter().copied())
+        .output()
+        .unwrap();
+    let outputs = std::fs::read_to_string(temp.join("outputs.txt")).unwrap_or_default();
+    let summary = std::fs::read_to_string(temp.join("step-summary.md")).unwrap_or_default();
+    (out, outputs, summary)
 }
 
 /// Unmounts the chroot's /proc however the test ends.

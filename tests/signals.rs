@@ -21,6 +21,23 @@ fn ffmpeg_with(dir: &std::path::Path, also: &str) -> usize {
         .count()
 }
 
+/// The child's exit status once it ends; failing with `what` if it is still
+/// running after `limit` (a liveness bound, not a timing claim).
+fn exit_within(
+    child: &mut std::process::Child,
+    limit: Duration,
+    what: &str,
+) -> std::process::ExitStatus {
+    let started = Instant::now();
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        assert!(started.elapsed() < limit, "{what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn wait_for(mut done: impl FnMut() -> bool, limit: Duration) {
     let start = Instant::now();
     while !done() {
@@ -234,17 +251,7 @@ fn sigint_while_preparing_is_honoured() {
     // SAFETY: plain signal to our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     // A liveness bound, not a timing claim: it must stop, not run on.
-    let started = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "ignored SIGINT"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = exit_within(&mut child, Duration::from_secs(30), "ignored SIGINT");
     assert_eq!(status.code(), Some(130));
     wait_for(
         || ffmpeg_children_of(dir.path()) == 0,
@@ -345,17 +352,11 @@ fn sigterm_during_a_long_realtime_wait_is_answered_now() {
     // SAFETY: plain signal to our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     // A liveness bound far below the 100 s wait, not a timing claim.
-    let started = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "SIGTERM waited for the next frame"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = exit_within(
+        &mut child,
+        Duration::from_secs(60),
+        "SIGTERM waited for the next frame",
+    );
     assert_eq!(status.code(), Some(130));
     let results = read_json(&json);
     assert_eq!(results["interrupted"], true);
@@ -399,7 +400,7 @@ fn partial_outputs_of_killed_runs_are_removed_by_the_next_run() {
     kill_when_writing(&[&["render", "--mode", "native", "-o", out][..], &long].concat());
     let left = leftovers(dir.path());
     assert!(
-        left.len() == 1 && left[0].starts_with(".nvviz-render-"),
+        left.len() == 1 && left[0].starts_with(".nvviz-case-"),
         "the killed render's partial video: {left:?}"
     );
     // A bench writing its outputs there removes it (and leaves its own when killed).
@@ -491,17 +492,11 @@ exec -a {marker} sleep 600"#
     );
     // SAFETY: plain signal to our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    let started = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "SIGTERM waited for the write's 600 s deadline"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = exit_within(
+        &mut child,
+        Duration::from_secs(60),
+        "SIGTERM waited for the write's 600 s deadline",
+    );
     assert_eq!(status.code(), Some(130));
     assert_eq!(
         read_json(&json)["cases"][0]["reason"]["cause"],

@@ -162,84 +162,15 @@ pub struct MatrixOptions<'a> {
 
 pub fn expand(o: &MatrixOptions) -> Vec<CaseSpec> {
     let mut cases = Vec::new();
-    let encoded =
-        |mode: Mode, overlay: Option<StyleKind>, stand_in: Option<StandIn>, lavfi: bool| {
-            let mut out = Vec::new();
-            // The ceiling reads each pipe format from a file: one stream.
-            let sessions = if lavfi { &[1][..] } else { o.sessions };
-            let pix_fmts = o.pix_fmts;
-            for codec in o.codecs {
-                let encoder =
-                    Codec::parse(codec).map_or_else(|| codec.clone(), |c| c.nvenc().into());
-                for preset in o.presets {
-                    for &pix_fmt in pix_fmts {
-                        for &streams in sessions {
-                            let mut settings = o.template.clone();
-                            settings.encoder = encoder.clone();
-                            settings.preset = Some(preset.clone());
-                            settings.pix_fmt = pix_fmt;
-                            let sink = if lavfi {
-                                SinkSpec::Lavfi { settings }
-                            } else {
-                                SinkSpec::Pipe { settings }
-                            };
-                            out.push(CaseSpec {
-                                mode,
-                                overlay,
-                                stand_in: stand_in.clone(),
-                                sink,
-                                sessions: streams,
-                            });
-                        }
-                    }
-                }
-            }
-            out
-        };
     for &mode in o.modes {
         match mode {
-            // The guide's OpenCV modes; without OpenCV, ffmpeg writes with the
-            // encoder OpenCV would use and the native style draws OpenCV's.
-            Mode::Original | Mode::Fast => {
-                let style = if mode == Mode::Original {
-                    StyleKind::Pillow
-                } else {
-                    StyleKind::Opencv
-                };
-                let fourcc = o.fourcc.to_string();
-                let stand_in_encoder = opencv_fourcc_encoder(&fourcc);
-                cases.push(match stand_in_encoder {
-                    Some(encoder) if !o.opencv_built => {
-                        let drawn = if style == StyleKind::Opencv {
-                            StyleKind::Native
-                        } else {
-                            style
-                        };
-                        CaseSpec {
-                            mode,
-                            overlay: Some(drawn),
-                            stand_in: Some(StandIn {
-                                missing: Missing::Opencv,
-                                overlay_for: (drawn != style).then_some(style),
-                                writer_for: Some(fourcc.clone()),
-                            }),
-                            sink: SinkSpec::OpenCvStandIn { fourcc, encoder },
-                            sessions: 1,
-                        }
-                    }
-                    _ => CaseSpec {
-                        mode,
-                        overlay: Some(style),
-                        stand_in: None,
-                        sink: SinkSpec::OpenCv { fourcc },
-                        sessions: 1,
-                    },
-                })
-            }
+            Mode::Original => cases.push(opencv_case(o, mode, StyleKind::Pillow)),
+            Mode::Fast => cases.push(opencv_case(o, mode, StyleKind::Opencv)),
             Mode::Nvenc if o.opencv_built => {
-                cases.extend(encoded(mode, Some(StyleKind::Opencv), None, false))
+                cases.extend(encoded(o, mode, Some(StyleKind::Opencv), None, false))
             }
             Mode::Nvenc => cases.extend(encoded(
+                o,
                 mode,
                 Some(StyleKind::Native),
                 Some(StandIn {
@@ -249,7 +180,7 @@ pub fn expand(o: &MatrixOptions) -> Vec<CaseSpec> {
                 }),
                 false,
             )),
-            Mode::Native => cases.extend(encoded(mode, Some(StyleKind::Native), None, false)),
+            Mode::Native => cases.extend(encoded(o, mode, Some(StyleKind::Native), None, false)),
             Mode::OverlayOnly => {
                 for style in [StyleKind::Pillow, StyleKind::Opencv, StyleKind::Native] {
                     cases.push(CaseSpec {
@@ -261,8 +192,10 @@ pub fn expand(o: &MatrixOptions) -> Vec<CaseSpec> {
                     });
                 }
             }
-            Mode::EncodeOnly | Mode::EncodeToNull => cases.extend(encoded(mode, None, None, false)),
-            Mode::EncoderCeiling => cases.extend(encoded(mode, None, None, true)),
+            Mode::EncodeOnly | Mode::EncodeToNull => {
+                cases.extend(encoded(o, mode, None, None, false))
+            }
+            Mode::EncoderCeiling => cases.extend(encoded(o, mode, None, None, true)),
             // No encoder: per pipe format, each transport step, whatever the
             // codecs and presets.
             Mode::PipeCeiling => {
@@ -281,6 +214,78 @@ pub fn expand(o: &MatrixOptions) -> Vec<CaseSpec> {
         }
     }
     cases
+}
+
+/// The guide's OpenCV modes; without OpenCV, ffmpeg writes with the encoder
+/// OpenCV would use and the native style draws OpenCV's.
+fn opencv_case(o: &MatrixOptions, mode: Mode, style: StyleKind) -> CaseSpec {
+    let fourcc = o.fourcc.to_string();
+    match opencv_fourcc_encoder(&fourcc) {
+        Some(encoder) if !o.opencv_built => {
+            let drawn = if style == StyleKind::Opencv {
+                StyleKind::Native
+            } else {
+                style
+            };
+            CaseSpec {
+                mode,
+                overlay: Some(drawn),
+                stand_in: Some(StandIn {
+                    missing: Missing::Opencv,
+                    overlay_for: (drawn != style).then_some(style),
+                    writer_for: Some(fourcc.clone()),
+                }),
+                sink: SinkSpec::OpenCvStandIn { fourcc, encoder },
+                sessions: 1,
+            }
+        }
+        _ => CaseSpec {
+            mode,
+            overlay: Some(style),
+            stand_in: None,
+            sink: SinkSpec::OpenCv { fourcc },
+            sessions: 1,
+        },
+    }
+}
+
+/// The ffmpeg cases of `mode`: every codec × preset × pipe format × sessions
+/// (the ceiling, `lavfi`, reads each format from a file: one stream).
+fn encoded(
+    o: &MatrixOptions,
+    mode: Mode,
+    overlay: Option<StyleKind>,
+    stand_in: Option<StandIn>,
+    lavfi: bool,
+) -> Vec<CaseSpec> {
+    let sessions = if lavfi { &[1][..] } else { o.sessions };
+    let mut out = Vec::new();
+    for codec in o.codecs {
+        let encoder = Codec::parse(codec).map_or_else(|| codec.clone(), |c| c.nvenc().into());
+        for preset in o.presets {
+            for &pix_fmt in o.pix_fmts {
+                for &streams in sessions {
+                    let mut settings = o.template.clone();
+                    settings.encoder = encoder.clone();
+                    settings.preset = Some(preset.clone());
+                    settings.pix_fmt = pix_fmt;
+                    let sink = if lavfi {
+                        SinkSpec::Lavfi { settings }
+                    } else {
+                        SinkSpec::Pipe { settings }
+                    };
+                    out.push(CaseSpec {
+                        mode,
+                        overlay,
+                        stand_in: stand_in.clone(),
+                        sink,
+                        sessions: streams,
+                    });
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A `--presets` list that names none, or a range that is not one.

@@ -111,49 +111,15 @@ pub fn decide(
                 demo_writer.as_deref().unwrap_or("OpenCV VideoWriter")
             ),
         });
-    let opencv_note = match opencv {
-        OpenCvProbe::NotBuilt => "built without OpenCV".to_string(),
-        OpenCvProbe::Error { detail } => format!("OpenCV failed: {detail}"),
-        OpenCvProbe::Available { .. } if opencv_writer.is_none() => {
-            "OpenCV VideoWriter could not write".into()
-        }
-        OpenCvProbe::Available { .. } => "as in the guide".into(),
-    };
-    let writer_mode = |mode: &'static str| {
-        ModePath {
-        mode,
-        path: match opencv {
-            OpenCvProbe::NotBuilt => stand_in.clone(),
-            _ => opencv_writer.clone().or_else(|| {
-                ffmpeg_cpu
-                    .clone()
-                    .map(|p| format!("{p} (OpenCV writer unavailable)"))
-            }),
-        },
-        note: match (opencv, mode) {
-            (OpenCvProbe::NotBuilt, "fast") if stand_in.is_some() => {
-                "built without OpenCV: ffmpeg writes with OpenCV's settings; the native style draws OpenCV's".into()
-            }
-            (OpenCvProbe::NotBuilt, _) if stand_in.is_some() => {
-                "built without OpenCV: ffmpeg writes with OpenCV's settings".into()
-            }
-            _ => opencv_note.clone(),
-        },
-    }
-    };
-    let modes = vec![
-        writer_mode("original"),
-        writer_mode("fast"),
-        ModePath {
-            mode: "nvenc",
-            path: nvenc_path.clone(),
-            note: match (&nvenc_ok, &nvenc_reason) {
-                (Some(_), _) => "NVENC trial encode succeeded".into(),
-                (None, Some(reason)) => format!("NVENC unavailable: {reason}"),
-                (None, None) => String::new(),
-            },
-        },
-    ];
+    let modes = mode_paths(
+        opencv,
+        stand_in,
+        opencv_writer.clone(),
+        ffmpeg_cpu.clone(),
+        nvenc_path,
+        &nvenc_ok,
+        &nvenc_reason,
+    );
 
     let mut summary = Vec::new();
     match (&nvenc_ok, &nvenc_reason) {
@@ -191,6 +157,61 @@ pub fn decide(
         summary,
         can_write_video,
     }
+}
+
+/// Which path writes video for each of the guide's modes, with its note.
+fn mode_paths(
+    opencv: &OpenCvProbe,
+    stand_in: Option<String>,
+    opencv_writer: Option<String>,
+    ffmpeg_cpu: Option<String>,
+    nvenc_path: Option<String>,
+    nvenc_ok: &Option<String>,
+    nvenc_reason: &Option<String>,
+) -> Vec<ModePath> {
+    let opencv_note = match opencv {
+        OpenCvProbe::NotBuilt => "built without OpenCV".to_string(),
+        OpenCvProbe::Error { detail } => format!("OpenCV failed: {detail}"),
+        OpenCvProbe::Available { .. } if opencv_writer.is_none() => {
+            "OpenCV VideoWriter could not write".into()
+        }
+        OpenCvProbe::Available { .. } => "as in the guide".into(),
+    };
+    let writer_mode = |mode: &'static str| {
+        ModePath {
+        mode,
+        path: match opencv {
+            OpenCvProbe::NotBuilt => stand_in.clone(),
+            _ => opencv_writer.clone().or_else(|| {
+                ffmpeg_cpu
+                    .clone()
+                    .map(|p| format!("{p} (OpenCV writer unavailable)"))
+            }),
+        },
+        note: match (opencv, mode) {
+            (OpenCvProbe::NotBuilt, "fast") if stand_in.is_some() => {
+                "built without OpenCV: ffmpeg writes with OpenCV's settings; the native style draws OpenCV's".into()
+            }
+            (OpenCvProbe::NotBuilt, _) if stand_in.is_some() => {
+                "built without OpenCV: ffmpeg writes with OpenCV's settings".into()
+            }
+            _ => opencv_note.clone(),
+        },
+    }
+    };
+    vec![
+        writer_mode("original"),
+        writer_mode("fast"),
+        ModePath {
+            mode: "nvenc",
+            path: nvenc_path,
+            note: match (nvenc_ok, nvenc_reason) {
+                (Some(_), _) => "NVENC trial encode succeeded".into(),
+                (None, Some(reason)) => format!("NVENC unavailable: {reason}"),
+                (None, None) => String::new(),
+            },
+        },
+    ]
 }
 
 /// The failure that stops NVENC: ffmpeg missing, no NVENC in the build, or the h264 trial's cause.

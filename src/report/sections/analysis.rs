@@ -127,32 +127,7 @@ pub fn bottleneck(inputs: &[Input], input: &Input, user: &[Stage], suffix: &str)
         };
     };
     let own = analyse(&pipeline(input, &[]));
-    let (sequential, pipelined) = match engine {
-        Some(EngineKind::Sequential) => (
-            measured(input, c),
-            match twin(inputs, c, input, EngineKind::Pipelined) {
-                Some((i, p)) => measured(i, p),
-                None => own.as_ref().map_or("not measured".into(), |b| format!(
-                    "{:.1} fps, an **estimate** (1 / the slowest stage's time in the sequential run: {}); run `bench --engine pipelined` to measure it",
-                    b.pipelined_fps, b.slowest.name
-                )),
-            },
-        ),
-        Some(EngineKind::Pipelined) => (
-            match twin(inputs, c, input, EngineKind::Sequential) {
-                Some((i, s)) => measured(i, s),
-                None => "not measured — in the pipelined engine the stages overlap, so their busy times do not add up to a sequential frame time; run `bench --engine sequential` to measure it".into(),
-            },
-            measured(input, c),
-        ),
-        None => match &own {
-            Some(b) => (
-                format!("{:.1} fps, an **estimate** (the sum of the stage times; this file does not record which engine ran)", b.sequential_fps),
-                format!("{:.1} fps, an **estimate** (1 / the slowest stage, {})", b.pipelined_fps, b.slowest.name),
-            ),
-            None => ("not measured".into(), "not measured".into()),
-        },
-    };
+    let (sequential, pipelined) = engines(inputs, input, c, own.as_ref());
     paragraphs.push(format!(
         "Sequential (one frame at a time through every stage, the guide's loop): {sequential}."
     ));
@@ -171,6 +146,55 @@ pub fn bottleneck(inputs: &[Input], input: &Input, user: &[Stage], suffix: &str)
             }
         ));
     }
+    paragraphs.extend(whole_pipeline(c, user));
+    Section {
+        title: format!("Bottleneck analysis{suffix}"),
+        paragraphs,
+        tables: vec![t],
+        charts: Vec::new(),
+    }
+}
+
+/// Both engines' fps for the file's visualizer case: measured where the file
+/// (or a twin file of the other engine) holds them, else an estimate, said so.
+fn engines(
+    inputs: &[Input],
+    input: &Input,
+    c: &crate::results::CaseResult,
+    own: Option<&Bottleneck>,
+) -> (String, String) {
+    let engine = c.engine;
+    match engine {
+        Some(EngineKind::Sequential) => (
+            measured(input, c),
+            match twin(inputs, c, input, EngineKind::Pipelined) {
+                Some((i, p)) => measured(i, p),
+                None => own.map_or("not measured".into(), |b| format!(
+                    "{:.1} fps, an **estimate** (1 / the slowest stage's time in the sequential run: {}); run `bench --engine pipelined` to measure it",
+                    b.pipelined_fps, b.slowest.name
+                )),
+            },
+        ),
+        Some(EngineKind::Pipelined) => (
+            match twin(inputs, c, input, EngineKind::Sequential) {
+                Some((i, s)) => measured(i, s),
+                None => "not measured — in the pipelined engine the stages overlap, so their busy times do not add up to a sequential frame time; run `bench --engine sequential` to measure it".into(),
+            },
+            measured(input, c),
+        ),
+        None => match own {
+            Some(b) => (
+                format!("{:.1} fps, an **estimate** (the sum of the stage times; this file does not record which engine ran)", b.sequential_fps),
+                format!("{:.1} fps, an **estimate** (1 / the slowest stage, {})", b.pipelined_fps, b.slowest.name),
+            ),
+            None => ("not measured".into(), "not measured".into()),
+        },
+    }
+}
+
+/// The whole pipeline with the user's declared stages, where declared.
+fn whole_pipeline(c: &crate::results::CaseResult, user: &[Stage]) -> Vec<String> {
+    let mut paragraphs = Vec::new();
     if user.is_empty() {
         paragraphs.push(
             "Declare your detector's stages with `--stage \"Person detection=16.1fps\"` to see the whole pipeline."
@@ -198,12 +222,7 @@ pub fn bottleneck(inputs: &[Input], input: &Input, user: &[Stage], suffix: &str)
             });
         }
     }
-    Section {
-        title: format!("Bottleneck analysis{suffix}"),
-        paragraphs,
-        tables: vec![t],
-        charts: Vec::new(),
-    }
+    paragraphs
 }
 
 pub fn diagnosis(input: &Input, suffix: &str) -> Section {
@@ -213,8 +232,29 @@ pub fn diagnosis(input: &Input, suffix: &str) -> Section {
         &["Possible cause (the guide's list)", "Holds?", "Evidence"],
     );
     let results = &input.results;
+    for (cause, (holds, evidence)) in [
+        ("1. NVENC not actually being used", nvenc_not_used(results)),
+        ("2. CPU bottleneck", cpu_bound(input)),
+        ("3. Disk I/O bottleneck", disk_bound(results)),
+        ("4. Wrong preset (use p1 for speed)", wrong_preset(input)),
+    ] {
+        t.row(vec![cause.into(), holds.into(), evidence]);
+    }
+    Section {
+        title: format!("Poor-performance diagnosis{suffix}"),
+        paragraphs: vec![
+            "The guide's troubleshooting lists four causes for \"expected 80-150 fps, getting < 30\"; each is checked against this file's measurements.".into(),
+        ],
+        tables: vec![t],
+        charts: Vec::new(),
+    }
+}
 
-    // 1. NVENC not actually used.
+/// Whether a cause holds ("yes", "no", "not measured") and the evidence.
+type Finding = (&'static str, String);
+
+/// 1. NVENC asked for, and a fallback ran instead.
+fn nvenc_not_used(results: &crate::results::Results) -> Finding {
     let nvenc_requested: Vec<_> = results
         .cases
         .iter()
@@ -240,47 +280,42 @@ pub fn diagnosis(input: &Input, suffix: &str) -> Section {
         (None, Some(c)) => ("no", format!("{} ran ({})", label::encoder(c), c.id)),
         (None, None) => ("not measured", "no case asked for an NVENC encoder".into()),
     };
-    t.row(vec![
-        "1. NVENC not actually being used".into(),
-        holds.into(),
-        evidence,
-    ]);
+    (holds, evidence)
+}
 
-    // 2. CPU bottleneck.
-    let cores = results.environment.host.logical_cores as f64;
-    let row = match visualizer_case(input) {
-        Some(c) => {
-            let busy: Option<f64> = c
-                .runs
-                .iter()
-                .map(|r| r.cpu_own_cores + r.cpu_children_cores.unwrap_or(0.0))
-                .reduce(f64::max);
-            let s = c.stages_ms_per_frame.clone().unwrap_or_default();
-            let overlay = s.overlay + s.conversion;
-            let encode = s.write + s.finalize;
-            let saturated = busy.is_some_and(|b| b >= 0.85 * cores);
-            let holds = if saturated || overlay > encode {
-                "yes"
-            } else {
-                "no"
-            };
-            format!(
-                "{holds}|{} of {cores:.0} cores busy in `{}`; overlay {overlay:.2} ms/frame vs encode {encode:.2} ms/frame{}",
-                busy.map_or("?".into(), |b| format!("{b:.1}")),
-                c.id,
-                if overlay > encode { " (the overlay costs more than the encode)" } else { "" }
-            )
-        }
-        None => "not measured|no visualizer case succeeded".into(),
+/// 2. The CPU saturated, or the overlay costing more than the encode.
+fn cpu_bound(input: &Input) -> Finding {
+    let cores = input.results.environment.host.logical_cores as f64;
+    let Some(c) = visualizer_case(input) else {
+        return ("not measured", "no visualizer case succeeded".into());
     };
-    let (holds, evidence) = row.split_once('|').unwrap_or(("?", ""));
-    t.row(vec![
-        "2. CPU bottleneck".into(),
-        holds.into(),
-        evidence.into(),
-    ]);
+    let busy: Option<f64> = c
+        .runs
+        .iter()
+        .map(|r| r.cpu_own_cores + r.cpu_children_cores.unwrap_or(0.0))
+        .reduce(f64::max);
+    let s = c.stages_ms_per_frame.clone().unwrap_or_default();
+    let overlay = s.overlay + s.conversion;
+    let encode = s.write + s.finalize;
+    let saturated = busy.is_some_and(|b| b >= 0.85 * cores);
+    let holds = if saturated || overlay > encode {
+        "yes"
+    } else {
+        "no"
+    };
+    (
+        holds,
+        format!(
+            "{} of {cores:.0} cores busy in `{}`; overlay {overlay:.2} ms/frame vs encode {encode:.2} ms/frame{}",
+            busy.map_or("?".into(), |b| format!("{b:.1}")),
+            c.id,
+            if overlay > encode { " (the overlay costs more than the encode)" } else { "" }
+        ),
+    )
+}
 
-    // 3. Disk I/O.
+/// 3. Writing to disk slower than discarding.
+fn disk_bound(results: &crate::results::Results) -> Finding {
     let disk = ok_cases(results)
         .filter(|c| c.mode == Mode::EncodeOnly)
         .find_map(|c| {
@@ -303,13 +338,11 @@ pub fn diagnosis(input: &Input, suffix: &str) -> Section {
             "run `nvviz-bench bench --modes encode-only,encode-to-null` to compare writing to disk with discarding".into(),
         ),
     };
-    t.row(vec![
-        "3. Disk I/O bottleneck".into(),
-        holds.into(),
-        evidence,
-    ]);
+    (holds, evidence)
+}
 
-    // 4. Wrong preset.
+/// 4. A preset other than p1 on the visualizer.
+fn wrong_preset(input: &Input) -> Finding {
     let (holds, evidence) =
         match visualizer_case(input).and_then(|c| c.preset.requested.clone().map(|p| (c, p))) {
             Some((c, p)) if p == "p1" => ("no", format!("`{}` uses p1, the fastest preset", c.id)),
@@ -319,20 +352,7 @@ pub fn diagnosis(input: &Input, suffix: &str) -> Section {
             ),
             None => ("not measured", "no ffmpeg-pipe visualizer case".into()),
         };
-    t.row(vec![
-        "4. Wrong preset (use p1 for speed)".into(),
-        holds.into(),
-        evidence,
-    ]);
-
-    Section {
-        title: format!("Poor-performance diagnosis{suffix}"),
-        paragraphs: vec![
-            "The guide's troubleshooting lists four causes for \"expected 80-150 fps, getting < 30\"; each is checked against this file's measurements.".into(),
-        ],
-        tables: vec![t],
-        charts: Vec::new(),
-    }
+    (holds, evidence)
 }
 
 #[cfg(test)]
