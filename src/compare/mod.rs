@@ -232,8 +232,8 @@ pub fn compare(
         match now_by_key.get(&key(b)) {
             None => missing_cases.push(key(b)),
             Some(c) => match judge_case(b, c, gate, &mut env) {
-                Ok(compared) => cases.push(compared),
-                Err(missing) => missing_cases.push(missing),
+                Judged::Compared(compared) => cases.push(compared),
+                Judged::Missing(why) => missing_cases.push(why),
             },
         }
     }
@@ -300,14 +300,16 @@ fn encoder_now(c: &CaseResult) -> String {
     }
 }
 
+/// A baseline case against the same case now.
+enum Judged {
+    Compared(CaseComparison),
+    /// Not comparable now (skipped, or no metric beside the same reference): why.
+    Missing(String),
+}
+
 /// Baseline case `b` against the same case now: its comparison, or why it is
 /// missing (skipped now, or no metric beside the same reference).
-fn judge_case(
-    b: &CaseResult,
-    c: &CaseResult,
-    gate: &Gate,
-    env: &mut Vec<String>,
-) -> Result<CaseComparison, String> {
+fn judge_case(b: &CaseResult, c: &CaseResult, gate: &Gate, env: &mut Vec<String>) -> Judged {
     let k = key(b);
     let (bs, reference) = gate.metric.value(b).expect("gated on it");
     let now = gate.metric.value(c).filter(|(_, r)| *r == reference);
@@ -325,7 +327,7 @@ fn judge_case(
     };
     match (c.status, now) {
         // It ran, but without the same reference measured beside it.
-        (CaseStatus::Ok, None) if c.fps.is_some() => Err(format!(
+        (CaseStatus::Ok, None) if c.fps.is_some() => Judged::Missing(format!(
             "{k} (no {} now: {})",
             gate.metric.name(),
             reference.unwrap_or("-")
@@ -339,13 +341,13 @@ fn judge_case(
                     label::encoder(c)
                 ));
             }
-            Ok(compared(Some(cs), judge(&bs, &cs, gate.threshold), None))
+            Judged::Compared(compared(Some(cs), judge(&bs, &cs, gate.threshold), None))
         }
-        (CaseStatus::Skipped, _) => Err(format!(
+        (CaseStatus::Skipped, _) => Judged::Missing(format!(
             "{k} (skipped now: {})",
             c.reason.as_ref().map_or("?", |r| r.cause())
         )),
-        (CaseStatus::Failed | CaseStatus::Ok, _) => Ok(compared(
+        (CaseStatus::Failed | CaseStatus::Ok, _) => Judged::Compared(compared(
             None,
             Verdict::Failed,
             Some(c.reason.as_ref().map_or_else(
