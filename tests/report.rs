@@ -416,6 +416,11 @@ fn a_fleet_of_files_is_grouped_by_gpu_and_driver() {
         if !driver.is_empty() {
             r["environment"]["nvidia_driver"] = driver.into();
         }
+        // One of the CPU group's files measured another size.
+        if i == 5 {
+            r["workload"]["width"] = 640.into();
+            r["workload"]["height"] = 360.into();
+        }
         let path = dir.path().join(format!("node-{i:02}.json"));
         std::fs::write(&path, r.to_string()).unwrap();
         files.push(path);
@@ -434,6 +439,8 @@ fn a_fleet_of_files_is_grouped_by_gpu_and_driver() {
         md.contains("6 results files from 6 machine(s) in 3 group(s)"),
         "{md}"
     );
+    // fps of different workloads are never averaged together.
+    assert!(md.contains("not comparable: 2 workloads"), "{md}");
     // No per-file sections or charts for a fleet.
     assert!(!md.contains("## Performance"), "{md}");
     assert_eq!(

@@ -170,9 +170,12 @@ pub fn section(inputs: &[Input]) -> Section {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let nvenc_fps: Vec<f64> = members
+        let nvenc_fps: Vec<(f64, String)> = members
             .iter()
-            .filter_map(|n| nvenc_case(&n.input.results)?.fps.map(|f| f.mean))
+            .filter_map(|n| {
+                let fps = nvenc_case(&n.input.results)?.fps?.mean;
+                Some((fps, drawn(&n.input.results)))
+            })
             .collect();
         per_group.row(vec![
             gpu.clone(),
@@ -180,7 +183,7 @@ pub fn section(inputs: &[Input]) -> Section {
             members.len().to_string(),
             format!("{ran} of {}", members.len()),
             fell_back,
-            spread(&nvenc_fps),
+            spread_within_one_workload(&nvenc_fps),
         ]);
         details.push(group_details(gpu, driver, members));
     }
@@ -229,6 +232,31 @@ fn workload(results: &Results) -> String {
     )
 }
 
+/// What the frames were (size, persons, clip): fps of files that drew the
+/// same compare, whatever their frame counts.
+fn drawn(results: &Results) -> String {
+    let w = &results.workload;
+    format!(
+        "{}x{}, {} persons, {}",
+        w.width, w.height, w.persons, w.source
+    )
+}
+
+/// The spread of fps measured on one workload; fps of different workloads
+/// (another size, frame count, clip) are never averaged together.
+fn spread_within_one_workload(values: &[(f64, String)]) -> String {
+    let mut workloads: Vec<&str> = values.iter().map(|(_, w)| w.as_str()).collect();
+    workloads.sort();
+    workloads.dedup();
+    if workloads.len() > 1 {
+        return format!(
+            "not comparable: {} workloads (see each node)",
+            workloads.len()
+        );
+    }
+    spread(&values.iter().map(|(f, _)| *f).collect::<Vec<_>>())
+}
+
 /// "131.0 [120.2–140.8]", one value as is, "-" for none.
 fn spread(values: &[f64]) -> String {
     match Summary::of(values) {
@@ -268,7 +296,18 @@ fn group_details(gpu: &str, driver: &str, members: &[&Node]) -> Table {
             .filter_map(|n| n.input.results.cases.iter().find(|c| c.id == id))
             .collect();
         let ok: Vec<&CaseResult> = cases.iter().copied().filter(|c| c.is_ok()).collect();
-        let fps: Vec<f64> = ok.iter().filter_map(|c| c.fps.map(|f| f.mean)).collect();
+        let fps: Vec<(f64, String)> = members
+            .iter()
+            .filter_map(|n| {
+                let c = n
+                    .input
+                    .results
+                    .cases
+                    .iter()
+                    .find(|c| c.id == id && c.is_ok())?;
+                Some((c.fps?.mean, drawn(&n.input.results)))
+            })
+            .collect();
         let mut encoders: Vec<String> = ok.iter().map(|c| label::encoder_short(c)).collect();
         encoders.sort();
         encoders.dedup();
@@ -289,7 +328,7 @@ fn group_details(gpu: &str, driver: &str, members: &[&Node]) -> Table {
         t.row(vec![
             id.to_string(),
             ran_on,
-            spread(&fps),
+            spread_within_one_workload(&fps),
             if encoders.is_empty() {
                 "-".into()
             } else {
