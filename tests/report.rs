@@ -583,3 +583,33 @@ fn the_committed_report_regenerates_byte_for_byte() {
         );
     }
 }
+
+/// A chart shows every case it summarises, named by what differs: the six
+/// presets of a HEVC/AV1 sweep (AV1 included), the fifteen transport steps of
+/// a pipe-ceiling round — not one bar per mode.
+#[test]
+fn a_chart_shows_every_case_named_by_what_differs() {
+    let dir = tempfile::tempdir().unwrap();
+    nvviz()
+        .arg("report")
+        .arg(repo().join("reports/bench/h200/h200-presets-hevc-av1.json"))
+        .arg(repo().join("reports/bench/h200/h200-transport.json"))
+        .arg("-o")
+        .arg(dir.path())
+        .assert()
+        .success();
+    let presets =
+        std::fs::read_to_string(dir.path().join("fps-h200-presets-hevc-av1.svg")).unwrap();
+    for name in [
+        "encode-only: libx265 (fallback) (ultrafast)",
+        "encode-only: libx265 (fallback) (slow)",
+        "encode-only: libsvtav1 (fallback) (12)",
+        "encode-only: libsvtav1 (fallback) (4)",
+    ] {
+        assert!(presets.contains(name), "{name} not in the presets chart");
+    }
+    let transport = std::fs::read_to_string(dir.path().join("fps-h200-transport.svg")).unwrap();
+    assert_eq!(transport.matches("pipe-ceiling: copy (").count(), 15);
+    assert!(transport
+        .contains("15. pipe-ceiling: copy (nv12, vmsplice, 1 MiB pipe, ffmpeg heap fixed)"));
+}

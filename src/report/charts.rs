@@ -7,10 +7,10 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
-use super::select::{preset_cases, primary_cases};
+use super::select::preset_cases;
 use super::Input;
 use crate::assets::FONT_BYTES;
-use crate::results::{label, Mode, Sink};
+use crate::results::{label, CaseResult, Mode, Sink};
 
 const FONT: &str = "sans-serif";
 
@@ -59,14 +59,54 @@ const BLUE: RGBColor = RGBColor(46, 128, 204);
 const ORANGE: RGBColor = RGBColor(230, 140, 30);
 const GREY: RGBColor = RGBColor(140, 140, 140);
 
-/// Bar chart of fps per mode (the performance table's cases that ran), in the
-/// report's mode order. Each bar names the encoder that ran; a fallback is
-/// orange and says so; whiskers span ± one stddev over runs.
+/// The cases a file's chart shows: every case that ran, in the report's mode
+/// order — never one case standing for its mode's others.
+fn chart_cases(input: &Input) -> Vec<&CaseResult> {
+    let mut out = Vec::new();
+    for mode in Mode::REPORT_ORDER {
+        out.extend(
+            input
+                .results
+                .cases
+                .iter()
+                .filter(|c| c.mode == mode && c.is_ok()),
+        );
+    }
+    out
+}
+
+/// What tells apart cases that share a bar's name: the preset, the pipe's
+/// format and transport, the sessions — each only where those cases differ.
+fn differences(cases: &[&CaseResult]) -> Vec<String> {
+    let parts = |c: &CaseResult| -> [String; 3] {
+        [
+            c.preset.used.clone().unwrap_or_default(),
+            label::pipe(c),
+            format!("{} sessions", c.sessions),
+        ]
+    };
+    cases
+        .iter()
+        .map(|c| {
+            let mine = parts(c);
+            (0..mine.len())
+                .filter(|&i| cases.iter().any(|o| parts(o)[i] != mine[i]))
+                .map(|i| mine[i].clone())
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .collect()
+}
+
+/// Bar chart of fps, a bar per case that ran, in the report's mode order;
+/// cases of one mode named by what differs between them. Each bar names the
+/// encoder that ran; a fallback is orange and says so; whiskers span ± one
+/// stddev over runs.
 pub fn fps_chart(input: &Input) -> anyhow::Result<String> {
     register_font()?;
-    let bars: Vec<Bar> = primary_cases(input)
-        .into_iter()
-        .filter(|c| c.is_ok())
+    let cases = chart_cases(input);
+    let mut bars: Vec<Bar> = cases
+        .iter()
         .filter_map(|c| {
             let what = match (c.mode, c.overlay) {
                 (Mode::OverlayOnly, Some(o)) => format!("{o} only"),
@@ -90,12 +130,38 @@ pub fn fps_chart(input: &Input) -> anyhow::Result<String> {
             })
         })
         .collect();
+    // Bars of one name: each says what differs.
+    let names: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
+    for name in &names {
+        let same: Vec<usize> = (0..bars.len())
+            .filter(|&i| bars[i].label == *name)
+            .collect();
+        if same.len() > 1 {
+            let group: Vec<&CaseResult> = same.iter().map(|&i| cases[i]).collect();
+            for (i, diff) in same.iter().zip(differences(&group)) {
+                bars[*i].label = format!("{name} ({diff})");
+            }
+        }
+    }
     let max = bars.iter().map(|b| b.mean + b.stddev).fold(1.0, f64::max);
     let any_fallback = bars.iter().any(|b| b.fallback);
     let any_stand_in = bars.iter().any(|b| b.stand_in && !b.fallback);
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (1100, 520)).into_drawing_area();
+        // Names too long for their bar's width: the bars are numbered and the
+        // names listed under the chart, a line each.
+        let longest = bars
+            .iter()
+            .map(|b| b.label.chars().count())
+            .max()
+            .unwrap_or(0) as u32;
+        let per_bar = 1000 / (bars.len().max(1) as u32);
+        let keyed = longest * 6 > per_bar;
+        let key_lines = if keyed { bars.len() as u32 } else { 0 };
+        let whole =
+            SVGBackend::with_string(&mut svg, (1100, 520 + 18 * key_lines)).into_drawing_area();
+        whole.fill(&WHITE).map_err(err)?;
+        let (root, key_area) = whole.split_vertically(520);
         root.fill(&WHITE).map_err(err)?;
         let keys: Vec<&str> = [
             (any_fallback, "orange: CPU fallback, not NVENC"),
@@ -124,6 +190,7 @@ pub fn fps_chart(input: &Input) -> anyhow::Result<String> {
             .disable_x_mesh()
             .x_labels(bars.len().max(1))
             .x_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) if keyed => format!("{}", i + 1),
                 SegmentValue::CenterOf(i) => {
                     bars.get(*i).map(|b| b.label.clone()).unwrap_or_default()
                 }
@@ -172,7 +239,18 @@ pub fn fps_chart(input: &Input) -> anyhow::Result<String> {
                 )
             }))
             .map_err(err)?;
-        root.present().map_err(err)?;
+        if keyed {
+            for (i, b) in bars.iter().enumerate() {
+                key_area
+                    .draw(&Text::new(
+                        format!("{}. {}", i + 1, b.label),
+                        (80, 18 * i as i32),
+                        (FONT, 13).into_font(),
+                    ))
+                    .map_err(err)?;
+            }
+        }
+        whole.present().map_err(err)?;
     }
     Ok(svg)
 }
