@@ -112,10 +112,12 @@ fn footer(r: &Comparison) -> String {
         .count();
     for c in r.cases.iter().filter(|c| c.verdict == Verdict::CannotJudge) {
         out.push_str(&format!(
-            "cannot judge {}: slower by more than {:.0}%, but a run's spread (baseline ±{:.0}%) is wider than that{}\n",
+            "cannot judge {}: slower by more than {:.0}%, but a run's spread (baseline ±{:.0}%, now ±{:.0}%) is wider than that{}\n",
             c.key,
             r.threshold * 100.0,
             100.0 * c.baseline_stddev / c.baseline_mean.max(f64::MIN_POSITIVE),
+            100.0 * c.current_stddev.unwrap_or(0.0)
+                / c.current_mean.unwrap_or(0.0).max(f64::MIN_POSITIVE),
             if r.allow_noisy {
                 "; allowed by --allow-noisy"
             } else {
