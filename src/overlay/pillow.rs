@@ -206,7 +206,7 @@ mod tests {
 
     /// 2,003 random and overlay-like pixel pairs through Pillow 12.3's own
     /// `Image.alpha_composite` (captured on the H100 machine by
-    /// scripts/pillow-composite-fixture.py): every output byte must match.
+    /// lab/scripts/pillow-composite-fixture.py): every output byte must match.
     #[test]
     fn alpha_composite_matches_pillow_on_its_own_fixture() {
         let path = concat!(

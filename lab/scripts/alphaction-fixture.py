@@ -5,7 +5,7 @@ boxes for every frame (the tracker's stream) and action scores every 30 frames
 nvviz-bench's detections schema version 2. Some scores sit below the demo's 0.5
 threshold and some classes are on its exclusion list, so filtering shows.
 
-  python3 scripts/alphaction-fixture.py   # rewrites both files
+  python3 lab/scripts/alphaction-fixture.py   # rewrites both files
 """
 import json
 import pathlib
@@ -72,7 +72,7 @@ common = document(COMMON, [
         {"track_id": 1, "scores": scores(COMMON, {"walk": 0.9, "ride": 0.7, "talk": 0.6})},
     ]},
 ])
-out = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "detections"
+out = pathlib.Path(__file__).resolve().parent.parent.parent / "tests" / "fixtures" / "detections"
 out.mkdir(parents=True, exist_ok=True)
 for name, doc in [("alphaction-v2.json", ava), ("alphaction-common-v2.json", common)]:
     (out / name).write_text(json.dumps(doc, separators=(",", ":")) + "\n")
