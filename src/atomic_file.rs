@@ -6,13 +6,17 @@ use std::path::Path;
 
 use anyhow::Context;
 
+/// The directory a file at `path` goes in ("." for a bare name).
+pub fn parent_dir(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
 /// Writes `bytes` to a unique temporary file beside `path`, then renames it into place.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     check_destination(path)?;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = parent_dir(path);
     let mut tmp = tempfile::Builder::new()
         .prefix(&crate::scratch::hidden_prefix("write"))
         .suffix(".tmp")
@@ -59,10 +63,7 @@ pub fn check_destination(path: &Path) -> anyhow::Result<()> {
         }
     }
     let name_len = path.file_name().map_or(0, |n| n.len());
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = parent_dir(path);
     let max = name_max(dir);
     if name_len > max {
         anyhow::bail!(

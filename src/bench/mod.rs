@@ -44,11 +44,7 @@ impl Keep {
         match self {
             Self::Nothing => None,
             Self::Dir(dir) => Some(dir),
-            Self::File(file) => Some(
-                file.parent()
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .unwrap_or(Path::new(".")),
-            ),
+            Self::File(file) => Some(crate::atomic_file::parent_dir(file)),
         }
     }
 

@@ -89,10 +89,7 @@ fn check_output(args: &RenderArgs) -> anyhow::Result<()> {
     crate::atomic_file::check_destination(output)?;
     // The demo's XVID fallback names its file .avi: that name must fit too.
     crate::atomic_file::check_destination(&output.with_extension("avi"))?;
-    let dir = output
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
+    let dir = crate::atomic_file::parent_dir(output);
     if !dir.is_dir() {
         bail!(
             "output directory {} does not exist: create it or choose another -o",
