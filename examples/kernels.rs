@@ -8,6 +8,9 @@
 //!   cargo run --release --example kernels -- --list
 //!   cargo run --release --example kernels -- --dump PREFIX
 //!
+//! With `NVVIZ_KERNELS_SELFTEST` set, every kernel draws one person more (the
+//! gate's self-test: a slowdown the instruction-count gate must catch).
+//!
 //! `--dump` writes the kernels' frame (PREFIX.bgr, raw bgr24) and its layout
 //! (PREFIX.json: boxes, panels, captions, font scale as the OpenCV style uses
 //! it), so a twin in another language draws exactly this frame
@@ -55,7 +58,12 @@ fn main() {
         eprintln!("usage: kernels KERNEL ITERATIONS | --list");
         std::process::exit(2);
     };
-    let (base, persons) = the_frame();
+    let (base, mut persons) = the_frame();
+    // The CI gate's self-test (scripts/gate-selftest.sh): a known slowdown it
+    // must catch — the same library code drawing one person more (11 of 10).
+    if std::env::var_os("NVVIZ_KERNELS_SELFTEST").is_some() {
+        persons.push(persons[0].clone());
+    }
     let mut frame = base.clone();
     let mut wire = Vec::new();
     let style = match kernel.as_str() {

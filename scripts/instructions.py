@@ -48,15 +48,16 @@ def count(binary, kernel, n):
     return int(m.group(1))
 
 
-def measure(path):
-    features = os.environ.get("NVVIZ_KERNELS_FEATURES", "")
-    build = [cargo(), "build", "--release", "--quiet", "--example", "kernels"]
-    if features:
-        build += ["--features", features]
-    sh(*build, cwd=ROOT)
+def measure(path, only=None):
+    sh(cargo(), "build", "--release", "--quiet", "--example", "kernels", cwd=ROOT)
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
     binary = os.path.join(target, "release", "examples", "kernels")
     kernels = sh(binary, "--list").stdout.split()
+    if only:
+        unknown = set(only) - set(kernels)
+        if unknown:
+            sys.exit(f"instructions.py: no kernel {', '.join(sorted(unknown))} (--list names them)")
+        kernels = [k for k in kernels if k in only]
     counts = {}
     for k in kernels:
         once, thrice = count(binary, k, 1), count(binary, k, 3)
@@ -74,7 +75,8 @@ def measure(path):
         "rustc": sh("rustc", "--version").stdout.strip(),
         "valgrind": sh("valgrind", "--version").stdout.strip(),
         "commit": commit,
-        "features": features,
+        "selftest": bool(os.environ.get("NVVIZ_KERNELS_SELFTEST")),
+        "only": only or [],
         "kernels": counts,
     }
     tmp = path + ".partial"
@@ -102,6 +104,8 @@ def compare(base, cur, threshold):
     regressions = 0
     print(f"{'kernel':<18} {'baseline':>14} {'current':>14} {'change':>8}  verdict")
     for k, b in sorted(base["kernels"].items()):
+        if cur.get("only") and k not in cur["only"]:
+            continue
         c = cur["kernels"].get(k)
         if c is None:
             print(f"{k:<18} {b:>14,} {'-':>14} {'-':>8}  missing now")
@@ -126,13 +130,14 @@ def main():
     m.add_argument("out")
     m.add_argument("--baseline")
     m.add_argument("--threshold", type=float, default=2.0)
+    m.add_argument("--only", help="these kernels only, comma-separated")
     c = sub.add_parser("compare")
     c.add_argument("baseline")
     c.add_argument("current")
     c.add_argument("--threshold", type=float, default=2.0)
     a = p.parse_args()
     if a.cmd == "measure":
-        doc = measure(a.out)
+        doc = measure(a.out, a.only.split(",") if a.only else None)
         if a.baseline:
             sys.exit(compare(load(a.baseline), doc, a.threshold))
     else:

@@ -139,6 +139,119 @@ pub fn kill_group_and_reap(child: &mut Child) {
     let _ = child.wait();
 }
 
+/// A command line of the user's, run by `sh -c` in `dir` and supervised like
+/// every child (its own process group, killed with us). Its stdin is a pipe
+/// when `stdin_piped` (raw frames are written there), else empty; `progress`,
+/// the write end of a pipe, becomes its file descriptor 3; stdout is
+/// discarded and stderr piped (the caller drains it).
+pub fn spawn_shell(
+    line: &str,
+    dir: &std::path::Path,
+    stdin_piped: bool,
+    progress: Option<std::os::fd::OwnedFd>,
+    env: &[(&str, String)],
+) -> Result<Child, ChildError> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(line)
+        .current_dir(dir)
+        .envs(env.iter().map(|(k, v)| (k, v)));
+    supervise(&mut command)
+        .stdin(if stdin_piped {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    if let Some(fd) = progress.as_ref().map(AsRawFd::as_raw_fd) {
+        // SAFETY: runs in the forked child before exec; dup2 and fcntl are
+        // async-signal-safe. fd 3 is made a copy of the pipe without
+        // close-on-exec (the original keeps it, and closes at exec).
+        unsafe {
+            command.pre_exec(move || {
+                let ok = if fd == 3 {
+                    libc::fcntl(3, libc::F_SETFD, 0) != -1
+                } else {
+                    libc::dup2(fd, 3) != -1
+                };
+                if ok {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+    }
+    let child = command.spawn().map_err(|source| ChildError::Spawn {
+        program: "sh".into(),
+        source,
+    })?;
+    drop(progress);
+    Ok(child)
+}
+
+/// A child reaped with what it and the descendants it waited for used.
+#[derive(Debug, Clone, Copy)]
+pub struct Reaped {
+    pub status: ExitStatus,
+    pub user_s: f64,
+    pub sys_s: f64,
+    /// The largest resident set of any one process of the tree (KiB).
+    pub max_rss_kib: i64,
+}
+
+/// Waits for the child until `deadline` or Ctrl-C/SIGTERM (`None`: the caller
+/// kills it), reaping it with its resource usage (`wait4`).
+pub fn wait_reaped(child: &Child, deadline: Instant) -> Option<Reaped> {
+    use std::os::unix::process::ExitStatusExt;
+    let pid = i32::try_from(child.id()).ok()?;
+    let mut nap = Duration::from_millis(1);
+    loop {
+        let mut status = 0;
+        // SAFETY: an all-zero rusage is a valid value for the kernel to fill.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: plain syscall on our own child's pid with valid out-pointers.
+        let got = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if got == pid {
+            let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+            return Some(Reaped {
+                status: ExitStatus::from_raw(status),
+                user_s: secs(usage.ru_utime),
+                sys_s: secs(usage.ru_stime),
+                max_rss_kib: usage.ru_maxrss,
+            });
+        }
+        if got < 0 || Instant::now() >= deadline || crate::interrupt::requested() {
+            return None;
+        }
+        thread::sleep(nap);
+        nap = (nap * 2).min(Duration::from_millis(20));
+    }
+}
+
+/// Processes of the group `leader` led that are still running (after the
+/// leader was reaped: what it left behind), each killed. 0 when none was left.
+pub fn kill_leftovers(leader: u32) -> usize {
+    let Ok(pgid) = i32::try_from(leader) else {
+        return 0;
+    };
+    let members = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        // SAFETY: getpgid has no preconditions; a vanished pid returns -1.
+        .filter(|&pid| pid != pgid && unsafe { libc::getpgid(pid) } == pgid)
+        .count();
+    // SAFETY: plain signal to a process group we created.
+    unsafe { libc::kill(-pgid, libc::SIGKILL) };
+    members
+}
+
 fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> thread::JoinHandle<String> {
     thread::spawn(move || {
         let mut bytes = Vec::new();

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use clap::CommandFactory;
+use clap::{CommandFactory, Parser};
 use common::*;
 
 /// Fast, valid arguments per subcommand; an option under test replaces its own.
@@ -153,7 +153,7 @@ fn every_option_of_every_subcommand_with_boundary_values() {
     }
     // Two workers, each in its own directory (its own TMPDIR, outputs, FIFO).
     let workers = 2;
-    let tallies: Vec<[usize; 5]> = std::thread::scope(|scope| {
+    let tallies: Vec<[usize; 6]> = std::thread::scope(|scope| {
         (0..workers)
             .map(|w| {
                 let plan = &plan;
@@ -161,7 +161,7 @@ fn every_option_of_every_subcommand_with_boundary_values() {
                 std::fs::create_dir(&dir).unwrap();
                 scope.spawn(move || {
                     let values = values(&dir);
-                    let mut tally = [0usize; 5];
+                    let mut tally = [0usize; 6];
                     for (name, long, value) in plan.iter().skip(w).step_by(workers) {
                         let mut args: Vec<OsString> = vec![name.clone().into()];
                         for (k, v) in base(name, &dir) {
@@ -179,8 +179,21 @@ fn every_option_of_every_subcommand_with_boundary_values() {
                         if let Some(i) = value {
                             args.push(values[*i].clone());
                         }
-                        let out = run(&args, &dir);
                         let what = format!("{args:?}");
+                        // What the argument parser refuses is refused before
+                        // main does anything else (no file, no child, no
+                        // signal handler): judged here in process, the same
+                        // clap definition, without a process start (0.2 s of
+                        // loading OpenCV's libraries each, most of CI's time).
+                        if let Err(e) = nvviz_bench::cli::Cli::try_parse_from(
+                            std::iter::once(OsString::from("nvviz-bench")).chain(args.clone()),
+                        ) {
+                            assert_eq!(e.exit_code(), 2, "{what}: {e}");
+                            assert!(e.to_string().starts_with("error: "), "{what}: {e}");
+                            tally[5] += 1;
+                            continue;
+                        }
+                        let out = run(&args, &dir);
                         assert!(
                             !out.stderr.contains("panicked")
                                 && !out.stderr.contains("internal error"),
@@ -210,11 +223,17 @@ fn every_option_of_every_subcommand_with_boundary_values() {
             .map(|h| h.join().unwrap())
             .collect()
     });
-    let t: [usize; 5] = std::array::from_fn(|i| tallies.iter().map(|x| x[i]).sum());
+    let t: [usize; 6] = std::array::from_fn(|i| tallies.iter().map(|x| x[i]).sum());
     let tried: usize = t.iter().sum();
     eprintln!(
-        "sweep: {tried} runs; exit 0: {}, 1: {}, 2: {}, 130: {} (+{} long runs stopped by SIGTERM, exit 130); 0 panics, 0 ffmpeg left",
-        t[0], t[1], t[2], t[3], t[4]
+        "sweep: {tried} command lines; {} refused by the parser (exit 2, in process); run: exit 0: {}, 1: {}, 2: {}, 130: {} (+{} long runs stopped by SIGTERM, exit 130); 0 panics, 0 ffmpeg left",
+        t[5], t[0], t[1], t[2], t[3], t[4]
+    );
+    // The parser's refusals must not swallow the sweep: most lines still run.
+    assert!(
+        t[0] + t[1] + t[2] > 150,
+        "only {} lines ran",
+        t[0] + t[1] + t[2]
     );
     assert_eq!(tried, plan.len());
     assert!(tried > 300, "the sweep shrank to {tried} runs");

@@ -3,6 +3,7 @@
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
+use super::command::UserCommand;
 use crate::ffmpeg::args::{opencv_fourcc_encoder, EncodeSettings};
 use crate::overlay::StyleKind;
 use crate::pixfmt::PixFmt;
@@ -63,6 +64,8 @@ pub enum SinkSpec {
         pix_fmt: PixFmt,
         pipe: PipeOptions,
     },
+    /// A user's command writing its own output (`bench --command`).
+    Command(UserCommand),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -89,7 +92,8 @@ impl CaseSpec {
             SinkSpec::Null
             | SinkSpec::OpenCv { .. }
             | SinkSpec::OpenCvStandIn { .. }
-            | SinkSpec::Copy { .. } => None,
+            | SinkSpec::Copy { .. }
+            | SinkSpec::Command(_) => None,
         }
     }
 
@@ -114,6 +118,7 @@ impl CaseSpec {
                 format!("{encoder}-for-opencv-{fourcc}")
             }
             (SinkSpec::Copy { pipe, .. }, None) => format!("copy/{}", pipe.name()),
+            (SinkSpec::Command(command), None) => return format!("command/{}", command.name),
             _ => "null".to_string(),
         };
         let mut id = format!("{}/{overlay}/{sink}", self.mode.name());
@@ -141,6 +146,7 @@ impl CaseSpec {
             SinkSpec::Pipe { .. } | SinkSpec::OpenCvStandIn { .. } => Sink::FfmpegPipe,
             SinkSpec::Lavfi { .. } => Sink::FfmpegLavfi,
             SinkSpec::Copy { .. } => Sink::FfmpegCopy,
+            SinkSpec::Command(_) => Sink::Command,
         }
     }
 }
@@ -158,6 +164,8 @@ pub struct MatrixOptions<'a> {
     pub sessions: &'a [u32],
     /// The pipe size the run asks for: the pipe ceiling's last two steps use it.
     pub pipe_size: PipeSize,
+    /// Users' commands, a case each after the modes' (`--command`).
+    pub commands: &'a [UserCommand],
 }
 
 pub fn expand(o: &MatrixOptions) -> Vec<CaseSpec> {
@@ -211,8 +219,16 @@ pub fn expand(o: &MatrixOptions) -> Vec<CaseSpec> {
                     }
                 }
             }
+            Mode::Command => {}
         }
     }
+    cases.extend(o.commands.iter().map(|command| CaseSpec {
+        mode: Mode::Command,
+        overlay: None,
+        stand_in: None,
+        sink: SinkSpec::Command(command.clone()),
+        sessions: 1,
+    }));
     cases
 }
 
@@ -356,6 +372,7 @@ mod tests {
             pix_fmts: &[PixFmt::Bgr24],
             sessions: &[1],
             pipe_size: PipeSize::Frames(4),
+            commands: &[],
         });
         // original + fast + 4 nvenc + 4 native + 3 overlay-only + 4 encode-only
         // + 4 ceiling + 5 pipe-ceiling steps
@@ -404,6 +421,7 @@ mod tests {
             pix_fmts: &[PixFmt::Bgr24, PixFmt::Yuv420p],
             sessions: &[1, 2],
             pipe_size: PipeSize::Frames(4),
+            commands: &[],
         });
         let ids: Vec<String> = cases.iter().map(CaseSpec::id).collect();
         assert_eq!(

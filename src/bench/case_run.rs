@@ -12,7 +12,7 @@ use super::progress::Progress;
 use super::runner::{self, OpenSink, RunContext, RunError};
 use super::{gpu_sampler, EngineOptions};
 use crate::encode::fallback::Chooser;
-use crate::encode::verify::{verify, VerifyError};
+use crate::encode::verify::{verify, CheckFailure, VerifyError};
 use crate::ffmpeg::args::EncodeSettings;
 use crate::ffmpeg::EncodeFailure;
 use crate::probe::fallback::Writer;
@@ -28,6 +28,7 @@ pub fn reason_of(e: RunError) -> Reason {
         RunError::Encode(f) => Reason::from(f),
         RunError::Other(e) => Reason::error(format!("{e:#}")),
         RunError::Interrupted => Reason::interrupted(),
+        RunError::Command(message) => Reason::Other(Cause::CommandFailed { message }),
     }
 }
 
@@ -91,6 +92,10 @@ fn base_result(spec: &CaseSpec, workload: &Workload) -> CaseResult {
         relative: None,
         ceiling_input: None,
         output: None,
+        user_command: match &spec.sink {
+            SinkSpec::Command(command) => Some(command.case()),
+            _ => None,
+        },
     }
 }
 
@@ -131,6 +136,8 @@ pub struct CaseRun<'a> {
     elsewhere: Option<tempfile::TempPath>,
     /// The ceiling's frames as one file, written once for all its runs.
     ring: Option<tempfile::TempPath>,
+    /// A user's command: the video and detections it reads, written once.
+    inputs: Option<super::command::Inputs>,
     last_output: Option<PathBuf>,
     runs_done: u32,
     failed: bool,
@@ -166,9 +173,9 @@ impl<'a> CaseRun<'a> {
         label: String,
     ) -> Step<'a> {
         let mut result = base_result(spec, workload);
-        // The ceiling's ffmpeg reads its frames itself: no engine moves them.
-        result.engine =
-            (!matches!(spec.sink, SinkSpec::Lavfi { .. })).then_some(options.engine.kind);
+        // The ceiling's ffmpeg reads its frames itself, a user's command its own way.
+        result.engine = (!matches!(spec.sink, SinkSpec::Lavfi { .. } | SinkSpec::Command(_)))
+            .then_some(options.engine.kind);
         result.warmup_frames = if matches!(spec.sink, SinkSpec::Lavfi { .. }) {
             0
         } else {
@@ -249,6 +256,7 @@ impl<'a> CaseRun<'a> {
             output,
             elsewhere: None,
             ring: None,
+            inputs: None,
             last_output: None,
             runs_done: 0,
             failed: false,
@@ -263,6 +271,18 @@ impl<'a> CaseRun<'a> {
                         None => CeilingInput::Testsrc2,
                     });
                     case.ring = ring;
+                }
+                Err(e) => return fail(case.result, reason_of(RunError::Other(e))),
+            }
+        }
+        if let SinkSpec::Command(command) = &spec.sink {
+            let ctx = case.context(options);
+            match super::command::Inputs::write(&ctx, command) {
+                Ok(inputs) => {
+                    // Known before it runs: a failure's fix points at it.
+                    let line = super::command::line(&ctx, command, &inputs, &case.output);
+                    case.result.command = Some(line);
+                    case.inputs = Some(inputs);
                 }
                 Err(e) => return fail(case.result, reason_of(RunError::Other(e))),
             }
@@ -298,6 +318,18 @@ impl<'a> CaseRun<'a> {
         let sampler = gpu_sampler::GpuSampler::start(options.gpu_sample_period);
         let outcome = match &spec.sink {
             SinkSpec::Copy { .. } => runner::run_copy(&ctx, spec, &progress),
+            SinkSpec::Command(command) => {
+                // What it writes, it writes afresh: nothing there counts for it.
+                let _ = std::fs::remove_file(&self.output);
+                super::command::run(
+                    &ctx,
+                    command,
+                    self.inputs.as_ref().expect("written in start"),
+                    &self.output,
+                    options.command_timeout,
+                    &progress,
+                )
+            }
             SinkSpec::Lavfi { .. } => runner::run_lavfi(
                 &ctx,
                 self.settings.as_ref().expect("resolved in start"),
@@ -394,6 +426,7 @@ impl<'a> CaseRun<'a> {
             result.encoder.used = Some("none".into());
         }
         summarize(&mut result);
+        let mut decoded_on_failure = None;
         // Every encoded output is decoded back; a short or corrupt file fails the case loudly.
         if let (CaseStatus::Ok, Some(path), Some(ffmpeg)) =
             (&result.status, &self.last_output, self.ffmpeg.as_deref())
@@ -440,12 +473,23 @@ impl<'a> CaseRun<'a> {
                     result.reason = Some(Reason::interrupted());
                 }
                 Err(VerifyError::Failed(why)) => {
+                    if let CheckFailure::FrameCount { decoded, .. } = &why {
+                        decoded_on_failure = Some(*decoded);
+                    }
                     result.status = CaseStatus::Failed;
                     result.reason = Some(Reason::Other(Cause::VerificationFailed {
                         message: why.to_string(),
                     }));
                 }
             }
+        }
+        if let SinkSpec::Command(command) = &spec.sink {
+            // What wrote its stream, as the stream says: the encoder that ran.
+            result.encoder.used = result
+                .verified
+                .as_ref()
+                .map(|v| v.written_by.clone().unwrap_or_else(|| v.codec.clone()));
+            super::command::judge(command, &mut result, decoded_on_failure);
         }
         if let (CaseStatus::Ok, Some(partial)) = (&result.status, self.partial) {
             let kept = options.keep.path_for(out_dir, spec);
@@ -502,5 +546,6 @@ fn summarize(result: &mut CaseResult) {
         .iter()
         .map(|r| r.stages_ms_per_frame.clone())
         .collect();
-    result.stages_ms_per_frame = Stages::mean(&stages);
+    // A user's command is one process to us: its stages are its own business.
+    result.stages_ms_per_frame = Stages::mean(&stages).filter(|_| result.user_command.is_none());
 }

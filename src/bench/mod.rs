@@ -5,6 +5,7 @@
 
 pub mod case;
 pub mod case_run;
+pub mod command;
 pub mod gpu_sampler;
 pub mod pipeline;
 pub mod progress;
@@ -81,6 +82,8 @@ pub struct EngineOptions {
     /// Round-robin: every case's first run, then every case's second, … so a
     /// machine that drifts over the bench drifts under every case alike.
     pub interleave: bool,
+    /// The most one run of a user's command may take (`--command-timeout`).
+    pub command_timeout: Duration,
 }
 
 /// The one rule for odd sizes, for every mode's cases: a 4:2:0 pipe format
@@ -429,6 +432,7 @@ mod tests {
                 realtime: false,
             },
             interleave,
+            command_timeout: Duration::from_secs(60),
         }
     }
 

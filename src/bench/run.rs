@@ -39,6 +39,9 @@ pub enum RunError {
     /// Ctrl-C or SIGTERM: stop, clean up, keep what was measured.
     #[error("interrupted")]
     Interrupted,
+    /// A user's command failed (`bench --command`): its own words.
+    #[error("{0}")]
+    Command(String),
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -137,6 +140,7 @@ impl Timing {
                 others_cores: cpu.others_cores(&self.cpu, wall),
                 steal_cores: cpu.steal_cores(&self.cpu, wall),
                 realtime: None,
+                command: None,
             },
             output,
         }

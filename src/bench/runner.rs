@@ -59,11 +59,13 @@ pub fn resolve(
                 choice: None,
             })
         }
-        SinkSpec::Null | SinkSpec::OpenCv { .. } | SinkSpec::Copy { .. } => Ok(Resolved {
-            writer: None,
-            settings: None,
-            choice: None,
-        }),
+        SinkSpec::Null | SinkSpec::OpenCv { .. } | SinkSpec::Copy { .. } | SinkSpec::Command(_) => {
+            Ok(Resolved {
+                writer: None,
+                settings: None,
+                choice: None,
+            })
+        }
     }
 }
 
@@ -112,7 +114,9 @@ pub fn open_sink(
             ctx.write_timeout,
             *pipe,
         )?)),
-        (SinkSpec::Lavfi { .. }, _) => unreachable!("lavfi cases do not use a frame sink"),
+        (SinkSpec::Lavfi { .. } | SinkSpec::Command(_), _) => {
+            unreachable!("the ceiling's and commands' runs use no frame sink")
+        }
     }
 }
 

@@ -285,6 +285,12 @@ pub struct BenchArgs {
     /// Modes to run (default: all)
     #[arg(long, value_enum, value_delimiter = ',')]
     pub modes: Vec<crate::bench::case::Mode>,
+    /// Your own visualizer or writer as a case, NAME='COMMAND …' (repeatable). Placeholders: {input} {output} {detections} {frames} {width} {height} {fps} {progress_fd}; with no {input} it gets raw bgr24 frames on stdin (docs/commands.md)
+    #[arg(long = "command", value_name = "NAME=CMD")]
+    pub commands: Vec<crate::bench::command::UserCommand>,
+    /// The most one run of a --command may take, in seconds (killed with its children after it)
+    #[arg(long, default_value_t = 600.0, value_name = "SECONDS")]
+    pub command_timeout: f64,
     /// Codecs for the ffmpeg modes: h264, hevc, av1 (NVENC first, CPU encoder on fallback), or an encoder name
     #[arg(long, value_delimiter = ',', default_value = "h264")]
     pub codecs: Vec<String>,

@@ -30,7 +30,7 @@ pub enum CheckFailure {
     Unreadable(anyhow::Error),
     #[error("{0}")]
     Decode(#[from] crate::ffmpeg::verify::DecodeError),
-    #[error("wrote {wrote} frames, the output decodes to {decoded}")]
+    #[error("{wrote} frames went in, the output decodes to {decoded}")]
     FrameCount { wrote: u64, decoded: u64 },
     #[error("output is {got_w}x{got_h}, expected {width}x{height}{}", if *.cropped { " (the writer cropped the odd size: use an even --resolution)" } else { "" })]
     Size {
@@ -100,5 +100,20 @@ fn check(
         height: info.height,
         codec: info.codec,
         bytes,
+        written_by: info.written_by.or_else(|| sei_writer(path)),
+        pix_fmt: info.pix_fmt,
+        stream_fps: Some(info.fps).filter(|f| *f > 0.0),
     })
+}
+
+/// The writer an H.264 stream names in its own bitstream where the container
+/// does not: x264 leaves its version and options in an SEI message near the
+/// start ("x264 - core 164 …"); NVENC and others leave nothing.
+fn sei_writer(path: &Path) -> Option<String> {
+    let mut head = vec![0u8; 256 * 1024];
+    let n = std::io::Read::read(&mut std::fs::File::open(path).ok()?, &mut head).ok()?;
+    head[..n]
+        .windows(12)
+        .any(|w| w == b"x264 - core ")
+        .then(|| "libx264".to_string())
 }

@@ -22,6 +22,10 @@ pub struct VideoStreamInfo {
     pub duration_seconds: Option<f64>,
     /// Average and base frame rates differ: frames are taken once each as decoded.
     pub variable_frame_rate: bool,
+    /// The stream's pixel format ("yuv420p", "yuv444p").
+    pub pix_fmt: Option<String>,
+    /// What wrote the stream, as its metadata names it ("libx264", "h264_nvenc").
+    pub written_by: Option<String>,
 }
 
 /// Reads the first video stream's properties (no ffprobe needed: the static
@@ -58,7 +62,9 @@ pub fn probe(ffmpeg: &Path, path: &Path) -> anyhow::Result<VideoStreamInfo> {
                 height: h.height,
                 fps: h.fps(),
                 duration_seconds: banner.as_ref().and_then(|b| b.duration_seconds),
-                variable_frame_rate: banner.is_some_and(|b| b.variable_frame_rate),
+                variable_frame_rate: banner.as_ref().is_some_and(|b| b.variable_frame_rate),
+                pix_fmt: banner.as_ref().and_then(|b| b.pix_fmt.clone()),
+                written_by: banner.and_then(|b| b.written_by),
             })
         }
         (Err(e), Err(_)) => Err(e).with_context(not_a_video),
@@ -148,6 +154,8 @@ pub fn parse_probe(stderr: &str) -> anyhow::Result<VideoStreamInfo> {
                         fps: f64::from(v.fps),
                         duration_seconds: duration,
                         variable_frame_rate: is_variable_rate(&stream.raw_log_message),
+                        pix_fmt: Some(v.pix_fmt.clone()).filter(|p| !p.is_empty()),
+                        written_by: written_by(stderr),
                     });
                 }
             }
@@ -155,6 +163,24 @@ pub fn parse_probe(stderr: &str) -> anyhow::Result<VideoStreamInfo> {
         }
     }
     bail!("no video stream found")
+}
+
+/// The first video stream's `encoder` metadata, as libavcodec names itself in
+/// it (`Lavc60.31.102 libx264` → `libx264`; another writer's tag as it is).
+pub fn written_by(stderr: &str) -> Option<String> {
+    let mut lines = stderr.lines();
+    lines.find(|l| l.trim_start().starts_with("Stream #") && l.contains("Video:"))?;
+    lines
+        .take_while(|l| !l.trim_start().starts_with("Stream #") && l.starts_with("    "))
+        .find_map(|l| {
+            let (key, value) = l.split_once(':')?;
+            (key.trim() == "encoder").then(|| value.trim())
+        })
+        .map(|tag| match tag.split_once(' ') {
+            Some((lavc, name)) if lavc.starts_with("Lavc") => name.trim().to_string(),
+            _ => tag.to_string(),
+        })
+        .filter(|t| !t.is_empty())
 }
 
 /// "25", "23.98", "1k" (ffmpeg's banner writes 1000 as 1k) → a number.

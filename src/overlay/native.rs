@@ -50,9 +50,6 @@ impl RowOverlay for NativeStyle {
         let bw = layout.box_width as i32;
         for person in &layout.persons {
             outline(rows, person.outline, bw, BOX_COLOR);
-            // The gate's self-test: a known slowdown it must catch.
-            #[cfg(feature = "gate-selftest")]
-            outline(rows, person.outline, bw, BOX_COLOR);
             for caption in &person.captions {
                 self.caption(rows, caption);
             }

@@ -29,6 +29,9 @@ pub enum Mode {
     EncoderCeiling,
     /// Baseline: one prepared frame through the pipe over and over, ffmpeg discarding it unencoded (-c:v copy -f null): the pipe's ceiling, per --pix-fmts
     PipeCeiling,
+    /// A user's own visualizer or writer, run as a command (`bench --command`)
+    #[value(skip)]
+    Command,
 }
 
 impl Mode {
@@ -43,6 +46,7 @@ impl Mode {
             Self::EncoderCeiling => "encoder-ceiling",
             Self::EncodeToNull => "encode-to-null",
             Self::PipeCeiling => "pipe-ceiling",
+            Self::Command => "command",
         }
     }
 
@@ -59,7 +63,7 @@ impl Mode {
     ];
 
     /// Every mode, in the report's order (the declaration order).
-    pub const REPORT_ORDER: [Mode; 9] = [
+    pub const REPORT_ORDER: [Mode; 10] = [
         Mode::Original,
         Mode::Fast,
         Mode::Nvenc,
@@ -69,6 +73,7 @@ impl Mode {
         Mode::EncodeToNull,
         Mode::EncoderCeiling,
         Mode::PipeCeiling,
+        Mode::Command,
     ];
 
     /// The guide's visualizers (each draws and writes a video).
@@ -134,6 +139,8 @@ pub enum Sink {
     FfmpegLavfi,
     /// Raw frames through ffmpeg's stdin, passed on unencoded and discarded (the pipe's ceiling).
     FfmpegCopy,
+    /// A user's command, writing its own output (`bench --command`).
+    Command,
 }
 
 impl Sink {
@@ -330,6 +337,8 @@ pub enum RssScope {
     /// The process's high-water mark so far (every earlier run included):
     /// results of schema version 1, or where the reset was refused.
     Process,
+    /// A user's command: the largest process of its tree (`bench --command`).
+    CommandTree,
 }
 
 /// A part of the guide's mode this build lacks, and what ran in its place. The

@@ -50,9 +50,20 @@ pub fn encoder_short(c: &CaseResult) -> String {
     }
 }
 
+/// The mode, or the user's command by its name ("command mine").
+pub fn mode(c: &CaseResult) -> String {
+    match &c.user_command {
+        Some(command) => format!("command {}", command.name),
+        None => c.mode.name().to_string(),
+    }
+}
+
 /// The style that drew, "native (for opencv)" when it stood in for another;
-/// "none" when nothing was drawn.
+/// "none" when nothing was drawn ("its own" for a user's command).
 pub fn overlay(c: &CaseResult) -> String {
+    if c.user_command.is_some() {
+        return "its own".into();
+    }
     let drawn = c.overlay.map_or("none", StyleKind::name);
     match c.stand_in.as_ref().and_then(|s| s.overlay_for) {
         Some(for_style) => format!("{drawn} (for {for_style})"),

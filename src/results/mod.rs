@@ -9,6 +9,7 @@
 //! from the rooms that produce or consume it (bench, report, cli).
 
 pub mod codec;
+pub mod command;
 pub mod encoder;
 pub mod export;
 pub mod failure;
@@ -181,6 +182,9 @@ pub struct CaseResult {
     /// Where the verified output was kept (`bench --keep-outputs`, `render -o`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<std::path::PathBuf>,
+    /// A user's command (`bench --command`): how it ran and what it shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_command: Option<command::CommandCase>,
 }
 
 impl CaseResult {
@@ -221,6 +225,15 @@ pub struct Verified {
     pub height: u32,
     pub codec: String,
     pub bytes: u64,
+    /// What wrote the stream, as its metadata names it (`Lavc… libx264` →
+    /// `libx264`), where the file says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pix_fmt: Option<String>,
+    /// The stream's frame rate as its container says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_fps: Option<f64>,
 }
 
 impl Verified {
@@ -326,6 +339,9 @@ pub struct RunResult {
     /// `--realtime`: frames offered at the source rate, and how the run kept up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub realtime: Option<Realtime>,
+    /// A user's command: what its process tree used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<command::CommandRun>,
 }
 
 /// A run paced as a live source (`--realtime`): frame k of the timed part

@@ -29,6 +29,9 @@ pub enum Cause {
     VerificationFailed { message: String },
     /// Anything else, in words.
     Error { message: String },
+    /// A user's command (`bench --command`) failed: it exited non-zero, ran
+    /// past its deadline, or left processes behind.
+    CommandFailed { message: String },
     /// A bug in nvviz-bench met while running this case (a panic, caught): the
     /// case failed, the cases after it still ran.
     Internal { message: String },
@@ -55,6 +58,7 @@ impl Reason {
             Self::Other(Cause::VerificationFailed { .. }) => "verification_failed",
             Self::Other(Cause::Error { .. }) => "error",
             Self::Other(Cause::Internal { .. }) => "internal_error",
+            Self::Other(Cause::CommandFailed { .. }) => "command_failed",
         }
     }
 
@@ -71,6 +75,9 @@ impl Reason {
             Self::Encode(f) => Some(f.fix()),
             Self::Other(Cause::NotBuilt { .. }) => Some(
                 "build with OpenCV (the default features), or leave out the OpenCV modes".into(),
+            ),
+            Self::Other(Cause::CommandFailed { .. }) => Some(
+                "run its command line by hand (`--export-json` keeps it as `command`; `-v` prints it) and fix it; the other cases ran".into(),
             ),
             Self::Other(Cause::Internal { .. }) => Some(
                 "a bug in nvviz-bench: please report it with the command line; the other cases ran"
@@ -90,7 +97,8 @@ impl std::fmt::Display for Reason {
                 Cause::NotBuilt { message }
                 | Cause::NoFfmpegEncoder { message }
                 | Cause::VerificationFailed { message }
-                | Cause::Error { message },
+                | Cause::Error { message }
+                | Cause::CommandFailed { message },
             ) => f.write_str(message),
             Self::Other(Cause::Internal { message }) => write!(f, "internal error: {message}"),
         }

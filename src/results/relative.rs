@@ -13,7 +13,9 @@
 //!   adds to the drawing;
 //! - `overlay-only` of another style → `overlay-only` native;
 //! - `pipe-ceiling` → the guide's transport (bgr24 written into the kernel's
-//!   default pipe): what a format, a pipe size and vmsplice each gain.
+//!   default pipe): what a format, a pipe size and vmsplice each gain;
+//! - a user's command → the first `encoder-ceiling` case: its fps as a share
+//!   of what this machine's encoder does alone, gated on a noisy runner.
 
 use serde::{Deserialize, Serialize};
 
@@ -54,6 +56,7 @@ pub fn reference<'a>(c: &CaseResult, cases: &'a [CaseResult]) -> Option<&'a Case
             };
             guide(r) && !guide(c)
         }
+        (Mode::Command, Mode::EncoderCeiling) => true,
         _ => false,
     })
 }

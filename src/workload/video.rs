@@ -246,6 +246,8 @@ impl OpenCvReader {
             fps,
             duration_seconds: (fps > 0.0).then(|| frames as f64 / fps),
             variable_frame_rate: false,
+            pix_fmt: None,
+            written_by: None,
         };
         Ok((stream, frames))
     }

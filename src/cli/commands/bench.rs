@@ -58,7 +58,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
     let config = config(args, &modes, &presets, &template);
     let mut results = Results::begin(environment, config, workload.info.clone());
     let (exports, baseline_file) = exports(args, &results)?;
-    let options = engine_options(args, write_timeout);
+    let command_timeout = options::seconds("--command-timeout", args.command_timeout)?;
+    let options = engine_options(args, write_timeout, command_timeout);
     let ran = bench::run(
         &cases,
         &workload,
@@ -108,10 +109,15 @@ fn matrix(args: &BenchArgs, modes: &[Mode], presets: &[String]) -> Vec<CaseSpec>
         pix_fmts: &args.pix_fmts,
         sessions: &args.sessions,
         pipe_size: args.engine.config().pipe.size,
+        commands: &args.commands,
     })
 }
 
-fn engine_options(args: &BenchArgs, write_timeout: Duration) -> EngineOptions {
+fn engine_options(
+    args: &BenchArgs,
+    write_timeout: Duration,
+    command_timeout: Duration,
+) -> EngineOptions {
     EngineOptions {
         runs: args.runs,
         warmup: args.warmup,
@@ -122,6 +128,7 @@ fn engine_options(args: &BenchArgs, write_timeout: Duration) -> EngineOptions {
         quality: args.quality,
         engine: args.engine.config(),
         interleave: args.interleave,
+        command_timeout,
     }
 }
 

@@ -49,6 +49,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         quality: false,
         engine: args.engine.config(),
         interleave: false,
+        command_timeout: Duration::MAX,
     };
     let ran = bench::run(
         std::slice::from_ref(&spec),
@@ -114,6 +115,7 @@ fn one_case(args: &RenderArgs, workload: &Workload) -> CaseSpec {
         pix_fmts: &[args.pix_fmt],
         sessions: &[1],
         pipe_size: args.engine.config().pipe.size,
+        commands: &[],
     })
     .into_iter()
     .next()

@@ -16,6 +16,7 @@ fn use_case(mode: Mode) -> &'static str {
         Mode::EncodeToNull => "Baseline: without disk writes",
         Mode::EncoderCeiling => "Baseline: the encoder's limit",
         Mode::PipeCeiling => "Baseline: the pipe's limit",
+        Mode::Command => "Your visualizer, measured beside these",
     }
 }
 
@@ -44,6 +45,10 @@ fn technology(c: &CaseResult) -> String {
         Mode::PipeCeiling => format!(
             "FFmpeg pipe, one {} frame passed on unencoded (-c:v copy), no overlay",
             c.pix_fmt.map_or("?", |f| f.name())
+        ),
+        Mode::Command => format!(
+            "your command '{}', written by {enc}",
+            c.user_command.as_ref().map_or("?", |u| u.name.as_str())
         ),
     }
 }

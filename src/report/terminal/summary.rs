@@ -18,6 +18,7 @@ pub fn summary(results: &Results, verbose: bool) -> String {
             out.push_str(&format!("realtime: {}: {}\n", c.id, label::realtime(r)));
         }
     }
+    out.push_str(&commands(results));
     out.push_str(&failures(results));
     out.push_str(&fallbacks(results, verbose));
     out.push_str(&warnings(results));
@@ -93,7 +94,7 @@ fn row(c: &CaseResult, original: Option<f64>) -> Vec<Cell> {
     };
     let stand_in = c.stand_in.is_some();
     vec![
-        Cell::new(c.mode),
+        Cell::new(label::mode(c)),
         tinted(label::overlay(c), stand_in, false),
         tinted(
             label::encoder(c),
@@ -111,6 +112,64 @@ fn row(c: &CaseResult, original: Option<f64>) -> Vec<Cell> {
         Cell::new(ms(encode_ms)),
         Cell::new(speedup),
     ]
+}
+
+/// Each user command in words: how it was timed, what wrote its stream, what
+/// its processes used, the guide's causes its run shows, and what the best
+/// built-in visualizer reached in the same run.
+fn commands(results: &Results) -> String {
+    let best = results
+        .cases
+        .iter()
+        .filter(|c| c.mode.is_visualizer() && c.is_ok())
+        .filter_map(|c| Some((c, c.fps?.mean)))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    let mut out = String::new();
+    for c in &results.cases {
+        let Some(command) = c
+            .user_command
+            .as_ref()
+            .filter(|u| c.is_ok() || !u.findings.is_empty())
+        else {
+            continue;
+        };
+        let timing = command.timing.map_or("", |t| t.describe());
+        out.push_str(&format!("command {}: {}", command.name, label::fps(c)));
+        if c.is_ok() {
+            out.push_str(&format!(" fps, {timing}"));
+        }
+        if let Some(v) = &c.verified {
+            out.push_str(&format!(
+                "; written by {} ({}, {}{})",
+                v.written_by
+                    .as_deref()
+                    .unwrap_or("an encoder the file does not name"),
+                v.codec,
+                v.pix_fmt.as_deref().unwrap_or("?"),
+                v.mbps(c.fps_target)
+                    .map_or(String::new(), |m| format!(", {m:.1} Mb/s")),
+            ));
+        }
+        if let Some(run) = c.runs.last().and_then(|r| r.command.as_ref()) {
+            out.push_str(&format!(
+                "; its processes: {:.1} CPU-s user, {:.1} sys, peak {:.0} MiB",
+                run.user_s, run.sys_s, run.peak_rss_mib
+            ));
+        }
+        if let (Some((b, fps)), Some(mine)) = (best, c.fps.filter(|_| c.is_ok())) {
+            out.push_str(&format!(
+                "; best built-in here: {} {:.1} fps ({:.2}x this)",
+                label::mode(b),
+                fps,
+                fps / mine.mean
+            ));
+        }
+        out.push('\n');
+        for f in &command.findings {
+            out.push_str(&format!("  - {f}\n"));
+        }
+    }
+    out
 }
 
 /// Failures in words, each with what to do: the cause name alone is not enough.
