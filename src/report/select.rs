@@ -9,7 +9,8 @@ pub fn primary_cases(input: &Input) -> Vec<&CaseResult> {
     let mut out = Vec::new();
     for mode in Mode::REPORT_ORDER {
         let of_mode = input.results.cases.iter().filter(|c| c.mode == mode);
-        if mode == Mode::OverlayOnly {
+        // Each overlay style, and each user's command, is a row of its own.
+        if mode == Mode::OverlayOnly || mode == Mode::Command {
             out.extend(of_mode);
         } else if let Some(first) = of_mode.into_iter().next() {
             out.push(first);

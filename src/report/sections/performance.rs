@@ -46,10 +46,7 @@ fn technology(c: &CaseResult) -> String {
             "FFmpeg pipe, one {} frame passed on unencoded (-c:v copy), no overlay",
             c.pix_fmt.map_or("?", |f| f.name())
         ),
-        Mode::Command => format!(
-            "your command '{}', written by {enc}",
-            c.user_command.as_ref().map_or("?", |u| u.name.as_str())
-        ),
+        Mode::Command => format!("its own drawing and writer, written by {enc}"),
     }
 }
 
@@ -74,7 +71,7 @@ pub fn section(input: &Input, suffix: &str) -> Section {
         };
         let name = match (c.mode, c.overlay) {
             (Mode::OverlayOnly, Some(o)) => format!("overlay-only ({o})"),
-            (m, _) => m.to_string(),
+            _ => label::mode(c),
         };
         t.row(vec![
             name,
