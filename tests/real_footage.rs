@@ -143,3 +143,94 @@ fn without_ffmpeg_opencv_reads_and_writes_a_real_video_as_the_demo_does() {
     let (frames, w, h, _) = ffprobe_stream(&output);
     assert_eq!((frames, w, h), (20, 768, 576));
 }
+
+/// The RGB pixel at (x, y) of frame `n` of `video`, decoded by ffmpeg.
+fn pixel(video: &Path, n: u64, x: u32, y: u32, width: u32) -> [u8; 3] {
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(video)
+        .args(["-vf", &format!("select=eq(n\\,{n})"), "-frames:v", "1"])
+        .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+        .output()
+        .unwrap();
+    let i = ((y * width + x) * 3) as usize;
+    [out.stdout[i], out.stdout[i + 1], out.stdout[i + 2]]
+}
+
+/// AVA-format action results (what AlphAction writes: video, seconds,
+/// normalised box, action id, person id, score) on real footage: boxes and
+/// captions where the file says, from its keyframe on, nothing before.
+#[test]
+fn an_ava_csv_renders_its_boxes_and_captions_where_the_file_says() {
+    let Some(video) = sample("vtest.avi") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("ava.csv");
+    // vtest.avi: 768x576 at 10 fps. Person 1 from 1.0 s (frame 10), moved at
+    // 1.5 s (frame 15); its 0.2 score is under the demo's threshold.
+    std::fs::write(
+        &csv,
+        "vtest,1.0,0.25,0.25,0.5,0.75,12,1,0.9\n\
+         vtest,1.0,0.25,0.25,0.5,0.75,80,1,0.2\n\
+         vtest,1.5,0.5,0.25,0.75,0.75,14,1,0.8\n",
+    )
+    .unwrap();
+    let out = dir.path().join("ava.mp4");
+    let run = nvviz()
+        .args([
+            "render", "--mode", "native", "-q", "--frames", "20", "--video",
+        ])
+        .arg(&video)
+        .arg("--detections")
+        .arg(&csv)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_exit(&run, 0);
+    let red = |p: [u8; 3]| p[0] > 150 && p[1] < 90 && p[2] < 90;
+    // The box's left edge: x = 0.25 * 768 = 192, halfway down it.
+    let left_edge = |n| pixel(&out, n, 193, 288, 768);
+    assert!(
+        !red(left_edge(5)),
+        "no box before the keyframe: {:?}",
+        left_edge(5)
+    );
+    assert!(
+        red(left_edge(10)),
+        "the box at its keyframe: {:?}",
+        left_edge(10)
+    );
+    assert!(
+        red(left_edge(14)),
+        "held until the next: {:?}",
+        left_edge(14)
+    );
+    // At 1.5 s it moved right (x = 384): its old edge is gone, the new one drawn.
+    assert!(!red(left_edge(16)), "{:?}", left_edge(16));
+    assert!(red(pixel(&out, 16, 385, 288, 768)));
+    // Its captions ("stand 0.90", then "walk 0.80") sit on a panel above the box:
+    // the panel's pixels differ from the same frame rendered without the file.
+    let plain = dir.path().join("plain.mp4");
+    let run = nvviz()
+        .args([
+            "render", "--mode", "native", "-q", "--frames", "20", "--video",
+        ])
+        .arg(&video)
+        .arg("-o")
+        .arg(&plain)
+        .output()
+        .unwrap();
+    assert_exit(&run, 0);
+    let above = |v: &Path, n| pixel(v, n, 200, 135, 768);
+    let differs = |a: [u8; 3], b: [u8; 3]| a.iter().zip(b).any(|(x, y)| x.abs_diff(y) > 40);
+    assert!(
+        differs(above(&out, 12), above(&plain, 12)),
+        "a caption panel above the box"
+    );
+    assert!(
+        !differs(above(&out, 5), above(&plain, 5)),
+        "nothing drawn before the keyframe"
+    );
+}

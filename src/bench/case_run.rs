@@ -276,18 +276,25 @@ impl<'a> CaseRun<'a> {
             }
         }
         if let SinkSpec::Command(command) = &spec.sink {
-            let ctx = case.context(options);
-            match super::command::Inputs::write(&ctx, command) {
-                Ok(inputs) => {
-                    // Known before it runs: a failure's fix points at it.
-                    let line = super::command::line(&ctx, command, &inputs, &case.output);
-                    case.result.command = Some(line);
-                    case.inputs = Some(inputs);
-                }
-                Err(e) => return fail(case.result, reason_of(RunError::Other(e))),
+            if let Err(e) = case.write_command_inputs(command, options) {
+                return fail(case.result, reason_of(RunError::Other(e)));
             }
         }
         Step::Running(Box::new(case))
+    }
+
+    /// A user's command: the video and detections it reads, written once, and
+    /// its command line, known before it runs (a failure's fix points at it).
+    fn write_command_inputs(
+        &mut self,
+        command: &super::command::UserCommand,
+        options: &EngineOptions,
+    ) -> anyhow::Result<()> {
+        let ctx = self.context(options);
+        let inputs = super::command::Inputs::write(&ctx, command)?;
+        self.result.command = Some(super::command::line(&ctx, command, &inputs, &self.output));
+        self.inputs = Some(inputs);
+        Ok(())
     }
 
     fn context(&self, options: &EngineOptions) -> RunContext<'_> {

@@ -104,45 +104,7 @@ fn differences(cases: &[&CaseResult]) -> Vec<String> {
 /// stddev over runs.
 pub fn fps_chart(input: &Input) -> anyhow::Result<String> {
     register_font()?;
-    let cases = chart_cases(input);
-    let mut bars: Vec<Bar> = cases
-        .iter()
-        .filter_map(|c| {
-            let what = match (c.mode, c.overlay) {
-                (Mode::OverlayOnly, Some(o)) => format!("{o} only"),
-                (m, _) if c.stand_in.as_ref().is_some_and(|s| s.overlay_for.is_some()) => {
-                    format!("{m} [{}]", label::overlay(c))
-                }
-                (m, _) => m.to_string(),
-            };
-            let label = if c.sink == Sink::Null {
-                what
-            } else {
-                format!("{what}: {}", label::encoder_short(c))
-            };
-            let f = c.fps?;
-            Some(Bar {
-                label,
-                mean: f.mean,
-                stddev: f.stddev,
-                fallback: c.encoder.is_fallback(),
-                stand_in: c.stand_in.is_some(),
-            })
-        })
-        .collect();
-    // Bars of one name: each says what differs.
-    let names: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
-    for name in &names {
-        let same: Vec<usize> = (0..bars.len())
-            .filter(|&i| bars[i].label == *name)
-            .collect();
-        if same.len() > 1 {
-            let group: Vec<&CaseResult> = same.iter().map(|&i| cases[i]).collect();
-            for (i, diff) in same.iter().zip(differences(&group)) {
-                bars[*i].label = format!("{name} ({diff})");
-            }
-        }
-    }
+    let bars = bars(&chart_cases(input));
     let max = bars.iter().map(|b| b.mean + b.stddev).fold(1.0, f64::max);
     let any_fallback = bars.iter().any(|b| b.fallback);
     let any_stand_in = bars.iter().any(|b| b.stand_in && !b.fallback);
@@ -253,6 +215,50 @@ pub fn fps_chart(input: &Input) -> anyhow::Result<String> {
         whole.present().map_err(err)?;
     }
     Ok(svg)
+}
+
+/// A bar per case, named by its mode (a user's command by its name) and
+/// encoder; bars of one name each say what differs.
+fn bars(cases: &[&CaseResult]) -> Vec<Bar> {
+    let mut bars: Vec<Bar> = cases
+        .iter()
+        .filter_map(|c| {
+            let what = match (c.mode, c.overlay) {
+                (Mode::OverlayOnly, Some(o)) => format!("{o} only"),
+                (m, _) if c.stand_in.as_ref().is_some_and(|s| s.overlay_for.is_some()) => {
+                    format!("{m} [{}]", label::overlay(c))
+                }
+                _ => label::mode(c),
+            };
+            let label = if c.sink == Sink::Null {
+                what
+            } else {
+                format!("{what}: {}", label::encoder_short(c))
+            };
+            let f = c.fps?;
+            Some(Bar {
+                label,
+                mean: f.mean,
+                stddev: f.stddev,
+                fallback: c.encoder.is_fallback(),
+                stand_in: c.stand_in.is_some(),
+            })
+        })
+        .collect();
+    // Bars of one name: each says what differs.
+    let names: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
+    for name in &names {
+        let same: Vec<usize> = (0..bars.len())
+            .filter(|&i| bars[i].label == *name)
+            .collect();
+        if same.len() > 1 {
+            let group: Vec<&CaseResult> = same.iter().map(|&i| cases[i]).collect();
+            for (i, diff) in same.iter().zip(differences(&group)) {
+                bars[*i].label = format!("{name} ({diff})");
+            }
+        }
+    }
+    bars
 }
 
 /// Speed vs quality, one point per preset (needs `bench --quality`).

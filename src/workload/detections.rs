@@ -383,7 +383,9 @@ pub struct Loaded {
     pub size: Option<(u32, u32)>,
 }
 
-pub fn load(path: &Path, rule: &CaptionRule) -> anyhow::Result<Loaded> {
+/// Reads a detections file: JSON (schema v1/v2), an AVA-format action CSV
+/// (`fps`, the video's rate, places its timestamps on frames), or MOT boxes.
+pub fn load(path: &Path, rule: &CaptionRule, fps: f64) -> anyhow::Result<Loaded> {
     let text = crate::input_file::read_text(path, "detections file", 1 << 30)?;
     let ext = path
         .extension()
@@ -391,6 +393,9 @@ pub fn load(path: &Path, rule: &CaptionRule) -> anyhow::Result<Loaded> {
         .unwrap_or("")
         .to_ascii_lowercase();
     match ext.as_str() {
+        "csv" | "txt" if is_ava_csv(&text) => {
+            parse_ava_csv(&text, rule, fps).with_context(|| format!("in {}", path.display()))
+        }
         "csv" | "txt" => Ok(Loaded {
             detections: parse_mot_csv(&text).with_context(|| format!("in {}", path.display()))?,
             size: None,
@@ -462,6 +467,117 @@ pub fn parse_json(text: &str, rule: &CaptionRule) -> anyhow::Result<Loaded> {
     }
 }
 
+/// Boxes of an AVA CSV are fractions of the frame: read in units of this size.
+const AVA_UNITS: u32 = 10_000;
+/// The recorded size that means "fractions of the frame".
+pub const FRACTIONS: (u32, u32) = (AVA_UNITS, AVA_UNITS);
+
+/// An AVA-format row: `video_id, seconds, x1, y1, x2, y2, action_id,
+/// person_id[, score]` with a box in fractions of the frame — a video id and
+/// a timestamp where MOT has two integers.
+fn is_ava_csv(text: &str) -> bool {
+    let Some(line) = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+    else {
+        return false;
+    };
+    let f: Vec<&str> = line.split(',').map(str::trim).collect();
+    let fraction = |s: &str| s.parse::<f32>().is_ok_and(|v| (0.0..=1.0).contains(&v));
+    f.len() >= 8
+        && (f[0].parse::<u64>().is_err() || f[1].contains('.'))
+        && f[2..6].iter().all(|s| fraction(s))
+}
+
+/// The action results AlphAction and other AVA models write: one row per
+/// person, action and keyframe. Each keyframe's rows become that person's
+/// captions (AVA action ids, 1-based, named from AVA's 80 and filtered by
+/// `rule` as the demo filters its scores); its box is held until the
+/// person's next keyframe, at most a second (AVA's keyframes are 1 s apart),
+/// standing in for the tracker boxes the demo draws between them.
+pub fn parse_ava_csv(text: &str, rule: &CaptionRule, fps: f64) -> anyhow::Result<Loaded> {
+    type Key = (u64, u32);
+    let mut boxes: BTreeMap<Key, [f32; 4]> = BTreeMap::new();
+    let mut actions: BTreeMap<Key, Vec<Action>> = BTreeMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let f: Vec<&str> = line.split(',').map(str::trim).collect();
+        if f.len() < 8 {
+            bail!("line {}: expected 8 or 9 AVA fields (video, seconds, x1, y1, x2, y2, action, person[, score]), got {}", n + 1, f.len());
+        }
+        let num = |i: usize| -> anyhow::Result<f64> {
+            f[i].parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .with_context(|| {
+                    format!(
+                        "line {}: field {} ('{}') is not a number",
+                        n + 1,
+                        i + 1,
+                        f[i]
+                    )
+                })
+        };
+        let seconds = num(1)?;
+        if seconds < 0.0 {
+            bail!(
+                "line {}: timestamp {seconds} is before the video starts",
+                n + 1
+            );
+        }
+        let frame = (seconds * fps).round() as u64;
+        let person = num(7)?.max(0.0) as u32;
+        let unit = f64::from(AVA_UNITS);
+        let b = [num(2)?, num(3)?, num(4)?, num(5)?].map(|v| (v.clamp(0.0, 1.0) * unit) as f32);
+        boxes.insert((frame, person), b);
+        let action = num(6)? as usize;
+        let Some(label) = action
+            .checked_sub(1)
+            .and_then(|i| super::actions::AVA.get(i))
+        else {
+            bail!(
+                "line {}: action id {action} is not one of AVA's 1..80",
+                n + 1
+            );
+        };
+        let score = if f.len() > 8 { num(8)? as f32 } else { 1.0 };
+        actions.entry((frame, person)).or_default().push(Action {
+            label: label.to_string(),
+            score,
+            category: Category::default(),
+        });
+    }
+    let hold = (fps.round() as u64).max(1);
+    let mut frames: BTreeMap<u64, Vec<TrackBox>> = BTreeMap::new();
+    for (&(frame, person), bbox) in &boxes {
+        let next = boxes
+            .range((frame + 1, 0)..)
+            .find(|((_, p), _)| *p == person)
+            .map_or(u64::MAX, |((f, _), _)| *f);
+        for f in frame..next.min(frame.saturating_add(hold)) {
+            frames.entry(f).or_default().push(TrackBox {
+                track_id: person,
+                bbox: *bbox,
+            });
+        }
+    }
+    let frames = frames
+        .into_iter()
+        .map(|(frame, persons)| FrameTracks { frame, persons })
+        .collect();
+    let captions = actions
+        .into_iter()
+        .map(|((frame, person), a)| (frame, person, rule.from_labels(&a)));
+    Ok(Loaded {
+        detections: Detections::from_keyframes(frames, captions),
+        size: Some((AVA_UNITS, AVA_UNITS)),
+    })
+}
+
 /// MOTChallenge CSV: the tracker's boxes only (no actions, so no captions).
 pub fn parse_mot_csv(text: &str) -> anyhow::Result<Detections> {
     let mut frames: Vec<FrameTracks> = Vec::new();
@@ -519,6 +635,47 @@ mod tests {
 
     fn demo() -> CaptionRule {
         CaptionRule::default()
+    }
+
+    #[test]
+    fn ava_csv_rows_become_keyframe_captions_and_held_boxes() {
+        let text = "vid,1.0,0.25,0.25,0.5,0.75,12,1,0.9\n\
+                    vid,1.0,0.25,0.25,0.5,0.75,80,1,0.2\n\
+                    vid,1.0,0.6,0.1,0.9,0.5,14,2,0.8\n\
+                    vid,1.5,0.3,0.25,0.55,0.75,12,1,0.95\n";
+        assert!(is_ava_csv(text));
+        assert!(!is_ava_csv("1,1,100,100,50,80,0.9,-1,-1,-1\n"));
+        let loaded = parse_ava_csv(text, &demo(), 10.0).unwrap();
+        assert_eq!(loaded.size, Some((AVA_UNITS, AVA_UNITS)));
+        let d = loaded.detections;
+        // Nothing before the first keyframe (frame 10 at 10 fps).
+        assert!(d.persons(9).is_empty());
+        let at10 = d.persons(10);
+        assert_eq!(at10.len(), 2);
+        let p1 = at10.iter().find(|p| p.track_id == 1).unwrap();
+        assert_eq!(p1.bbox, [2500.0, 2500.0, 5000.0, 7500.0]);
+        // The demo's threshold (0.5) drops the 0.2 score.
+        assert_eq!(captions(&d, 10, 1), vec!["stand 0.90"]);
+        assert_eq!(captions(&d, 10, 2), vec!["walk 0.80"]);
+        // Person 1's box is held until its next keyframe (frame 15), which moves it;
+        // person 2's for a second, then gone.
+        assert_eq!(
+            d.persons(14).iter().find(|p| p.track_id == 1).unwrap().bbox[0],
+            2500.0
+        );
+        assert_eq!(
+            d.persons(15).iter().find(|p| p.track_id == 1).unwrap().bbox[0],
+            3000.0
+        );
+        assert!(d.persons(19).iter().any(|p| p.track_id == 2));
+        assert!(!d.persons(20).iter().any(|p| p.track_id == 2));
+        for bad in [
+            "vid,1.0,0.1,0.1,0.2,0.2,81,1,0.9",
+            "vid,-1,0.1,0.1,0.2,0.2,1,1",
+            "vid,1.0,0.1,0.1",
+        ] {
+            assert!(parse_ava_csv(bad, &demo(), 10.0).is_err(), "{bad}");
+        }
     }
 
     fn captions(d: &Detections, frame: u64, track: u32) -> Vec<String> {

@@ -54,21 +54,29 @@ pub fn build(
 ) -> anyhow::Result<Built> {
     check(spec)?;
     let mut notes = Vec::new();
-    let loaded = spec
-        .detections
-        .as_deref()
-        .map(|path| detections::load(path, &spec.rule))
-        .transpose()?;
+    // An AVA CSV's timestamps land on frames at the source's own rate.
+    let load = |source_fps: Option<f64>| {
+        let fps = source_fps
+            .filter(|f| f.is_finite() && *f > 0.0)
+            .or(spec.fps)
+            .unwrap_or(30.0);
+        spec.detections
+            .as_deref()
+            .map(|path| detections::load(path, &spec.rule, fps))
+            .transpose()
+    };
     let workload = match &spec.video {
-        None => synthetic_clip(spec, loaded, &mut notes)?,
+        None => synthetic_clip(spec, load(None)?, &mut notes)?,
         Some(path) => match (ffmpeg, spec.decoder) {
             (Ok(ffmpeg), _) => {
                 let probed = probe_with_ffmpeg(ffmpeg, path, &mut notes)?;
+                let loaded = load(Some(probed.stream.fps))?;
                 user_video(spec, path, Some(ffmpeg), probed, loaded, &mut notes)?
             }
             // The demo's own path needs no ffmpeg: VideoCapture reads the video.
             (Err(_), Decoder::Opencv) => {
                 let probed = probe_with_opencv(path)?;
+                let loaded = load(Some(probed.stream.fps))?;
                 notes.push(format!(
                     "no ffmpeg: OpenCV reads {} as the demo does (outputs cannot be decoded back to check them)",
                     path.display()
@@ -112,9 +120,13 @@ fn fit(loaded: Loaded, w: u32, h: u32, notes: &mut Vec<String>) -> Detections {
     match loaded.size {
         Some((fw, fh)) if (fw, fh) != (w, h) && fw > 0 && fh > 0 => {
             let (sx, sy) = (w as f32 / fw as f32, h as f32 / fh as f32);
-            notes.push(format!(
-                "the detections were recorded at {fw}x{fh}; boxes scaled by {sx:.3} x {sy:.3} to {w}x{h}"
-            ));
+            notes.push(if (fw, fh) == detections::FRACTIONS {
+                format!("the detections' boxes are fractions of the frame (AVA): drawn on {w}x{h}")
+            } else {
+                format!(
+                    "the detections were recorded at {fw}x{fh}; boxes scaled by {sx:.3} x {sy:.3} to {w}x{h}"
+                )
+            });
             loaded.detections.scaled(sx, sy)
         }
         _ => loaded.detections,
