@@ -128,6 +128,8 @@ fn without_ffmpeg_opencv_reads_and_writes_a_real_video_as_the_demo_does() {
         .arg(&video)
         .arg("-o")
         .arg(&output)
+        .arg("--export-json")
+        .arg(dir.path().join("r.json"))
         .env_remove("NVVIZ_FFMPEG")
         .output()
         .unwrap();
@@ -142,6 +144,12 @@ fn without_ffmpeg_opencv_reads_and_writes_a_real_video_as_the_demo_does() {
     assert!(stderr.contains("no ffmpeg: OpenCV reads"), "{stderr}");
     let (frames, w, h, _) = ffprobe_stream(&output);
     assert_eq!((frames, w, h), (20, 768, 576));
+    // Recorded as what wrote it, and checked: OpenCV read every frame back.
+    let case = &read_json(&dir.path().join("r.json"))["cases"][0];
+    assert_eq!(case["sink"], "opencv-writer", "{case:#}");
+    assert_eq!(case["encoder"]["used"], "opencv-mp4v");
+    assert_eq!(case["verified"]["frames"], 20, "{case:#}");
+    assert_eq!(case["verified"]["width"], 768);
 }
 
 /// The RGB pixel at (x, y) of frame `n` of `video`, decoded by ffmpeg.
