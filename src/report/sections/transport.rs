@@ -85,42 +85,47 @@ pub fn section(input: &Input, suffix: &str) -> Section {
         cases
             .iter()
             .filter(|c| c.pix_fmt == Some(fmt))
-            .filter_map(|c| Some((c.fps?.mean, *c)))
-            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .filter_map(|c| Some((c.fps?, *c)))
+            .max_by(|a, b| a.0.mean.total_cmp(&b.0.mean))
     };
     let guide = cases
         .iter()
         .find(|c| is_guide(c) && c.pix_fmt == Some(PixFmt::Bgr24))
-        .and_then(|c| c.fps.map(|f| f.mean));
+        .and_then(|c| c.fps);
     let (lo, hi) = declared_p1();
     if (w.width, w.height) == (1920, 1080) {
-        if let Some(g) = guide {
-            let idle = |fps: f64| {
-                let (a, b) = ((1.0 - fps / lo).max(0.0), (1.0 - fps / hi).max(0.0));
+        if let Some(guide) = guide {
+            let g = guide.mean;
+            // Over the runs' whole range, not the mean alone: from the fastest
+            // run against the slowest engine to the slowest run against the fastest.
+            let idle = |fps: &crate::results::stats::Summary| {
+                let (a, b) = ((1.0 - fps.max / lo).max(0.0), (1.0 - fps.min / hi).max(0.0));
+                let runs = format!("its runs {:.0}–{:.0} fps", fps.min, fps.max);
                 if b <= 0.0 {
-                    "none of the time (the pipe outruns one engine)".to_string()
+                    format!("none of the time (the pipe outruns one engine; {runs})")
                 } else {
-                    format!("{:.0}–{:.0} % of the time", 100.0 * a, 100.0 * b)
+                    format!("{:.0}–{:.0} % of the time ({runs})", 100.0 * a, 100.0 * b)
                 }
             };
             let mut finding = format!(
                 "**Finding**: with the guide's transport this machine's pipe carries {g:.0} fps of 1080p bgr24. \
                  One NVENC engine encodes 1080p H.264 at P1 at {lo:.0}–{hi:.0} fps (declared by NVIDIA, not measured \
                  here: {SOURCE}), so fed this way NVENC would sit idle {}, whatever the preset.",
-                idle(g)
+                idle(&guide)
             );
             let formats = [PixFmt::Nv12, PixFmt::Yuv420p, PixFmt::Bgr0];
-            if let Some((fps, c)) = formats
+            if let Some((summary, c)) = formats
                 .iter()
                 .filter_map(|f| best(*f))
-                .max_by(|a, b| a.0.total_cmp(&b.0))
+                .max_by(|a, b| a.0.mean.total_cmp(&b.0.mean))
             {
+                let fps = summary.mean;
                 finding.push_str(&format!(
                     " The best measured here, {} at {fps:.0} fps ({:.1}× the guide's), leaves it idle {}: send nv12 \
                      (NVENC's own input) or yuv420p, or bgr0 and let NVENC convert.",
                     label::pipe(c),
                     fps / g,
-                    idle(fps)
+                    idle(&summary)
                 ));
             }
             paragraphs.push(finding);
