@@ -724,19 +724,28 @@ mod tests {
     }
 
     /// Writes where the demo's OpenCV fallback writes when mp4v will not open:
-    /// beside the output, as `.avi`, and says so.
+    /// beside the output, as `.avi`, and says so — a real AVI (OpenCV's own
+    /// MJPG writer, no ffmpeg), so that with no ffmpeg OpenCV reads it back.
     struct XvidBeside {
         avi: std::path::PathBuf,
+        #[cfg(feature = "opencv")]
+        writer: crate::encode::opencv_writer::OpenCvWriterSink,
     }
 
     impl FrameSink for XvidBeside {
         fn label(&self) -> String {
             "opencv:XVID".into()
         }
-        fn write(&mut self, _: &Frame, _: &[u8]) -> Result<(), EncodeFailure> {
+        #[allow(unused_variables)]
+        fn write(&mut self, frame: &Frame, wire: &[u8]) -> Result<(), EncodeFailure> {
+            #[cfg(feature = "opencv")]
+            self.writer.write(frame, wire)?;
             Ok(())
         }
         fn finish(self: Box<Self>) -> Result<SinkOutput, EncodeFailure> {
+            #[cfg(feature = "opencv")]
+            Box::new(self.writer).finish()?;
+            #[cfg(not(feature = "opencv"))]
             std::fs::write(&self.avi, b"RIFF").unwrap();
             Ok(SinkOutput {
                 path: Some(self.avi.clone()),
@@ -747,14 +756,23 @@ mod tests {
     }
 
     fn xvid_beside(
-        _: &RunContext,
+        #[allow(unused_variables)] ctx: &RunContext,
         _: &CaseSpec,
         _: Option<&Writer>,
         _: Option<&EncodeSettings>,
         output: &Path,
     ) -> Result<Box<dyn FrameSink>, EncodeFailure> {
+        let avi = output.with_extension("avi");
         Ok(Box::new(XvidBeside {
-            avi: output.with_extension("avi"),
+            #[cfg(feature = "opencv")]
+            writer: crate::encode::opencv_writer::OpenCvWriterSink::open(
+                &avi,
+                "MJPG",
+                ctx.workload.info.fps,
+                ctx.workload.info.width,
+                ctx.workload.info.height,
+            )?,
+            avi,
         }))
     }
 
@@ -776,7 +794,15 @@ mod tests {
         let (results, outcome) = bench(&cases, &mut chooser, &options, xvid_beside);
         outcome.unwrap();
         let case = &results.cases[0];
+        if !cfg!(feature = "opencv") {
+            // No ffmpeg and no OpenCV to read it back: not verified, not kept.
+            assert_eq!(case.status, CaseStatus::Failed, "{:?}", case.reason);
+            assert_eq!(std::fs::read_dir(keep.path()).unwrap().count(), 0);
+            return;
+        }
         assert_eq!(case.status, CaseStatus::Ok, "{:?}", case.reason);
+        // With no ffmpeg, OpenCV read every frame back.
+        assert!(case.verified.is_some(), "{case:?}");
         assert_eq!(case.encoder.used.as_deref(), Some("opencv-XVID"));
         let kept: Vec<String> = std::fs::read_dir(keep.path())
             .unwrap()
