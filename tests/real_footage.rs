@@ -184,19 +184,23 @@ fn an_ava_csv_renders_its_boxes_and_captions_where_the_file_says() {
          vtest,1.5,0.5,0.25,0.75,0.75,14,1,0.8\n",
     )
     .unwrap();
-    let out = dir.path().join("ava.mp4");
-    let run = nvviz()
-        .args([
+    // 20 frames of vtest.avi drawn natively, with these detections or none.
+    let render = |name: &str, detections: Option<&Path>| {
+        let out = dir.path().join(name);
+        let mut cmd = nvviz();
+        cmd.args([
             "render", "--mode", "native", "-q", "--frames", "20", "--video",
         ])
         .arg(&video)
-        .arg("--detections")
-        .arg(&csv)
         .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_exit(&run, 0);
+        .arg(&out);
+        if let Some(d) = detections {
+            cmd.arg("--detections").arg(d);
+        }
+        assert_exit(&cmd.output().unwrap(), 0);
+        out
+    };
+    let out = render("ava.mp4", Some(&csv));
     let red = |p: [u8; 3]| p[0] > 150 && p[1] < 90 && p[2] < 90;
     // The box's left edge: x = 0.25 * 768 = 192, halfway down it.
     let left_edge = |n| pixel(&out, n, 193, 288, 768);
@@ -220,17 +224,7 @@ fn an_ava_csv_renders_its_boxes_and_captions_where_the_file_says() {
     assert!(red(pixel(&out, 16, 385, 288, 768)));
     // Its captions ("stand 0.90", then "walk 0.80") sit on a panel above the box:
     // the panel's pixels differ from the same frame rendered without the file.
-    let plain = dir.path().join("plain.mp4");
-    let run = nvviz()
-        .args([
-            "render", "--mode", "native", "-q", "--frames", "20", "--video",
-        ])
-        .arg(&video)
-        .arg("-o")
-        .arg(&plain)
-        .output()
-        .unwrap();
-    assert_exit(&run, 0);
+    let plain = render("plain.mp4", None);
     let above = |v: &Path, n| pixel(v, n, 200, 135, 768);
     let differs = |a: [u8; 3], b: [u8; 3]| a.iter().zip(b).any(|(x, y)| x.abs_diff(y) > 40);
     assert!(

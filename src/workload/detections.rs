@@ -467,6 +467,16 @@ pub fn parse_json(text: &str, rule: &CaptionRule) -> anyhow::Result<Loaded> {
     }
 }
 
+/// A CSV's data rows, split into trimmed fields, with their line numbers
+/// (from 1); blank lines and `#` comments skipped.
+fn csv_rows(text: &str) -> impl Iterator<Item = (usize, Vec<&str>)> {
+    text.lines().enumerate().filter_map(|(n, line)| {
+        let line = line.trim();
+        (!line.is_empty() && !line.starts_with('#'))
+            .then(|| (n + 1, line.split(',').map(str::trim).collect()))
+    })
+}
+
 /// Boxes of an AVA CSV are fractions of the frame: read in units of this size.
 const AVA_UNITS: u32 = 10_000;
 /// The recorded size that means "fractions of the frame".
@@ -476,14 +486,9 @@ pub const FRACTIONS: (u32, u32) = (AVA_UNITS, AVA_UNITS);
 /// person_id[, score]` with a box in fractions of the frame — a video id and
 /// a timestamp where MOT has two integers.
 fn is_ava_csv(text: &str) -> bool {
-    let Some(line) = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with('#'))
-    else {
+    let Some((_, f)) = csv_rows(text).next() else {
         return false;
     };
-    let f: Vec<&str> = line.split(',').map(str::trim).collect();
     let fraction = |s: &str| s.parse::<f32>().is_ok_and(|v| (0.0..=1.0).contains(&v));
     f.len() >= 8
         && (f[0].parse::<u64>().is_err() || f[1].contains('.'))
@@ -500,34 +505,21 @@ pub fn parse_ava_csv(text: &str, rule: &CaptionRule, fps: f64) -> anyhow::Result
     type Key = (u64, u32);
     let mut boxes: BTreeMap<Key, [f32; 4]> = BTreeMap::new();
     let mut actions: BTreeMap<Key, Vec<Action>> = BTreeMap::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let f: Vec<&str> = line.split(',').map(str::trim).collect();
+    for (n, f) in csv_rows(text) {
         if f.len() < 8 {
-            bail!("line {}: expected 8 or 9 AVA fields (video, seconds, x1, y1, x2, y2, action, person[, score]), got {}", n + 1, f.len());
+            bail!("line {}: expected 8 or 9 AVA fields (video, seconds, x1, y1, x2, y2, action, person[, score]), got {}", n, f.len());
         }
         let num = |i: usize| -> anyhow::Result<f64> {
             f[i].parse::<f64>()
                 .ok()
                 .filter(|v| v.is_finite())
                 .with_context(|| {
-                    format!(
-                        "line {}: field {} ('{}') is not a number",
-                        n + 1,
-                        i + 1,
-                        f[i]
-                    )
+                    format!("line {}: field {} ('{}') is not a number", n, i + 1, f[i])
                 })
         };
         let seconds = num(1)?;
         if seconds < 0.0 {
-            bail!(
-                "line {}: timestamp {seconds} is before the video starts",
-                n + 1
-            );
+            bail!("line {}: timestamp {seconds} is before the video starts", n);
         }
         let frame = (seconds * fps).round() as u64;
         let person = num(7)?.max(0.0) as u32;
@@ -539,10 +531,7 @@ pub fn parse_ava_csv(text: &str, rule: &CaptionRule, fps: f64) -> anyhow::Result
             .checked_sub(1)
             .and_then(|i| super::actions::AVA.get(i))
         else {
-            bail!(
-                "line {}: action id {action} is not one of AVA's 1..80",
-                n + 1
-            );
+            bail!("line {}: action id {action} is not one of AVA's 1..80", n);
         };
         let score = if f.len() > 8 { num(8)? as f32 } else { 1.0 };
         actions.entry((frame, person)).or_default().push(Action {
@@ -581,16 +570,11 @@ pub fn parse_ava_csv(text: &str, rule: &CaptionRule, fps: f64) -> anyhow::Result
 /// MOTChallenge CSV: the tracker's boxes only (no actions, so no captions).
 pub fn parse_mot_csv(text: &str) -> anyhow::Result<Detections> {
     let mut frames: Vec<FrameTracks> = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+    for (n, fields) in csv_rows(text) {
         if fields.len() < 6 {
             bail!(
                 "line {}: expected at least 6 comma-separated MOT fields, got {}",
-                n + 1,
+                n,
                 fields.len()
             );
         }
@@ -598,7 +582,7 @@ pub fn parse_mot_csv(text: &str) -> anyhow::Result<Detections> {
             fields[i].parse::<f32>().with_context(|| {
                 format!(
                     "line {}: field {} ('{}') is not a number",
-                    n + 1,
+                    n,
                     i + 1,
                     fields[i]
                 )
@@ -609,9 +593,9 @@ pub fn parse_mot_csv(text: &str) -> anyhow::Result<Detections> {
             .parse()
             .ok()
             .filter(|f: &f64| f.is_finite())
-            .with_context(|| format!("line {}: frame '{}' is not a number", n + 1, fields[0]))?;
+            .with_context(|| format!("line {}: frame '{}' is not a number", n, fields[0]))?;
         if frame < 1.0 {
-            bail!("line {}: MOT frames start at 1, got {}", n + 1, fields[0]);
+            bail!("line {}: MOT frames start at 1, got {}", n, fields[0]);
         }
         let (left, top, w, h) = (num(2)?, num(3)?, num(4)?, num(5)?);
         if fields.len() > 6 {
