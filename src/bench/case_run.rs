@@ -499,7 +499,7 @@ impl<'a> CaseRun<'a> {
         {
             // No ffmpeg to decode it back: OpenCV reads it, as the demo would.
             let frames = result.warmup_frames + self.workload.info.frames;
-            match read_back_with_opencv(path, frames) {
+            match crate::encode::verify::read_back_with_opencv(path, frames) {
                 Ok(v) => result.verified = Some(v),
                 Err(why) => {
                     result.status = CaseStatus::Failed;
@@ -559,36 +559,6 @@ impl<'a> CaseRun<'a> {
         result.status = CaseStatus::Failed;
         result.reason = Some(Reason::interrupted());
         result
-    }
-}
-
-/// An output checked without ffmpeg: OpenCV's VideoCapture decodes it, every
-/// frame counted (a build without OpenCV cannot check it, and says so).
-fn read_back_with_opencv(path: &Path, frames: u64) -> Result<crate::results::Verified, String> {
-    #[cfg(feature = "opencv")]
-    {
-        let (stream, decoded) =
-            crate::workload::video::OpenCvReader::probe(path).map_err(|e| format!("{e:#}"))?;
-        if decoded != frames {
-            return Err(format!(
-                "{frames} frames went in, OpenCV reads {decoded} back (no ffmpeg to check it further)"
-            ));
-        }
-        Ok(crate::results::Verified {
-            frames: decoded,
-            width: stream.width,
-            height: stream.height,
-            codec: stream.codec,
-            bytes: std::fs::metadata(path).map_or(0, |m| m.len()),
-            written_by: None,
-            pix_fmt: None,
-            stream_fps: Some(stream.fps).filter(|f| *f > 0.0),
-        })
-    }
-    #[cfg(not(feature = "opencv"))]
-    {
-        let _ = (path, frames);
-        Err("no ffmpeg and no OpenCV in this build to decode the output back".into())
     }
 }
 

@@ -168,30 +168,39 @@ pub struct Values<'a> {
 /// The files every run of a command case reads, written once when it starts.
 pub struct Inputs {
     video: Option<tempfile::TempPath>,
-    detections: tempfile::TempPath,
+    /// Only where the command names `{detections}`.
+    detections: Option<tempfile::TempPath>,
 }
 
 impl Inputs {
     /// The workload's frames (warm-up included) as a video where the command
-    /// reads `{input}`, and its detections as a schema-v2 file.
+    /// reads `{input}`, and its detections as a schema-v2 file where it reads
+    /// `{detections}`: nothing it does not name is written.
     pub fn write(ctx: &RunContext, command: &UserCommand) -> anyhow::Result<Self> {
-        let info = &ctx.workload.info;
-        let mut detections = crate::scratch::file("detections", ".json")?;
-        let file = ctx
-            .workload
-            .detections
-            .to_file(info.width, info.height, info.fps);
-        serde_json::to_writer(&mut detections, &file)?;
-        detections.flush()?;
+        let detections = if command.template.contains("{detections}") {
+            Some(write_detections(ctx)?)
+        } else {
+            None
+        };
         let video = match command.input() {
             CommandInput::Stdin => None,
             CommandInput::File => Some(write_video(ctx)?),
         };
-        Ok(Self {
-            video,
-            detections: detections.into_temp_path(),
-        })
+        Ok(Self { video, detections })
     }
+}
+
+/// The workload's detections as a schema-v2 file.
+fn write_detections(ctx: &RunContext) -> anyhow::Result<tempfile::TempPath> {
+    let info = &ctx.workload.info;
+    let mut file = crate::scratch::file("detections", ".json")?;
+    let doc = ctx
+        .workload
+        .detections
+        .to_file(info.width, info.height, info.fps);
+    serde_json::to_writer(&mut file, &doc)?;
+    file.flush()?;
+    Ok(file.into_temp_path())
 }
 
 /// The workload's frames as an H.264 file any reader opens (libx264, yuv420p).
@@ -246,7 +255,7 @@ pub fn line(ctx: &RunContext, command: &UserCommand, inputs: &Inputs, output: &P
     command.expand(&Values {
         input: inputs.video.as_deref(),
         output,
-        detections: Some(&inputs.detections),
+        detections: inputs.detections.as_deref(),
         frames: ctx.warmup + info.frames,
         width: info.width,
         height: info.height,

@@ -106,6 +106,36 @@ fn check(
     })
 }
 
+/// An output checked without ffmpeg: OpenCV's VideoCapture decodes it, every
+/// frame counted (a build without OpenCV cannot check it, and says so).
+pub fn read_back_with_opencv(path: &Path, frames: u64) -> Result<Verified, String> {
+    #[cfg(feature = "opencv")]
+    {
+        let (stream, decoded) =
+            crate::workload::video::OpenCvReader::probe(path).map_err(|e| format!("{e:#}"))?;
+        if decoded != frames {
+            return Err(format!(
+                "{frames} frames went in, OpenCV reads {decoded} back (no ffmpeg to check it further)"
+            ));
+        }
+        Ok(Verified {
+            frames: decoded,
+            width: stream.width,
+            height: stream.height,
+            codec: stream.codec,
+            bytes: std::fs::metadata(path).map_or(0, |m| m.len()),
+            written_by: None,
+            pix_fmt: None,
+            stream_fps: Some(stream.fps).filter(|f| *f > 0.0),
+        })
+    }
+    #[cfg(not(feature = "opencv"))]
+    {
+        let _ = (path, frames);
+        Err("no ffmpeg and no OpenCV in this build to decode the output back".into())
+    }
+}
+
 /// The writer an H.264 stream names in its own bitstream where the container
 /// does not: x264 leaves its version and options in an SEI message near the
 /// start ("x264 - core 164 …"); NVENC and others leave nothing.
