@@ -139,6 +139,18 @@ pub fn kill_group_and_reap(child: &mut Child) {
     let _ = child.wait();
 }
 
+/// `kill_group_and_reap`, keeping what the child used (a decoder stopped
+/// once its frames were read: its CPU time is the decode's cost).
+pub fn kill_group_reaped(child: &mut Child) -> Option<Reaped> {
+    if let Ok(pid) = i32::try_from(child.id()) {
+        // SAFETY: plain syscall on a group id we created; failure (already gone) is fine.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+    wait_reaped(child, Instant::now() + Duration::from_secs(5))
+}
+
 /// A command line of the user's, run by `sh -c` in `dir` and supervised like
 /// every child (its own process group, killed with us). Its stdin is a pipe
 /// when `stdin_piped` (raw frames are written there), else empty; `progress`,

@@ -236,3 +236,62 @@ fn an_ava_csv_renders_its_boxes_and_captions_where_the_file_says() {
         "nothing drawn before the keyframe"
     );
 }
+
+/// `--decoder nvdec` on a codec NVDEC has never decoded (vtest.avi is DivX 3,
+/// MPEG-4 part 2 v3) — and, on a machine without a GPU, with no driver at all:
+/// the trial fails on every machine, the CPU decodes instead, and the note,
+/// the results and the render's own lines say so; the output is whole.
+#[test]
+fn nvdec_that_cannot_decode_falls_back_to_the_cpu_and_says_why() {
+    let Some(video) = sample("vtest.avi") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (out, json) = (dir.path().join("o.mp4"), dir.path().join("r.json"));
+    let run = nvviz()
+        .args([
+            "render",
+            "--mode",
+            "native",
+            "--decoder",
+            "nvdec",
+            "--frames",
+            "15",
+            "--video",
+        ])
+        .arg(&video)
+        .arg("-o")
+        .arg(&out)
+        .arg("--export-json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert_exit(&run, 0);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("NVDEC cannot decode") && stderr.contains("decoding on the CPU instead"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("decoded by ffmpeg (CPU): "), "{stdout}");
+    let results = read_json(&json);
+    let decode = &results["workload"]["decode"];
+    assert_eq!(decode["requested"], "nvdec", "{decode}");
+    assert_eq!(decode["ran"], "ffmpeg", "{decode}");
+    let cause = decode["fallback"]["cause"].as_str().unwrap();
+    assert!(
+        [
+            "driver_library_missing",
+            "cuda_unavailable",
+            "nvdec_unsupported"
+        ]
+        .contains(&cause),
+        "{cause}"
+    );
+    for run in results["cases"][0]["runs"].as_array().unwrap() {
+        assert_eq!(run["decode"]["decoder"], "ffmpeg");
+        assert!(run["decode"]["frames"].as_u64().unwrap() >= 15);
+        assert!(run["decode"]["cpu_ms_per_frame"].as_f64().unwrap() > 0.0);
+    }
+    assert_eq!(ffprobe_stream(&out).0, 15);
+}

@@ -373,6 +373,7 @@ pub fn run(
             reported_frames: marks.last().map(|(_, n)| *n),
             process_s,
         }),
+        decode: None,
     };
     Ok(RunOutcome {
         result,

@@ -40,6 +40,10 @@ impl GpuSampler {
                             .encoder_utilization()
                             .ok()
                             .map(|u| u.utilization),
+                        decoder_utilization_percent: device
+                            .decoder_utilization()
+                            .ok()
+                            .map(|u| u.utilization),
                         encoder_sessions: stats.as_ref().map(|s| s.session_count),
                         encoder_fps: stats.as_ref().map(|s| s.average_fps),
                         encoder_latency_us: stats.as_ref().map(|s| s.average_latency),

@@ -23,6 +23,7 @@ use crate::overlay::{Overlay, RowOverlay};
 use crate::pixfmt::PixFmt;
 use anyhow::Context;
 
+use crate::results::decode::DecodeRun;
 /// Pipelined is the default on every machine: with its threads yielding to
 /// ffmpeg's it beats the sequential loop even on 2 cores (lab/perf/ci-2core-run2).
 pub use crate::results::EngineKind;
@@ -109,7 +110,7 @@ pub fn run_frames(
 
     std::thread::scope(|scope| {
         let (clock, rows_pool) = (&clock, &rows_pool);
-        scope.spawn(move || {
+        let input = scope.spawn(move || {
             lower_priority(config.worker_nice);
             read_frames(ctx, total, free_rx, work_tx, clock)
         });
@@ -149,9 +150,12 @@ pub fn run_frames(
         drop((work_rx, done_tx));
         // The writer is this thread; returning drops its channel ends, which
         // unblocks and ends every other stage.
-        write_in_order(ctx, &mut *sink, total, done_rx, free_tx, progress, timing)
+        let written = write_in_order(ctx, &mut *sink, total, done_rx, free_tx, progress, timing);
+        // The reader ends when its last frame is sent or its channel closes.
+        let decode = input.join().ok().flatten();
+        written.map(|timing| (timing, decode))
     })
-    .and_then(|mut timing| {
+    .and_then(|(mut timing, decode)| {
         let t = Instant::now();
         let output = sink.finish()?;
         timing.stages.finalize = t.elapsed().as_secs_f64();
@@ -160,6 +164,7 @@ pub fn run_frames(
         timing.stages.conversion = secs(&clock.conversion);
         let mut outcome = timing.outcome(info.frames, output);
         outcome.result.split = Some(split);
+        outcome.result.decode = decode;
         Ok(outcome)
     })
 }
@@ -301,23 +306,26 @@ fn lower_priority(nice: i32) {
     }
 }
 
+/// Reads the frames into the pool's buffers; an ffmpeg decoder's cost at the end.
 fn read_frames(
     ctx: &RunContext,
     total: u64,
     free: Receiver<Slot>,
     work: SyncSender<Item>,
     clock: &StageClock,
-) {
+) -> Option<DecodeRun> {
     let mut reader = match ctx.workload.reader() {
         Ok(r) => r,
         Err(e) => {
             let _ = work.send(Err(e));
-            return;
+            return None;
         }
     };
     for index in 0..total {
         // Blocks while every buffer is in use: this is what bounds memory.
-        let Ok(mut slot) = free.recv() else { return };
+        let Ok(mut slot) = free.recv() else {
+            return reader.finish();
+        };
         let t = Instant::now();
         let item = match reader.read_into(&mut slot.frame) {
             Ok(true) => {
@@ -334,9 +342,10 @@ fn read_frames(
         };
         let stop = item.is_err();
         if work.send(item).is_err() || stop {
-            return;
+            break;
         }
     }
+    reader.finish()
 }
 
 fn write_in_order(

@@ -141,6 +141,7 @@ impl Timing {
                 steal_cores: cpu.steal_cores(&self.cpu, wall),
                 realtime: None,
                 command: None,
+                decode: None,
             },
             output,
         }

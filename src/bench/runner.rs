@@ -286,6 +286,7 @@ fn run_sequential(
     let timed = realtime.as_ref().map_or(info.frames, |r| r.written);
     let mut outcome = timing.outcome(timed, output);
     outcome.result.realtime = realtime;
+    outcome.result.decode = reader.finish();
     Ok(outcome)
 }
 

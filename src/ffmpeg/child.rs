@@ -146,6 +146,18 @@ impl FfmpegProcess {
         self.join_reader();
     }
 
+    /// Kills ffmpeg's process group and reaps it with what it used (None
+    /// where it was reaped already).
+    pub fn kill_reaped(&mut self) -> Option<process::Reaped> {
+        if self.reaped {
+            return None;
+        }
+        let reaped = process::kill_group_reaped(self.child.as_inner_mut());
+        self.reaped = true;
+        self.join_reader();
+        reaped
+    }
+
     pub fn stderr_lines(&self) -> Vec<String> {
         self.log.lock().map(|l| l.lines()).unwrap_or_default()
     }

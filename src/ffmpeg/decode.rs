@@ -1,49 +1,151 @@
 //! A video decoded by ffmpeg into raw bgr24 frames on its stdout, the size the
-//! run asks for, every decoded frame once.
+//! run asks for, every decoded frame once — on the CPU, or on the GPU's NVDEC
+//! (`-hwaccel cuda`: decoded there, brought down for the pipe) — and the short
+//! trial that says whether NVDEC can decode a file at all.
 
 use std::path::Path;
+use std::time::Duration;
 
-use super::child::FfmpegProcess;
+use super::child::{exit_info, FfmpegProcess};
+use super::failure::classify_gpu_decode;
 use super::EncodeFailure;
 
-/// `ffmpeg [-ss SECONDS] -i PATH … -f rawvideo -pix_fmt bgr24 -`, scaled to
-/// `width`x`height`; `-ss` before `-i` seeks exactly (decoding from the
-/// keyframe before and dropping what precedes it).
+/// Where the decoding runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecodeOn {
+    Cpu,
+    Nvdec,
+}
+
+/// `-ss SECONDS` before `-i` seeks exactly (decoding from the keyframe before
+/// and dropping what precedes it).
+fn seek_args(seek: Option<f64>) -> Vec<String> {
+    seek.map(|s| vec!["-ss".to_string(), format!("{s:.6}")])
+        .unwrap_or_default()
+}
+
+fn strings<'a>(args: &'a [&'a str]) -> impl Iterator<Item = String> + 'a {
+    args.iter().map(|s| s.to_string())
+}
+
+/// `ffmpeg [-hwaccel cuda] [-ss SECONDS] -i PATH … -f rawvideo -pix_fmt bgr24 -`,
+/// scaled to `width`x`height`.
 pub fn bgr24_frames(
     ffmpeg: &Path,
     path: &Path,
-    width: u32,
-    height: u32,
+    (width, height): (u32, u32),
     seek: Option<f64>,
+    on: DecodeOn,
 ) -> Result<FfmpegProcess, EncodeFailure> {
-    let seek: Vec<String> = seek
-        .map(|s| vec!["-ss".to_string(), format!("{s:.6}")])
-        .unwrap_or_default();
-    let args: Vec<String> = ["-hide_banner", "-nostdin"]
-        .iter()
-        .map(|s| s.to_string())
-        .chain(seek)
-        .chain(
-            [
-                "-i",
-                &path.to_string_lossy(),
-                "-map",
-                "0:v:0",
-                // Every decoded frame once, as cv2.VideoCapture gives them: no frames
-                // duplicated or dropped for variable-rate input.
-                "-fps_mode",
-                "passthrough",
-                "-vf",
-                &format!("scale={width}:{height}"),
-                "-f",
-                "rawvideo",
-                "-pix_fmt",
-                "bgr24",
-                "-",
-            ]
-            .iter()
-            .map(|s| s.to_string()),
-        )
-        .collect();
-    FfmpegProcess::spawn(ffmpeg, &args)
+    FfmpegProcess::spawn(ffmpeg, &bgr24_args(path, (width, height), seek, on))
+}
+
+fn bgr24_args(
+    path: &Path,
+    (width, height): (u32, u32),
+    seek: Option<f64>,
+    on: DecodeOn,
+) -> Vec<String> {
+    let hwaccel: &[&str] = match on {
+        DecodeOn::Cpu => &[],
+        // Frames come down from the GPU as NVDEC writes them (nv12); the
+        // scale below converts them for the pipe.
+        DecodeOn::Nvdec => &["-hwaccel", "cuda"],
+    };
+    strings(&["-hide_banner", "-nostdin"])
+        .chain(strings(hwaccel))
+        .chain(seek_args(seek))
+        .chain(strings(&[
+            "-i",
+            &path.to_string_lossy(),
+            "-map",
+            "0:v:0",
+            // Every decoded frame once, as cv2.VideoCapture gives them: no frames
+            // duplicated or dropped for variable-rate input.
+            "-fps_mode",
+            "passthrough",
+            "-vf",
+            &format!("scale={width}:{height}"),
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "bgr24",
+            "-",
+        ]))
+        .collect()
+}
+
+/// Frames NVDEC's trial decodes.
+pub const NVDEC_TRIAL_FRAMES: u32 = 3;
+
+/// The trial's command: the first frames decoded with frames kept on the GPU
+/// and then downloaded, so that a decoder that is not NVDEC's (ffmpeg falls
+/// back to its CPU decoder for a codec or profile NVDEC lacks) fails here
+/// instead of passing unnoticed.
+pub fn nvdec_trial_args(path: &Path, seek: Option<f64>) -> Vec<String> {
+    strings(&[
+        "-hide_banner",
+        "-nostdin",
+        "-hwaccel",
+        "cuda",
+        "-hwaccel_output_format",
+        "cuda",
+    ])
+    .chain(seek_args(seek))
+    .chain(strings(&[
+        "-i",
+        &path.to_string_lossy(),
+        "-map",
+        "0:v:0",
+        "-frames:v",
+        &NVDEC_TRIAL_FRAMES.to_string(),
+        "-vf",
+        "hwdownload,format=nv12|p010le|p016le|yuv444p|yuv444p16le",
+        "-f",
+        "null",
+        "-",
+    ]))
+    .collect()
+}
+
+/// Whether NVDEC decodes `path`: its first frames, through `-hwaccel cuda`.
+pub fn nvdec_trial(
+    ffmpeg: &Path,
+    path: &Path,
+    seek: Option<f64>,
+    timeout: Duration,
+) -> Result<(), EncodeFailure> {
+    let mut process = FfmpegProcess::spawn(ffmpeg, &nvdec_trial_args(path, seek))?;
+    let status = process.wait(timeout)?;
+    if status.success() {
+        return Ok(());
+    }
+    Err(classify_gpu_decode(
+        &process.stderr_lines(),
+        &exit_info(&status),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nvdec_decodes_on_the_gpu_and_the_cpu_path_does_not() {
+        let path = Path::new("in.mp4");
+        let trial = nvdec_trial_args(path, Some(1.5));
+        let at = |flag: &str| trial.iter().position(|a| a == flag).unwrap();
+        assert_eq!(trial[at("-hwaccel") + 1], "cuda");
+        assert_eq!(trial[at("-hwaccel_output_format") + 1], "cuda");
+        // The seek and the options before -i, the download after: a CPU
+        // decoder's frames cannot pass hwdownload.
+        assert!(at("-ss") < at("-i") && at("-hwaccel") < at("-i"));
+        assert!(trial[at("-vf") + 1].starts_with("hwdownload,"));
+        let cpu = bgr24_args(path, (640, 360), None, DecodeOn::Cpu);
+        let nvdec = bgr24_args(path, (640, 360), None, DecodeOn::Nvdec);
+        assert!(!cpu.iter().any(|a| a.starts_with("-hwaccel")));
+        assert_eq!(nvdec.len(), cpu.len() + 2);
+        assert_eq!(&nvdec[2..4], ["-hwaccel", "cuda"]);
+        assert_eq!(nvdec[nvdec.len() - 5..], cpu[cpu.len() - 5..]);
+    }
 }

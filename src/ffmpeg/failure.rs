@@ -46,6 +46,50 @@ pub fn classify(
     }
 }
 
+/// Classifies a failed decode on the GPU (NVDEC's trial, a GPU-resident
+/// run): what only a decode on NVDEC says first, then what every run says.
+pub fn classify_gpu_decode(stderr: &[String], exit: &ExitInfo) -> EncodeFailure {
+    let named = |line: &String| -> Option<EncodeFailure> {
+        let detail = || strip_context(line).to_string();
+        if let Some(filter) = between(line, "No such filter: '", "'") {
+            return Some(EncodeFailure::FilterNotCompiled { filter });
+        }
+        const NOT_NVDEC: &[&str] = &[
+            "Unsupported chroma format",
+            "lacking required capabilities",
+            "not within range",
+            "Failed setup for format cuda",
+            "hwaccel initialisation returned error",
+            // A CPU decoder's frames reached hwdownload: NVDEC did not decode them.
+            "(Function not implemented)",
+            "Failed to inject frame into filter network: Function not implemented",
+        ];
+        if NOT_NVDEC.iter().any(|needle| line.contains(needle)) {
+            return Some(EncodeFailure::NvdecUnsupported { detail: detail() });
+        }
+        const NO_DEVICE: &[&str] = &[
+            "CUDA_ERROR_NO_DEVICE",
+            "no CUDA-capable device",
+            "Device creation failed",
+        ];
+        NO_DEVICE
+            .iter()
+            .any(|needle| line.contains(needle))
+            .then(|| EncodeFailure::CudaUnavailable { detail: detail() })
+    };
+    // A missing driver library names the cause before the device fails.
+    if let Some(found) = stderr.iter().find_map(|line| {
+        between(line, "Cannot load ", " ")
+            .map(|library| EncodeFailure::DriverLibraryMissing { library })
+    }) {
+        return found;
+    }
+    stderr
+        .iter()
+        .find_map(named)
+        .unwrap_or_else(|| classify(stderr, exit, None))
+}
+
 /// ffmpeg's last non-empty stderr lines, oldest first.
 pub fn last_lines(stderr: &[String]) -> Vec<String> {
     let kept: Vec<String> = stderr
@@ -181,6 +225,54 @@ mod tests {
             EncodeFailure::DriverLibraryMissing {
                 library: "libcuda.so.1".into()
             }
+        );
+    }
+
+    #[test]
+    fn nvdec_without_a_driver_is_missing_libcuda() {
+        let (lines, exit) = fixture("static-9.0.2_nvdec_no-gpu.stderr.txt");
+        assert_eq!(exit, ExitInfo::Code(255));
+        assert_eq!(
+            classify_gpu_decode(&lines, &exit),
+            EncodeFailure::DriverLibraryMissing {
+                library: "libcuda.so.1".into()
+            }
+        );
+    }
+
+    #[test]
+    fn frames_not_from_nvdec_fail_the_download() {
+        // What the trial's hwdownload says of a CPU decoder's frames (here
+        // DivX 3, which NVDEC does not decode, with no -hwaccel at all).
+        let (lines, exit) = fixture("static-9.0.2_hwdownload_software-frames.stderr.txt");
+        let failure = classify_gpu_decode(&lines, &exit);
+        assert_eq!(failure.kind(), "nvdec_unsupported", "{failure:?}");
+        assert!(failure.fix().contains("--decoder ffmpeg"));
+    }
+
+    #[test]
+    fn gpu_decode_causes_from_their_lines() {
+        let one = |line: &str| classify_gpu_decode(&[line.to_string()], &ExitInfo::Code(1));
+        assert_eq!(
+            one("[AVFilterGraph @ 0x1] No such filter: 'overlay_cuda'"),
+            EncodeFailure::FilterNotCompiled {
+                filter: "overlay_cuda".into()
+            }
+        );
+        assert_eq!(
+            one("[h264 @ 0x1] Unsupported chroma format").kind(),
+            "nvdec_unsupported"
+        );
+        assert_eq!(
+            one("[AVHWDeviceContext @ 0x1] cu->cuInit(0) failed -> CUDA_ERROR_NO_DEVICE: no CUDA-capable device is detected").kind(),
+            "cuda_unavailable"
+        );
+        let nvcuvid = one("[h264 @ 0x1] Cannot load libnvcuvid.so.1");
+        assert!(nvcuvid.fix().contains("video"), "{}", nvcuvid.fix());
+        // Nothing GPU-specific: the encode classes still apply.
+        assert_eq!(
+            one("[out#0 @ 0x1] Error opening output o.mp4: No such file or directory").kind(),
+            "output_not_writable"
         );
     }
 

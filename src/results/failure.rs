@@ -38,6 +38,12 @@ pub enum EncodeFailure {
     },
     #[error("the GPU has no usable NVENC engine ({detail})")]
     NoNvencEngine { detail: String },
+    #[error("no CUDA device could be opened ({detail})")]
+    CudaUnavailable { detail: String },
+    #[error("NVDEC did not decode it: {detail}")]
+    NvdecUnsupported { detail: String },
+    #[error("filter '{filter}' is not compiled into this ffmpeg")]
+    FilterNotCompiled { filter: String },
     #[error("NVENC session limit reached ({detail})")]
     SessionLimit { detail: String },
     #[error("invalid encoder parameter: {detail}")]
@@ -77,6 +83,9 @@ impl EncodeFailure {
             Self::ContainerCapabilityMissing { .. } => "container_capability_missing",
             Self::DriverTooOld { .. } => "driver_too_old",
             Self::NoNvencEngine { .. } => "no_nvenc_engine",
+            Self::CudaUnavailable { .. } => "cuda_unavailable",
+            Self::NvdecUnsupported { .. } => "nvdec_unsupported",
+            Self::FilterNotCompiled { .. } => "filter_not_compiled",
             Self::SessionLimit { .. } => "session_limit",
             Self::InvalidParameter { .. } => "invalid_parameter",
             Self::OutputNotWritable { .. } => "output_not_writable",
@@ -99,12 +108,16 @@ impl EncodeFailure {
             ),
             Self::EncoderNotCompiled { encoder } => format!("use an ffmpeg built with {encoder} (Debian/Ubuntu's `apt-get install ffmpeg` has libx264, libx265, libsvtav1)"),
             Self::NotTried { .. } => "run `nvviz-bench doctor` without --no-trial: a short trial encode says whether it works".into(),
+            Self::DriverLibraryMissing { library } if library.contains("nvcuvid") => "install the driver's decode library (libnvcuvid); in Docker add `video` to NVIDIA_DRIVER_CAPABILITIES".into(),
             Self::DriverLibraryMissing { library } if library.contains("encode") => "install the driver's encode library (libnvidia-encode); in Docker add `video` to NVIDIA_DRIVER_CAPABILITIES".into(),
             Self::DriverLibraryMissing { .. } => "install the NVIDIA driver so that `nvidia-smi` works; in a container run with `--gpus all` (conda's cudatoolkit does not provide libcuda)".into(),
             Self::ContainerCapabilityMissing { .. } => "start the container with `-e NVIDIA_DRIVER_CAPABILITIES=compute,video,utility` (docker run --gpus all …; in Kubernetes or Slurm set the same variable in the pod's or job's environment)".into(),
             Self::DriverTooOld { min_driver: Some(min), .. } => format!("upgrade the NVIDIA driver to {min} or newer, or use an ffmpeg built for an older NVENC API (Debian/Ubuntu's apt ffmpeg)"),
             Self::DriverTooOld { .. } => "upgrade the NVIDIA driver, or use an ffmpeg built for an older NVENC API (Debian/Ubuntu's apt ffmpeg)".into(),
             Self::NoNvencEngine { .. } => "encode on a GPU that has NVENC (T4, L4, A10, RTX ...) or use the CPU fallback (libx264 through ffmpeg)".into(),
+            Self::CudaUnavailable { .. } => "check the GPU with `nvidia-smi`; in a container run with `--gpus all` (and `compute,video` in NVIDIA_DRIVER_CAPABILITIES)".into(),
+            Self::NvdecUnsupported { .. } => "NVDEC decodes H.264, HEVC, VP9 and AV1 (8/10-bit 4:2:0 on most GPUs; not 4:4:4 H.264, and no MPEG-4 part 2 variants such as DivX 3): decode on the CPU (--decoder ffmpeg), or transcode the input once".into(),
+            Self::FilterNotCompiled { .. } => "use an ffmpeg built with the CUDA filters: `scripts/install-deps.sh --static-ffmpeg` brings one (hwupload_cuda, scale_cuda, overlay_cuda)".into(),
             Self::SessionLimit { .. } => "end other encode sessions (`nvidia-smi -q -d ENCODER_STATS` lists them) or run fewer at once; GeForce drivers cap concurrent NVENC sessions".into(),
             Self::InvalidParameter { detail } if detail.contains("Frame Dimension") => "NVENC takes frames from about 145x145 (H.264; HEVC 129x129, AV1 128x128) up to 4096x4096 (H.264; HEVC/AV1 8192x8192): scale with --resolution, or use a CPU encoder (--codecs libx264)".into(),
             Self::InvalidParameter { .. } => "check resolution (even width and height for yuv420p), the preset names this encoder accepts, and bitrate flags".into(),
@@ -126,6 +139,7 @@ impl EncodeFailure {
                 | Self::DriverTooOld { .. }
                 | Self::NoNvencEngine { .. }
                 | Self::SessionLimit { .. }
+                | Self::CudaUnavailable { .. }
         ) || matches!(self, Self::EncoderNotCompiled { encoder } if super::codec::is_nvenc(encoder))
     }
 }

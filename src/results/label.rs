@@ -198,3 +198,15 @@ pub fn realtime(r: &super::Realtime) -> String {
         r.written, r.offered, r.dropped, r.late, l.p50, l.p95, l.max
     )
 }
+
+/// "decoded by NVDEC: 0.41 core-ms a frame" over the case's runs (None where
+/// no ffmpeg decoder ran: the embedded clip, OpenCV's reader).
+pub fn decode(c: &CaseResult) -> Option<String> {
+    let runs: Vec<_> = c.runs.iter().filter_map(|r| r.decode).collect();
+    let first = runs.first()?;
+    let mean = runs.iter().map(|d| d.cpu_ms_per_frame).sum::<f64>() / runs.len() as f64;
+    Some(format!(
+        "decoded by {}: {mean:.2} core-ms a frame",
+        first.decoder
+    ))
+}

@@ -10,6 +10,7 @@
 
 pub mod codec;
 pub mod command;
+pub mod decode;
 pub mod encoder;
 pub mod export;
 pub mod failure;
@@ -104,6 +105,9 @@ pub struct WorkloadInfo {
     /// this frame of the video, its detections and its clock.
     #[serde(default)]
     pub start_frame: u64,
+    /// A user's video: the decoder asked for and the one that ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decode: Option<decode::DecodeChoice>,
 }
 
 fn drawn() -> bool {
@@ -258,6 +262,9 @@ pub struct Quality {
 pub struct GpuSample {
     pub t_s: f64,
     pub encoder_utilization_percent: Option<u32>,
+    /// NVDEC's utilisation (absent in results written before it was sampled).
+    #[serde(default)]
+    pub decoder_utilization_percent: Option<u32>,
     pub encoder_sessions: Option<u32>,
     pub encoder_fps: Option<u32>,
     pub encoder_latency_us: Option<u32>,
@@ -342,6 +349,9 @@ pub struct RunResult {
     /// A user's command: what its process tree used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<command::CommandRun>,
+    /// A user's video decoded by ffmpeg: what decoding cost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decode: Option<decode::DecodeRun>,
 }
 
 /// A run paced as a live source (`--realtime`): frame k of the timed part

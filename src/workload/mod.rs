@@ -9,8 +9,6 @@ pub mod video;
 
 use std::path::PathBuf;
 
-use serde::Serialize;
-
 use crate::frame::Frame;
 use detections::Detections;
 
@@ -46,6 +44,7 @@ pub enum Input {
         path: PathBuf,
         /// None: no ffmpeg here, OpenCV decodes (the demo's own reader).
         ffmpeg: Option<PathBuf>,
+        /// The decoder that runs (NVDEC's fallback decided when the workload was built).
         decoder: Decoder,
         /// `--start` as given: OpenCV seeks to it as the demo does; ffmpeg to
         /// the frame that seek lands on (`info.start_frame`).
@@ -53,12 +52,7 @@ pub enum Input {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum Decoder {
-    Ffmpeg,
-    Opencv,
-}
+pub use crate::results::decode::Decoder;
 
 impl Workload {
     /// The embedded default clip: `frames` frames with `persons` tracks.
@@ -89,6 +83,7 @@ impl Workload {
                 persons: persons as usize,
                 show_time: true,
                 start_frame: 0,
+                decode: None,
             },
             detections,
             input: Input::Synthetic(ring),
@@ -119,6 +114,7 @@ impl Workload {
             Input::Video {
                 path,
                 ffmpeg: Some(ffmpeg),
+                decoder,
                 ..
             } => FrameReader::Video(video::VideoReader::open(
                 ffmpeg,
@@ -126,6 +122,10 @@ impl Workload {
                 self.info.width,
                 self.info.height,
                 video::seek_seconds(self.info.start_frame, self.info.fps),
+                match decoder {
+                    Decoder::Nvdec => crate::ffmpeg::decode::DecodeOn::Nvdec,
+                    _ => crate::ffmpeg::decode::DecodeOn::Cpu,
+                },
             )?),
             Input::Video { ffmpeg: None, .. } => {
                 anyhow::bail!("--decoder ffmpeg needs ffmpeg: install it, pass --ffmpeg, or use --decoder opencv")
@@ -156,6 +156,14 @@ impl FrameReader<'_> {
             Self::Video(v) => v.read_into(frame),
             #[cfg(feature = "opencv")]
             Self::OpenCv(v) => v.read_into(frame),
+        }
+    }
+
+    /// Ends the input; an ffmpeg decoder says what decoding cost.
+    pub fn finish(&mut self) -> Option<crate::results::decode::DecodeRun> {
+        match self {
+            Self::Video(v) => v.finish(),
+            _ => None,
         }
     }
 }

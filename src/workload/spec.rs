@@ -13,6 +13,7 @@ use super::actions::CaptionRule;
 use super::detections::{self, Detections, Loaded};
 use super::{synthetic, video, Decoder, Input, Workload, WorkloadInfo};
 use crate::ffmpeg::EncodeFailure;
+use crate::results::decode::DecodeChoice;
 
 /// Frame sides the tool accepts: ffmpeg's H.264 encoders need 16 pixels, and
 /// 8192 is the largest any NVENC codec takes.
@@ -84,11 +85,11 @@ pub fn build(
                 user_video(spec, path, None, probed, loaded, &mut notes)?
             }
             // The reason there is none, with its own fix: a broken --ffmpeg is not "install ffmpeg".
-            (Err(Some(f)), Decoder::Ffmpeg) => bail!(
+            (Err(Some(f)), Decoder::Ffmpeg | Decoder::Nvdec) => bail!(
                 "--video needs ffmpeg to decode it: {f}: {} (or read it with OpenCV: --decoder opencv)",
                 f.fix()
             ),
-            (Err(None), Decoder::Ffmpeg) => bail!(
+            (Err(None), Decoder::Ffmpeg | Decoder::Nvdec) => bail!(
                 "--video needs ffmpeg to decode it: install ffmpeg or pass --ffmpeg (or read it with OpenCV: --decoder opencv)"
             ),
         },
@@ -278,6 +279,40 @@ fn timed_frames(spec: &WorkloadSpec, path: &Path, available: u64) -> anyhow::Res
     }
 }
 
+/// How long NVDEC's trial may take (a CUDA context's start included).
+const NVDEC_TRIAL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The decoder that will run: NVDEC where its trial decodes the window's
+/// first frames, else ffmpeg's CPU decoder with the reason kept and told.
+fn decode_choice(
+    asked: Decoder,
+    ffmpeg: Option<&Path>,
+    path: &Path,
+    start_frame: u64,
+    fps: f64,
+    notes: &mut Vec<String>,
+) -> DecodeChoice {
+    let (Decoder::Nvdec, Some(ffmpeg)) = (asked, ffmpeg) else {
+        return DecodeChoice::as_asked(asked);
+    };
+    let seek = video::seek_seconds(start_frame, fps);
+    match crate::ffmpeg::decode::nvdec_trial(ffmpeg, path, seek, NVDEC_TRIAL_TIMEOUT) {
+        Ok(()) => DecodeChoice::as_asked(asked),
+        Err(failure) => {
+            notes.push(format!(
+                "NVDEC cannot decode {}: {failure} ({}); decoding on the CPU instead",
+                path.display(),
+                failure.fix()
+            ));
+            DecodeChoice {
+                requested: asked,
+                ran: Decoder::Ffmpeg,
+                fallback: Some(failure),
+            }
+        }
+    }
+}
+
 fn user_video(
     spec: &WorkloadSpec,
     path: &Path,
@@ -297,6 +332,7 @@ fn user_video(
         video::window(spec.start_ms, spec.duration_ms, source_fps, decodable)
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let frames = timed_frames(spec, path, available)?;
+    let decode = decode_choice(spec.decoder, ffmpeg, path, start_frame, fps, notes);
     if stream.variable_frame_rate {
         notes.push(format!(
             "{} has a variable frame rate: every decoded frame is used once and the output runs at {} fps",
@@ -335,12 +371,13 @@ fn user_video(
             persons,
             show_time: spec.show_time,
             start_frame,
+            decode: Some(decode.clone()),
         },
         detections,
         input: Input::Video {
             path: path.to_path_buf(),
             ffmpeg: ffmpeg.map(Path::to_path_buf),
-            decoder: spec.decoder,
+            decoder: decode.ran,
             start_ms: spec.start_ms,
         },
     })

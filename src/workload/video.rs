@@ -8,12 +8,15 @@ use std::path::Path;
 use anyhow::{bail, Context};
 
 use crate::ffmpeg::child::FfmpegProcess;
+use crate::ffmpeg::decode::DecodeOn;
 use crate::frame::Frame;
+use crate::results::decode::{DecodeRun, Decoder};
 
 pub use crate::ffmpeg::probe_file::{count_frames, decodable_frames, probe, VideoStreamInfo};
 
 pub struct VideoReader {
     process: FfmpegProcess,
+    on: DecodeOn,
     stdout: std::process::ChildStdout,
     frames_read: u64,
 }
@@ -88,16 +91,33 @@ impl VideoReader {
         width: u32,
         height: u32,
         seek: Option<f64>,
+        on: DecodeOn,
     ) -> anyhow::Result<Self> {
-        let mut process = crate::ffmpeg::decode::bgr24_frames(ffmpeg, path, width, height, seek)
-            .map_err(|e| anyhow::anyhow!("decoding {}: {e}", path.display()))?;
+        let mut process =
+            crate::ffmpeg::decode::bgr24_frames(ffmpeg, path, (width, height), seek, on)
+                .map_err(|e| anyhow::anyhow!("decoding {}: {e}", path.display()))?;
         let stdout = process
             .take_stdout()
             .context("ffmpeg's stdout is not piped")?;
         Ok(Self {
             process,
+            on,
             stdout,
             frames_read: 0,
+        })
+    }
+
+    /// Stops the decoder (it may be ahead, or the video longer than the run)
+    /// and says what it used per frame handed over.
+    pub fn finish(&mut self) -> Option<DecodeRun> {
+        let reaped = self.process.kill_reaped()?;
+        (self.frames_read > 0).then(|| DecodeRun {
+            decoder: match self.on {
+                DecodeOn::Cpu => Decoder::Ffmpeg,
+                DecodeOn::Nvdec => Decoder::Nvdec,
+            },
+            frames: self.frames_read,
+            cpu_ms_per_frame: (reaped.user_s + reaped.sys_s) * 1000.0 / self.frames_read as f64,
         })
     }
 

@@ -181,6 +181,9 @@ fn report(case: &CaseResult, args: &RenderArgs) -> anyhow::Result<Outcome> {
         "Successfully encoded {written} frames with {} ({fps:.1} fps)",
         label::encoder(case)
     )?;
+    if let Some(decode) = label::decode(case) {
+        outln!("{decode}")?;
+    }
     if let Some(r) = case.runs.last().and_then(|r| r.realtime.as_ref()) {
         outln!("realtime: {}", label::realtime(r))?;
     }

@@ -1,0 +1,94 @@
+//! How a user's video was decoded: the decoder asked for, the one that ran
+//! (NVDEC falls back to ffmpeg's CPU decoder, and says why), and what decoding
+//! cost in each run.
+
+use serde::{Deserialize, Serialize};
+
+use super::failure::EncodeFailure;
+
+/// Who turns `--video` into frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Decoder {
+    /// ffmpeg on the CPU, frames through a rawvideo pipe
+    Ffmpeg,
+    /// ffmpeg on the GPU's NVDEC (`-hwaccel cuda`), frames brought down through the same pipe; ffmpeg's CPU decoder where NVDEC cannot (said why)
+    Nvdec,
+    /// OpenCV's VideoCapture, as the guide's demo reads
+    Opencv,
+}
+
+impl Decoder {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Ffmpeg => "ffmpeg (CPU)",
+            Self::Nvdec => "NVDEC",
+            Self::Opencv => "OpenCV",
+        }
+    }
+}
+
+impl std::fmt::Display for Decoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The decoder a run asked for and the one that ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecodeChoice {
+    pub requested: Decoder,
+    pub ran: Decoder,
+    /// Why the requested one did not run (NVDEC's trial decode failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<EncodeFailure>,
+}
+
+impl DecodeChoice {
+    pub fn as_asked(decoder: Decoder) -> Self {
+        Self {
+            requested: decoder,
+            ran: decoder,
+            fallback: None,
+        }
+    }
+
+    /// "NVDEC" or "ffmpeg (CPU) (NVDEC failed: …)".
+    pub fn describe(&self) -> String {
+        match &self.fallback {
+            None => self.ran.to_string(),
+            Some(why) => format!("{} ({} asked for, failed: {why})", self.ran, self.requested),
+        }
+    }
+}
+
+/// What decoding cost in one run: the decoding process's own CPU time
+/// (user + sys, from `wait4`) over the frames it handed over.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DecodeRun {
+    pub decoder: Decoder,
+    pub frames: u64,
+    pub cpu_ms_per_frame: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fallback_names_what_was_asked_and_why() {
+        let choice = DecodeChoice {
+            requested: Decoder::Nvdec,
+            ran: Decoder::Ffmpeg,
+            fallback: Some(EncodeFailure::DriverLibraryMissing {
+                library: "libcuda.so.1".into(),
+            }),
+        };
+        let text = choice.describe();
+        assert!(
+            text.starts_with("ffmpeg (CPU) (NVDEC asked for, failed: Cannot load libcuda.so.1"),
+            "{text}"
+        );
+        assert_eq!(DecodeChoice::as_asked(Decoder::Nvdec).describe(), "NVDEC");
+    }
+}
