@@ -25,6 +25,9 @@ pub enum PixFmt {
     Yuv420p,
     /// Semi-planar 4:2:0 (Y, then Cb/Cr interleaved): NVENC's native input; BT.709 limited range, converted in Rust (even sizes only)
     Nv12,
+    /// Planar 4:2:0 with a full-size alpha plane: the overlay layer the GPU-resident modes composite (`overlay::layer`); a frame converts opaque
+    #[value(skip)]
+    Yuva420p,
 }
 
 impl PixFmt {
@@ -36,6 +39,7 @@ impl PixFmt {
             Self::Bgra => "bgra",
             Self::Yuv420p => "yuv420p",
             Self::Nv12 => "nv12",
+            Self::Yuva420p => "yuva420p",
         }
     }
 
@@ -50,7 +54,7 @@ impl PixFmt {
 
     /// 4:2:0 formats converted here (BT.709 limited range, even sizes only).
     pub fn is_yuv420(self) -> bool {
-        matches!(self, Self::Yuv420p | Self::Nv12)
+        matches!(self, Self::Yuv420p | Self::Nv12 | Self::Yuva420p)
     }
 
     pub fn frame_bytes(self, width: u32, height: u32) -> usize {
@@ -59,6 +63,7 @@ impl PixFmt {
             Self::Bgr24 => pixels * 3,
             Self::Bgr0 | Self::Bgra => pixels * 4,
             Self::Yuv420p | Self::Nv12 => pixels + 2 * (pixels / 4),
+            Self::Yuva420p => 2 * pixels + 2 * (pixels / 4),
         }
     }
 
@@ -114,9 +119,13 @@ impl PixFmt {
         match self {
             Self::Bgr24 => out.chunks_mut(band * w * 3).map(WireRows::Packed).collect(),
             Self::Bgr0 | Self::Bgra => out.chunks_mut(band * w * 4).map(WireRows::Packed).collect(),
-            Self::Yuv420p => {
+            Self::Yuv420p | Self::Yuva420p => {
                 debug_assert!(band % 2 == 0 || band >= height as usize, "odd yuv420p band");
-                let (luma, chroma) = out.split_at_mut(w * height as usize);
+                let pixels = w * height as usize;
+                let (yuv, alpha) = out.split_at_mut(pixels + 2 * (pixels / 4));
+                // A frame is opaque everywhere.
+                alpha.fill(255);
+                let (luma, chroma) = yuv.split_at_mut(pixels);
                 let (cb, cr) = chroma.split_at_mut(chroma.len() / 2);
                 let chroma_band = (band / 2).max(1) * (w / 2);
                 luma.chunks_mut(band * w)
@@ -146,7 +155,7 @@ impl PixFmt {
                     dst[3] = 255;
                 }
             }
-            (Self::Yuv420p, WireRows::Planar { luma, cb, cr }) => {
+            (Self::Yuv420p | Self::Yuva420p, WireRows::Planar { luma, cb, cr }) => {
                 let rows = (luma.len() / width as usize) as u32;
                 let mut image = yuvutils_rs::YuvPlanarImageMut {
                     y_plane: yuvutils_rs::BufferStoreMut::Borrowed(luma),

@@ -1,6 +1,7 @@
 //! Overlay styles: the guide's interchangeable visualizers, drawing the same
 //! annotations (`layout`) in their own way.
 
+pub mod layer;
 pub mod layout;
 pub mod native;
 #[cfg(feature = "opencv")]

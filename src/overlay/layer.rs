@@ -1,0 +1,304 @@
+//! The overlay as a layer for the GPU to composite (the GPU-resident modes):
+//! what a style draws, with its coverage, in yuva420p — a mostly transparent
+//! frame in which only the drawn regions are ever touched.
+//!
+//! A style blends onto whatever is under it. Drawn once over black and once
+//! over white, a pixel's two results give its coverage `a` and colour `C`
+//! exactly (over black: `C·a`; over white: `C·a + 255·(1−a)`), so the layer
+//! put over any frame with `out = C·a + frame·(1−a)` — what `overlay_cuda`
+//! does — gives what the style would have drawn on that frame (tested below
+//! against the style drawing on a real frame).
+
+use std::time::{Duration, Instant};
+
+use super::layout::{FrameLayout, Rect};
+use super::{Overlay, OverlayError};
+use crate::frame::Frame;
+use crate::pixfmt::PixFmt;
+use crate::workload::detections::Person;
+
+/// The drawing surfaces: the style draws each frame's annotations on both.
+pub struct Layer {
+    black: Frame,
+    white: Frame,
+    /// What was drawn on them last: restored before the next frame.
+    drawn: Vec<Rect>,
+}
+
+/// One yuva420p layer frame, as it goes down the pipe, and what it holds.
+pub struct LayerFrame {
+    pub bytes: Vec<u8>,
+    /// Regions whose alpha may be non-zero: cleared before it is reused.
+    drawn: Vec<Rect>,
+}
+
+impl LayerFrame {
+    /// A transparent `width`x`height` layer (even sides).
+    pub fn new(width: u32, height: u32) -> Self {
+        let mut bytes = vec![0; PixFmt::Yuva420p.frame_bytes(width, height)];
+        let pixels = (width * height) as usize;
+        // Neutral chroma under zero alpha: the plane reads as grey, not green.
+        bytes[pixels..pixels + pixels / 2].fill(128);
+        Self {
+            bytes,
+            drawn: Vec::new(),
+        }
+    }
+}
+
+/// Time spent drawing (the style, twice) and making the layer (coverage and
+/// colour conversion) for one frame.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LayerTimes {
+    pub draw: Duration,
+    pub convert: Duration,
+}
+
+impl Layer {
+    pub fn new(width: u32, height: u32) -> Self {
+        let mut white = Frame::new(width, height);
+        white.data.fill(255);
+        Self {
+            black: Frame::new(width, height),
+            white,
+            drawn: Vec::new(),
+        }
+    }
+
+    /// Draws frame `index`'s annotations into `out`.
+    pub fn draw(
+        &mut self,
+        overlay: &mut Overlay,
+        index: u64,
+        persons: &[Person],
+        out: &mut LayerFrame,
+    ) -> Result<LayerTimes, OverlayError> {
+        let t = Instant::now();
+        let (w, h) = (self.black.width, self.black.height);
+        for r in &self.drawn {
+            fill(&mut self.black, r, 0);
+            fill(&mut self.white, r, 255);
+        }
+        let layout = overlay.layout(index, persons);
+        let regions = regions(&layout);
+        let mut inner = overlay.style.draw(&mut self.black, &layout)?;
+        inner += overlay.style.draw(&mut self.white, &layout)?;
+        let t_convert = Instant::now();
+        clear_alpha(out, w, h);
+        for r in &regions {
+            extract(&self.black, &self.white, r, &mut out.bytes);
+        }
+        out.drawn.clone_from(&regions);
+        self.drawn = regions;
+        Ok(LayerTimes {
+            draw: t_convert - t - inner,
+            convert: t_convert.elapsed() + inner,
+        })
+    }
+}
+
+/// Where a layout's annotations can touch: each box's four sides, each
+/// caption's panel (its text lies within), clipped and widened to even
+/// coordinates (4:2:0 chroma covers 2x2 pixels).
+pub fn regions(layout: &FrameLayout) -> Vec<Rect> {
+    let bw = layout.box_width as i32;
+    let (w, h) = (layout.width, layout.height);
+    let even = |r: Rect| {
+        Rect {
+            x0: r.x0 & !1,
+            y0: r.y0 & !1,
+            x1: (r.x1 + 1) & !1,
+            y1: (r.y1 + 1) & !1,
+        }
+        .clip(w, h)
+    };
+    let sides = layout.persons.iter().flat_map(|p| {
+        let r = p.outline;
+        let s = bw.min(r.width().max(1)).min(r.height().max(1));
+        [
+            Rect { y1: r.y0 + s, ..r },
+            Rect { y0: r.y1 - s, ..r },
+            Rect { x1: r.x0 + s, ..r },
+            Rect { x0: r.x1 - s, ..r },
+        ]
+    });
+    sides
+        .chain(layout.captions().map(|c| c.panel))
+        .filter_map(even)
+        .collect()
+}
+
+fn fill(frame: &mut Frame, r: &Rect, value: u8) {
+    let stride = frame.stride();
+    for y in r.y0..r.y1 {
+        let row = y as usize * stride;
+        frame.data[row + r.x0 as usize * 3..row + r.x1 as usize * 3].fill(value);
+    }
+}
+
+/// Zero alpha wherever the layer frame last held something.
+fn clear_alpha(out: &mut LayerFrame, w: u32, h: u32) {
+    let (w, pixels) = (w as usize, (w * h) as usize);
+    let alpha = pixels + pixels / 2;
+    for r in out.drawn.drain(..) {
+        for y in r.y0..r.y1 {
+            let row = alpha + y as usize * w;
+            out.bytes[row + r.x0 as usize..row + r.x1 as usize].fill(0);
+        }
+    }
+}
+
+/// A pixel's coverage (0..=255) and colour from the style's result over black
+/// and over white (B, G, R each).
+pub fn coverage(over_black: &[u8], over_white: &[u8]) -> (u8, [u8; 3]) {
+    let through: u32 = (0..3)
+        .map(|c| u32::from(over_white[c].saturating_sub(over_black[c])))
+        .sum();
+    let a = 255 - (through + 1) / 3;
+    if a == 0 {
+        return (0, [0; 3]);
+    }
+    let colour = |c: usize| ((u32::from(over_black[c]) * 255 + a / 2) / a).min(255) as u8;
+    (a as u8, [colour(0), colour(1), colour(2)])
+}
+
+/// BT.709 limited range, as the pipe's yuv420p (`pixfmt`): Y of B, G, R.
+fn luma([b, g, r]: [u8; 3]) -> u8 {
+    let (b, g, r) = (i32::from(b), i32::from(g), i32::from(r));
+    (16 + ((47 * r + 157 * g + 16 * b + 128) >> 8)) as u8
+}
+
+fn chroma([b, g, r]: [i32; 3]) -> (u8, u8) {
+    let cb = 128 + ((-26 * r - 87 * g + 112 * b + 128) >> 8);
+    let cr = 128 + ((112 * r - 102 * g - 10 * b + 128) >> 8);
+    (cb.clamp(16, 240) as u8, cr.clamp(16, 240) as u8)
+}
+
+/// The region `r` (even coordinates) of the layer from the two drawings.
+fn extract(black: &Frame, white: &Frame, r: &Rect, out: &mut [u8]) {
+    let (w, h) = (black.width as usize, black.height as usize);
+    let pixels = w * h;
+    let (luma_plane, rest) = out.split_at_mut(pixels);
+    let (cb_plane, rest) = rest.split_at_mut(pixels / 4);
+    let (cr_plane, alpha_plane) = rest.split_at_mut(pixels / 4);
+    for by in (r.y0 as usize..r.y1 as usize).step_by(2) {
+        for bx in (r.x0 as usize..r.x1 as usize).step_by(2) {
+            // A 2x2 block: luma and alpha each pixel, chroma their
+            // coverage-weighted mean colour.
+            let (mut sum, mut weight) = ([0i32; 3], 0i32);
+            for (x, y) in [(bx, by), (bx + 1, by), (bx, by + 1), (bx + 1, by + 1)] {
+                let i = (y * w + x) * 3;
+                let (a, c) = coverage(&black.data[i..i + 3], &white.data[i..i + 3]);
+                luma_plane[y * w + x] = luma(c);
+                alpha_plane[y * w + x] = a;
+                for k in 0..3 {
+                    sum[k] += i32::from(c[k]) * i32::from(a);
+                }
+                weight += i32::from(a);
+            }
+            let ci = (by / 2) * (w / 2) + bx / 2;
+            let (cb, cr) = if weight == 0 {
+                (128, 128)
+            } else {
+                chroma(sum.map(|s| (s + weight / 2) / weight))
+            };
+            cb_plane[ci] = cb;
+            cr_plane[ci] = cr;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::StyleKind;
+    use crate::workload::synthetic;
+
+    /// The layer over a real frame (`C·a + frame·(1−a)`, per channel) is what
+    /// the style draws on that frame, within rounding; outside the regions
+    /// the style draws nothing (so the layer misses nothing).
+    #[test]
+    fn the_layer_over_a_frame_is_the_style_drawn_on_it() {
+        let (w, h) = (640, 360);
+        let tracks = synthetic::tracks(w, h, 30, 6);
+        let mut overlay = Overlay::new(StyleKind::Native, w, h, 30.0).unwrap();
+        let mut layer = Layer::new(w, h);
+        let mut out = LayerFrame::new(w, h);
+        for index in [3u64, 4, 17] {
+            let persons = tracks.persons(index);
+            let mut frame = Frame::new(w, h);
+            synthetic::render_frame(&mut frame, index);
+            let plain = frame.data.clone();
+            overlay.draw(&mut frame, index, &persons).unwrap();
+            layer.draw(&mut overlay, index, &persons, &mut out).unwrap();
+            let inside: Vec<bool> = {
+                let mut m = vec![false; (w * h) as usize];
+                for r in &layer.drawn {
+                    for y in r.y0..r.y1 {
+                        for x in r.x0..r.x1 {
+                            m[(y as u32 * w + x as u32) as usize] = true;
+                        }
+                    }
+                }
+                m
+            };
+            let mut worst = 0;
+            for p in 0..(w * h) as usize {
+                let i = p * 3;
+                if !inside[p] {
+                    assert_eq!(
+                        frame.data[i..i + 3],
+                        plain[i..i + 3],
+                        "drawn outside at {p}"
+                    );
+                    continue;
+                }
+                let (a, c) = coverage(&layer.black.data[i..i + 3], &layer.white.data[i..i + 3]);
+                for k in 0..3 {
+                    let composed = (u32::from(c[k]) * u32::from(a)
+                        + u32::from(plain[i + k]) * (255 - u32::from(a))
+                        + 127)
+                        / 255;
+                    worst = worst.max((composed as i32 - i32::from(frame.data[i + k])).abs());
+                }
+            }
+            assert!(worst <= 2, "frame {index}: off by {worst}");
+            // The alpha plane holds the coverage: something drawn, most of it clear.
+            let alpha = &out.bytes[(w * h) as usize * 3 / 2..];
+            let opaque = alpha.iter().filter(|&&a| a > 0).count();
+            assert!(opaque > 1000 && opaque < alpha.len() / 2, "{opaque}");
+        }
+    }
+
+    #[test]
+    fn a_reused_layer_frame_keeps_nothing_of_its_last_frame() {
+        let (w, h) = (320, 240);
+        let tracks = synthetic::tracks(w, h, 60, 3);
+        let mut overlay = Overlay::new(StyleKind::Native, w, h, 30.0).unwrap();
+        let (mut layer, mut out) = (Layer::new(w, h), LayerFrame::new(w, h));
+        layer
+            .draw(&mut overlay, 0, &tracks.persons(0), &mut out)
+            .unwrap();
+        layer
+            .draw(&mut overlay, 50, &tracks.persons(50), &mut out)
+            .unwrap();
+        let (mut fresh_layer, mut fresh) = (Layer::new(w, h), LayerFrame::new(w, h));
+        fresh_layer
+            .draw(&mut overlay, 50, &tracks.persons(50), &mut fresh)
+            .unwrap();
+        let alpha = (w * h) as usize * 3 / 2;
+        assert_eq!(out.bytes[alpha..], fresh.bytes[alpha..]);
+    }
+
+    #[test]
+    fn coverage_of_solid_blended_and_untouched_pixels() {
+        assert_eq!(coverage(&[10, 20, 30], &[10, 20, 30]), (255, [10, 20, 30]));
+        assert_eq!(coverage(&[0, 0, 0], &[255, 255, 255]), (0, [0; 3]));
+        // 60 % of (100, 150, 200): over black 60, 90, 120; over white + 102.
+        let (a, c) = coverage(&[60, 90, 120], &[162, 192, 222]);
+        assert_eq!(a, 153);
+        assert_eq!(c, [100, 150, 200]);
+        assert_eq!(luma([255, 255, 255]), 235);
+        assert_eq!(luma([0, 0, 0]), 16);
+    }
+}
