@@ -82,4 +82,8 @@ for pf in yuv420p bgr24; do
   { time { "$ff" -hide_banner -benchmark -i "$clip" -f rawvideo -pix_fmt $pf pipe:1 | cat > /dev/null; } ; } \
     > "$out/cpudec-pipe-$pf.txt" 2>&1
 done
+# NVDEC converting to packed BGR on the GPU (scale_cuda), brought down as bgr0.
+{ time { "$ff" -hide_banner -benchmark -hwaccel cuda -hwaccel_output_format cuda -i "$clip" \
+    -vf scale_cuda=format=bgr0,hwdownload,format=bgr0 -f rawvideo -pix_fmt bgr24 pipe:1 | cat > /dev/null; } ; } \
+  > "$out/nvdec-scalecuda-bgr0.txt" 2>&1
 rm -f "$clip"
