@@ -66,6 +66,11 @@ pub enum SinkSpec {
     },
     /// A user's command writing its own output (`bench --command`).
     Command(UserCommand),
+    /// ffmpeg decoding on NVDEC and compositing the overlay layer on the GPU
+    /// (the GPU-resident modes); the encoder's settings where the mode encodes.
+    Gpu {
+        settings: Option<EncodeSettings>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -89,6 +94,7 @@ impl CaseSpec {
     pub fn settings(&self) -> Option<&EncodeSettings> {
         match &self.sink {
             SinkSpec::Pipe { settings } | SinkSpec::Lavfi { settings } => Some(settings),
+            SinkSpec::Gpu { settings } => settings.as_ref(),
             SinkSpec::Null
             | SinkSpec::OpenCv { .. }
             | SinkSpec::OpenCvStandIn { .. }
@@ -100,8 +106,13 @@ impl CaseSpec {
     /// The GOP follows the workload's frame rate, known once the workload is
     /// built (a case's name, its output file, does not depend on it).
     pub fn set_gop(&mut self, gop: u32) {
-        if let SinkSpec::Pipe { settings } | SinkSpec::Lavfi { settings } = &mut self.sink {
-            settings.gop = Some(gop);
+        match &mut self.sink {
+            SinkSpec::Pipe { settings }
+            | SinkSpec::Lavfi { settings }
+            | SinkSpec::Gpu {
+                settings: Some(settings),
+            } => settings.gop = Some(gop),
+            _ => {}
         }
     }
 
@@ -135,6 +146,9 @@ impl CaseSpec {
     pub fn pix_fmt(&self) -> Option<PixFmt> {
         match &self.sink {
             SinkSpec::Copy { pix_fmt, .. } => Some(*pix_fmt),
+            // The pipe carries the overlay layer (NVDEC's decode alone has none).
+            SinkSpec::Gpu { .. } if self.mode != Mode::NvdecCeiling => Some(PixFmt::Yuva420p),
+            SinkSpec::Gpu { .. } => None,
             _ => self.settings().map(|s| s.pix_fmt),
         }
     }
@@ -147,6 +161,7 @@ impl CaseSpec {
             SinkSpec::Lavfi { .. } => Sink::FfmpegLavfi,
             SinkSpec::Copy { .. } => Sink::FfmpegCopy,
             SinkSpec::Command(_) => Sink::Command,
+            SinkSpec::Gpu { .. } => Sink::FfmpegGpu,
         }
     }
 }
@@ -219,6 +234,13 @@ pub fn expand(o: &MatrixOptions) -> Vec<CaseSpec> {
                     }
                 }
             }
+            Mode::GpuResident => {
+                for settings in encoder_settings(o) {
+                    cases.push(gpu_case(mode, Some(StyleKind::Native), Some(settings)));
+                }
+            }
+            Mode::CompositeCeiling => cases.push(gpu_case(mode, Some(StyleKind::Native), None)),
+            Mode::NvdecCeiling => cases.push(gpu_case(mode, None, None)),
             Mode::Command => {}
         }
     }
@@ -265,6 +287,30 @@ fn opencv_case(o: &MatrixOptions, mode: Mode, style: StyleKind) -> CaseSpec {
     }
 }
 
+fn gpu_case(mode: Mode, overlay: Option<StyleKind>, settings: Option<EncodeSettings>) -> CaseSpec {
+    CaseSpec {
+        mode,
+        overlay,
+        stand_in: None,
+        sink: SinkSpec::Gpu { settings },
+        sessions: 1,
+    }
+}
+
+/// Every codec × preset of the run, as settings (the GPU path has no pipe
+/// format to vary: its frames are the decoder's).
+fn encoder_settings<'a>(o: &'a MatrixOptions) -> impl Iterator<Item = EncodeSettings> + 'a {
+    o.codecs.iter().flat_map(move |codec| {
+        let encoder = Codec::parse(codec).map_or_else(|| codec.clone(), |c| c.nvenc().into());
+        o.presets.iter().map(move |preset| {
+            let mut settings = o.template.clone();
+            settings.encoder = encoder.clone();
+            settings.preset = Some(preset.clone());
+            settings
+        })
+    })
+}
+
 /// The ffmpeg cases of `mode`: every codec × preset × pipe format × sessions
 /// (the ceiling, `lavfi`, reads each format from a file: one stream).
 fn encoded(
@@ -276,28 +322,25 @@ fn encoded(
 ) -> Vec<CaseSpec> {
     let sessions = if lavfi { &[1][..] } else { o.sessions };
     let mut out = Vec::new();
-    for codec in o.codecs {
-        let encoder = Codec::parse(codec).map_or_else(|| codec.clone(), |c| c.nvenc().into());
-        for preset in o.presets {
-            for &pix_fmt in o.pix_fmts {
-                for &streams in sessions {
-                    let mut settings = o.template.clone();
-                    settings.encoder = encoder.clone();
-                    settings.preset = Some(preset.clone());
-                    settings.pix_fmt = pix_fmt;
-                    let sink = if lavfi {
-                        SinkSpec::Lavfi { settings }
-                    } else {
-                        SinkSpec::Pipe { settings }
-                    };
-                    out.push(CaseSpec {
-                        mode,
-                        overlay,
-                        stand_in: stand_in.clone(),
-                        sink,
-                        sessions: streams,
-                    });
-                }
+    for base in encoder_settings(o) {
+        for &pix_fmt in o.pix_fmts {
+            for &streams in sessions {
+                let settings = EncodeSettings {
+                    pix_fmt,
+                    ..base.clone()
+                };
+                let sink = if lavfi {
+                    SinkSpec::Lavfi { settings }
+                } else {
+                    SinkSpec::Pipe { settings }
+                };
+                out.push(CaseSpec {
+                    mode,
+                    overlay,
+                    stand_in: stand_in.clone(),
+                    sink,
+                    sessions: streams,
+                });
             }
         }
     }

@@ -96,6 +96,7 @@ fn base_result(spec: &CaseSpec, workload: &Workload) -> CaseResult {
             SinkSpec::Command(command) => Some(command.case()),
             _ => None,
         },
+        gpu_path: None,
     }
 }
 
@@ -138,6 +139,8 @@ pub struct CaseRun<'a> {
     ring: Option<tempfile::TempPath>,
     /// A user's command: the video and detections it reads, written once.
     inputs: Option<super::command::Inputs>,
+    /// A GPU-resident case: the video NVDEC decodes, tried when it starts.
+    gpu: Option<super::gpu::Source>,
     last_output: Option<PathBuf>,
     runs_done: u32,
     failed: bool,
@@ -174,8 +177,11 @@ impl<'a> CaseRun<'a> {
     ) -> Step<'a> {
         let mut result = base_result(spec, workload);
         // The ceiling's ffmpeg reads its frames itself, a user's command its own way.
-        result.engine = (!matches!(spec.sink, SinkSpec::Lavfi { .. } | SinkSpec::Command(_)))
-            .then_some(options.engine.kind);
+        result.engine = (!matches!(
+            spec.sink,
+            SinkSpec::Lavfi { .. } | SinkSpec::Command(_) | SinkSpec::Gpu { .. }
+        ))
+        .then_some(options.engine.kind);
         result.warmup_frames = if matches!(spec.sink, SinkSpec::Lavfi { .. }) {
             0
         } else {
@@ -197,6 +203,15 @@ impl<'a> CaseRun<'a> {
             });
             // The OpenCV writer takes no preset; a CPU encoder its own name for it.
             result.preset.used = resolved.settings.as_ref().and_then(|s| s.preset.clone());
+        }
+        if let (SinkSpec::Gpu { .. }, Some(Writer::Opencv { .. })) = (&spec.sink, &resolved.writer)
+        {
+            return fail(
+                result,
+                Reason::Other(Cause::NoFfmpegEncoder {
+                    message: "the GPU-resident path needs a working ffmpeg encoder".into(),
+                }),
+            );
         }
         if let Some(writer) = &resolved.writer {
             result.encoder.used = Some(writer.name());
@@ -231,8 +246,10 @@ impl<'a> CaseRun<'a> {
             )));
         }
         let partial = if spec.mode == case::Mode::EncodeToNull
-            || matches!(spec.sink, SinkSpec::Null | SinkSpec::Copy { .. })
-        {
+            || matches!(
+                spec.sink,
+                SinkSpec::Null | SinkSpec::Copy { .. } | SinkSpec::Gpu { settings: None }
+            ) {
             None
         } else {
             match crate::scratch::beside(out_dir, "case", &options.keep.suffix()) {
@@ -261,6 +278,7 @@ impl<'a> CaseRun<'a> {
             elsewhere: None,
             ring: None,
             inputs: None,
+            gpu: None,
             last_output: None,
             runs_done: 0,
             failed: false,
@@ -282,6 +300,15 @@ impl<'a> CaseRun<'a> {
         if let SinkSpec::Command(command) = &spec.sink {
             if let Err(e) = case.write_command_inputs(command, options) {
                 return fail(case.result, reason_of(RunError::Other(e)));
+            }
+        }
+        if let SinkSpec::Gpu { .. } = &spec.sink {
+            match super::gpu::Source::prepare(&case.context(options)) {
+                Ok(source) => {
+                    case.result.gpu_path = Some(source.path().clone());
+                    case.gpu = Some(source);
+                }
+                Err(e) => return fail(case.result, reason_of(RunError::Other(e))),
             }
         }
         Step::Running(Box::new(case))
@@ -341,6 +368,14 @@ impl<'a> CaseRun<'a> {
                     &progress,
                 )
             }
+            SinkSpec::Gpu { .. } => super::gpu::run(
+                &ctx,
+                spec,
+                self.gpu.as_ref().expect("prepared in start"),
+                self.settings.as_ref(),
+                &self.output,
+                &progress,
+            ),
             SinkSpec::Lavfi { .. } => runner::run_lavfi(
                 &ctx,
                 self.settings.as_ref().expect("resolved in start"),

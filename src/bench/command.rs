@@ -203,8 +203,9 @@ fn write_detections(ctx: &RunContext) -> anyhow::Result<tempfile::TempPath> {
     Ok(file.into_temp_path())
 }
 
-/// The workload's frames as an H.264 file any reader opens (libx264, yuv420p).
-fn write_video(ctx: &RunContext) -> anyhow::Result<tempfile::TempPath> {
+/// The workload's frames (warm-up included) as an H.264 file any reader
+/// opens (libx264, yuv420p): a command's `{input}`, the GPU path's video.
+pub fn write_video(ctx: &RunContext) -> anyhow::Result<tempfile::TempPath> {
     let ffmpeg = ctx.ffmpeg.ok_or_else(|| {
         anyhow::anyhow!("a command reading {{input}} needs ffmpeg to write the video it reads")
     })?;

@@ -38,7 +38,11 @@ pub fn resolve(
     chooser: &mut crate::encode::fallback::Chooser,
 ) -> Result<Resolved, EncodeFailure> {
     match &spec.sink {
-        SinkSpec::Pipe { settings } | SinkSpec::Lavfi { settings } => {
+        SinkSpec::Pipe { settings }
+        | SinkSpec::Lavfi { settings }
+        | SinkSpec::Gpu {
+            settings: Some(settings),
+        } => {
             let (choice, settings) = chooser.resolve(settings)?;
             Ok(Resolved {
                 writer: Some(choice.writer.clone()),
@@ -59,13 +63,15 @@ pub fn resolve(
                 choice: None,
             })
         }
-        SinkSpec::Null | SinkSpec::OpenCv { .. } | SinkSpec::Copy { .. } | SinkSpec::Command(_) => {
-            Ok(Resolved {
-                writer: None,
-                settings: None,
-                choice: None,
-            })
-        }
+        SinkSpec::Null
+        | SinkSpec::OpenCv { .. }
+        | SinkSpec::Copy { .. }
+        | SinkSpec::Command(_)
+        | SinkSpec::Gpu { settings: None } => Ok(Resolved {
+            writer: None,
+            settings: None,
+            choice: None,
+        }),
     }
 }
 
@@ -114,14 +120,14 @@ pub fn open_sink(
             ctx.write_timeout,
             *pipe,
         )?)),
-        (SinkSpec::Lavfi { .. } | SinkSpec::Command(_), _) => {
-            unreachable!("the ceiling's and commands' runs use no frame sink")
+        (SinkSpec::Lavfi { .. } | SinkSpec::Command(_) | SinkSpec::Gpu { .. }, _) => {
+            unreachable!("the ceiling's, the GPU path's and commands' runs open their own")
         }
     }
 }
 
 /// The run's ffmpeg, or where it was looked for.
-fn ffmpeg<'c>(ctx: &RunContext<'c>) -> Result<&'c Path, EncodeFailure> {
+pub fn ffmpeg<'c>(ctx: &RunContext<'c>) -> Result<&'c Path, EncodeFailure> {
     ctx.ffmpeg.ok_or(EncodeFailure::FfmpegNotFound {
         searched: "--ffmpeg, $NVVIZ_FFMPEG, PATH".into(),
     })

@@ -392,6 +392,8 @@ pub enum RenderMode {
     Original,
     /// nvviz-bench's native overlay, raw frames into ffmpeg
     Native,
+    /// Decoded on NVDEC, the native overlay composited on the GPU, NVENC from CUDA frames (the CPU path where there is no CUDA, said why)
+    GpuResident,
 }
 
 impl RenderMode {
@@ -402,6 +404,7 @@ impl RenderMode {
             Self::Fast => Mode::Fast,
             Self::Original => Mode::Original,
             Self::Native => Mode::Native,
+            Self::GpuResident => Mode::GpuResident,
         }
     }
 }

@@ -12,7 +12,7 @@ use super::pipe_writer::PipeWriter;
 use super::{FrameSink, SinkOutput};
 use crate::ffmpeg::args::{copy_args, pipe_args, shell_line_env, EncodeSettings, RawInput};
 use crate::ffmpeg::child::{exit_info, FfmpegProcess};
-use crate::ffmpeg::failure::{classify, last_lines};
+use crate::ffmpeg::failure::{classify, classify_gpu_decode, last_lines, ExitInfo};
 use crate::ffmpeg::EncodeFailure;
 use crate::frame::Frame;
 use crate::pixfmt::PixFmt;
@@ -31,6 +31,8 @@ pub struct FfmpegPipeSink {
     watchdog: Watchdog,
     pix_fmt: PixFmt,
     pipe: PipeFacts,
+    /// ffmpeg decodes on NVDEC too: its failures are classified as a GPU decode's.
+    gpu: bool,
 }
 
 impl FfmpegPipeSink {
@@ -46,6 +48,24 @@ impl FfmpegPipeSink {
         let args = pipe_args(input, settings, output);
         let mut sink = Self::start(binary, args, input, output, write_timeout, pipe)?;
         sink.encoder = settings.encoder.clone();
+        Ok(sink)
+    }
+
+    /// The GPU-resident path (`ffmpeg::gpu`): the overlay layer on stdin,
+    /// the video decoded, composited and encoded (or discarded) by ffmpeg;
+    /// its failures read as a GPU decode's first.
+    pub fn spawn_gpu(
+        binary: &Path,
+        args: Vec<String>,
+        layer: &RawInput,
+        output: &Path,
+        encoder: Option<&str>,
+        write_timeout: Duration,
+        pipe: PipeOptions,
+    ) -> Result<Self, EncodeFailure> {
+        let mut sink = Self::start(binary, args, layer, output, write_timeout, pipe)?;
+        sink.encoder = encoder.unwrap_or("none").to_string();
+        sink.gpu = true;
         Ok(sink)
     }
 
@@ -108,6 +128,7 @@ impl FfmpegPipeSink {
             watchdog,
             pix_fmt: input.pix_fmt,
             pipe,
+            gpu: false,
         })
     }
 
@@ -118,6 +139,17 @@ impl FfmpegPipeSink {
 
     pub fn command(&self) -> &str {
         &self.command
+    }
+
+    /// ffmpeg's own words as a cause: a GPU decode's first where it decodes on NVDEC.
+    fn classify(&self, lines: &[String], exit: &ExitInfo, broke: Option<u64>) -> EncodeFailure {
+        if self.gpu {
+            let failure = classify_gpu_decode(lines, exit);
+            if !matches!(failure, EncodeFailure::Unknown { .. }) {
+                return failure;
+            }
+        }
+        classify(lines, exit, broke)
     }
 
     /// ffmpeg is gone or stuck: wait for it briefly, then name the cause.
@@ -135,7 +167,7 @@ impl FfmpegPipeSink {
         let status = self.process.wait(Duration::from_secs(5));
         let lines = self.process.stderr_lines();
         match status {
-            Ok(status) => classify(
+            Ok(status) => self.classify(
                 &lines,
                 &exit_info(&status),
                 pipe_broke.then_some(self.frames_written),
@@ -186,7 +218,7 @@ impl FrameSink for FfmpegPipeSink {
         let status = self.process.wait(self.finish_timeout)?;
         let lines = self.process.stderr_lines();
         if !status.success() {
-            return Err(classify(&lines, &exit_info(&status), None));
+            return Err(self.classify(&lines, &exit_info(&status), None));
         }
         Ok(SinkOutput {
             path: (self.output != Path::new(crate::ffmpeg::args::DISCARD))

@@ -218,6 +218,11 @@ fn map_tune(tune: &str, fam: EncoderFamily) -> Option<String> {
     }
 }
 
+/// Arguments as the owned strings a command line is made of.
+pub fn strings<'a>(args: &'a [&'a str]) -> impl Iterator<Item = String> + 'a {
+    args.iter().map(|s| s.to_string())
+}
+
 /// `-y` and the raw-frames-on-stdin input every pipe command starts with.
 fn stdin_input_args(input: &RawInput) -> Vec<String> {
     std::iter::once("-y".to_string())

@@ -30,7 +30,12 @@ pub struct StderrLog {
     pub last_progress: Option<FfmpegProgress>,
     /// When ffmpeg first reported a frame done.
     pub first_frame_at: Option<Instant>,
+    /// When each progress line came and the frames it reported done (the
+    /// first `KEPT_MARKS`): a steady rate after the start-up.
+    pub marks: Vec<(Instant, u64)>,
 }
+
+const KEPT_MARKS: usize = 100_000;
 
 impl StderrLog {
     fn push(&mut self, line: String) {
@@ -166,6 +171,11 @@ impl FfmpegProcess {
         self.log.lock().ok().and_then(|l| l.last_progress.clone())
     }
 
+    /// ffmpeg's progress lines so far: when each came, frames done.
+    pub fn progress_marks(&self) -> Vec<(Instant, u64)> {
+        self.log.lock().map(|l| l.marks.clone()).unwrap_or_default()
+    }
+
     /// From spawn to ffmpeg's first progress line with a frame done (as fine as
     /// its `-stats_period`).
     pub fn first_frame_after_start(&self) -> Option<Duration> {
@@ -208,6 +218,9 @@ fn drain_stderr(stderr: std::process::ChildStderr, log: &Mutex<StderrLog>) {
             Ok(FfmpegEvent::Progress(progress)) => {
                 if progress.frame > 0 && log.first_frame_at.is_none() {
                     log.first_frame_at = Some(Instant::now());
+                }
+                if log.marks.len() < KEPT_MARKS {
+                    log.marks.push((Instant::now(), u64::from(progress.frame)));
                 }
                 log.push(progress.raw_log_message.clone());
                 log.last_progress = Some(progress);

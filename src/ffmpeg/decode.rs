@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use super::args::strings;
 use super::child::{exit_info, FfmpegProcess};
 use super::failure::classify_gpu_decode;
 use super::EncodeFailure;
@@ -22,10 +23,6 @@ pub enum DecodeOn {
 fn seek_args(seek: Option<f64>) -> Vec<String> {
     seek.map(|s| vec!["-ss".to_string(), format!("{s:.6}")])
         .unwrap_or_default()
-}
-
-fn strings<'a>(args: &'a [&'a str]) -> impl Iterator<Item = String> + 'a {
-    args.iter().map(|s| s.to_string())
 }
 
 /// `ffmpeg [-hwaccel cuda] [-ss SECONDS] -i PATH … -f rawvideo -pix_fmt bgr24 -`,
@@ -106,6 +103,36 @@ pub fn nvdec_trial_args(path: &Path, seek: Option<f64>) -> Vec<String> {
         "-",
     ]))
     .collect()
+}
+
+/// Whether ffmpeg can open a CUDA device at all (the driver, a GPU): a
+/// quick answer before anything is written for NVDEC to read.
+pub fn cuda_trial(ffmpeg: &Path, timeout: Duration) -> Result<(), EncodeFailure> {
+    let args: Vec<String> = strings(&[
+        "-hide_banner",
+        "-nostdin",
+        "-init_hw_device",
+        "cuda=gpu",
+        "-f",
+        "lavfi",
+        "-i",
+        "nullsrc=s=64x64",
+        "-frames:v",
+        "1",
+        "-f",
+        "null",
+        "-",
+    ])
+    .collect();
+    let mut process = FfmpegProcess::spawn(ffmpeg, &args)?;
+    let status = process.wait(timeout)?;
+    if status.success() {
+        return Ok(());
+    }
+    Err(classify_gpu_decode(
+        &process.stderr_lines(),
+        &exit_info(&status),
+    ))
 }
 
 /// Whether NVDEC decodes `path`: its first frames, through `-hwaccel cuda`.

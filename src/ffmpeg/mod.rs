@@ -6,6 +6,7 @@ pub mod args;
 pub mod child;
 pub mod decode;
 pub mod failure;
+pub mod gpu;
 pub mod heap;
 pub mod info;
 pub mod locate;

@@ -71,6 +71,27 @@ pub struct DecodeRun {
     pub cpu_ms_per_frame: f64,
 }
 
+/// Where a GPU-resident case ran: NVDEC and the CUDA filters, or — where
+/// those could not (the reason kept) — ffmpeg's CPU decoder and its
+/// `overlay` filter, the same layer over the same frames.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GpuPath {
+    pub on_gpu: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<EncodeFailure>,
+}
+
+impl GpuPath {
+    /// "on the GPU", or "on the CPU (no CUDA: …)".
+    pub fn describe(&self) -> String {
+        match (&self.fallback, self.on_gpu) {
+            (_, true) => "decoded and composited on the GPU".into(),
+            (Some(why), false) => format!("decoded and composited on the CPU: {why}"),
+            (None, false) => "decoded and composited on the CPU".into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,6 +29,12 @@ pub enum Mode {
     EncoderCeiling,
     /// Baseline: one prepared frame through the pipe over and over, ffmpeg discarding it unencoded (-c:v copy -f null): the pipe's ceiling, per --pix-fmts
     PipeCeiling,
+    /// GPU-resident: --video (or the embedded clip, written once) decoded on NVDEC, the native overlay as a layer composited on the GPU (overlay_cuda), NVENC from CUDA frames; a CPU encoder gets them after one download (said so)
+    GpuResident,
+    /// Baseline: gpu-resident with the encoder taken out (-f null after the composite)
+    CompositeCeiling,
+    /// Baseline: the video decoded on NVDEC alone, frames left on the GPU (-f null)
+    NvdecCeiling,
     /// A user's own visualizer or writer, run as a command (`bench --command`)
     #[value(skip)]
     Command,
@@ -46,11 +52,15 @@ impl Mode {
             Self::EncoderCeiling => "encoder-ceiling",
             Self::EncodeToNull => "encode-to-null",
             Self::PipeCeiling => "pipe-ceiling",
+            Self::GpuResident => "gpu-resident",
+            Self::CompositeCeiling => "composite-ceiling",
+            Self::NvdecCeiling => "nvdec-ceiling",
             Self::Command => "command",
         }
     }
 
-    /// What a plain `bench` runs (encode-to-null is asked for by name: it is the disk I/O check).
+    /// What a plain `bench` runs (encode-to-null is asked for by name: it is the
+    /// disk I/O check; the GPU-resident modes too: they need NVDEC and CUDA).
     pub const ALL: [Mode; 8] = [
         Mode::Original,
         Mode::Fast,
@@ -63,7 +73,7 @@ impl Mode {
     ];
 
     /// Every mode, in the report's order (the declaration order).
-    pub const REPORT_ORDER: [Mode; 10] = [
+    pub const REPORT_ORDER: [Mode; 13] = [
         Mode::Original,
         Mode::Fast,
         Mode::Nvenc,
@@ -73,6 +83,9 @@ impl Mode {
         Mode::EncodeToNull,
         Mode::EncoderCeiling,
         Mode::PipeCeiling,
+        Mode::GpuResident,
+        Mode::CompositeCeiling,
+        Mode::NvdecCeiling,
         Mode::Command,
     ];
 
@@ -80,7 +93,15 @@ impl Mode {
     pub fn is_visualizer(self) -> bool {
         matches!(
             self,
-            Self::Original | Self::Fast | Self::Nvenc | Self::Native
+            Self::Original | Self::Fast | Self::Nvenc | Self::Native | Self::GpuResident
+        )
+    }
+
+    /// The modes whose frames never leave the GPU (NVDEC, CUDA filters).
+    pub fn is_gpu_resident(self) -> bool {
+        matches!(
+            self,
+            Self::GpuResident | Self::CompositeCeiling | Self::NvdecCeiling
         )
     }
 }
@@ -141,12 +162,15 @@ pub enum Sink {
     FfmpegCopy,
     /// A user's command, writing its own output (`bench --command`).
     Command,
+    /// ffmpeg decoding the video on NVDEC and compositing the overlay layer
+    /// (yuva420p on its stdin) on the GPU (the GPU-resident modes).
+    FfmpegGpu,
 }
 
 impl Sink {
     /// Sinks whose encoder is an ffmpeg encoder (named by `requested`/`used`).
     pub fn is_ffmpeg(self) -> bool {
-        matches!(self, Self::FfmpegPipe | Self::FfmpegLavfi)
+        matches!(self, Self::FfmpegPipe | Self::FfmpegLavfi | Self::FfmpegGpu)
     }
 }
 

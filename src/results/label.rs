@@ -115,6 +115,17 @@ pub fn fps(c: &CaseResult) -> String {
 /// How a case's frames crossed the pipe: "nv12, vmsplice, 1 MiB pipe"; "bgr24"
 /// without a recorded transport; "-" without a pipe.
 pub fn pipe(c: &CaseResult) -> String {
+    if let Some(path) = &c.gpu_path {
+        let (decode, composite) = if path.on_gpu {
+            ("NVDEC", "overlay_cuda")
+        } else {
+            ("CPU decode", "CPU overlay (no CUDA)")
+        };
+        return match c.pix_fmt {
+            Some(pix) => format!("{decode}, {} layer, {composite}", pix.name()),
+            None => decode.into(),
+        };
+    }
     match (c.pix_fmt, transport(c)) {
         (Some(pix), Some(t)) => format!("{}, {t}", pix.name()),
         (Some(pix), None) => pix.name().into(),
@@ -209,4 +220,12 @@ pub fn decode(c: &CaseResult) -> Option<String> {
         "decoded by {}: {mean:.2} core-ms a frame",
         first.decoder
     ))
+}
+
+/// The encoder that ran is NVENC.
+pub fn nvenc_ran(c: &CaseResult) -> bool {
+    c.encoder
+        .used
+        .as_deref()
+        .is_some_and(super::codec::is_nvenc)
 }

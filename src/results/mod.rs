@@ -189,6 +189,9 @@ pub struct CaseResult {
     /// A user's command (`bench --command`): how it ran and what it shows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_command: Option<command::CommandCase>,
+    /// The GPU-resident modes: where they decoded and composited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu_path: Option<decode::GpuPath>,
 }
 
 impl CaseResult {

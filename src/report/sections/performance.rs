@@ -16,6 +16,9 @@ fn use_case(mode: Mode) -> &'static str {
         Mode::EncodeToNull => "Baseline: without disk writes",
         Mode::EncoderCeiling => "Baseline: the encoder's limit",
         Mode::PipeCeiling => "Baseline: the pipe's limit",
+        Mode::GpuResident => "GPU-resident: the CPU out of the video path",
+        Mode::CompositeCeiling => "Baseline: decode + GPU composite, no encoder",
+        Mode::NvdecCeiling => "Baseline: NVDEC's own decode rate",
         Mode::Command => "Your visualizer, measured beside these",
     }
 }
@@ -46,6 +49,16 @@ fn technology(c: &CaseResult) -> String {
             "FFmpeg pipe, one {} frame passed on unencoded (-c:v copy), no overlay",
             c.pix_fmt.map_or("?", |f| f.name())
         ),
+        Mode::GpuResident if label::nvenc_ran(c) => format!(
+            "NVDEC decode, {overlay} layer composited on the GPU (overlay_cuda), {enc} from CUDA frames"
+        ),
+        Mode::GpuResident => format!(
+            "NVDEC decode, {overlay} layer composited on the GPU (overlay_cuda), frames brought down once for {enc}"
+        ),
+        Mode::CompositeCeiling => {
+            format!("NVDEC decode, {overlay} layer composited on the GPU, output discarded")
+        }
+        Mode::NvdecCeiling => "NVDEC decode alone, frames left on the GPU".into(),
         Mode::Command => format!("its own drawing and writer, written by {enc}"),
     }
 }

@@ -209,6 +209,16 @@ fn fallbacks(results: &Results, verbose: bool) -> String {
                 out.push_str(&format!("{line}\n"));
             }
         }
+        if let Some(why) = c.gpu_path.as_ref().and_then(|p| p.fallback.as_ref()) {
+            let line = format!(
+                "fallback: NVDEC + CUDA filters -> ffmpeg's CPU decoder and overlay: {} ({why}; fix: {})",
+                why.kind(),
+                why.fix()
+            );
+            if seen.insert(line.clone()) {
+                out.push_str(&format!("{line}\n"));
+            }
+        }
         if let Some(cmd) = c.command.as_ref().filter(|_| verbose) {
             out.push_str(&format!("{}: {cmd}\n", c.id));
         }

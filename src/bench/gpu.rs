@@ -1,0 +1,265 @@
+//! The GPU-resident modes' part of a case: ffmpeg decodes the video on NVDEC
+//! and composites the overlay layer this process draws (yuva420p on its
+//! stdin, `overlay::layer`) on the GPU; NVENC encodes the CUDA frames, a CPU
+//! encoder gets them after one download. The baselines stop after the
+//! composite (`composite-ceiling`) or after the decode (`nvdec-ceiling`).
+//! Started and run by `case_run.rs` like every case.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::case::CaseSpec;
+use super::progress::Progress;
+use super::run::{RunContext, RunError, RunOutcome, Timing};
+use crate::encode::ffmpeg_pipe::FfmpegPipeSink;
+use crate::encode::{FrameSink, SinkOutput};
+use crate::ffmpeg::args::{shell_line, EncodeSettings, DISCARD};
+use crate::ffmpeg::child::{exit_info, FfmpegProcess};
+use crate::ffmpeg::decode::DecodeOn;
+use crate::ffmpeg::failure::{classify_gpu_decode, last_lines};
+use crate::ffmpeg::gpu::{gpu_args, GpuInput, GpuStage};
+use crate::ffmpeg::EncodeFailure;
+use crate::frame::Frame;
+use crate::overlay::layer::{Layer, LayerFrame};
+use crate::overlay::Overlay;
+use crate::results::decode::GpuPath;
+use crate::results::{Mode, StyleKind};
+use crate::workload::Input;
+
+/// How long NVDEC's trial may take when a case starts.
+const TRIAL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What a GPU case reads, made once when it starts: the user's video, or the
+/// embedded clip written as H.264 for the decoder to read; and where it runs.
+pub struct Source {
+    video: PathBuf,
+    seek: Option<f64>,
+    _written: Option<tempfile::TempPath>,
+    path: GpuPath,
+}
+
+impl Source {
+    /// The case's video, and where it can run: CUDA's and NVDEC's trials
+    /// decide, the CPU path is the fallback with their failure as the reason.
+    pub fn prepare(ctx: &RunContext) -> anyhow::Result<Self> {
+        let ffmpeg = super::runner::ffmpeg(ctx)?;
+        // No driver or no GPU: known before the embedded clip is written.
+        let cuda = crate::ffmpeg::decode::cuda_trial(ffmpeg, TRIAL_TIMEOUT);
+        let info = &ctx.workload.info;
+        let (video, seek, written) = match &ctx.workload.input {
+            Input::Video { path, .. } => (
+                path.clone(),
+                crate::workload::video::seek_seconds(info.start_frame, info.fps),
+                None,
+            ),
+            Input::Synthetic(_) => {
+                let written = super::command::write_video(ctx)?;
+                (written.to_path_buf(), None, Some(written))
+            }
+        };
+        let trial = cuda
+            .and_then(|()| crate::ffmpeg::decode::nvdec_trial(ffmpeg, &video, seek, TRIAL_TIMEOUT));
+        if let Err(EncodeFailure::Interrupted) = trial {
+            anyhow::bail!("interrupted");
+        }
+        Ok(Self {
+            video,
+            seek,
+            _written: written,
+            path: GpuPath {
+                on_gpu: trial.is_ok(),
+                fallback: trial.err(),
+            },
+        })
+    }
+
+    /// Where the case runs, for its result.
+    pub fn path(&self) -> &GpuPath {
+        &self.path
+    }
+
+    fn input(&self, ctx: &RunContext) -> GpuInput<'_> {
+        let info = &ctx.workload.info;
+        GpuInput {
+            video: &self.video,
+            seek: self.seek,
+            width: info.width,
+            height: info.height,
+            fps: info.fps,
+            frames: ctx.warmup + info.frames,
+            on: if self.path.on_gpu {
+                DecodeOn::Nvdec
+            } else {
+                DecodeOn::Cpu
+            },
+        }
+    }
+}
+
+/// One run of a GPU case; `settings` are the resolved encoder's (gpu-resident).
+pub fn run(
+    ctx: &RunContext,
+    spec: &CaseSpec,
+    source: &Source,
+    settings: Option<&EncodeSettings>,
+    output: &Path,
+    progress: &Progress,
+) -> Result<RunOutcome, RunError> {
+    let stage = match (spec.mode, settings) {
+        (Mode::NvdecCeiling, _) => return run_decode(ctx, source, progress),
+        (Mode::GpuResident, Some(settings)) => GpuStage::Encode(settings),
+        _ => GpuStage::Composite,
+    };
+    let input = source.input(ctx);
+    let output = match stage {
+        GpuStage::Encode(_) => output,
+        _ => Path::new(DISCARD),
+    };
+    let sink = FfmpegPipeSink::spawn_gpu(
+        super::runner::ffmpeg(ctx)?,
+        gpu_args(&input, stage, output),
+        &input.layer(),
+        output,
+        settings.map(|s| s.encoder.as_str()),
+        ctx.write_timeout,
+        ctx.engine.pipe,
+    )?;
+    run_layers(ctx, spec, Box::new(sink), progress)
+}
+
+/// The overlay drawn as a layer, frame by frame, into the GPU path's stdin.
+fn run_layers(
+    ctx: &RunContext,
+    spec: &CaseSpec,
+    mut sink: Box<dyn FrameSink>,
+    progress: &Progress,
+) -> Result<RunOutcome, RunError> {
+    let info = &ctx.workload.info;
+    let mut overlay = Overlay::for_workload(spec.overlay.unwrap_or(StyleKind::Native), info)?;
+    let mut layer = Layer::new(info.width, info.height);
+    // vmsplice'd pages may still be read: a layer frame is rewritten only
+    // after `held()` newer ones.
+    let mut ring: Vec<LayerFrame> = (0..=sink.held())
+        .map(|_| LayerFrame::new(info.width, info.height))
+        .collect();
+    // The sink reads the bytes only; the frame argument is for writers that draw.
+    let unused = Frame::new(0, 0);
+    let total = ctx.warmup + info.frames;
+    let mut timing = Timing::start();
+    for index in 0..total {
+        if crate::interrupt::requested() {
+            return Err(RunError::Interrupted);
+        }
+        if index == ctx.warmup {
+            timing.restart();
+        }
+        let slot = index as usize % ring.len();
+        let persons = ctx.workload.detections.persons(index);
+        let times = layer
+            .draw(&mut overlay, index, &persons, &mut ring[slot])
+            .map_err(|e| RunError::Other(e.into()))?;
+        let t = Instant::now();
+        sink.write(&unused, &ring[slot].bytes)?;
+        if index >= ctx.warmup {
+            let s = &mut timing.stages;
+            s.overlay += times.draw.as_secs_f64();
+            s.conversion += times.convert.as_secs_f64();
+            s.write += t.elapsed().as_secs_f64();
+        }
+        progress.frame();
+    }
+    let t = Instant::now();
+    let output = sink.finish()?;
+    timing.stages.finalize = t.elapsed().as_secs_f64();
+    all_frames(&output, total)?;
+    Ok(timing.outcome(info.frames, output))
+}
+
+/// ffmpeg must report every frame the run gave it.
+fn all_frames(output: &SinkOutput, total: u64) -> Result<(), RunError> {
+    if output.frames_done == Some(total) {
+        return Ok(());
+    }
+    Err(RunError::Other(anyhow::anyhow!(
+        "ffmpeg passed on {} of the {total} frames",
+        output
+            .frames_done
+            .map_or("an unknown number".into(), |n| n.to_string())
+    )))
+}
+
+/// NVDEC alone: ffmpeg decodes the frames into GPU memory and discards them.
+/// Timed from its own progress lines, from the first at or past the warm-up
+/// (a CUDA context's start is not the decoder's rate).
+fn run_decode(
+    ctx: &RunContext,
+    source: &Source,
+    progress: &Progress,
+) -> Result<RunOutcome, RunError> {
+    let ffmpeg = super::runner::ffmpeg(ctx)?;
+    let input = source.input(ctx);
+    let args: Vec<String> = ["-stats_period", "0.05"]
+        .map(String::from)
+        .into_iter()
+        .chain(gpu_args(&input, GpuStage::Decode, Path::new(DISCARD)))
+        .collect();
+    let timing = Timing::start();
+    let mut process = FfmpegProcess::spawn(ffmpeg, &args)?;
+    let status = process.wait(ctx.write_timeout.max(Duration::from_secs(60)) * 10)?;
+    let ended = Instant::now();
+    let lines = process.stderr_lines();
+    if !status.success() {
+        return Err(classify_gpu_decode(&lines, &exit_info(&status)).into());
+    }
+    let total = input.frames;
+    let done = process.last_progress().map(|p| u64::from(p.frame));
+    let output = SinkOutput {
+        path: None,
+        command: Some(shell_line(ffmpeg, &args)),
+        stderr_tail: last_lines(&lines),
+        first_frame_s: process.first_frame_after_start().map(|d| d.as_secs_f64()),
+        pipe: None,
+        frames_done: done,
+        writer: None,
+    };
+    all_frames(&output, total)?;
+    for _ in 0..total {
+        progress.frame();
+    }
+    let mut outcome = timing.outcome(ctx.workload.info.frames, output);
+    if let Some(fps) = steady_fps(&process.progress_marks(), ctx.warmup, (ended, total)) {
+        outcome.result.fps = fps;
+        outcome.result.wall_s = ctx.workload.info.frames as f64 / fps;
+    }
+    Ok(outcome)
+}
+
+/// Frames per second from the first progress mark at or past `warmup` frames
+/// to the end (`ended`, `total` frames done); None where no mark is before it.
+fn steady_fps(
+    marks: &[(Instant, u64)],
+    warmup: u64,
+    (ended, total): (Instant, u64),
+) -> Option<f64> {
+    let &(at, done) = marks.iter().find(|(_, n)| *n >= warmup)?;
+    let seconds = ended.saturating_duration_since(at).as_secs_f64();
+    (done < total && seconds > 0.0).then(|| (total - done) as f64 / seconds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_decoders_rate_is_counted_from_the_warm_up_on() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        // A slow start (CUDA's context), then 10 frames each 10 ms.
+        let marks = [(at(400), 0), (at(450), 5), (at(500), 10), (at(550), 15)];
+        let fps = steady_fps(&marks, 10, (at(1400), 100)).unwrap();
+        assert!((fps - 100.0).abs() < 1e-6, "{fps}");
+        // No mark before the end: no steady rate to give.
+        assert_eq!(steady_fps(&marks, 20, (at(1400), 100)), None);
+        assert_eq!(steady_fps(&[], 0, (at(10), 100)), None);
+    }
+}

@@ -1,0 +1,217 @@
+//! The GPU-resident command lines: a video decoded on NVDEC into CUDA frames,
+//! the overlay layer (yuva420p on stdin) uploaded and composited on the GPU
+//! (`hwupload_cuda` + `overlay_cuda`), then NVENC encoding the CUDA frames —
+//! or, for a CPU encoder, the frames brought down once after the composite.
+//! The two baselines stop earlier: after the decode, after the composite.
+//! Where there is no CUDA (no driver, no GPU, a codec NVDEC lacks) the same
+//! path runs on the CPU — ffmpeg's decoder and its `overlay` filter — as the
+//! reported fallback.
+
+use std::path::Path;
+
+use super::args::{
+    encoder_args, family, format_fps, push_output, strings, EncodeSettings, EncoderFamily, RawInput,
+};
+use super::decode::DecodeOn;
+use crate::pixfmt::PixFmt;
+
+/// The CUDA filters the composite needs, as ffmpeg's `-filters` names them.
+pub const CUDA_FILTERS: [&str; 3] = ["hwupload_cuda", "scale_cuda", "overlay_cuda"];
+
+/// How far the GPU path goes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum GpuStage<'a> {
+    /// Decoded on NVDEC, the frames left on the GPU and discarded.
+    Decode,
+    /// The layer composited too, the frames discarded (the encoder taken out).
+    Composite,
+    /// Composited and encoded with these settings.
+    Encode(&'a EncodeSettings),
+}
+
+/// The video and the frames the run takes from it.
+#[derive(Debug, Clone, Copy)]
+pub struct GpuInput<'a> {
+    pub video: &'a Path,
+    /// Where the run's first frame is (`-ss` before `-i`).
+    pub seek: Option<f64>,
+    pub width: u32,
+    pub height: u32,
+    pub fps: f64,
+    /// Every frame of a run, warm-up included.
+    pub frames: u64,
+    /// NVDEC and the CUDA filters, or the CPU fallback.
+    pub on: DecodeOn,
+}
+
+impl GpuInput<'_> {
+    /// The layer's frames on stdin.
+    pub fn layer(&self) -> RawInput {
+        RawInput::new(self.width, self.height, self.fps, PixFmt::Yuva420p)
+    }
+}
+
+/// The whole command line after `ffmpeg`.
+pub fn gpu_args(input: &GpuInput, stage: GpuStage, output: &Path) -> Vec<String> {
+    let mut args: Vec<String> = strings(&["-hide_banner", "-nostdin", "-y"]).collect();
+    if input.on == DecodeOn::Nvdec {
+        args.extend(strings(&[
+            "-init_hw_device",
+            "cuda=gpu",
+            "-filter_hw_device",
+            "gpu",
+            "-hwaccel",
+            "cuda",
+            "-hwaccel_device",
+            "gpu",
+            "-hwaccel_output_format",
+            "cuda",
+        ]));
+    }
+    if let Some(seek) = input.seek {
+        args.extend(["-ss".to_string(), format!("{seek:.6}")]);
+    }
+    args.extend(["-i".to_string(), input.video.to_string_lossy().into_owned()]);
+    let frames = ["-frames:v".to_string(), input.frames.to_string()];
+    if stage == GpuStage::Decode {
+        args.extend(strings(&["-map", "0:v:0"]));
+        args.extend(frames);
+        push_output(&mut args, Path::new(super::args::DISCARD));
+        return args;
+    }
+    let layer = input.layer();
+    args.extend(strings(&[
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        layer.pix_fmt.name(),
+        "-s",
+    ]));
+    args.push(format!("{}x{}", layer.width, layer.height));
+    args.extend([
+        "-r".to_string(),
+        format_fps(layer.fps),
+        "-i".into(),
+        "-".into(),
+    ]);
+    args.extend([
+        "-filter_complex".to_string(),
+        composite_graph(input, stage),
+        "-map".into(),
+        "[out]".into(),
+    ]);
+    args.extend(frames);
+    match stage {
+        GpuStage::Encode(settings) => {
+            args.extend(encoder_args(settings));
+            push_output(&mut args, output);
+        }
+        _ => push_output(&mut args, Path::new(super::args::DISCARD)),
+    }
+    args
+}
+
+/// The video scaled to the run's size as yuv420p, the layer over it; on the
+/// GPU the frames come down only for a CPU encoder.
+fn composite_graph(input: &GpuInput, stage: GpuStage) -> String {
+    let (w, h) = (input.width, input.height);
+    match input.on {
+        DecodeOn::Nvdec => {
+            let download = match stage {
+                GpuStage::Encode(s) if family(&s.encoder) != EncoderFamily::Nvenc => {
+                    ",hwdownload,format=yuv420p"
+                }
+                _ => "",
+            };
+            format!(
+                "[0:v]scale_cuda={w}:{h}:format=yuv420p[main];[1:v]hwupload_cuda[layer];\
+                 [main][layer]overlay_cuda=eof_action=endall{download}[out]"
+            )
+        }
+        DecodeOn::Cpu => format!(
+            "[0:v]scale={w}:{h},format=yuv420p[main];\
+             [main][1:v]overlay=eof_action=endall:format=yuv420[out]"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> GpuInput<'static> {
+        GpuInput {
+            video: Path::new("in.mp4"),
+            seek: Some(2.0),
+            width: 1920,
+            height: 1080,
+            fps: 30.0,
+            frames: 310,
+            on: DecodeOn::Nvdec,
+        }
+    }
+
+    fn value<'a>(args: &'a [String], flag: &str) -> Option<&'a str> {
+        let i = args.iter().position(|a| a == flag)?;
+        args.get(i + 1).map(String::as_str)
+    }
+
+    #[test]
+    fn the_decode_stage_is_nvdec_alone() {
+        let args = gpu_args(&input(), GpuStage::Decode, Path::new("o.mp4"));
+        assert_eq!(value(&args, "-hwaccel"), Some("cuda"));
+        assert_eq!(value(&args, "-hwaccel_output_format"), Some("cuda"));
+        assert_eq!(value(&args, "-frames:v"), Some("310"));
+        assert!(!args.iter().any(|a| a == "-filter_complex"));
+        assert_eq!(args[args.len() - 3..], ["-f", "null", "-"]);
+        // The seek is the video's, before its -i.
+        let at = |flag: &str| args.iter().position(|a| a == flag).unwrap();
+        assert!(at("-ss") < at("-i"));
+    }
+
+    #[test]
+    fn nvenc_encodes_cuda_frames_and_a_cpu_encoder_gets_them_once_downloaded() {
+        let mut nvenc = EncodeSettings::guide("h264_nvenc");
+        nvenc.preset = Some("p1".into());
+        let args = gpu_args(&input(), GpuStage::Encode(&nvenc), Path::new("o.mp4"));
+        let graph = value(&args, "-filter_complex").unwrap();
+        assert!(graph.contains("hwupload_cuda") && graph.contains("overlay_cuda"));
+        assert!(!graph.contains("hwdownload"), "{graph}");
+        assert_eq!(value(&args, "-c:v"), Some("h264_nvenc"));
+        assert_eq!(value(&args, "-pix_fmt"), Some("yuva420p"));
+        assert_eq!(args.last().unwrap(), "o.mp4");
+        let x264 = EncodeSettings::guide("libx264");
+        let args = gpu_args(&input(), GpuStage::Encode(&x264), Path::new("o.mp4"));
+        let graph = value(&args, "-filter_complex").unwrap();
+        assert!(
+            graph.ends_with("overlay_cuda=eof_action=endall,hwdownload,format=yuv420p[out]"),
+            "{graph}"
+        );
+        let args = gpu_args(&input(), GpuStage::Composite, Path::new("o.mp4"));
+        assert!(!args.iter().any(|a| a == "-c:v"));
+        assert_eq!(args[args.len() - 3..], ["-f", "null", "-"]);
+        assert_eq!(value(&args, "-s"), Some("1920x1080"));
+    }
+
+    #[test]
+    fn the_cpu_fallback_is_the_same_path_without_cuda() {
+        let cpu = GpuInput {
+            on: DecodeOn::Cpu,
+            ..input()
+        };
+        let x264 = EncodeSettings::guide("libx264");
+        let args = gpu_args(&cpu, GpuStage::Encode(&x264), Path::new("o.mp4"));
+        assert!(
+            !args
+                .iter()
+                .any(|a| a.contains("cuda") || a.starts_with("-hwaccel")),
+            "{args:?}"
+        );
+        let graph = value(&args, "-filter_complex").unwrap();
+        assert!(graph.contains("overlay=eof_action=endall"), "{graph}");
+        assert_eq!(value(&args, "-pix_fmt"), Some("yuva420p"));
+        let decode = gpu_args(&cpu, GpuStage::Decode, Path::new("o.mp4"));
+        assert!(!decode.iter().any(|a| a.contains("cuda")));
+        assert_eq!(decode[decode.len() - 3..], ["-f", "null", "-"]);
+    }
+}
