@@ -352,3 +352,100 @@ fn no_trial_says_not_tried_never_not_compiled() {
     assert!(!text.contains("encoder_not_compiled"), "{text}");
     assert!(!text.contains("no CPU encoder worked"), "{text}");
 }
+
+/// NVDEC's trial decodes with a stand-in for a working NVDEC (no GPU here):
+/// an ffmpeg that lists the static build's `cuda` hwaccel and decodes the
+/// trials' commands on the CPU — except AV1, for which it answers what
+/// ffmpeg says when a CPU decoder's frames reach the trial's hwdownload (the
+/// real capture). Doctor counts each clip's frames, classifies the failure
+/// with its fix, and says which it made each clip with.
+#[test]
+fn decode_trials_count_frames_and_classify_what_nvdec_cannot_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(real) = real_ffmpeg() else {
+        return;
+    };
+    let hwaccels = fixture("ffmpeg/static-9.0.2_hwaccels.txt");
+    let no_nvdec = fixture("ffmpeg/static-9.0.2_hwdownload_software-frames.stderr.txt");
+    let body = format!(
+        r#"case " $* " in
+  *" -hwaccels "*) cat '{hwaccels}'; exit 0 ;;
+  *" -init_hw_device cuda=gpu "*) exit 0 ;;
+  *" -hwaccel cuda "*decode-av1*) grep -v '^exit=' '{no_nvdec}' >&2; exit 218 ;;
+  *" -hwaccel cuda "*)
+    args=()
+    for a in "$@"; do
+      case "$a" in
+        -hwaccel|-hwaccel_output_format) skip=1; continue ;;
+        hwdownload,*) args+=(null); continue ;;
+        *) if [ -n "${{skip:-}}" ]; then skip=; continue; fi; args+=("$a") ;;
+      esac
+    done
+    exec '{real}' "${{args[@]}}" ;;
+esac
+exec '{real}' "$@""#,
+        hwaccels = hwaccels.display(),
+        no_nvdec = no_nvdec.display(),
+        real = real.display()
+    );
+    let fake = scripted_ffmpeg(dir.path(), &body);
+    let report = doctor_json(&fake, &[]);
+    let trials = report["decode_trials"].as_array().unwrap();
+    let by_codec = |codec: &str| {
+        trials
+            .iter()
+            .find(|t| t["codec"] == codec)
+            .unwrap_or_else(|| panic!("no {codec} in {trials:#?}"))
+    };
+    for (codec, made_with) in [("h264", "libx264"), ("hevc", "libx265")] {
+        let t = by_codec(codec);
+        assert_eq!(t["result"], "ok", "{t:#}");
+        assert_eq!(t["frames"], 10, "{t:#}");
+        assert_eq!(t["made_with"], made_with);
+        assert!(t["command"].as_str().unwrap().contains("-hwaccel cuda"));
+    }
+    let av1 = by_codec("av1");
+    assert_eq!(av1["result"], "failed", "{av1:#}");
+    assert_eq!(av1["failure"]["cause"], "nvdec_unsupported");
+    // The table says it too, with the fix.
+    let text = nvviz()
+        .args(["doctor", "--ffmpeg"])
+        .arg(&fake)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(stdout.contains("Trial decodes on NVDEC"), "{stdout}");
+    assert!(
+        stdout.contains("nvdec_unsupported") && stdout.contains("--decoder ffmpeg"),
+        "{stdout}"
+    );
+}
+
+/// Without a driver (this machine) every codec's trial says so once, with
+/// the fix, and no clip is made.
+#[test]
+fn decode_trials_without_a_driver_name_it_for_every_codec() {
+    let Some(real) = real_ffmpeg() else {
+        return;
+    };
+    let report = doctor_json(&real, &[]);
+    let trials = report["decode_trials"].as_array().unwrap();
+    assert_eq!(trials.len(), 3, "{trials:#?}");
+    if report["gpu"]["status"] == "found" {
+        return; // a GPU machine: its own answers
+    }
+    for t in trials {
+        assert_eq!(t["result"], "failed", "{t:#}");
+        assert!(t["made_with"].is_null(), "{t:#}");
+        let cause = t["failure"]["cause"].as_str().unwrap();
+        assert!(
+            [
+                "driver_library_missing",
+                "cuda_unavailable",
+                "hwaccel_not_compiled"
+            ]
+            .contains(&cause),
+            "{cause}"
+        );
+    }
+}

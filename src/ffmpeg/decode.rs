@@ -75,11 +75,14 @@ fn bgr24_args(
 /// Frames NVDEC's trial decodes.
 pub const NVDEC_TRIAL_FRAMES: u32 = 3;
 
-/// The trial's command: the first frames decoded with frames kept on the GPU
-/// and then downloaded, so that a decoder that is not NVDEC's (ffmpeg falls
-/// back to its CPU decoder for a codec or profile NVDEC lacks) fails here
-/// instead of passing unnoticed.
-pub fn nvdec_trial_args(path: &Path, seek: Option<f64>) -> Vec<String> {
+/// The trial's command: the first `frames` (all where None) decoded with
+/// frames kept on the GPU and then downloaded, so that a decoder that is not
+/// NVDEC's (ffmpeg falls back to its CPU decoder for a codec or profile NVDEC
+/// lacks) fails here instead of passing unnoticed.
+pub fn nvdec_trial_args(path: &Path, seek: Option<f64>, frames: Option<u32>) -> Vec<String> {
+    let limit: Vec<String> = frames
+        .map(|n| vec!["-frames:v".to_string(), n.to_string()])
+        .unwrap_or_default();
     strings(&[
         "-hide_banner",
         "-nostdin",
@@ -89,13 +92,9 @@ pub fn nvdec_trial_args(path: &Path, seek: Option<f64>) -> Vec<String> {
         "cuda",
     ])
     .chain(seek_args(seek))
+    .chain(strings(&["-i", &path.to_string_lossy(), "-map", "0:v:0"]))
+    .chain(limit)
     .chain(strings(&[
-        "-i",
-        &path.to_string_lossy(),
-        "-map",
-        "0:v:0",
-        "-frames:v",
-        &NVDEC_TRIAL_FRAMES.to_string(),
         "-vf",
         "hwdownload,format=nv12|p010le|p016le|yuv444p|yuv444p16le",
         "-f",
@@ -103,6 +102,26 @@ pub fn nvdec_trial_args(path: &Path, seek: Option<f64>) -> Vec<String> {
         "-",
     ]))
     .collect()
+}
+
+/// Decodes `path` on NVDEC (its first `frames`, or all): the frames it
+/// decoded, as ffmpeg counted them, or why it could not.
+pub fn nvdec_decode(
+    ffmpeg: &Path,
+    path: &Path,
+    seek: Option<f64>,
+    frames: Option<u32>,
+    timeout: Duration,
+) -> Result<u64, EncodeFailure> {
+    let mut process = FfmpegProcess::spawn(ffmpeg, &nvdec_trial_args(path, seek, frames))?;
+    let status = process.wait(timeout)?;
+    if status.success() {
+        return Ok(process.last_progress().map_or(0, |p| u64::from(p.frame)));
+    }
+    Err(classify_gpu_decode(
+        &process.stderr_lines(),
+        &exit_info(&status),
+    ))
 }
 
 /// Whether ffmpeg can open a CUDA device at all (the driver, a GPU): a
@@ -142,15 +161,7 @@ pub fn nvdec_trial(
     seek: Option<f64>,
     timeout: Duration,
 ) -> Result<(), EncodeFailure> {
-    let mut process = FfmpegProcess::spawn(ffmpeg, &nvdec_trial_args(path, seek))?;
-    let status = process.wait(timeout)?;
-    if status.success() {
-        return Ok(());
-    }
-    Err(classify_gpu_decode(
-        &process.stderr_lines(),
-        &exit_info(&status),
-    ))
+    nvdec_decode(ffmpeg, path, seek, Some(NVDEC_TRIAL_FRAMES), timeout).map(|_| ())
 }
 
 #[cfg(test)]
@@ -160,7 +171,7 @@ mod tests {
     #[test]
     fn nvdec_decodes_on_the_gpu_and_the_cpu_path_does_not() {
         let path = Path::new("in.mp4");
-        let trial = nvdec_trial_args(path, Some(1.5));
+        let trial = nvdec_trial_args(path, Some(1.5), Some(3));
         let at = |flag: &str| trial.iter().position(|a| a == flag).unwrap();
         assert_eq!(trial[at("-hwaccel") + 1], "cuda");
         assert_eq!(trial[at("-hwaccel_output_format") + 1], "cuda");

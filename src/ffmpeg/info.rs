@@ -25,6 +25,50 @@ pub struct FfmpegInfo {
     pub encoders: Vec<EncoderEntry>,
     /// Presets/tunes h264_nvenc accepts, when it is listed.
     pub h264_nvenc_options: Option<EncoderOptions>,
+    /// What the GPU's decoders need of this build: `-hwaccels` (cuda?), the
+    /// `*_cuvid` decoders, the CUDA filters the GPU-resident path uses.
+    pub decode: DecodeBuild,
+}
+
+/// This build's side of NVDEC and the GPU composite.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DecodeBuild {
+    pub hwaccels: Vec<String>,
+    pub cuvid_decoders: Vec<String>,
+    /// Of `ffmpeg::gpu::CUDA_FILTERS`, those listed.
+    pub cuda_filters: Vec<String>,
+}
+
+impl DecodeBuild {
+    pub fn has_cuda_hwaccel(&self) -> bool {
+        self.hwaccels.iter().any(|h| h == "cuda")
+    }
+
+    /// The CUDA filters the composite needs that this build lacks.
+    pub fn missing_filters(&self) -> Vec<&'static str> {
+        super::gpu::CUDA_FILTERS
+            .into_iter()
+            .filter(|f| !self.cuda_filters.iter().any(|have| have == f))
+            .collect()
+    }
+}
+
+/// `-hwaccels`: the method names after the header line.
+pub fn parse_hwaccels(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.ends_with(':'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// `-decoders` / `-filters`: the names (second column) that `keep` accepts.
+pub fn parse_listed(text: &str, keep: impl Fn(&str) -> bool) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .filter(|name| keep(name))
+        .map(str::to_string)
+        .collect()
 }
 
 impl FfmpegInfo {
@@ -94,12 +138,22 @@ pub fn probe(binary: &Path, timeout: Duration) -> Result<FfmpegInfo, EncodeFailu
         None
     };
     let nvenc_build = nvenc_build(&configuration, &encoders);
+    // Best effort: a build that cannot list these has none of them.
+    let listed = |flag: &str| query(binary, &["-hide_banner", flag], timeout).unwrap_or_default();
+    let decode = DecodeBuild {
+        hwaccels: parse_hwaccels(&listed("-hwaccels")),
+        cuvid_decoders: parse_listed(&listed("-decoders"), |n| n.ends_with("_cuvid")),
+        cuda_filters: parse_listed(&listed("-filters"), |n| {
+            super::gpu::CUDA_FILTERS.contains(&n)
+        }),
+    };
     Ok(FfmpegInfo {
         version,
         configuration,
         nvenc_build,
         encoders,
         h264_nvenc_options,
+        decode,
     })
 }
 
@@ -299,5 +353,46 @@ mod tests {
     fn garbage_has_no_version() {
         assert!(parse_version("hello world\n").is_none());
         assert!(parse_encoders("garbage\n------\nnot an encoder line").is_empty());
+    }
+
+    #[test]
+    fn what_each_build_offers_nvdec_and_the_gpu_composite() {
+        let read = |name: &str| {
+            std::fs::read_to_string(format!(
+                "{}/tests/fixtures/ffmpeg/{name}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap()
+        };
+        for build in ["static-9.0.2", "debian-5.1"] {
+            let hw = parse_hwaccels(&read(&format!("{build}_hwaccels.txt")));
+            assert!(hw.contains(&"cuda".to_string()), "{build}: {hw:?}");
+            assert!(!hw.iter().any(|h| h.contains("acceleration")));
+            let cuvid = parse_listed(&read(&format!("{build}_decoders-cuvid.txt")), |n| {
+                n.ends_with("_cuvid")
+            });
+            for codec in ["h264_cuvid", "hevc_cuvid", "av1_cuvid"] {
+                assert!(cuvid.contains(&codec.to_string()), "{build}: {cuvid:?}");
+            }
+        }
+        let filters = |build: &str| DecodeBuild {
+            cuda_filters: parse_listed(&read(&format!("{build}_filters-cuda.txt")), |n| {
+                super::super::gpu::CUDA_FILTERS.contains(&n)
+            }),
+            ..DecodeBuild::default()
+        };
+        assert!(filters("static-9.0.2").missing_filters().is_empty());
+        assert!(filters("debian-5.1").missing_filters().is_empty());
+        // A build without overlay_cuda (one built without CUDA's compiler).
+        let without: String = read("static-9.0.2_filters-cuda.txt")
+            .lines()
+            .filter(|l| !l.contains("overlay_cuda"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let build = DecodeBuild {
+            cuda_filters: parse_listed(&without, |n| super::super::gpu::CUDA_FILTERS.contains(&n)),
+            ..DecodeBuild::default()
+        };
+        assert_eq!(build.missing_filters(), ["overlay_cuda"]);
     }
 }

@@ -2,6 +2,7 @@
 //! own thread with a deadline, so one stuck library or binary cannot hang doctor.
 
 pub mod container;
+pub mod decode_trial;
 pub mod driver_libs;
 pub mod fallback;
 pub mod fingerprint;
@@ -54,6 +55,8 @@ pub struct DoctorReport {
     pub nvenc_api: nvenc_api_check::NvencApiCheck,
     pub opencv: opencv::OpenCvProbe,
     pub trials: Vec<trial::TrialResult>,
+    /// NVDEC per codec: a clip made on the spot, decoded on the GPU.
+    pub decode_trials: Vec<decode_trial::DecodeTrial>,
     pub verdict: verdict::Verdict,
     pub elapsed_seconds: f64,
 }
@@ -95,9 +98,13 @@ pub fn run(options: &ProbeOptions) -> DoctorReport {
     let container = container::detect();
 
     let ffmpeg = probe_ffmpeg(options.ffmpeg.as_deref(), timeout);
-    let trials = match (&ffmpeg, options.skip_trials) {
-        (FfmpegProbe::Found { binary, info }, false) => run_trials(&binary.path, info, options),
-        _ => Vec::new(),
+    let (trials, decode_trials) = match (&ffmpeg, options.skip_trials) {
+        (FfmpegProbe::Found { binary, info }, false) => std::thread::scope(|s| {
+            let decode = s.spawn(|| run_decode_trials(&binary.path, info, options));
+            let trials = run_trials(&binary.path, info, options);
+            (trials, decode.join().unwrap_or_default())
+        }),
+        _ => (Vec::new(), Vec::new()),
     };
 
     let gpu = gpu.wait().unwrap_or_else(|| gpu::GpuProbe::Error {
@@ -129,6 +136,7 @@ pub fn run(options: &ProbeOptions) -> DoctorReport {
         nvenc_api,
         opencv,
         trials,
+        decode_trials,
         verdict,
         elapsed_seconds: started.elapsed().as_secs_f64(),
     }
@@ -196,6 +204,19 @@ fn run_trials(binary: &Path, info: &FfmpegInfo, options: &ProbeOptions) -> Vec<t
             .collect();
         handles.into_iter().filter_map(|h| h.join().ok()).collect()
     })
+}
+
+/// NVDEC's trial decodes, in their own temporary directory.
+fn run_decode_trials(
+    binary: &Path,
+    info: &FfmpegInfo,
+    options: &ProbeOptions,
+) -> Vec<decode_trial::DecodeTrial> {
+    match crate::scratch::dir("doctor-decode") {
+        Ok(dir) => decode_trial::run(binary, info, options.trial_timeout, dir.path()),
+        // The encode trials say the same of the temporary directory.
+        Err(_) => Vec::new(),
+    }
 }
 
 /// A probe on a detached thread; `wait` gives up at the deadline.

@@ -429,6 +429,7 @@ mod tests {
                     })
                     .collect(),
                 h264_nvenc_options: None,
+                decode: Default::default(),
             },
         }
     }

@@ -38,6 +38,8 @@ pub enum EncodeFailure {
     },
     #[error("the GPU has no usable NVENC engine ({detail})")]
     NoNvencEngine { detail: String },
+    #[error("this ffmpeg has no '{hwaccel}' hwaccel (it cannot decode on NVDEC)")]
+    HwaccelNotCompiled { hwaccel: String },
     #[error("no CUDA device could be opened ({detail})")]
     CudaUnavailable { detail: String },
     #[error("NVDEC did not decode it: {detail}")]
@@ -83,6 +85,7 @@ impl EncodeFailure {
             Self::ContainerCapabilityMissing { .. } => "container_capability_missing",
             Self::DriverTooOld { .. } => "driver_too_old",
             Self::NoNvencEngine { .. } => "no_nvenc_engine",
+            Self::HwaccelNotCompiled { .. } => "hwaccel_not_compiled",
             Self::CudaUnavailable { .. } => "cuda_unavailable",
             Self::NvdecUnsupported { .. } => "nvdec_unsupported",
             Self::FilterNotCompiled { .. } => "filter_not_compiled",
@@ -115,6 +118,7 @@ impl EncodeFailure {
             Self::DriverTooOld { min_driver: Some(min), .. } => format!("upgrade the NVIDIA driver to {min} or newer, or use an ffmpeg built for an older NVENC API (Debian/Ubuntu's apt ffmpeg)"),
             Self::DriverTooOld { .. } => "upgrade the NVIDIA driver, or use an ffmpeg built for an older NVENC API (Debian/Ubuntu's apt ffmpeg)".into(),
             Self::NoNvencEngine { .. } => "encode on a GPU that has NVENC (T4, L4, A10, RTX ...) or use the CPU fallback (libx264 through ffmpeg)".into(),
+            Self::HwaccelNotCompiled { .. } => "use an ffmpeg built with CUDA: Debian/Ubuntu's has it; `scripts/install-deps.sh --static-ffmpeg` brings one with the CUDA filters too".into(),
             Self::CudaUnavailable { .. } => "check the GPU with `nvidia-smi`; in a container run with `--gpus all` (and `compute,video` in NVIDIA_DRIVER_CAPABILITIES)".into(),
             Self::NvdecUnsupported { .. } => "NVDEC decodes H.264, HEVC, VP9 and AV1 (8/10-bit 4:2:0 on most GPUs; not 4:4:4 H.264, and no MPEG-4 part 2 variants such as DivX 3): decode on the CPU (--decoder ffmpeg), or transcode the input once".into(),
             Self::FilterNotCompiled { .. } => "use an ffmpeg built with the CUDA filters: `scripts/install-deps.sh --static-ffmpeg` brings one (hwupload_cuda, scale_cuda, overlay_cuda)".into(),

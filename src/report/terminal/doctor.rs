@@ -3,6 +3,7 @@
 
 use comfy_table::{Cell, Color, Table};
 
+use crate::probe::decode_trial::DecodeOutcome;
 use crate::probe::gpu::GpuProbe;
 use crate::probe::opencv::OpenCvProbe;
 use crate::probe::trial::TrialOutcome;
@@ -39,6 +40,13 @@ pub fn render(report: &DoctorReport, verbose: bool) -> String {
             &mut out,
             "Trial encodes (raw bgr24 on stdin, the guide's arguments)",
             trials_table(report, verbose),
+        );
+    }
+    if !report.decode_trials.is_empty() {
+        section(
+            &mut out,
+            "Trial decodes on NVDEC (-hwaccel cuda, frames kept on the GPU)",
+            decode_table(report, verbose),
         );
     }
     section(&mut out, "Verdict", verdict_table(report));
@@ -158,7 +166,7 @@ fn gpu_table(report: &DoctorReport) -> Table {
                 t.add_row(vec![
                     format!("GPU {}", g.index),
                     format!(
-                        "{} [{}] {}\nmemory {} / {} MiB; video clock {} / {} MHz\nNVML encoder capacity: H.264 {}, HEVC {}\nencoder sessions {}, {} fps, {} us latency, utilization {}%\nNVENC hardware (model table): {}",
+                        "{} [{}] {}\nmemory {} / {} MiB; video clock {} / {} MHz\nNVML encoder capacity: H.264 {}, HEVC {}\nencoder sessions {}, {} fps, {} us latency, utilization {}%\ndecoder (NVDEC) utilization {}%\nNVENC hardware (model table): {}",
                         g.name,
                         g.architecture.as_deref().unwrap_or("?"),
                         g.uuid.as_deref().unwrap_or(""),
@@ -172,6 +180,7 @@ fn gpu_table(report: &DoctorReport) -> Table {
                         opt(g.encoder_average_fps),
                         opt(g.encoder_average_latency_us),
                         opt(g.encoder_utilization_percent),
+                        opt(g.decoder_utilization_percent),
                         format!("{:?}", g.nvenc_hardware).to_lowercase()
                     ),
                 ]);
@@ -273,6 +282,71 @@ fn trials_table(report: &DoctorReport, verbose: bool) -> Table {
         if verbose {
             t.add_row(vec!["", "command", "", &trial.command, ""]);
         }
+    }
+    t
+}
+
+fn decode_table(report: &DoctorReport, verbose: bool) -> Table {
+    let d = report.ffmpeg.found().map(|(_, info)| &info.decode);
+    let mut t = new_table(&["codec", "result", "seconds", "what happened", "fix"]);
+    for trial in &report.decode_trials {
+        let listed = d.is_some_and(|d| {
+            d.cuvid_decoders
+                .iter()
+                .any(|c| c == &format!("{}_cuvid", trial.codec))
+        });
+        let made = trial.made_with.as_deref().unwrap_or("-");
+        let (result, what, fix) = match &trial.outcome {
+            DecodeOutcome::Ok { frames } => (
+                good("ok", true),
+                format!("{frames} frames of a {made} clip decoded on NVDEC"),
+                String::new(),
+            ),
+            DecodeOutcome::Failed { failure } => (
+                good(failure.kind(), false),
+                failure.to_string(),
+                failure.fix(),
+            ),
+            DecodeOutcome::NotTried { detail } => {
+                (good("not tried", false), detail.clone(), String::new())
+            }
+        };
+        let what = if listed {
+            what
+        } else {
+            format!(
+                "{what}
+(this ffmpeg lists no {}_cuvid)",
+                trial.codec
+            )
+        };
+        t.add_row(vec![
+            Cell::new(trial.codec),
+            result,
+            Cell::new(format!("{:.2}", trial.seconds)),
+            Cell::new(what),
+            Cell::new(fix),
+        ]);
+        if verbose && !trial.command.is_empty() {
+            t.add_row(vec!["", "command", "", &trial.command, ""]);
+        }
+    }
+    if let Some(missing) = d.map(|d| d.missing_filters()).filter(|m| !m.is_empty()) {
+        t.add_row(vec![
+            Cell::new("composite"),
+            good("filter_not_compiled", false),
+            Cell::new(""),
+            Cell::new(format!(
+                "no {}: the gpu-resident modes run on the CPU",
+                missing.join(", ")
+            )),
+            Cell::new(
+                crate::ffmpeg::EncodeFailure::FilterNotCompiled {
+                    filter: missing[0].into(),
+                }
+                .fix(),
+            ),
+        ]);
     }
     t
 }

@@ -1,0 +1,167 @@
+//! Trial decodes on NVDEC: per codec, a small clip made on the spot by a CPU
+//! encoder, decoded through `-hwaccel cuda` with its frames kept on the GPU
+//! and counted. Only this tells whether NVDEC decodes a codec here: listings
+//! (`-hwaccels`, `*_cuvid`) say what ffmpeg was built with, not what the GPU
+//! and driver do.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::ffmpeg::args::{shell_line, strings};
+use crate::ffmpeg::child::{exit_info, FfmpegProcess};
+use crate::ffmpeg::decode::{cuda_trial, nvdec_decode, nvdec_trial_args};
+use crate::ffmpeg::failure::classify;
+use crate::ffmpeg::info::FfmpegInfo;
+use crate::ffmpeg::EncodeFailure;
+use crate::results::codec::Codec;
+
+/// Frames of each trial clip: 320x240 is above every codec's NVDEC minimum
+/// (HEVC's 144x144 the largest).
+const CLIP_FRAMES: u32 = 10;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DecodeTrial {
+    /// "h264", "hevc", "av1".
+    pub codec: &'static str,
+    /// The CPU encoder that made the clip (None: none here could).
+    pub made_with: Option<String>,
+    pub command: String,
+    pub seconds: f64,
+    #[serde(flatten)]
+    pub outcome: DecodeOutcome,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum DecodeOutcome {
+    /// NVDEC decoded all of the clip's frames.
+    Ok {
+        frames: u64,
+    },
+    Failed {
+        failure: EncodeFailure,
+    },
+    /// No clip to try: no CPU encoder of this codec in this ffmpeg.
+    NotTried {
+        detail: String,
+    },
+}
+
+impl DecodeTrial {
+    pub fn ok(&self) -> bool {
+        matches!(self.outcome, DecodeOutcome::Ok { .. })
+    }
+}
+
+/// A trial per codec NVDEC may decode (H.264, HEVC, AV1), in `dir`.
+pub fn run(binary: &Path, info: &FfmpegInfo, timeout: Duration, dir: &Path) -> Vec<DecodeTrial> {
+    let started = Instant::now();
+    // No cuda hwaccel, no driver, no GPU: one answer for every codec, no clip made.
+    let device = if info.decode.has_cuda_hwaccel() {
+        cuda_trial(binary, timeout)
+    } else {
+        Err(EncodeFailure::HwaccelNotCompiled {
+            hwaccel: "cuda".into(),
+        })
+    };
+    Codec::ALL
+        .into_iter()
+        .map(|codec| match &device {
+            Err(failure) => DecodeTrial {
+                codec: codec.name(),
+                made_with: None,
+                command: String::new(),
+                seconds: started.elapsed().as_secs_f64(),
+                outcome: DecodeOutcome::Failed {
+                    failure: failure.clone(),
+                },
+            },
+            Ok(()) => trial(binary, info, codec, timeout, dir),
+        })
+        .collect()
+}
+
+fn trial(
+    binary: &Path,
+    info: &FfmpegInfo,
+    codec: Codec,
+    timeout: Duration,
+    dir: &Path,
+) -> DecodeTrial {
+    let started = Instant::now();
+    let Some(encoder) = codec.cpu_encoders().iter().find(|e| info.has_encoder(e)) else {
+        return DecodeTrial {
+            codec: codec.name(),
+            made_with: None,
+            command: String::new(),
+            seconds: 0.0,
+            outcome: DecodeOutcome::NotTried {
+                detail: format!(
+                    "this ffmpeg has no CPU encoder of {} ({}) to make a clip with",
+                    codec.name(),
+                    codec.cpu_encoders().join(", ")
+                ),
+            },
+        };
+    };
+    let clip = dir.join(format!("decode-{}.mkv", codec.name()));
+    let outcome = make_clip(binary, encoder, &clip, timeout)
+        .and_then(|()| nvdec_decode(binary, &clip, None, None, timeout))
+        .map_or_else(
+            |failure| DecodeOutcome::Failed { failure },
+            |frames| match frames {
+                n if n == u64::from(CLIP_FRAMES) => DecodeOutcome::Ok { frames },
+                n => DecodeOutcome::Failed {
+                    failure: EncodeFailure::NvdecUnsupported {
+                        detail: format!("decoded {n} of the clip's {CLIP_FRAMES} frames"),
+                    },
+                },
+            },
+        );
+    DecodeTrial {
+        codec: codec.name(),
+        made_with: Some(encoder.to_string()),
+        command: shell_line(binary, &nvdec_trial_args(&clip, None, None)),
+        seconds: started.elapsed().as_secs_f64(),
+        outcome,
+    }
+}
+
+/// `CLIP_FRAMES` frames of testsrc2 at 320x240, 4:2:0, by `encoder`.
+fn make_clip(
+    binary: &Path,
+    encoder: &str,
+    clip: &Path,
+    timeout: Duration,
+) -> Result<(), EncodeFailure> {
+    let quiet: &[&str] = match encoder {
+        "libx265" => &["-x265-params", "log-level=error"],
+        _ => &[],
+    };
+    let args: Vec<String> = strings(&[
+        "-hide_banner",
+        "-nostdin",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=320x240:r=30",
+        "-frames:v",
+        &CLIP_FRAMES.to_string(),
+        "-pix_fmt",
+        "yuv420p",
+        "-c:v",
+        encoder,
+    ])
+    .chain(strings(quiet))
+    .chain([clip.to_string_lossy().into_owned()])
+    .collect();
+    let mut process = FfmpegProcess::spawn(binary, &args)?;
+    let status = process.wait(timeout)?;
+    if status.success() {
+        return Ok(());
+    }
+    Err(classify(&process.stderr_lines(), &exit_info(&status), None))
+}
