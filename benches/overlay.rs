@@ -7,6 +7,7 @@ use std::process::{Command, Stdio};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use nvviz_bench::bench::pipeline;
 use nvviz_bench::frame::Frame;
+use nvviz_bench::overlay::layer::{Layer, LayerFrame};
 use nvviz_bench::overlay::pillow::{alpha_composite, bgr_to_rgba_in_place, rgba_to_bgr_in_place};
 use nvviz_bench::overlay::{Overlay, StyleKind};
 use nvviz_bench::pixfmt::PixFmt;
@@ -39,6 +40,19 @@ fn overlays(c: &mut Criterion) {
             })
         });
     }
+    // The GPU-resident modes' layer: the native style drawn over black and
+    // white, the drawn regions made into yuva420p (coverage and colour).
+    let mut overlay = Overlay::new(StyleKind::Native, W, H, 30.0).unwrap();
+    let mut layer = Layer::new(W, H);
+    let mut out = LayerFrame::new(W, H);
+    let mut index = 0u64;
+    group.bench_function("native as a yuva420p layer (gpu-resident)", |b| {
+        b.iter(|| {
+            // Consecutive frames: the last frame's regions are cleared, as in a run.
+            index = (index + 1) % 8;
+            layer.draw(&mut overlay, index, &tracks.persons(index), &mut out)
+        })
+    });
     // The pipelined engine's split: one frame in bands of rows across every core.
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let pool = pipeline::rows_pool(workers, 0).unwrap();
@@ -97,7 +111,8 @@ fn pipe(c: &mut Criterion) {
     let f = frame();
     let mut group = c.benchmark_group("pipe writer");
     group.measurement_time(std::time::Duration::from_secs(3));
-    for pix_fmt in [PixFmt::Bgr24, PixFmt::Nv12] {
+    // yuva420p: the GPU-resident modes' layer (2.5 bytes a pixel).
+    for pix_fmt in [PixFmt::Bgr24, PixFmt::Nv12, PixFmt::Yuva420p] {
         let mut wire = Vec::new();
         let wire = pix_fmt.wire(&f, &mut wire).to_vec();
         group.throughput(Throughput::Bytes(wire.len() as u64));

@@ -43,6 +43,7 @@ fn every_gpu_mode_runs_and_says_where_it_ran() {
             "3",
             "--runs",
             "1",
+            "--interleave",
             "--resolution",
             "640x360",
             "--export-json",
@@ -75,6 +76,10 @@ fn every_gpu_mode_runs_and_says_where_it_ran() {
     // The mode that encodes wrote every frame (warm-up included), checked.
     assert_eq!(cases[0]["verified"]["frames"], 15, "{:#}", cases[0]);
     assert_eq!(cases[1]["pix_fmt"], "yuva420p");
+    // Both composite modes are held against NVDEC's own rate, in the same rounds.
+    for case in &cases[..2] {
+        assert_eq!(case["relative"]["reference"], cases[2]["id"], "{case:#}");
+    }
     assert!(cases[2]["pix_fmt"].is_null());
 }
 

@@ -57,6 +57,12 @@ pub fn reference<'a>(c: &CaseResult, cases: &'a [CaseResult]) -> Option<&'a Case
             guide(r) && !guide(c)
         }
         (Mode::Command, Mode::EncoderCeiling) => true,
+        // The GPU path against NVDEC's own decode of the same video, where
+        // both ran on the same side (the GPU, or the CPU fallback).
+        (Mode::GpuResident | Mode::CompositeCeiling, Mode::NvdecCeiling) => {
+            let on_gpu = |x: &CaseResult| x.gpu_path.as_ref().map(|p| p.on_gpu);
+            on_gpu(c) == on_gpu(r)
+        }
         _ => false,
     })
 }
