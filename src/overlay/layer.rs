@@ -151,10 +151,7 @@ fn clear_alpha(out: &mut LayerFrame, w: u32, h: u32) {
 /// A pixel's coverage (0..=255) and colour from the style's result over black
 /// and over white (B, G, R each).
 pub fn coverage(over_black: &[u8], over_white: &[u8]) -> (u8, [u8; 3]) {
-    let through: u32 = (0..3)
-        .map(|c| u32::from(over_white[c].saturating_sub(over_black[c])))
-        .sum();
-    let a = 255 - (through + 1) / 3;
+    let a = alpha(over_black, over_white);
     if a == 0 {
         return (0, [0; 3]);
     }
@@ -162,10 +159,15 @@ pub fn coverage(over_black: &[u8], over_white: &[u8]) -> (u8, [u8; 3]) {
     (a as u8, [colour(0), colour(1), colour(2)])
 }
 
-/// BT.709 limited range, as the pipe's yuv420p (`pixfmt`): Y of B, G, R.
-fn luma([b, g, r]: [u8; 3]) -> u8 {
-    let (b, g, r) = (i32::from(b), i32::from(g), i32::from(r));
-    (16 + ((47 * r + 157 * g + 16 * b + 128) >> 8)) as u8
+/// BT.709 limited range, as the pipe's yuv420p (`pixfmt`): 256 × (Y − 16) of
+/// B, G, R — linear, so it holds for colours premultiplied by coverage too.
+fn luma256([b, g, r]: [u32; 3]) -> u32 {
+    47 * r + 157 * g + 16 * b
+}
+
+#[cfg(test)]
+fn luma(c: [u8; 3]) -> u8 {
+    (16 + ((luma256(c.map(u32::from)) + 128) >> 8)) as u8
 }
 
 fn chroma([b, g, r]: [i32; 3]) -> (u8, u8) {
@@ -174,33 +176,78 @@ fn chroma([b, g, r]: [i32; 3]) -> (u8, u8) {
     (cb.clamp(16, 240) as u8, cr.clamp(16, 240) as u8)
 }
 
-/// The region `r` (even coordinates) of the layer from the two drawings.
+/// `255 · 2^16 / n`, rounded, for n in 1..=1020 (a pixel's coverage, or four
+/// pixels' together): a multiply and a shift where a division would be.
+const RECIP: [u64; 1021] = {
+    let mut table = [0u64; 1021];
+    let mut n = 1;
+    while n < 1021 {
+        table[n] = (255 * 65536 + n as u64 / 2) / n as u64;
+        n += 1;
+    }
+    table
+};
+
+/// A pixel's coverage from its two drawings (the mean over B, G, R of what
+/// shows through: white over black).
+fn alpha(b: &[u8], w: &[u8]) -> u32 {
+    let through: u32 = (0..3).map(|c| u32::from(w[c].saturating_sub(b[c]))).sum();
+    255 - (through + 1) / 3
+}
+
+/// The region `r` (even coordinates) of the layer from the two drawings:
+/// per pixel its coverage and luma (of its colour `over_black · 255 / a`),
+/// per 2x2 block the chroma of the coverage-weighted mean colour, which is
+/// `255 · Σ over_black / Σ a` — one reciprocal each, no division.
 fn extract(black: &Frame, white: &Frame, r: &Rect, out: &mut [u8]) {
     let (w, h) = (black.width as usize, black.height as usize);
     let pixels = w * h;
     let (luma_plane, rest) = out.split_at_mut(pixels);
     let (cb_plane, rest) = rest.split_at_mut(pixels / 4);
     let (cr_plane, alpha_plane) = rest.split_at_mut(pixels / 4);
+    let (x0, x1) = (r.x0 as usize, r.x1 as usize);
+    for y in r.y0 as usize..r.y1 as usize {
+        let px = y * w + x0..y * w + x1;
+        let rgb = px.start * 3..px.end * 3;
+        let pairs = black.data[rgb.clone()]
+            .chunks_exact(3)
+            .zip(white.data[rgb].chunks_exact(3));
+        for ((b, wh), (l, a_out)) in pairs.zip(
+            luma_plane[px.clone()]
+                .iter_mut()
+                .zip(alpha_plane[px].iter_mut()),
+        ) {
+            let a = alpha(b, wh);
+            *a_out = a as u8;
+            *l = if a == 0 {
+                16
+            } else {
+                let premultiplied = u64::from(luma256([b[0], b[1], b[2]].map(u32::from)));
+                let y = (((premultiplied * RECIP[a as usize]) >> 16) + 128) >> 8;
+                16 + y.min(219) as u8
+            };
+        }
+    }
     for by in (r.y0 as usize..r.y1 as usize).step_by(2) {
-        for bx in (r.x0 as usize..r.x1 as usize).step_by(2) {
-            // A 2x2 block: luma and alpha each pixel, chroma their
-            // coverage-weighted mean colour.
-            let (mut sum, mut weight) = ([0i32; 3], 0i32);
-            for (x, y) in [(bx, by), (bx + 1, by), (bx, by + 1), (bx + 1, by + 1)] {
-                let i = (y * w + x) * 3;
-                let (a, c) = coverage(&black.data[i..i + 3], &white.data[i..i + 3]);
-                luma_plane[y * w + x] = luma(c);
-                alpha_plane[y * w + x] = a;
-                for k in 0..3 {
-                    sum[k] += i32::from(c[k]) * i32::from(a);
+        for bx in (x0..x1).step_by(2) {
+            let (mut sum, mut weight) = ([0u64; 3], 0u32);
+            for i in [
+                by * w + bx,
+                by * w + bx + 1,
+                (by + 1) * w + bx,
+                (by + 1) * w + bx + 1,
+            ] {
+                weight += u32::from(alpha_plane[i]);
+                for (c, s) in sum.iter_mut().enumerate() {
+                    *s += u64::from(black.data[i * 3 + c]);
                 }
-                weight += i32::from(a);
             }
             let ci = (by / 2) * (w / 2) + bx / 2;
             let (cb, cr) = if weight == 0 {
                 (128, 128)
             } else {
-                chroma(sum.map(|s| (s + weight / 2) / weight))
+                let recip = RECIP[weight as usize];
+                chroma(sum.map(|s| (((s * recip + (1 << 15)) >> 16).min(255)) as i32))
             };
             cb_plane[ci] = cb;
             cr_plane[ci] = cr;
