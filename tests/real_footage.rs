@@ -295,3 +295,75 @@ fn nvdec_that_cannot_decode_falls_back_to_the_cpu_and_says_why() {
     }
     assert_eq!(ffprobe_stream(&out).0, 15);
 }
+
+/// A tracker's boxes (MOT) with an AVA CSV's actions, as the demo draws
+/// them: the box follows the tracker on every frame, before the person's
+/// first keyframe too, and from the keyframe on carries its caption.
+#[test]
+fn mot_tracks_carry_an_ava_csvs_captions() {
+    let Some(video) = sample("vtest.avi") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (mot, ava) = (dir.path().join("tracks.txt"), dir.path().join("ava.csv"));
+    // Track 1 moves 10 px right a frame (MOT frames from 1); its action at 1.0 s (frame 10).
+    let rows: String = (1..=20)
+        .map(|f| format!("{f},1,{},200,150,300,1,-1,-1,-1\n", 100 + 10 * (f - 1)))
+        .collect();
+    std::fs::write(&mot, rows).unwrap();
+    std::fs::write(&ava, "vtest,1.0,0.6,0.1,0.9,0.9,12,1,0.9\n").unwrap();
+    let render = |name: &str, ava: Option<&Path>| {
+        let out = dir.path().join(name);
+        let mut cmd = nvviz();
+        cmd.args([
+            "render", "--mode", "native", "-q", "--frames", "20", "--video",
+        ])
+        .arg(&video)
+        .arg("-o")
+        .arg(&out);
+        match ava {
+            Some(csv) => cmd.arg("--detections").arg(csv).arg("--tracks").arg(&mot),
+            None => cmd.arg("--detections").arg(&mot),
+        };
+        assert_exit(&cmd.output().unwrap(), 0);
+        out
+    };
+    let both = render("both.mp4", Some(&ava));
+    let red = |p: [u8; 3]| p[0] > 150 && p[1] < 90 && p[2] < 90;
+    for n in [3u64, 12, 17] {
+        let left = 100 + 10 * n as u32;
+        let edge = pixel(&both, n, left + 1, 350, 768);
+        assert!(
+            red(edge),
+            "frame {n}: the tracker's box at x={left}: {edge:?}"
+        );
+    }
+    // Not the AVA box (x from 0.6 · 768 = 460): the tracker's is drawn.
+    assert!(!red(pixel(&both, 12, 462, 350, 768)));
+    // The caption from frame 10 on, above the tracker's box: there the frame
+    // differs from the same tracks drawn without the CSV; before it, not.
+    let boxes_only = render("boxes.mp4", None);
+    let differs = |a: [u8; 3], b: [u8; 3]| a.iter().zip(b).any(|(x, y)| x.abs_diff(y) > 40);
+    let above = |v: &Path, n: u64| pixel(v, n, 100 + 10 * n as u32 + 20, 188, 768);
+    assert!(
+        differs(above(&both, 12), above(&boxes_only, 12)),
+        "caption at frame 12"
+    );
+    assert!(
+        !differs(above(&both, 5), above(&boxes_only, 5)),
+        "no caption before the keyframe"
+    );
+    // --tracks without an AVA CSV is one clear line.
+    let out = nvviz()
+        .args(["render", "--mode", "native", "--frames", "5", "--video"])
+        .arg(&video)
+        .arg("--detections")
+        .arg(&mot)
+        .arg("--tracks")
+        .arg(&mot)
+        .arg("-o")
+        .arg(dir.path().join("x.mp4"))
+        .output()
+        .unwrap();
+    one_line_error(&out, "is not an AVA CSV");
+}

@@ -136,6 +136,10 @@ pub struct WorkloadArgs {
     /// scores per keyframe; v1 read too) or MOTChallenge CSV (.csv/.txt, boxes only); default: synthetic tracks
     #[arg(long, value_name = "PATH")]
     pub detections: Option<PathBuf>,
+    /// A tracker's boxes (MOTChallenge CSV) for the persons of an AVA CSV given as --detections:
+    /// drawn on every frame, captioned from the CSV's keyframes (track id = its person id)
+    #[arg(long, value_name = "MOT.txt")]
+    pub tracks: Option<PathBuf>,
     /// Frame size WxH (default: the video's, or 1920x1080)
     #[arg(long, value_name = "WxH")]
     pub resolution: Option<String>,

@@ -140,6 +140,7 @@ pub fn workload_spec(args: &WorkloadArgs, warmup: u64) -> anyhow::Result<Workloa
         start_ms: args.start,
         duration_ms: args.duration,
         detections: args.detections.clone(),
+        tracks: args.tracks.clone(),
         resolution: args
             .resolution
             .as_deref()

@@ -385,15 +385,40 @@ pub struct Loaded {
 
 /// Reads a detections file: JSON (schema v1/v2), an AVA-format action CSV
 /// (`fps`, the video's rate, places its timestamps on frames), or MOT boxes.
-pub fn load(path: &Path, rule: &CaptionRule, fps: f64) -> anyhow::Result<Loaded> {
+/// `tracks`, a MOT file, gives the boxes of an AVA CSV's persons on every
+/// frame (track id = the CSV's person id), as the demo draws its tracker's
+/// boxes between keyframes.
+pub fn load(
+    path: &Path,
+    tracks: Option<&Path>,
+    rule: &CaptionRule,
+    fps: f64,
+) -> anyhow::Result<Loaded> {
     let text = crate::input_file::read_text(path, "detections file", 1 << 30)?;
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
+    let ava = matches!(ext.as_str(), "csv" | "txt") && is_ava_csv(&text);
+    if let Some(tracks) = tracks {
+        if !ava {
+            bail!(
+                "--tracks gives the boxes of an AVA CSV's persons; {} is not an AVA CSV (video, seconds, x1, y1, x2, y2, action, person[, score]): give one, or pass the MOT file as --detections",
+                path.display()
+            );
+        }
+        let mot = crate::input_file::read_text(tracks, "tracks file", 1 << 30)?;
+        let frames = mot_frames(&mot).with_context(|| format!("in {}", tracks.display()))?;
+        let keyframes =
+            ava_keyframes(&text, rule, fps).with_context(|| format!("in {}", path.display()))?;
+        return Ok(Loaded {
+            detections: Detections::from_keyframes(frames, keyframes.captions),
+            size: None,
+        });
+    }
     match ext.as_str() {
-        "csv" | "txt" if is_ava_csv(&text) => {
+        "csv" | "txt" if ava => {
             parse_ava_csv(&text, rule, fps).with_context(|| format!("in {}", path.display()))
         }
         "csv" | "txt" => Ok(Loaded {
@@ -502,6 +527,39 @@ fn is_ava_csv(text: &str) -> bool {
 /// person's next keyframe, at most a second (AVA's keyframes are 1 s apart),
 /// standing in for the tracker boxes the demo draws between them.
 pub fn parse_ava_csv(text: &str, rule: &CaptionRule, fps: f64) -> anyhow::Result<Loaded> {
+    let AvaKeyframes { boxes, captions } = ava_keyframes(text, rule, fps)?;
+    let hold = (fps.round() as u64).max(1);
+    let mut frames: BTreeMap<u64, Vec<TrackBox>> = BTreeMap::new();
+    for (&(frame, person), bbox) in &boxes {
+        let next = boxes
+            .range((frame + 1, 0)..)
+            .find(|((_, p), _)| *p == person)
+            .map_or(u64::MAX, |((f, _), _)| *f);
+        for f in frame..next.min(frame.saturating_add(hold)) {
+            frames.entry(f).or_default().push(TrackBox {
+                track_id: person,
+                bbox: *bbox,
+            });
+        }
+    }
+    let frames = frames
+        .into_iter()
+        .map(|(frame, persons)| FrameTracks { frame, persons })
+        .collect();
+    Ok(Loaded {
+        detections: Detections::from_keyframes(frames, captions),
+        size: Some((AVA_UNITS, AVA_UNITS)),
+    })
+}
+
+/// An AVA CSV's keyframes: each (frame, person)'s box (in `AVA_UNITS`) and
+/// its captions, through `rule`.
+struct AvaKeyframes {
+    boxes: BTreeMap<(u64, u32), [f32; 4]>,
+    captions: Vec<(u64, u32, Vec<Action>)>,
+}
+
+fn ava_keyframes(text: &str, rule: &CaptionRule, fps: f64) -> anyhow::Result<AvaKeyframes> {
     type Key = (u64, u32);
     let mut boxes: BTreeMap<Key, [f32; 4]> = BTreeMap::new();
     let mut actions: BTreeMap<Key, Vec<Action>> = BTreeMap::new();
@@ -540,35 +598,20 @@ pub fn parse_ava_csv(text: &str, rule: &CaptionRule, fps: f64) -> anyhow::Result
             category: Category::default(),
         });
     }
-    let hold = (fps.round() as u64).max(1);
-    let mut frames: BTreeMap<u64, Vec<TrackBox>> = BTreeMap::new();
-    for (&(frame, person), bbox) in &boxes {
-        let next = boxes
-            .range((frame + 1, 0)..)
-            .find(|((_, p), _)| *p == person)
-            .map_or(u64::MAX, |((f, _), _)| *f);
-        for f in frame..next.min(frame.saturating_add(hold)) {
-            frames.entry(f).or_default().push(TrackBox {
-                track_id: person,
-                bbox: *bbox,
-            });
-        }
-    }
-    let frames = frames
-        .into_iter()
-        .map(|(frame, persons)| FrameTracks { frame, persons })
-        .collect();
     let captions = actions
         .into_iter()
-        .map(|((frame, person), a)| (frame, person, rule.from_labels(&a)));
-    Ok(Loaded {
-        detections: Detections::from_keyframes(frames, captions),
-        size: Some((AVA_UNITS, AVA_UNITS)),
-    })
+        .map(|((frame, person), a)| (frame, person, rule.from_labels(&a)))
+        .collect();
+    Ok(AvaKeyframes { boxes, captions })
 }
 
 /// MOTChallenge CSV: the tracker's boxes only (no actions, so no captions).
 pub fn parse_mot_csv(text: &str) -> anyhow::Result<Detections> {
+    Ok(Detections::from_keyframes(mot_frames(text)?, []))
+}
+
+/// A MOTChallenge CSV's boxes, frame by frame (MOT counts frames from 1).
+fn mot_frames(text: &str) -> anyhow::Result<Vec<FrameTracks>> {
     let mut frames: Vec<FrameTracks> = Vec::new();
     for (n, fields) in csv_rows(text) {
         if fields.len() < 6 {
@@ -609,7 +652,7 @@ pub fn parse_mot_csv(text: &str) -> anyhow::Result<Detections> {
             }],
         });
     }
-    Ok(Detections::from_keyframes(frames, []))
+    Ok(frames)
 }
 
 #[cfg(test)]

@@ -29,6 +29,8 @@ pub struct WorkloadSpec {
     /// -1: to the end.
     pub duration_ms: i64,
     pub detections: Option<PathBuf>,
+    /// A MOT file's boxes for an AVA CSV's persons (`--tracks`).
+    pub tracks: Option<PathBuf>,
     /// Frames scaled to this size (the embedded clip's: 1920x1080).
     pub resolution: Option<(u32, u32)>,
     pub fps: Option<f64>,
@@ -63,7 +65,7 @@ pub fn build(
             .unwrap_or(30.0);
         spec.detections
             .as_deref()
-            .map(|path| detections::load(path, &spec.rule, fps))
+            .map(|path| detections::load(path, spec.tracks.as_deref(), &spec.rule, fps))
             .transpose()
     };
     let workload = match &spec.video {
@@ -105,6 +107,9 @@ fn check(spec: &WorkloadSpec) -> anyhow::Result<()> {
     }
     if spec.frames == Some(0) {
         bail!("--frames must be at least 1");
+    }
+    if spec.tracks.is_some() && spec.detections.is_none() {
+        bail!("--tracks gives the boxes of the persons of an AVA CSV: pass the CSV as --detections (or the MOT file alone as --detections)");
     }
     if spec.video.is_none() && windowed(spec) {
         bail!("--start and --duration cut a window of --video: give a video, or drop them for the embedded clip");
