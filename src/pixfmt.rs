@@ -188,6 +188,28 @@ impl PixFmt {
     }
 }
 
+/// An NVDEC frame brought down as nv12 (limited range; BT.709 where the
+/// stream is tagged so, else BT.601, as swscale reads an untagged stream)
+/// into packed BGR.
+pub fn nv12_to_bgr(nv12: &[u8], width: u32, height: u32, bt709: bool, bgr: &mut [u8]) {
+    let (luma, uv) = nv12.split_at(width as usize * height as usize);
+    let image = yuvutils_rs::YuvBiPlanarImage {
+        y_plane: luma,
+        y_stride: width,
+        uv_plane: uv,
+        uv_stride: width,
+        width,
+        height,
+    };
+    let matrix = if bt709 {
+        yuvutils_rs::YuvStandardMatrix::Bt709
+    } else {
+        yuvutils_rs::YuvStandardMatrix::Bt601
+    };
+    yuvutils_rs::yuv_nv12_to_bgr(&image, bgr, 3 * width, RANGE, matrix, PRECISION)
+        .expect("the caller sized both buffers for width x height");
+}
+
 /// A 4:2:0 format asked to carry an odd size (its chroma covers 2x2 pixels).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("pixel format {pix_fmt} (--pix-fmt/--pix-fmts) needs an even width and height ({width}x{height} is not): use bgr24, or an even --resolution")]
@@ -377,5 +399,31 @@ mod tests {
                 out.len()
             );
         }
+    }
+
+    /// NVDEC's nv12 back to BGR: a frame converted to nv12 (BT.709) and back
+    /// lands near where it started (4:2:0 blurs colour edges, not flat areas);
+    /// read as BT.601 instead, colours move.
+    #[test]
+    fn nv12_comes_back_as_the_frame_it_was() {
+        let (w, h) = (64u32, 36u32);
+        let mut frame = Frame::new(w, h);
+        frame
+            .data
+            .chunks_exact_mut(3)
+            .for_each(|p| p.copy_from_slice(&[40, 160, 220]));
+        let mut nv12 = Vec::new();
+        PixFmt::Nv12.convert(&frame, &mut nv12);
+        let mut back = vec![0u8; frame.data.len()];
+        nv12_to_bgr(&nv12, w, h, true, &mut back);
+        assert!(back
+            .iter()
+            .zip(&frame.data)
+            .all(|(a, b)| a.abs_diff(*b) <= 2));
+        nv12_to_bgr(&nv12, w, h, false, &mut back);
+        assert!(back
+            .iter()
+            .zip(&frame.data)
+            .any(|(a, b)| a.abs_diff(*b) > 4));
     }
 }

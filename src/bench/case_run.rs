@@ -306,6 +306,14 @@ impl<'a> CaseRun<'a> {
             match super::gpu::Source::prepare(&case.context(options)) {
                 Ok(source) => {
                     case.result.gpu_path = Some(source.path().clone());
+                    case.result.command = source
+                        .command_line(
+                            &case.context(options),
+                            spec,
+                            case.settings.as_ref(),
+                            &case.output,
+                        )
+                        .ok();
                     case.gpu = Some(source);
                 }
                 Err(e) => return fail(case.result, reason_of(RunError::Other(e))),

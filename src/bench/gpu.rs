@@ -18,6 +18,7 @@ use crate::ffmpeg::child::{exit_info, FfmpegProcess};
 use crate::ffmpeg::decode::DecodeOn;
 use crate::ffmpeg::failure::{classify_gpu_decode, last_lines};
 use crate::ffmpeg::gpu::{gpu_args, GpuInput, GpuStage};
+use crate::ffmpeg::probe_file::ColorTags;
 use crate::ffmpeg::EncodeFailure;
 use crate::frame::Frame;
 use crate::overlay::layer::{Layer, LayerFrame};
@@ -34,6 +35,7 @@ const TRIAL_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Source {
     video: PathBuf,
     seek: Option<f64>,
+    color: ColorTags,
     _written: Option<tempfile::TempPath>,
     path: GpuPath,
 }
@@ -46,15 +48,21 @@ impl Source {
         // No driver or no GPU: known before the embedded clip is written.
         let cuda = crate::ffmpeg::decode::cuda_trial(ffmpeg, TRIAL_TIMEOUT);
         let info = &ctx.workload.info;
-        let (video, seek, written) = match &ctx.workload.input {
-            Input::Video { path, .. } => (
+        let (video, seek, color, written) = match &ctx.workload.input {
+            Input::Video { path, color, .. } => (
                 path.clone(),
                 crate::workload::video::seek_seconds(info.start_frame, info.fps),
+                color.clone(),
                 None,
             ),
             Input::Synthetic(_) => {
                 let written = super::command::write_video(ctx)?;
-                (written.to_path_buf(), None, Some(written))
+                (
+                    written.to_path_buf(),
+                    None,
+                    ColorTags::bt709_limited(),
+                    Some(written),
+                )
             }
         };
         let trial = cuda
@@ -65,6 +73,7 @@ impl Source {
         Ok(Self {
             video,
             seek,
+            color,
             _written: written,
             path: GpuPath {
                 on_gpu: trial.is_ok(),
@@ -92,7 +101,35 @@ impl Source {
             } else {
                 DecodeOn::Cpu
             },
+            color: &self.color,
         }
+    }
+}
+
+/// How far a case's mode takes the GPU path.
+fn stage<'s>(spec: &CaseSpec, settings: Option<&'s EncodeSettings>) -> GpuStage<'s> {
+    match (spec.mode, settings) {
+        (Mode::NvdecCeiling, _) => GpuStage::Decode,
+        (Mode::GpuResident, Some(settings)) => GpuStage::Encode(settings),
+        _ => GpuStage::Composite,
+    }
+}
+
+impl Source {
+    /// The command line each run of the case starts, known before it runs
+    /// (a failed case's fix points at it).
+    pub fn command_line(
+        &self,
+        ctx: &RunContext,
+        spec: &CaseSpec,
+        settings: Option<&EncodeSettings>,
+        output: &Path,
+    ) -> anyhow::Result<String> {
+        let ffmpeg = super::runner::ffmpeg(ctx)?;
+        Ok(shell_line(
+            ffmpeg,
+            &gpu_args(&self.input(ctx), stage(spec, settings), output),
+        ))
     }
 }
 
@@ -105,11 +142,10 @@ pub fn run(
     output: &Path,
     progress: &Progress,
 ) -> Result<RunOutcome, RunError> {
-    let stage = match (spec.mode, settings) {
-        (Mode::NvdecCeiling, _) => return run_decode(ctx, source, progress),
-        (Mode::GpuResident, Some(settings)) => GpuStage::Encode(settings),
-        _ => GpuStage::Composite,
-    };
+    let stage = stage(spec, settings);
+    if stage == GpuStage::Decode {
+        return run_decode(ctx, source, progress);
+    }
     let input = source.input(ctx);
     let output = match stage {
         GpuStage::Encode(_) => output,

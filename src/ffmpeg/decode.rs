@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use super::args::strings;
 use super::child::{exit_info, FfmpegProcess};
-use super::failure::classify_gpu_decode;
+use super::failure::{classify_gpu_decode, classify_nvdec_trial};
 use super::EncodeFailure;
+use crate::pixfmt::PixFmt;
 
 /// Where the decoding runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,29 +26,42 @@ fn seek_args(seek: Option<f64>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// `ffmpeg [-hwaccel cuda] [-ss SECONDS] -i PATH … -f rawvideo -pix_fmt bgr24 -`,
-/// scaled to `width`x`height`.
-pub fn bgr24_frames(
+/// `ffmpeg [-ss SECONDS] -i PATH … -f rawvideo -pix_fmt bgr24 -` on the CPU,
+/// scaled to `width`x`height`; on NVDEC the frames are scaled on the GPU and
+/// brought down as they are decoded, nv12 (`DecodeOn::pix_fmt`): swscale's
+/// nv12 → bgr24 would cost more CPU than the decode saved.
+pub fn frames(
     ffmpeg: &Path,
     path: &Path,
     (width, height): (u32, u32),
     seek: Option<f64>,
     on: DecodeOn,
 ) -> Result<FfmpegProcess, EncodeFailure> {
-    FfmpegProcess::spawn(ffmpeg, &bgr24_args(path, (width, height), seek, on))
+    FfmpegProcess::spawn(ffmpeg, &frames_args(path, (width, height), seek, on))
 }
 
-fn bgr24_args(
+impl DecodeOn {
+    /// The pixel format the decoder's frames come down the pipe in.
+    pub fn pix_fmt(self) -> PixFmt {
+        match self {
+            Self::Cpu => PixFmt::Bgr24,
+            Self::Nvdec => PixFmt::Nv12,
+        }
+    }
+}
+
+fn frames_args(
     path: &Path,
     (width, height): (u32, u32),
     seek: Option<f64>,
     on: DecodeOn,
 ) -> Vec<String> {
-    let hwaccel: &[&str] = match on {
-        DecodeOn::Cpu => &[],
-        // Frames come down from the GPU as NVDEC writes them (nv12); the
-        // scale below converts them for the pipe.
-        DecodeOn::Nvdec => &["-hwaccel", "cuda"],
+    let (hwaccel, filter): (&[&str], String) = match on {
+        DecodeOn::Cpu => (&[], format!("scale={width}:{height}")),
+        DecodeOn::Nvdec => (
+            &["-hwaccel", "cuda", "-hwaccel_output_format", "cuda"],
+            format!("scale_cuda={width}:{height}:format=nv12,hwdownload,format=nv12"),
+        ),
     };
     strings(&["-hide_banner", "-nostdin"])
         .chain(strings(hwaccel))
@@ -62,11 +76,11 @@ fn bgr24_args(
             "-fps_mode",
             "passthrough",
             "-vf",
-            &format!("scale={width}:{height}"),
+            &filter,
             "-f",
             "rawvideo",
             "-pix_fmt",
-            "bgr24",
+            on.pix_fmt().name(),
             "-",
         ]))
         .collect()
@@ -118,7 +132,7 @@ pub fn nvdec_decode(
     if status.success() {
         return Ok(process.last_progress().map_or(0, |p| u64::from(p.frame)));
     }
-    Err(classify_gpu_decode(
+    Err(classify_nvdec_trial(
         &process.stderr_lines(),
         &exit_info(&status),
     ))
@@ -179,11 +193,22 @@ mod tests {
         // decoder's frames cannot pass hwdownload.
         assert!(at("-ss") < at("-i") && at("-hwaccel") < at("-i"));
         assert!(trial[at("-vf") + 1].starts_with("hwdownload,"));
-        let cpu = bgr24_args(path, (640, 360), None, DecodeOn::Cpu);
-        let nvdec = bgr24_args(path, (640, 360), None, DecodeOn::Nvdec);
+        let cpu = frames_args(path, (640, 360), None, DecodeOn::Cpu);
+        let nvdec = frames_args(path, (640, 360), None, DecodeOn::Nvdec);
         assert!(!cpu.iter().any(|a| a.starts_with("-hwaccel")));
-        assert_eq!(nvdec.len(), cpu.len() + 2);
-        assert_eq!(&nvdec[2..4], ["-hwaccel", "cuda"]);
-        assert_eq!(nvdec[nvdec.len() - 5..], cpu[cpu.len() - 5..]);
+        assert_eq!(
+            &nvdec[2..6],
+            ["-hwaccel", "cuda", "-hwaccel_output_format", "cuda"]
+        );
+        // Scaled on the GPU, brought down as nv12: no CPU conversion in ffmpeg.
+        let filter =
+            |args: &[String]| args[args.iter().position(|a| a == "-vf").unwrap() + 1].clone();
+        assert_eq!(filter(&cpu), "scale=640:360");
+        assert_eq!(
+            filter(&nvdec),
+            "scale_cuda=640:360:format=nv12,hwdownload,format=nv12"
+        );
+        assert_eq!(cpu[cpu.len() - 2], "bgr24");
+        assert_eq!(nvdec[nvdec.len() - 2], "nv12");
     }
 }

@@ -46,6 +46,27 @@ pub fn classify(
     }
 }
 
+/// NVDEC's trial decode failed: as `classify_gpu_decode`, and where nothing
+/// more is said, a filter that found no function for its frames
+/// (`Function not implemented`) is the trial's `hwdownload` given a CPU
+/// decoder's frames — NVDEC did not decode them.
+pub fn classify_nvdec_trial(stderr: &[String], exit: &ExitInfo) -> EncodeFailure {
+    match classify_gpu_decode(stderr, exit) {
+        EncodeFailure::Unknown { .. }
+            if stderr
+                .iter()
+                .any(|l| l.contains("Function not implemented")) =>
+        {
+            EncodeFailure::NvdecUnsupported {
+                detail:
+                    "ffmpeg decoded it on the CPU: NVDEC's frames never reached the GPU download"
+                        .into(),
+            }
+        }
+        failure => failure,
+    }
+}
+
 /// Classifies a failed decode on the GPU (NVDEC's trial, a GPU-resident
 /// run): what only a decode on NVDEC says first, then what every run says.
 pub fn classify_gpu_decode(stderr: &[String], exit: &ExitInfo) -> EncodeFailure {
@@ -60,9 +81,6 @@ pub fn classify_gpu_decode(stderr: &[String], exit: &ExitInfo) -> EncodeFailure 
             "not within range",
             "Failed setup for format cuda",
             "hwaccel initialisation returned error",
-            // A CPU decoder's frames reached hwdownload: NVDEC did not decode them.
-            "(Function not implemented)",
-            "Failed to inject frame into filter network: Function not implemented",
         ];
         if NOT_NVDEC.iter().any(|needle| line.contains(needle)) {
             return Some(EncodeFailure::NvdecUnsupported { detail: detail() });
@@ -245,9 +263,19 @@ mod tests {
         // What the trial's hwdownload says of a CPU decoder's frames (here
         // DivX 3, which NVDEC does not decode, with no -hwaccel at all).
         let (lines, exit) = fixture("static-9.0.2_hwdownload_software-frames.stderr.txt");
-        let failure = classify_gpu_decode(&lines, &exit);
+        let failure = classify_nvdec_trial(&lines, &exit);
         assert_eq!(failure.kind(), "nvdec_unsupported", "{failure:?}");
         assert!(failure.fix().contains("--decoder ffmpeg"));
+        // Outside the trial the same words say nothing of NVDEC (the lent
+        // H200's composite failed so on a conversion ffmpeg inserted).
+        let run = classify_gpu_decode(
+            &[
+                "[fc#0 @ 0x1] Task finished with error code: -38 (Function not implemented)"
+                    .to_string(),
+            ],
+            &ExitInfo::Code(1),
+        );
+        assert_eq!(run.kind(), "unknown", "{run:?}");
     }
 
     #[test]

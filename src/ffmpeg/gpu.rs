@@ -13,6 +13,7 @@ use super::args::{
     encoder_args, family, format_fps, push_output, strings, EncodeSettings, EncoderFamily, RawInput,
 };
 use super::decode::DecodeOn;
+use super::probe_file::ColorTags;
 use crate::pixfmt::PixFmt;
 
 /// The CUDA filters the composite needs, as ffmpeg's `-filters` names them.
@@ -42,6 +43,8 @@ pub struct GpuInput<'a> {
     pub frames: u64,
     /// NVDEC and the CUDA filters, or the CPU fallback.
     pub on: DecodeOn,
+    /// What the video declares of its colours (the layer declares the same).
+    pub color: &'a ColorTags,
 }
 
 impl GpuInput<'_> {
@@ -111,10 +114,30 @@ pub fn gpu_args(input: &GpuInput, stage: GpuStage, output: &Path) -> Vec<String>
     args
 }
 
+/// The layer declares what the video declares: ffmpeg negotiates colour
+/// properties between a filter's inputs, and a conversion it inserted on
+/// CUDA frames fails (`Function not implemented`; seen on the lent H200
+/// with the embedded clip, tagged BT.709 limited, and an untagged layer).
+fn layer_tags(color: &ColorTags) -> String {
+    let mut params = Vec::new();
+    if let Some(matrix) = &color.matrix {
+        params.push(format!("colorspace={matrix}"));
+    }
+    if let Some(range) = &color.range {
+        params.push(format!("range={range}"));
+    }
+    if params.is_empty() {
+        String::new()
+    } else {
+        format!("setparams={},", params.join(":"))
+    }
+}
+
 /// The video scaled to the run's size as yuv420p, the layer over it; on the
 /// GPU the frames come down only for a CPU encoder.
 fn composite_graph(input: &GpuInput, stage: GpuStage) -> String {
     let (w, h) = (input.width, input.height);
+    let tags = layer_tags(input.color);
     match input.on {
         DecodeOn::Nvdec => {
             let download = match stage {
@@ -124,13 +147,14 @@ fn composite_graph(input: &GpuInput, stage: GpuStage) -> String {
                 _ => "",
             };
             format!(
-                "[0:v]scale_cuda={w}:{h}:format=yuv420p[main];[1:v]hwupload_cuda[layer];\
+                "[0:v]scale_cuda={w}:{h}:format=yuv420p[main];\
+                 [1:v]{tags}hwupload_cuda[layer];\
                  [main][layer]overlay_cuda=eof_action=endall{download}[out]"
             )
         }
         DecodeOn::Cpu => format!(
-            "[0:v]scale={w}:{h},format=yuv420p[main];\
-             [main][1:v]overlay=eof_action=endall:format=yuv420[out]"
+            "[0:v]scale={w}:{h},format=yuv420p[main];[1:v]{tags}null[layer];\
+             [main][layer]overlay=eof_action=endall:format=yuv420[out]"
         ),
     }
 }
@@ -138,6 +162,9 @@ fn composite_graph(input: &GpuInput, stage: GpuStage) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    static BT709: std::sync::LazyLock<ColorTags> =
+        std::sync::LazyLock::new(ColorTags::bt709_limited);
 
     fn input() -> GpuInput<'static> {
         GpuInput {
@@ -148,6 +175,7 @@ mod tests {
             fps: 30.0,
             frames: 310,
             on: DecodeOn::Nvdec,
+            color: &BT709,
         }
     }
 
@@ -176,6 +204,20 @@ mod tests {
         let args = gpu_args(&input(), GpuStage::Encode(&nvenc), Path::new("o.mp4"));
         let graph = value(&args, "-filter_complex").unwrap();
         assert!(graph.contains("hwupload_cuda") && graph.contains("overlay_cuda"));
+        // The layer declares what the video does (no conversion on CUDA frames).
+        assert!(
+            graph.contains("[1:v]setparams=colorspace=bt709:range=tv,hwupload_cuda[layer]"),
+            "{graph}"
+        );
+        let untagged = ColorTags::default();
+        let plain = GpuInput {
+            color: &untagged,
+            ..input()
+        };
+        let args = gpu_args(&plain, GpuStage::Encode(&nvenc), Path::new("o.mp4"));
+        assert!(!value(&args, "-filter_complex")
+            .unwrap()
+            .contains("setparams"));
         assert!(!graph.contains("hwdownload"), "{graph}");
         assert_eq!(value(&args, "-c:v"), Some("h264_nvenc"));
         assert_eq!(value(&args, "-pix_fmt"), Some("yuva420p"));

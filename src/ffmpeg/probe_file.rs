@@ -26,6 +26,63 @@ pub struct VideoStreamInfo {
     pub pix_fmt: Option<String>,
     /// What wrote the stream, as its metadata names it ("libx264", "h264_nvenc").
     pub written_by: Option<String>,
+    /// The colour properties the stream declares.
+    pub color: ColorTags,
+}
+
+/// A stream's declared range and YUV matrix, as ffmpeg names them in its
+/// banner (`yuv420p(tv, bt709, progressive)`); None where it declares none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ColorTags {
+    /// "tv" (limited) or "pc" (full).
+    pub range: Option<String>,
+    /// "bt709", "smpte170m", "bt470bg", "bt2020nc", …
+    pub matrix: Option<String>,
+}
+
+impl ColorTags {
+    /// What the embedded clip is written with (`ffmpeg::args::browser_args`).
+    pub fn bt709_limited() -> Self {
+        Self {
+            range: Some("tv".into()),
+            matrix: Some("bt709".into()),
+        }
+    }
+
+    /// YUV is read as BT.709 (else BT.601, as swscale reads an untagged stream).
+    pub fn is_bt709(&self) -> bool {
+        self.matrix.as_deref() == Some("bt709")
+    }
+
+    /// The tags from a banner's stream line: the parenthesis right after the
+    /// pixel format (`yuv420p(tv, bt709, progressive)`; the codec's have a
+    /// space before them: `h264 (High)`).
+    pub fn parse(stream_line: &str) -> Self {
+        let Some((_, video)) = stream_line.split_once("Video:") else {
+            return Self::default();
+        };
+        let bytes = video.as_bytes();
+        let open =
+            (1..bytes.len()).find(|&i| bytes[i] == b'(' && bytes[i - 1].is_ascii_alphanumeric());
+        let Some(inner) = open.and_then(|i| {
+            let rest = &video[i + 1..];
+            rest.find(')').map(|end| &rest[..end])
+        }) else {
+            return Self::default();
+        };
+        let mut tags = Self::default();
+        for token in inner.split(',').map(str::trim) {
+            match token {
+                "tv" | "pc" => tags.range = Some(token.to_string()),
+                "progressive" => {}
+                other if tags.matrix.is_none() && !other.is_empty() && !other.contains(' ') => {
+                    tags.matrix = Some(other.split('/').next().unwrap_or(other).to_string())
+                }
+                _ => {}
+            }
+        }
+        tags
+    }
 }
 
 /// Reads the first video stream's properties (no ffprobe needed: the static
@@ -64,6 +121,7 @@ pub fn probe(ffmpeg: &Path, path: &Path) -> anyhow::Result<VideoStreamInfo> {
                 duration_seconds: banner.as_ref().and_then(|b| b.duration_seconds),
                 variable_frame_rate: banner.as_ref().is_some_and(|b| b.variable_frame_rate),
                 pix_fmt: banner.as_ref().and_then(|b| b.pix_fmt.clone()),
+                color: banner.as_ref().map(|b| b.color.clone()).unwrap_or_default(),
                 written_by: banner.and_then(|b| b.written_by),
             })
         }
@@ -156,6 +214,7 @@ pub fn parse_probe(stderr: &str) -> anyhow::Result<VideoStreamInfo> {
                         variable_frame_rate: is_variable_rate(&stream.raw_log_message),
                         pix_fmt: Some(v.pix_fmt.clone()).filter(|p| !p.is_empty()),
                         written_by: written_by(stderr),
+                        color: ColorTags::parse(&stream.raw_log_message),
                     });
                 }
             }
@@ -279,5 +338,23 @@ mod tests {
     #[test]
     fn no_stream_is_an_error() {
         assert!(super::parse_probe("garbage\n").is_err());
+    }
+
+    #[test]
+    fn colour_tags_come_from_the_pixel_formats_parenthesis() {
+        let tags = ColorTags::parse("  Stream #0:0[0x1](und): Video: h264 (High) (avc1 / 0x31637661), yuv420p(tv, bt709, progressive), 1920x1080 [SAR 1:1 DAR 16:9], 8012 kb/s, 30 fps");
+        assert_eq!(tags, ColorTags::bt709_limited());
+        assert!(tags.is_bt709());
+        let sd = ColorTags::parse(
+            "  Stream #0:0: Video: h264 (Main), yuv420p(tv, smpte170m/smpte170m/bt709), 720x480",
+        );
+        assert_eq!(sd.matrix.as_deref(), Some("smpte170m"));
+        let none = ColorTags::parse("  Stream #0:0: Video: h264 (Constrained Baseline), yuv420p(progressive), 1920x1080 [SAR 1:1 DAR 16:9], 30 fps");
+        assert_eq!(none, ColorTags::default());
+        let msmpeg = ColorTags::parse("  Stream #0:0: Video: msmpeg4v3 (msmpeg4) (div3 / 0x33766964), yuv420p, 768x576, 816 kb/s, 10 fps");
+        assert_eq!(msmpeg, ColorTags::default());
+        let full = ColorTags::parse("  Stream #0:0: Video: mjpeg (Baseline), yuvj420p(pc, bt470bg/unknown/unknown), 640x480");
+        assert_eq!(full.range.as_deref(), Some("pc"));
+        assert_eq!(full.matrix.as_deref(), Some("bt470bg"));
     }
 }

@@ -69,6 +69,10 @@ pub struct DecodeRun {
     pub decoder: Decoder,
     pub frames: u64,
     pub cpu_ms_per_frame: f64,
+    /// NVDEC's nv12 converted to BGR in this process (absent for the CPU
+    /// decoder, whose ffmpeg converts): its time a frame.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub convert_ms_per_frame: Option<f64>,
 }
 
 /// Where a GPU-resident case ran: NVDEC and the CUDA filters, or — where

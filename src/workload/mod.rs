@@ -46,6 +46,9 @@ pub enum Input {
         ffmpeg: Option<PathBuf>,
         /// The decoder that runs (NVDEC's fallback decided when the workload was built).
         decoder: Decoder,
+        /// The colour properties it declares (NVDEC's frames are converted
+        /// here; the GPU composite's layer declares the same).
+        color: crate::ffmpeg::probe_file::ColorTags,
         /// `--start` as given: OpenCV seeks to it as the demo does; ffmpeg to
         /// the frame that seek lands on (`info.start_frame`).
         start_ms: u64,
@@ -115,6 +118,7 @@ impl Workload {
                 path,
                 ffmpeg: Some(ffmpeg),
                 decoder,
+                color,
                 ..
             } => FrameReader::Video(video::VideoReader::open(
                 ffmpeg,
@@ -126,6 +130,7 @@ impl Workload {
                     Decoder::Nvdec => crate::ffmpeg::decode::DecodeOn::Nvdec,
                     _ => crate::ffmpeg::decode::DecodeOn::Cpu,
                 },
+                color.is_bt709(),
             )?),
             Input::Video { ffmpeg: None, .. } => {
                 anyhow::bail!("--decoder ffmpeg needs ffmpeg: install it, pass --ffmpeg, or use --decoder opencv")

@@ -383,6 +383,7 @@ fn user_video(
             path: path.to_path_buf(),
             ffmpeg: ffmpeg.map(Path::to_path_buf),
             decoder: decode.ran,
+            color: stream.color.clone(),
             start_ms: spec.start_ms,
         },
     })

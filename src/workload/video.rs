@@ -10,6 +10,7 @@ use anyhow::{bail, Context};
 use crate::ffmpeg::child::FfmpegProcess;
 use crate::ffmpeg::decode::DecodeOn;
 use crate::frame::Frame;
+use crate::pixfmt::PixFmt;
 use crate::results::decode::{DecodeRun, Decoder};
 
 pub use crate::ffmpeg::probe_file::{count_frames, decodable_frames, probe, VideoStreamInfo};
@@ -17,6 +18,9 @@ pub use crate::ffmpeg::probe_file::{count_frames, decodable_frames, probe, Video
 pub struct VideoReader {
     process: FfmpegProcess,
     on: DecodeOn,
+    /// NVDEC's frames: nv12 as they come, the matrix to read them with, and
+    /// the time spent converting them here.
+    nv12: Option<Nv12In>,
     stdout: std::process::ChildStdout,
     frames_read: u64,
 }
@@ -84,6 +88,12 @@ pub fn seek_seconds(first: u64, fps: f64) -> Option<f64> {
     (first > 0).then(|| (first as f64 - 0.5) / fps)
 }
 
+struct Nv12In {
+    buf: Vec<u8>,
+    bt709: bool,
+    converting: std::time::Duration,
+}
+
 impl VideoReader {
     pub fn open(
         ffmpeg: &Path,
@@ -92,16 +102,22 @@ impl VideoReader {
         height: u32,
         seek: Option<f64>,
         on: DecodeOn,
+        bt709: bool,
     ) -> anyhow::Result<Self> {
-        let mut process =
-            crate::ffmpeg::decode::bgr24_frames(ffmpeg, path, (width, height), seek, on)
-                .map_err(|e| anyhow::anyhow!("decoding {}: {e}", path.display()))?;
+        let mut process = crate::ffmpeg::decode::frames(ffmpeg, path, (width, height), seek, on)
+            .map_err(|e| anyhow::anyhow!("decoding {}: {e}", path.display()))?;
         let stdout = process
             .take_stdout()
             .context("ffmpeg's stdout is not piped")?;
+        let nv12 = (on.pix_fmt() == PixFmt::Nv12).then(|| Nv12In {
+            buf: vec![0; PixFmt::Nv12.frame_bytes(width, height)],
+            bt709,
+            converting: std::time::Duration::ZERO,
+        });
         Ok(Self {
             process,
             on,
+            nv12,
             stdout,
             frames_read: 0,
         })
@@ -118,37 +134,71 @@ impl VideoReader {
             },
             frames: self.frames_read,
             cpu_ms_per_frame: (reaped.user_s + reaped.sys_s) * 1000.0 / self.frames_read as f64,
+            convert_ms_per_frame: self
+                .nv12
+                .as_ref()
+                .map(|n| n.converting.as_secs_f64() * 1000.0 / self.frames_read as f64),
         })
     }
 
     pub fn read_into(&mut self, frame: &mut Frame) -> anyhow::Result<bool> {
-        let mut filled = 0;
-        while filled < frame.data.len() {
-            match self.stdout.read(&mut frame.data[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e).context("reading decoded frames"),
-            }
-        }
-        if filled == 0 {
+        let Some(nv12) = self.nv12.as_mut() else {
+            return read_frame(
+                &mut self.stdout,
+                &mut frame.data,
+                &self.process,
+                &mut self.frames_read,
+            );
+        };
+        if !read_frame(
+            &mut self.stdout,
+            &mut nv12.buf,
+            &self.process,
+            &mut self.frames_read,
+        )? {
             return Ok(false);
         }
-        if filled < frame.data.len() {
-            let last = self
-                .process
-                .stderr_lines()
-                .last()
-                .cloned()
-                .unwrap_or_default();
-            bail!(
-                "the video ended mid-frame after {} frames (truncated or corrupt input: {last})",
-                self.frames_read
-            );
-        }
-        self.frames_read += 1;
+        let t = std::time::Instant::now();
+        crate::pixfmt::nv12_to_bgr(
+            &nv12.buf,
+            frame.width,
+            frame.height,
+            nv12.bt709,
+            &mut frame.data,
+        );
+        nv12.converting += t.elapsed();
         Ok(true)
     }
+}
+
+/// One whole frame of `buf.len()` bytes from the decoder's stdout; false at
+/// its end, an error where it ends mid-frame.
+fn read_frame(
+    stdout: &mut std::process::ChildStdout,
+    buf: &mut [u8],
+    process: &FfmpegProcess,
+    frames_read: &mut u64,
+) -> anyhow::Result<bool> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match stdout.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e).context("reading decoded frames"),
+        }
+    }
+    if filled == 0 {
+        return Ok(false);
+    }
+    if filled < buf.len() {
+        let last = process.stderr_lines().last().cloned().unwrap_or_default();
+        bail!(
+            "the video ended mid-frame after {frames_read} frames (truncated or corrupt input: {last})"
+        );
+    }
+    *frames_read += 1;
+    Ok(true)
 }
 
 /// The guide's demo reads frames with cv2.VideoCapture; this does the same.
@@ -268,6 +318,7 @@ impl OpenCvReader {
             variable_frame_rate: false,
             pix_fmt: None,
             written_by: None,
+            color: Default::default(),
         };
         Ok((stream, frames))
     }
