@@ -138,12 +138,103 @@ pub fn timestamp(millis: u64) -> String {
     format!("{:02}:{:02}:{:02}.{ms:03}", s / 3600, s / 60 % 60, s % 60)
 }
 
+/// How a style stacks a person's captions and sizes its panels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Stacking {
+    /// nvviz-bench's: panels a text line high, edge to edge upwards from the
+    /// box's top (the first caption nearest the box), downwards inside the
+    /// box where the frame's top would cut them.
+    #[default]
+    Native,
+    /// The demo's Pillow visualizer (`visual_result`, `visual_timestampe`):
+    /// with `h` the tallest caption's ink height, panels `round(1.8 h)` high
+    /// and `round(0.2 h)` apart, the first caption at the top, the stack
+    /// ending at the box's top but starting no higher than `round(0.2 h)`;
+    /// each panel its text's ink width plus `max(size // 2, 1)` a side.
+    Demo,
+}
+
+/// Python's `round`: halves to even.
+fn py_round(x: f64) -> i32 {
+    let r = x.round();
+    if (x - x.trunc()).abs() == 0.5 && r % 2.0 != 0.0 {
+        (r - x.signum()) as i32
+    } else {
+        r as i32
+    }
+}
+
+/// The demo's caption panels for one person (see `Stacking::Demo`).
+fn demo_captions(font: &Font, x1: f32, y1: f32, texts: Vec<(String, Rgb)>) -> Vec<Caption> {
+    if texts.is_empty() {
+        return Vec::new();
+    }
+    let ink: Vec<(i32, i32)> = texts
+        .iter()
+        .map(|(t, _)| {
+            let (l, top, r, bottom) = font.ink_box(t);
+            (r - l, bottom - top)
+        })
+        .collect();
+    let max_h = ink.iter().map(|(_, h)| *h).max().unwrap_or(0);
+    let rec = py_round(1.8 * f64::from(max_h));
+    let space = py_round(0.2 * f64::from(max_h));
+    let n = texts.len() as i32;
+    let total = (rec + space) * (n - 1) + rec;
+    let pad = (font.size() as i32 / 2).max(1);
+    let start_y = (py_round(f64::from(y1)) - total).max(space);
+    let x = py_round(f64::from(x1));
+    texts
+        .into_iter()
+        .zip(ink)
+        .enumerate()
+        .map(|(i, ((text, color), (w, h)))| {
+            let y = start_y + (rec + space) * i as i32;
+            Caption {
+                // Pillow's rectangle includes its far corner.
+                panel: Rect {
+                    x0: x,
+                    y0: y,
+                    x1: x + w + 2 * pad + 1,
+                    y1: y + rec + 1,
+                },
+                color,
+                text_x: x + pad,
+                text_y: y + py_round(f64::from(rec - h) / 2.0),
+                text,
+            }
+        })
+        .collect()
+}
+
+/// The demo's clock panel: bottom left, `round(1.8 h)` high.
+fn demo_timestamp(font: &Font, height: u32, stamp: &str) -> Caption {
+    let (l, top, r, bottom) = font.ink_box(stamp);
+    let (w, h) = (r - l, bottom - top);
+    let rec = py_round(1.8 * f64::from(h));
+    let pad = (font.size() as i32 / 2).max(1);
+    let y = height as i32 - rec;
+    Caption {
+        panel: Rect {
+            x0: 0,
+            y0: y,
+            x1: w + 2 * pad + 1,
+            y1: height as i32 + 1,
+        },
+        color: TIMESTAMP_COLOR,
+        text_x: pad,
+        text_y: y + py_round(f64::from(rec - h) / 2.0),
+        text: stamp.to_string(),
+    }
+}
+
 pub fn layout(
     width: u32,
     height: u32,
     persons: &[Person],
     stamp: Option<&str>,
     font: &Font,
+    stacking: Stacking,
 ) -> FrameLayout {
     let pad = (font.size() / 6.0).round().max(1.0) as i32;
     let line = font.line_height().ceil() as i32;
@@ -176,6 +267,23 @@ pub fn layout(
                 x1: px(x2) + 1,
                 y1: px(y2) + 1,
             };
+            if stacking == Stacking::Demo {
+                let texts = p
+                    .actions
+                    .iter()
+                    .map(|a| {
+                        let score = crate::workload::actions::clamp_score(a.score).unwrap_or(0.0);
+                        (
+                            format!("{} {score:.2}", printable(&a.label)),
+                            category_color(a.category),
+                        )
+                    })
+                    .collect();
+                return PersonLayout {
+                    outline,
+                    captions: demo_captions(font, x1, y1, texts),
+                };
+            }
             // Stacked upwards from the box top; if they would leave the frame, downwards inside the box.
             let n = p.actions.len() as i32;
             let upward = outline.y0 - n * panel_h >= 0;
@@ -209,13 +317,14 @@ pub fn layout(
         height,
         box_width: box_width(width, height),
         persons,
-        timestamp: stamp.map(|stamp| {
-            caption(
+        timestamp: stamp.map(|stamp| match stacking {
+            Stacking::Demo => demo_timestamp(font, height, stamp),
+            Stacking::Native => caption(
                 0,
                 height as i32 - panel_h,
                 TIMESTAMP_COLOR,
                 stamp.to_string(),
-            )
+            ),
         }),
     }
 }
@@ -274,6 +383,7 @@ mod tests {
             &[person(500.0), person(0.0)],
             Some("00:00:00.000"),
             &font,
+            Stacking::Native,
         );
         let above = &l.persons[0].captions;
         assert_eq!(above[0].panel.y1, 500);
@@ -327,5 +437,81 @@ mod tests {
     fn control_characters_never_reach_a_style() {
         assert_eq!(printable("walk"), "walk");
         assert_eq!(printable("a\0b\nc\u{1b}[31m"), "a b c [31m");
+    }
+}
+
+#[cfg(test)]
+mod demo_tests {
+    use super::*;
+    use crate::workload::detections::{Action, Category};
+
+    fn person(y: f32) -> Person {
+        Person {
+            track_id: 1,
+            bbox: [100.0, y, 300.0, y + 400.0],
+            actions: vec![
+                Action {
+                    label: "stand".into(),
+                    score: 0.95,
+                    category: Category::Pose,
+                },
+                Action {
+                    label: "run/jog".into(),
+                    score: 0.75,
+                    category: Category::Pose,
+                },
+            ],
+        }
+    }
+
+    /// What the demo's `visual_result` and `visual_timestampe` compute, from
+    /// Pillow 13.0's `textbbox` of these texts in DejaVu Sans Bold at 27 px
+    /// ("stand 0.95" (0, 5, 162, 26), "run/jog 0.75" (0, 5, 185, 32),
+    /// "00:00:01.000" (0, 6, 201, 26)), which `Font::ink_box` gives exactly.
+    #[test]
+    fn the_demos_stack_first_caption_on_top_with_its_spacing() {
+        let font = Font::new(27.0);
+        assert_eq!(font.ink_box("stand 0.95"), (0, 5, 162, 26));
+        assert_eq!(font.ink_box("run/jog 0.75"), (0, 5, 185, 32));
+        assert_eq!(font.ink_box("00:00:01.000"), (0, 6, 201, 26));
+        let l = layout(
+            1920,
+            1080,
+            &[person(500.0), person(10.0)],
+            Some("00:00:01.000"),
+            &font,
+            Stacking::Demo,
+        );
+        // max h 27: rec round(48.6) = 49, space round(5.4) = 5, total 103,
+        // start 500 - 103 = 397; pad 27 // 2 = 13; Pillow's rectangles include
+        // their far corner (+1 here).
+        let c = &l.persons[0].captions;
+        assert_eq!(c[0].text, "stand 0.95");
+        assert_eq!(
+            (c[0].panel.x0, c[0].panel.y0, c[0].panel.x1, c[0].panel.y1),
+            (100, 397, 289, 447)
+        );
+        assert_eq!((c[0].text_x, c[0].text_y), (113, 411));
+        assert_eq!(
+            (c[1].panel.x0, c[1].panel.y0, c[1].panel.x1, c[1].panel.y1),
+            (100, 451, 312, 501)
+        );
+        assert_eq!((c[1].text_x, c[1].text_y), (113, 462));
+        // Near the top the stack starts at `space`, over the box.
+        assert_eq!(l.persons[1].captions[0].panel.y0, 5);
+        let t = l.timestamp.unwrap();
+        assert_eq!(
+            (t.panel.x0, t.panel.y0, t.panel.x1, t.text_y),
+            (0, 1044, 228, 1052)
+        );
+    }
+
+    #[test]
+    fn python_rounds_halves_to_even() {
+        assert_eq!(py_round(0.5), 0);
+        assert_eq!(py_round(1.5), 2);
+        assert_eq!(py_round(2.5), 2);
+        assert_eq!(py_round(-0.5), 0);
+        assert_eq!(py_round(2.6), 3);
     }
 }

@@ -29,6 +29,10 @@ pub trait OverlayStyle: Send {
     /// Returns the time spent converting colour layouts inside the style
     /// (Pillow's BGR↔RGBA), which results report as its own stage.
     fn draw(&mut self, frame: &mut Frame, layout: &FrameLayout) -> Result<Duration, OverlayError>;
+    /// How the style stacks captions (the demo's Pillow visualizer has its own).
+    fn stacking(&self) -> layout::Stacking {
+        layout::Stacking::Native
+    }
     /// The style as one that draws bands of rows independently, if it can.
     fn by_rows(&mut self) -> Option<&mut dyn RowOverlay> {
         None
@@ -60,9 +64,14 @@ pub struct Overlay {
 
 impl Overlay {
     pub fn new(kind: StyleKind, width: u32, height: u32, fps: f64) -> anyhow::Result<Self> {
-        let font = Font::new(layout::font_size(width, height) as f32);
+        let mut font = Font::new(layout::font_size(width, height) as f32);
         let style: Box<dyn OverlayStyle> = match kind {
-            StyleKind::Pillow => Box::new(pillow::PillowStyle::new(font.clone())),
+            // The demo's Pillow visualizer draws with Roboto Bold, and lays
+            // its captions out by that font's metrics.
+            StyleKind::Pillow => {
+                font = Font::roboto(font.size());
+                Box::new(pillow::PillowStyle::new(font.clone()))
+            }
             StyleKind::Native => Box::new(native::NativeStyle::new(font.clone())),
             #[cfg(feature = "opencv")]
             StyleKind::Opencv => Box::new(opencv::OpenCvStyle::new(&font)),
@@ -120,6 +129,7 @@ impl Overlay {
             persons,
             stamp.as_deref(),
             &self.font,
+            self.style.stacking(),
         )
     }
 

@@ -304,8 +304,14 @@ mod tests {
         let banded = whole.clone();
         let tracks = synthetic::tracks(w, h, 8, 6);
         let font = Font::new(super::super::layout::font_size(w, h) as f32);
-        let layout =
-            super::super::layout::layout(w, h, &tracks.persons(5), Some("00:00:05.000"), &font);
+        let layout = super::super::layout::layout(
+            w,
+            h,
+            &tracks.persons(5),
+            Some("00:00:05.000"),
+            &font,
+            super::super::layout::Stacking::Native,
+        );
         let mut style = NativeStyle::new(font);
         style.draw(&mut whole, &layout).unwrap();
         // Band heights that cut through boxes, panels and glyphs at every offset.

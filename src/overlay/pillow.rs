@@ -43,6 +43,10 @@ impl OverlayStyle for PillowStyle {
         "pillow"
     }
 
+    fn stacking(&self) -> super::layout::Stacking {
+        super::layout::Stacking::Demo
+    }
+
     fn draw(&mut self, frame: &mut Frame, layout: &FrameLayout) -> Result<Duration, OverlayError> {
         let (w, h) = (frame.width, frame.height);
         if self.layer.dimensions() != (w, h) {
