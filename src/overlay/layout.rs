@@ -182,8 +182,10 @@ fn demo_captions(font: &Font, x1: f32, y1: f32, texts: Vec<(String, Rgb)>) -> Ve
     let n = texts.len() as i32;
     let total = (rec + space) * (n - 1) + rec;
     let pad = (font.size() as i32 / 2).max(1);
-    let start_y = (py_round(f64::from(y1)) - total).max(space);
-    let x = py_round(f64::from(x1));
+    // Far beyond any frame is as good as its edge (as the native stack's boxes).
+    let near = |v: f32| py_round(f64::from(v.clamp(-COORD_LIMIT, COORD_LIMIT)));
+    let start_y = near(y1).saturating_sub(total).max(space);
+    let x = near(x1);
     texts
         .into_iter()
         .zip(ink)
