@@ -7,26 +7,7 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::*;
-
-/// Frame `n` of a video as raw RGB.
-fn frame_rgb(video: &Path, n: u32) -> Vec<u8> {
-    let out = std::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(video)
-        .args(["-vf", &format!("select=eq(n\\,{n})"), "-frames:v", "1"])
-        .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
 
 #[test]
 fn every_gpu_mode_runs_and_says_where_it_ran() {
@@ -101,7 +82,7 @@ fn the_composite_looks_like_the_native_mode() {
         out
     };
     let (gpu, native) = (render("gpu-resident"), render("native"));
-    for n in [0, 7, 14] {
+    for n in [0u64, 7, 14] {
         let (a, b) = (frame_rgb(&gpu, n), frame_rgb(&native, n));
         assert_eq!(a.len(), 1920 * 1080 * 3);
         assert_eq!(a.len(), b.len());

@@ -154,15 +154,22 @@ fn without_ffmpeg_opencv_reads_and_writes_a_real_video_as_the_demo_does() {
 
 /// The RGB pixel at (x, y) of frame `n` of `video`, decoded by ffmpeg.
 fn pixel(video: &Path, n: u64, x: u32, y: u32, width: u32) -> [u8; 3] {
-    let out = std::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(video)
-        .args(["-vf", &format!("select=eq(n\\,{n})"), "-frames:v", "1"])
-        .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
-        .output()
-        .unwrap();
+    let rgb = frame_rgb(video, n);
     let i = ((y * width + x) * 3) as usize;
-    [out.stdout[i], out.stdout[i + 1], out.stdout[i + 2]]
+    [rgb[i], rgb[i + 1], rgb[i + 2]]
+}
+
+/// 20 frames of vtest.avi drawn natively into `out`, with `extra` arguments.
+fn render_vtest(video: &Path, out: &Path, extra: &[&std::ffi::OsStr]) {
+    let mut cmd = nvviz();
+    cmd.args([
+        "render", "--mode", "native", "-q", "--frames", "20", "--video",
+    ])
+    .arg(video)
+    .arg("-o")
+    .arg(out)
+    .args(extra);
+    assert_exit(&cmd.output().unwrap(), 0);
 }
 
 /// AVA-format action results (what AlphAction writes: video, seconds,
@@ -187,17 +194,11 @@ fn an_ava_csv_renders_its_boxes_and_captions_where_the_file_says() {
     // 20 frames of vtest.avi drawn natively, with these detections or none.
     let render = |name: &str, detections: Option<&Path>| {
         let out = dir.path().join(name);
-        let mut cmd = nvviz();
-        cmd.args([
-            "render", "--mode", "native", "-q", "--frames", "20", "--video",
-        ])
-        .arg(&video)
-        .arg("-o")
-        .arg(&out);
-        if let Some(d) = detections {
-            cmd.arg("--detections").arg(d);
-        }
-        assert_exit(&cmd.output().unwrap(), 0);
+        let extra: Vec<&std::ffi::OsStr> = match detections {
+            Some(d) => vec!["--detections".as_ref(), d.as_os_str()],
+            None => vec![],
+        };
+        render_vtest(&video, &out, &extra);
         out
     };
     let out = render("ava.mp4", Some(&csv));
@@ -314,18 +315,16 @@ fn mot_tracks_carry_an_ava_csvs_captions() {
     std::fs::write(&ava, "vtest,1.0,0.6,0.1,0.9,0.9,12,1,0.9\n").unwrap();
     let render = |name: &str, ava: Option<&Path>| {
         let out = dir.path().join(name);
-        let mut cmd = nvviz();
-        cmd.args([
-            "render", "--mode", "native", "-q", "--frames", "20", "--video",
-        ])
-        .arg(&video)
-        .arg("-o")
-        .arg(&out);
-        match ava {
-            Some(csv) => cmd.arg("--detections").arg(csv).arg("--tracks").arg(&mot),
-            None => cmd.arg("--detections").arg(&mot),
+        let extra: Vec<&std::ffi::OsStr> = match ava {
+            Some(csv) => vec![
+                "--detections".as_ref(),
+                csv.as_os_str(),
+                "--tracks".as_ref(),
+                mot.as_os_str(),
+            ],
+            None => vec!["--detections".as_ref(), mot.as_os_str()],
         };
-        assert_exit(&cmd.output().unwrap(), 0);
+        render_vtest(&video, &out, &extra);
         out
     };
     let both = render("both.mp4", Some(&ava));

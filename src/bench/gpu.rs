@@ -360,15 +360,7 @@ mod tests {
             ffmpeg: None,
             warmup: 2,
             write_timeout: Duration::from_secs(5),
-            engine: EngineConfig {
-                kind: EngineKind::Pipelined,
-                chosen: "test",
-                queue_depth: 1,
-                workers: 1,
-                worker_nice: 0,
-                pipe: Default::default(),
-                realtime: false,
-            },
+            engine: EngineConfig::test(EngineKind::Pipelined),
         }
     }
 

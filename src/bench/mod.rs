@@ -423,15 +423,7 @@ mod tests {
             observer: Arc::new(progress::Silent),
             gpu_sample_period: Duration::from_secs(3600),
             quality: false,
-            engine: EngineConfig {
-                kind: EngineKind::Sequential,
-                chosen: "test",
-                queue_depth: 1,
-                workers: 1,
-                worker_nice: 0,
-                pipe: Default::default(),
-                realtime: false,
-            },
+            engine: EngineConfig::test(EngineKind::Sequential),
             interleave,
             command_timeout: Duration::from_secs(60),
         }

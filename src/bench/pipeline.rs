@@ -466,13 +466,9 @@ mod tests {
             warmup: 2,
             write_timeout: Duration::from_secs(5),
             engine: EngineConfig {
-                kind,
-                chosen: "test",
                 queue_depth: depth,
                 workers,
-                worker_nice: 0,
-                pipe: Default::default(),
-                realtime: false,
+                ..EngineConfig::test(kind)
             },
         };
         let spec = CaseSpec {
@@ -551,13 +547,9 @@ mod tests {
             warmup: 2,
             write_timeout: Duration::from_secs(30),
             engine: EngineConfig {
-                kind,
-                chosen: "test",
-                queue_depth: 1,
                 workers: 3,
-                worker_nice: 0,
                 pipe,
-                realtime: false,
+                ..EngineConfig::test(kind)
             },
         };
         let spec = CaseSpec {
@@ -647,13 +639,9 @@ mod tests {
             ..Recorder::default()
         };
         let config = EngineConfig {
-            kind: EngineKind::Pipelined,
-            chosen: "test",
             queue_depth: 2,
             workers: 3,
-            worker_nice: 0,
-            pipe: Default::default(),
-            realtime: false,
+            ..EngineConfig::test(EngineKind::Pipelined)
         };
         run(
             &workload,
@@ -683,13 +671,9 @@ mod tests {
             warmup: 0,
             write_timeout: Duration::from_secs(5),
             engine: EngineConfig {
-                kind: EngineKind::Pipelined,
-                chosen: "test",
-                queue_depth: 1,
                 workers: 2,
                 worker_nice: 10,
-                pipe: Default::default(),
-                realtime: false,
+                ..EngineConfig::test(EngineKind::Pipelined)
             },
         };
         // A writer that fails at once: every stage must stop and the call return.

@@ -63,6 +63,23 @@ pub struct EngineConfig {
     pub realtime: bool,
 }
 
+#[cfg(test)]
+impl EngineConfig {
+    /// An engine for tests: `kind`, one worker at normal priority, a queue
+    /// of one, the default pipe, not paced.
+    pub fn test(kind: EngineKind) -> Self {
+        Self {
+            kind,
+            chosen: "test",
+            queue_depth: 1,
+            workers: 1,
+            worker_nice: 0,
+            pipe: Default::default(),
+            realtime: false,
+        }
+    }
+}
+
 impl EngineConfig {
     /// Workers by default: half the cores (the encoder needs the rest), 1 to 8.
     pub fn default_workers() -> usize {
