@@ -102,6 +102,8 @@ fn the_packaged_binary_runs_from_its_tarball_with_no_build_tree() {
         "completions/_nvviz-bench",
         "completions/nvviz-bench.fish",
         "man/nvviz-bench.1",
+        "licenses/DejaVu-LICENSE.txt",
+        "licenses/Roboto-LICENSE.txt",
     ] {
         assert!(unpacked.path().join(file).is_file(), "{file} missing");
     }
