@@ -130,6 +130,9 @@ enum Source {
     Recorded {
         boxes: BTreeMap<u64, Vec<Person>>,
         held: Option<Held>,
+        /// The frames an action result lands on, and the tracks in it: there
+        /// the demo draws that result's persons only.
+        results: BTreeMap<u64, std::collections::BTreeSet<u32>>,
     },
     /// The embedded workload: `frames` frames of `persons` people moving over
     /// a `width`x`height` frame, each frame a pure function of its number; a
@@ -165,6 +168,7 @@ impl Detections {
             source: Source::Recorded {
                 boxes: by_frame(frames.into_iter().map(|f| (f.frame, f.persons))),
                 held: None,
+                results: BTreeMap::new(),
             },
             offset: 0,
         }
@@ -189,13 +193,16 @@ impl Detections {
             (f.frame, persons)
         }));
         let mut held = Held::new();
+        let mut results: BTreeMap<u64, std::collections::BTreeSet<u32>> = BTreeMap::new();
         for (frame, track, actions) in captions {
+            results.entry(frame).or_default().insert(track);
             held.entry(track).or_default().insert(frame, actions);
         }
         Self {
             source: Source::Recorded {
                 boxes,
                 held: Some(held),
+                results,
             },
             offset: 0,
         }
@@ -239,19 +246,24 @@ impl Detections {
             return Cow::Borrowed(&[]);
         };
         match &self.source {
-            Source::Recorded { boxes, held: None } => {
-                Cow::Borrowed(boxes.get(&frame).map_or(&[][..], Vec::as_slice))
-            }
+            Source::Recorded {
+                boxes, held: None, ..
+            } => Cow::Borrowed(boxes.get(&frame).map_or(&[][..], Vec::as_slice)),
             Source::Recorded {
                 boxes,
                 held: Some(held),
+                results,
             } => {
                 let Some(persons) = boxes.get(&frame) else {
                     return Cow::Borrowed(&[]);
                 };
+                // On a frame an action result lands on, its persons only (as
+                // the demo draws `result.bbox` there, not the tracker's others).
+                let result = results.get(&frame);
                 Cow::Owned(
                     persons
                         .iter()
+                        .filter(|p| result.map_or(true, |tracks| tracks.contains(&p.track_id)))
                         .map(|p| Person {
                             actions: held
                                 .get(&p.track_id)
@@ -294,13 +306,21 @@ impl Detections {
 
     pub fn scaled(self, sx: f32, sy: f32) -> Self {
         match self.source {
-            Source::Recorded { mut boxes, held } => {
+            Source::Recorded {
+                mut boxes,
+                held,
+                results,
+            } => {
                 for p in boxes.values_mut().flatten() {
                     let [x1, y1, x2, y2] = p.bbox;
                     p.bbox = [x1 * sx, y1 * sy, x2 * sx, y2 * sy];
                 }
                 Self {
-                    source: Source::Recorded { boxes, held },
+                    source: Source::Recorded {
+                        boxes,
+                        held,
+                        results,
+                    },
                     offset: self.offset,
                 }
             }
@@ -463,8 +483,16 @@ pub fn parse_json(text: &str, rule: &CaptionRule) -> anyhow::Result<Loaded> {
             })
         }
         2 => {
-            let file: DetectionsFile<FrameTracks> = serde_json::from_str(text).context(what)?;
+            let mut file: DetectionsFile<FrameTracks> = serde_json::from_str(text).context(what)?;
             let mut captions = Vec::new();
+            // The demo applies one action result a frame, in time order: a
+            // result due on a frame that already had one waits for the next.
+            file.keyframes.sort_by_key(|k| k.frame);
+            let mut next_free = 0u64;
+            for k in &mut file.keyframes {
+                k.frame = k.frame.max(next_free);
+                next_free = k.frame.saturating_add(1);
+            }
             for k in &file.keyframes {
                 for t in &k.tracks {
                     let actions = match (&t.scores, &t.actions) {
@@ -664,6 +692,38 @@ mod tests {
         CaptionRule::default()
     }
 
+    /// The demo's keyframes: on a frame an action result lands on only that
+    /// result's persons are drawn (the tracker's others come back the frame
+    /// after), and two results due on one frame apply on consecutive frames.
+    #[test]
+    fn a_result_draws_its_own_persons_and_one_result_applies_a_frame() {
+        let boxes: String = (0..20)
+            .map(|f| {
+                format!(
+                    r#"{{"frame": {f}, "persons": [{{"track_id": 1, "box": [0, 0, 10, 10]}}, {{"track_id": 2, "box": [20, 0, 30, 10]}}]}}"#
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(",");
+        let text = format!(
+            r#"{{"schema": "nvviz-bench.detections", "version": 2, "frames": [{boxes}],
+              "keyframes": [
+                {{"frame": 10, "tracks": [{{"track_id": 1, "actions": [{{"label": "stand", "score": 0.9}}]}}]}},
+                {{"frame": 10, "tracks": [{{"track_id": 1, "actions": [{{"label": "walk", "score": 0.8}}]}}]}}
+              ]}}"#
+        );
+        let d = parse_json(&text, &demo()).unwrap().detections;
+        let tracks = |f: u64| d.persons(f).iter().map(|p| p.track_id).collect::<Vec<_>>();
+        let label = |f: u64| d.persons(f)[0].actions.first().map(|a| a.label.clone());
+        assert_eq!(tracks(9), [1, 2]);
+        assert_eq!(tracks(10), [1], "the first result's persons only");
+        assert_eq!(label(10).as_deref(), Some("stand"));
+        assert_eq!(tracks(11), [1], "the second result, a frame late");
+        assert_eq!(label(11).as_deref(), Some("walk"));
+        assert_eq!(tracks(12), [1, 2]);
+        assert_eq!(label(12).as_deref(), Some("walk"));
+    }
+
     #[test]
     fn ava_csv_rows_become_keyframe_captions_and_held_boxes() {
         let text = "vid,1.0,0.25,0.25,0.5,0.75,12,1,0.9\n\
@@ -724,9 +784,12 @@ mod tests {
     fn keyframe_captions_hold_until_the_tracks_next_keyframe() {
         let d = parse_json(ALPHACTION, &demo()).unwrap().detections;
         // Keyframe 0: walk shown, crawl excluded, stand below the threshold.
-        for f in 0..60 {
+        // Keyframe 30 is track 2's result alone: there the demo draws its
+        // persons only, track 1 is back the frame after.
+        for f in (0..60).filter(|f| *f != 30) {
             assert_eq!(captions(&d, f, 1), ["walk 0.90"], "frame {f}");
         }
+        assert!(d.persons(30).iter().all(|p| p.track_id == 2));
         assert_eq!(captions(&d, 29, 2), ["sit 0.80", "answer phone 0.60"]);
         // Keyframe 30 for track 2 only; its excluded class stays out.
         assert_eq!(captions(&d, 30, 2), ["talk 0.70"]);
