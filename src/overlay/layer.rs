@@ -228,29 +228,31 @@ fn extract(black: &Frame, white: &Frame, r: &Rect, out: &mut [u8]) {
             };
         }
     }
+    let row_bytes = |y: usize| &black.data[(y * w + x0) * 3..(y * w + x1) * 3];
+    let row_alpha = |y: usize| &alpha_plane[y * w + x0..y * w + x1];
     for by in (r.y0 as usize..r.y1 as usize).step_by(2) {
-        for bx in (x0..x1).step_by(2) {
-            let (mut sum, mut weight) = ([0u64; 3], 0u32);
-            for i in [
-                by * w + bx,
-                by * w + bx + 1,
-                (by + 1) * w + bx,
-                (by + 1) * w + bx + 1,
-            ] {
-                weight += u32::from(alpha_plane[i]);
-                for (c, s) in sum.iter_mut().enumerate() {
-                    *s += u64::from(black.data[i * 3 + c]);
-                }
+        let (top, bottom) = (row_bytes(by), row_bytes(by + 1));
+        let (a_top, a_bottom) = (row_alpha(by), row_alpha(by + 1));
+        let chroma_row = (by / 2) * (w / 2) + x0 / 2..(by / 2) * (w / 2) + x1 / 2;
+        let blocks = top
+            .chunks_exact(6)
+            .zip(bottom.chunks_exact(6))
+            .zip(a_top.chunks_exact(2).zip(a_bottom.chunks_exact(2)));
+        for ((((t, b), (at, ab)), cb), cr) in blocks
+            .zip(cb_plane[chroma_row.clone()].iter_mut())
+            .zip(cr_plane[chroma_row].iter_mut())
+        {
+            let weight = u32::from(at[0]) + u32::from(at[1]) + u32::from(ab[0]) + u32::from(ab[1]);
+            if weight == 0 {
+                (*cb, *cr) = (128, 128);
+                continue;
             }
-            let ci = (by / 2) * (w / 2) + bx / 2;
-            let (cb, cr) = if weight == 0 {
-                (128, 128)
-            } else {
-                let recip = RECIP[weight as usize];
-                chroma(sum.map(|s| (((s * recip + (1 << 15)) >> 16).min(255)) as i32))
+            let sum = |c: usize| {
+                u64::from(t[c]) + u64::from(t[c + 3]) + u64::from(b[c]) + u64::from(b[c + 3])
             };
-            cb_plane[ci] = cb;
-            cr_plane[ci] = cr;
+            let recip = RECIP[weight as usize];
+            let mean = |c: usize| (((sum(c) * recip + (1 << 15)) >> 16).min(255)) as i32;
+            (*cb, *cr) = chroma([mean(0), mean(1), mean(2)]);
         }
     }
 }
