@@ -18,6 +18,8 @@ fn every_gpu_mode_runs_and_says_where_it_ran() {
             "bench",
             "--modes",
             "gpu-resident,composite-ceiling,nvdec-ceiling",
+            "--sessions",
+            "1,2",
             "--frames",
             "12",
             "--warmup",
@@ -35,7 +37,16 @@ fn every_gpu_mode_runs_and_says_where_it_ran() {
     assert_exit(&run, 0);
     let results = read_json(&json);
     let cases = results["cases"].as_array().unwrap();
-    assert_eq!(cases.len(), 3);
+    // NVDEC's decode alone once and in two sessions at once (--sessions); the
+    // composite modes are one stream each.
+    assert_eq!(cases.len(), 4, "{cases:#?}");
+    let x2 = &cases[3];
+    assert_eq!(x2["sessions"], 2);
+    assert_eq!(
+        x2["runs"][0]["stream_fps"].as_array().unwrap().len(),
+        2,
+        "{x2:#}"
+    );
     let stdout = String::from_utf8_lossy(&run.stdout);
     for case in cases {
         assert_eq!(case["status"], "ok", "{case:#}");
@@ -57,10 +68,12 @@ fn every_gpu_mode_runs_and_says_where_it_ran() {
     // The mode that encodes wrote every frame (warm-up included), checked.
     assert_eq!(cases[0]["verified"]["frames"], 15, "{:#}", cases[0]);
     assert_eq!(cases[1]["pix_fmt"], "yuva420p");
-    // Both composite modes are held against NVDEC's own rate, in the same rounds.
+    // Both composite modes are held against NVDEC's own rate (one session),
+    // in the same rounds.
     for case in &cases[..2] {
         assert_eq!(case["relative"]["reference"], cases[2]["id"], "{case:#}");
     }
+    assert_eq!(cases[2]["sessions"], 1);
     assert!(cases[2]["pix_fmt"].is_null());
 }
 

@@ -23,6 +23,9 @@ echo "exit=$?" >> "$out/gpu-embedded.txt"
 nvviz-bench bench --video "$clip" --modes $modes --frames 600 --warmup 30 --runs "$runs" --interleave \
   --export-json "$out/gpu-video.json" > "$out/gpu-video.txt" 2>&1
 echo "exit=$?" >> "$out/gpu-video.txt"
+# Several NVDEC sessions at once on the same file.
+nvviz-bench bench --video "$clip" --modes nvdec-ceiling --sessions 1,2,4 --frames 600 --warmup 30 \
+  --runs "$runs" --interleave --export-json "$out/nvdec-sessions.json" > "$out/nvdec-sessions.txt" 2>&1
 for mode in gpu-resident native; do
   nvviz-bench render --mode $mode --frames 120 -o "$out/render-$mode.mp4" > "$out/render-$mode.txt" 2>&1
   "$ff" -hide_banner -v error -y -i "$out/render-$mode.mp4" -vf "select=eq(n\,100)" -frames:v 1 "$out/render-$mode-frame100.png"

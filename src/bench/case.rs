@@ -240,7 +240,11 @@ pub fn expand(o: &MatrixOptions) -> Vec<CaseSpec> {
                 }
             }
             Mode::CompositeCeiling => cases.push(gpu_case(mode, Some(StyleKind::Native), None)),
-            Mode::NvdecCeiling => cases.push(gpu_case(mode, None, None)),
+            // Several NVDEC sessions at once, per --sessions.
+            Mode::NvdecCeiling => cases.extend(o.sessions.iter().map(|&n| CaseSpec {
+                sessions: n,
+                ..gpu_case(mode, None, None)
+            })),
             Mode::Command => {}
         }
     }

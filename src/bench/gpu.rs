@@ -145,7 +145,7 @@ pub fn run(
 ) -> Result<RunOutcome, RunError> {
     let stage = stage(spec, settings);
     if stage == GpuStage::Decode {
-        return run_decode(ctx, source, progress);
+        return run_decode(ctx, source, spec.sessions, progress);
     }
     let input = source.input(ctx);
     let output = match stage {
@@ -273,12 +273,15 @@ fn all_frames(output: &SinkOutput, total: u64) -> Result<(), RunError> {
     )))
 }
 
-/// NVDEC alone: ffmpeg decodes the frames into GPU memory and discards them.
-/// Timed from its own progress lines, from the first at or past the warm-up
-/// (a CUDA context's start is not the decoder's rate).
+/// NVDEC alone: ffmpeg decodes the frames into GPU memory and discards them,
+/// in `sessions` processes at once (`--sessions`: what several NVDEC
+/// sessions give together). Each is timed from its own progress lines, from
+/// the first at or past the warm-up to its last (a CUDA context's start is
+/// not the decoder's rate); the case's fps is their sum, `stream_fps` each.
 fn run_decode(
     ctx: &RunContext,
     source: &Source,
+    sessions: u32,
     progress: &Progress,
 ) -> Result<RunOutcome, RunError> {
     let ffmpeg = super::runner::ffmpeg(ctx)?;
@@ -289,38 +292,63 @@ fn run_decode(
         .chain(gpu_args(&input, GpuStage::Decode, Path::new(DISCARD)))
         .collect();
     let timing = Timing::start();
-    let mut process = FfmpegProcess::spawn(ffmpeg, &args)?;
-    let status = process.wait(ctx.write_timeout.max(Duration::from_secs(60)) * 10)?;
-    let ended = Instant::now();
-    let lines = process.stderr_lines();
-    if !status.success() {
-        return Err(classify_gpu_decode(&lines, &exit_info(&status)).into());
-    }
+    let started = Instant::now();
+    let mut processes = (0..sessions.max(1))
+        .map(|_| FfmpegProcess::spawn(ffmpeg, &args))
+        .collect::<Result<Vec<_>, _>>()?;
+    let timeout = ctx.write_timeout.max(Duration::from_secs(60)) * 10;
     let total = input.frames;
-    let done = process.last_progress().map(|p| u64::from(p.frame));
-    let output = SinkOutput {
-        path: None,
-        command: Some(shell_line(ffmpeg, &args)),
-        stderr_tail: last_lines(&lines),
-        first_frame_s: process.first_frame_after_start().map(|d| d.as_secs_f64()),
-        pipe: None,
-        frames_done: done,
-        writer: None,
-    };
-    all_frames(&output, total)?;
+    let mut rates = Vec::new();
+    let mut output = None;
+    for process in &mut processes {
+        let status = process.wait(timeout)?;
+        let lines = process.stderr_lines();
+        if !status.success() {
+            return Err(classify_gpu_decode(&lines, &exit_info(&status)).into());
+        }
+        let stream = SinkOutput {
+            path: None,
+            command: Some(shell_line(ffmpeg, &args)),
+            stderr_tail: last_lines(&lines),
+            first_frame_s: process.first_frame_after_start().map(|d| d.as_secs_f64()),
+            pipe: None,
+            frames_done: process.last_progress().map(|p| u64::from(p.frame)),
+            writer: None,
+        };
+        all_frames(&stream, total)?;
+        // Its last progress line is its end (waited for in turn, it may have
+        // ended while another was being waited for).
+        let marks = process.progress_marks();
+        let ended = marks.last().map_or_else(Instant::now, |(at, _)| *at);
+        // Too short a run for a steady window: the whole process, start-up included.
+        let whole = total as f64
+            / ended
+                .saturating_duration_since(started)
+                .as_secs_f64()
+                .max(1e-9);
+        rates.push(steady_fps(&marks, ctx.warmup, (ended, total)).unwrap_or(whole));
+        output.get_or_insert(stream);
+    }
     for _ in 0..total {
         progress.frame();
     }
-    let mut outcome = timing.outcome(ctx.workload.info.frames, output);
-    if let Some(fps) = steady_fps(&process.progress_marks(), ctx.warmup, (ended, total)) {
-        outcome.result.fps = fps;
-        outcome.result.wall_s = ctx.workload.info.frames as f64 / fps;
+    let output = output.expect("at least one session");
+    let mut outcome = timing.outcome(
+        ctx.workload.info.frames * u64::from(sessions.max(1)),
+        output,
+    );
+    let fps: f64 = rates.iter().sum();
+    outcome.result.fps = fps;
+    outcome.result.wall_s = (ctx.workload.info.frames * u64::from(sessions.max(1))) as f64 / fps;
+    if rates.len() > 1 {
+        outcome.result.stream_fps = rates;
     }
     Ok(outcome)
 }
 
 /// Frames per second from the first progress mark at or past `warmup` frames
-/// to the end (`ended`, `total` frames done); None where no mark is before it.
+/// to the end (`ended`, `total` frames done); None where no mark comes before
+/// at least half of the frames after the warm-up are left.
 fn steady_fps(
     marks: &[(Instant, u64)],
     warmup: u64,
@@ -328,7 +356,10 @@ fn steady_fps(
 ) -> Option<f64> {
     let &(at, done) = marks.iter().find(|(_, n)| *n >= warmup)?;
     let seconds = ended.saturating_duration_since(at).as_secs_f64();
-    (done < total && seconds > 0.0).then(|| (total - done) as f64 / seconds)
+    // A window of a few frames (progress comes every 50 ms) says little.
+    let enough = (total - warmup.min(total)) / 2;
+    (done < total && total - done >= enough.max(1) && seconds > 0.0)
+        .then(|| (total - done) as f64 / seconds)
 }
 
 #[cfg(test)]
@@ -346,6 +377,8 @@ mod tests {
         // No mark before the end: no steady rate to give.
         assert_eq!(steady_fps(&marks, 20, (at(1400), 100)), None);
         assert_eq!(steady_fps(&[], 0, (at(10), 100)), None);
+        // A first mark past the warm-up with few frames left: no steady window.
+        assert_eq!(steady_fps(&[(at(50), 90)], 10, (at(60), 100)), None);
     }
 
     use crate::bench::case::{CaseSpec, SinkSpec};

@@ -61,7 +61,7 @@ pub fn reference<'a>(c: &CaseResult, cases: &'a [CaseResult]) -> Option<&'a Case
         // both ran on the same side (the GPU, or the CPU fallback).
         (Mode::GpuResident | Mode::CompositeCeiling, Mode::NvdecCeiling) => {
             let on_gpu = |x: &CaseResult| x.gpu_path.as_ref().map(|p| p.on_gpu);
-            on_gpu(c) == on_gpu(r)
+            on_gpu(c) == on_gpu(r) && r.sessions == 1
         }
         _ => false,
     })
