@@ -129,25 +129,25 @@ pub fn wait_deadline(child: &mut Child, timeout: Duration) -> Option<ExitStatus>
 /// Kills the child's process group (it was spawned as the group's leader, so this
 /// also reaches anything it forked) and reaps the child: no zombie, no orphan.
 pub fn kill_group_and_reap(child: &mut Child) {
+    kill_group(child);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// SIGKILL to the child's process group (it leads it).
+fn kill_group(child: &Child) {
     if let Ok(pid) = i32::try_from(child.id()) {
         // SAFETY: plain syscall on a group id we created; failure (already gone) is fine.
         unsafe {
             libc::kill(-pid, libc::SIGKILL);
         }
     }
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 /// `kill_group_and_reap`, keeping what the child used (a decoder stopped
 /// once its frames were read: its CPU time is the decode's cost).
 pub fn kill_group_reaped(child: &mut Child) -> Option<Reaped> {
-    if let Ok(pid) = i32::try_from(child.id()) {
-        // SAFETY: plain syscall on a group id we created; failure (already gone) is fine.
-        unsafe {
-            libc::kill(-pid, libc::SIGKILL);
-        }
-    }
+    kill_group(child);
     wait_reaped(child, Instant::now() + Duration::from_secs(5))
 }
 

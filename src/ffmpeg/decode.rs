@@ -19,9 +19,12 @@ pub enum DecodeOn {
     Nvdec,
 }
 
+/// Decode on NVDEC and keep the frames in GPU memory (input options).
+pub const NVDEC_TO_GPU: [&str; 4] = ["-hwaccel", "cuda", "-hwaccel_output_format", "cuda"];
+
 /// `-ss SECONDS` before `-i` seeks exactly (decoding from the keyframe before
 /// and dropping what precedes it).
-fn seek_args(seek: Option<f64>) -> Vec<String> {
+pub fn seek_args(seek: Option<f64>) -> Vec<String> {
     seek.map(|s| vec!["-ss".to_string(), format!("{s:.6}")])
         .unwrap_or_default()
 }
@@ -59,7 +62,7 @@ fn frames_args(
     let (hwaccel, filter): (&[&str], String) = match on {
         DecodeOn::Cpu => (&[], format!("scale={width}:{height}")),
         DecodeOn::Nvdec => (
-            &["-hwaccel", "cuda", "-hwaccel_output_format", "cuda"],
+            &NVDEC_TO_GPU,
             format!("scale_cuda={width}:{height}:format=nv12,hwdownload,format=nv12"),
         ),
     };
@@ -97,25 +100,19 @@ pub fn nvdec_trial_args(path: &Path, seek: Option<f64>, frames: Option<u32>) -> 
     let limit: Vec<String> = frames
         .map(|n| vec!["-frames:v".to_string(), n.to_string()])
         .unwrap_or_default();
-    strings(&[
-        "-hide_banner",
-        "-nostdin",
-        "-hwaccel",
-        "cuda",
-        "-hwaccel_output_format",
-        "cuda",
-    ])
-    .chain(seek_args(seek))
-    .chain(strings(&["-i", &path.to_string_lossy(), "-map", "0:v:0"]))
-    .chain(limit)
-    .chain(strings(&[
-        "-vf",
-        "hwdownload,format=nv12|p010le|p016le|yuv444p|yuv444p16le",
-        "-f",
-        "null",
-        "-",
-    ]))
-    .collect()
+    strings(&["-hide_banner", "-nostdin"])
+        .chain(strings(&NVDEC_TO_GPU))
+        .chain(seek_args(seek))
+        .chain(strings(&["-i", &path.to_string_lossy(), "-map", "0:v:0"]))
+        .chain(limit)
+        .chain(strings(&[
+            "-vf",
+            "hwdownload,format=nv12|p010le|p016le|yuv444p|yuv444p16le",
+            "-f",
+            "null",
+            "-",
+        ]))
+        .collect()
 }
 
 /// Decodes `path` on NVDEC (its first `frames`, or all): the frames it

@@ -12,7 +12,7 @@ use std::path::Path;
 use super::args::{
     encoder_args, family, format_fps, push_output, strings, EncodeSettings, EncoderFamily, RawInput,
 };
-use super::decode::DecodeOn;
+use super::decode::{seek_args, DecodeOn, NVDEC_TO_GPU};
 use super::probe_file::ColorTags;
 use crate::pixfmt::PixFmt;
 
@@ -58,22 +58,18 @@ impl GpuInput<'_> {
 pub fn gpu_args(input: &GpuInput, stage: GpuStage, output: &Path) -> Vec<String> {
     let mut args: Vec<String> = strings(&["-hide_banner", "-nostdin", "-y"]).collect();
     if input.on == DecodeOn::Nvdec {
+        // One CUDA device for the decoder and the filters.
         args.extend(strings(&[
             "-init_hw_device",
             "cuda=gpu",
             "-filter_hw_device",
             "gpu",
-            "-hwaccel",
-            "cuda",
             "-hwaccel_device",
             "gpu",
-            "-hwaccel_output_format",
-            "cuda",
         ]));
+        args.extend(strings(&NVDEC_TO_GPU));
     }
-    if let Some(seek) = input.seek {
-        args.extend(["-ss".to_string(), format!("{seek:.6}")]);
-    }
+    args.extend(seek_args(input.seek));
     args.extend(["-i".to_string(), input.video.to_string_lossy().into_owned()]);
     let frames = ["-frames:v".to_string(), input.frames.to_string()];
     if stage == GpuStage::Decode {

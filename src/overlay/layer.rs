@@ -149,8 +149,10 @@ fn clear_alpha(out: &mut LayerFrame, w: u32, h: u32) {
 }
 
 /// A pixel's coverage (0..=255) and colour from the style's result over black
-/// and over white (B, G, R each).
-pub fn coverage(over_black: &[u8], over_white: &[u8]) -> (u8, [u8; 3]) {
+/// and over white (B, G, R each): the reference `extract` computes in its
+/// own terms (luma and chroma straight from the premultiplied colour).
+#[cfg(test)]
+fn coverage(over_black: &[u8], over_white: &[u8]) -> (u8, [u8; 3]) {
     let a = alpha(over_black, over_white);
     if a == 0 {
         return (0, [0; 3]);
