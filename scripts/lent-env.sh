@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sourced by the scripts that run on a lent GPU machine (no ffmpeg, no build
 # toolchain there): unpacks what .carry/ brings — the portable binary
-# (`nvviz-bench.xz`: `cargo build --profile dist --no-default-features`,
+# (`nvviz-bench.xz`: `CARGO_TARGET_DIR=target/portable cargo build --release --no-default-features`,
 # xz'd) and the static ffmpeg (`ffmpeg.xz`, from the imageio-ffmpeg wheel) —
 # into a fresh $work/bin, puts it first on PATH, and defines machine_facts.
 #

@@ -39,19 +39,24 @@ done
 
 arch="$(uname -m)"
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)"
-target_dir="${CARGO_TARGET_DIR:-target/portable}"
+# The release profile in the usual target directory: the dependencies are the
+# ones `cargo build --release` (CI's end-to-end stage, the wheel) builds, so
+# they are compiled once. The binary is stripped below. Note that the
+# no-OpenCV binary is then target/release/nvviz-bench until the next
+# `cargo build --release`.
+target_dir="${CARGO_TARGET_DIR:-target}"
 if [ -n "$glibc" ]; then
   command -v cargo-zigbuild >/dev/null || {
     echo "package.sh: --glibc needs cargo-zigbuild and zig: pip install ziglang cargo-zigbuild" >&2
     exit 1
   }
   triple="$arch-unknown-linux-gnu"
-  CARGO_TARGET_DIR="$target_dir" scripts/cargo zigbuild --profile dist --locked --no-default-features \
+  CARGO_TARGET_DIR="$target_dir" scripts/cargo zigbuild --release --locked --no-default-features \
     --target "$triple.$glibc"
-  built="$target_dir/$triple/dist/nvviz-bench"
+  built="$target_dir/$triple/release/nvviz-bench"
 else
-  CARGO_TARGET_DIR="$target_dir" scripts/cargo build --profile dist --locked --no-default-features
-  built="$target_dir/dist/nvviz-bench"
+  CARGO_TARGET_DIR="$target_dir" scripts/cargo build --release --locked --no-default-features
+  built="$target_dir/release/nvviz-bench"
 fi
 
 name="nvviz-bench-$version-$arch-linux"

@@ -533,9 +533,9 @@ fn the_wheel_installs_into_a_fresh_venv_and_runs() {
         Command::new(tools.join("bin/maturin"))
             .args(["build", "--quiet", "--out"])
             .arg(&wheels)
-            .current_dir(repo())
-            // The same profile and directory as scripts/package.sh: one build.
-            .env("CARGO_TARGET_DIR", repo().join("target/portable")),
+            // The same profile, features and target directory as
+            // scripts/package.sh (pyproject.toml): one build.
+            .current_dir(repo()),
     );
     let wheel = std::fs::read_dir(&wheels)
         .unwrap()

@@ -106,9 +106,27 @@ pub struct EncoderOptions {
     pub pix_fmts: Vec<String>,
 }
 
-/// Runs the three queries against `binary`.
+/// Runs the queries against `binary`, all at once: each is an ffmpeg start
+/// (most of its time is loading ffmpeg's libraries), so together they take
+/// about as long as one wherever there are cores to spare.
 pub fn probe(binary: &Path, timeout: Duration) -> Result<FfmpegInfo, EncodeFailure> {
-    let version_out = query(binary, &["-hide_banner", "-version"], timeout)?;
+    let h264 = Codec::H264.nvenc();
+    let h264_help = format!("encoder={h264}");
+    let [version_out, encoders_out, help, hwaccels, decoders, filters] = {
+        let queries: [&[&str]; 6] = [
+            &["-hide_banner", "-version"],
+            &["-hide_banner", "-encoders"],
+            &["-hide_banner", "-h", &h264_help],
+            &["-hide_banner", "-hwaccels"],
+            &["-hide_banner", "-decoders"],
+            &["-hide_banner", "-filters"],
+        ];
+        std::thread::scope(|scope| {
+            let running = queries.map(|args| scope.spawn(move || query(binary, args, timeout)));
+            running.map(|q| q.join().expect("an ffmpeg query thread panicked"))
+        })
+    };
+    let version_out = version_out?;
     let (version, configuration) =
         parse_version(&version_out).ok_or_else(|| EncodeFailure::FfmpegUnusable {
             detail: format!(
@@ -116,8 +134,7 @@ pub fn probe(binary: &Path, timeout: Duration) -> Result<FfmpegInfo, EncodeFailu
                 first_line(&version_out)
             ),
         })?;
-    let encoders_out = query(binary, &["-hide_banner", "-encoders"], timeout)?;
-    let all_encoders = parse_encoders(&encoders_out);
+    let all_encoders = parse_encoders(&encoders_out?);
     // The encoders the guide's modes can use, hardware first.
     let encoders: Vec<EncoderEntry> = NVENC_ENCODERS
         .iter()
@@ -125,25 +142,16 @@ pub fn probe(binary: &Path, timeout: Duration) -> Result<FfmpegInfo, EncodeFailu
         .chain(OPENCV_WRITER_ENCODERS)
         .filter_map(|want| all_encoders.iter().find(|e| e.name == *want).cloned())
         .collect();
-    let h264 = Codec::H264.nvenc();
-    let h264_nvenc_options = if encoders.iter().any(|e| e.name == h264) {
-        query(
-            binary,
-            &["-hide_banner", "-h", &format!("encoder={h264}")],
-            timeout,
-        )
+    let h264_nvenc_options = help
         .ok()
-        .map(|help| parse_encoder_help(&help))
-    } else {
-        None
-    };
+        .filter(|_| encoders.iter().any(|e| e.name == h264))
+        .map(|help| parse_encoder_help(&help));
     let nvenc_build = nvenc_build(&configuration, &encoders);
     // Best effort: a build that cannot list these has none of them.
-    let listed = |flag: &str| query(binary, &["-hide_banner", flag], timeout).unwrap_or_default();
     let decode = DecodeBuild {
-        hwaccels: parse_hwaccels(&listed("-hwaccels")),
-        cuvid_decoders: parse_listed(&listed("-decoders"), |n| n.ends_with("_cuvid")),
-        cuda_filters: parse_listed(&listed("-filters"), |n| {
+        hwaccels: parse_hwaccels(&hwaccels.unwrap_or_default()),
+        cuvid_decoders: parse_listed(&decoders.unwrap_or_default(), |n| n.ends_with("_cuvid")),
+        cuda_filters: parse_listed(&filters.unwrap_or_default(), |n| {
             super::gpu::CUDA_FILTERS.contains(&n)
         }),
     };
