@@ -23,6 +23,16 @@ use crate::results::{
 };
 use crate::workload::Workload;
 
+/// The timed frames the last run's output holds: what a realtime run kept up
+/// with, what a feed's caller handed over, else the workload's count.
+fn last_run_frames(result: &CaseResult, workload: &Workload) -> u64 {
+    let last = result.runs.last();
+    last.and_then(|r| r.realtime.as_ref())
+        .map(|r| r.written)
+        .or_else(|| last.and_then(|r| r.fed_frames))
+        .unwrap_or(workload.info.frames)
+}
+
 pub fn reason_of(e: RunError) -> Reason {
     match e {
         RunError::Encode(f) => Reason::from(f),
@@ -485,13 +495,7 @@ impl<'a> CaseRun<'a> {
         if let (CaseStatus::Ok, Some(path), Some(ffmpeg)) =
             (&result.status, &self.last_output, self.ffmpeg.as_deref())
         {
-            // A realtime run wrote what it kept up with: the last run's output holds those.
-            let timed = result
-                .runs
-                .last()
-                .and_then(|r| r.realtime.as_ref())
-                .map_or(self.workload.info.frames, |r| r.written);
-            let frames = result.warmup_frames + timed;
+            let frames = result.warmup_frames + last_run_frames(&result, self.workload);
             match verify(
                 ffmpeg,
                 path,
@@ -541,7 +545,7 @@ impl<'a> CaseRun<'a> {
             (&result.status, &self.last_output, self.ffmpeg.as_deref())
         {
             // No ffmpeg to decode it back: OpenCV reads it, as the demo would.
-            let frames = result.warmup_frames + self.workload.info.frames;
+            let frames = result.warmup_frames + last_run_frames(&result, self.workload);
             match crate::encode::verify::read_back_with_opencv(path, frames) {
                 Ok(v) => result.verified = Some(v),
                 Err(why) => {

@@ -374,6 +374,7 @@ pub fn run(
             reported_frames: marks.last().map(|(_, n)| *n),
             process_s,
         }),
+        fed_frames: None,
         decode: None,
     };
     Ok(RunOutcome {

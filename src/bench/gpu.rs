@@ -56,6 +56,9 @@ impl Source {
                 color.clone(),
                 None,
             ),
+            Input::Feed(_) => {
+                anyhow::bail!("the GPU-resident modes read a video file; a fed input has none")
+            }
             Input::Synthetic(_) => {
                 let written = super::command::write_video(ctx)?;
                 (

@@ -237,7 +237,7 @@ impl<'a> Cases<'a> {
             return Step::Finished(Box::new(case_run::skipped(spec, self.workload, why)));
         }
         let label = format!("[{}/{}] {}", n + 1, self.specs.len(), spec.id());
-        self.guarded(spec, None, &mut || {
+        let step = self.guarded(spec, None, &mut || {
             CaseRun::start(
                 spec,
                 self.workload,
@@ -246,7 +246,11 @@ impl<'a> Cases<'a> {
                 &self.out_dir,
                 label.clone(),
             )
-        })
+        });
+        if let Step::Running(case) = &step {
+            self.options.observer.case_started(&case.result_so_far());
+        }
+        step
     }
 
     /// One run of a running case; NVENC's limit met after its trial passed

@@ -63,7 +63,12 @@ pub fn run_frames(
 ) -> Result<RunOutcome, RunError> {
     let info = &ctx.workload.info;
     let config = ctx.engine;
-    let total = ctx.warmup + info.frames;
+    // A fed input ends when its sender does: no count to reach.
+    let total = if ctx.workload.open_ended() {
+        u64::MAX
+    } else {
+        ctx.warmup + info.frames
+    };
     let pix_fmt = sink.pix_fmt();
     let new_overlay = || {
         spec.overlay
@@ -155,14 +160,16 @@ pub fn run_frames(
         let decode = input.join().ok().flatten();
         written.map(|timing| (timing, decode))
     })
-    .and_then(|(mut timing, decode)| {
+    .and_then(|((mut timing, written), decode)| {
         let t = Instant::now();
         let output = sink.finish()?;
         timing.stages.finalize = t.elapsed().as_secs_f64();
         timing.stages.input = secs(&clock.input);
         timing.stages.overlay = secs(&clock.overlay);
         timing.stages.conversion = secs(&clock.conversion);
-        let mut outcome = timing.outcome(info.frames, output);
+        let fed = ctx.workload.open_ended().then_some(written);
+        let mut outcome = timing.outcome(fed.unwrap_or(info.frames), output);
+        outcome.result.fed_frames = fed;
         outcome.result.split = Some(split);
         outcome.result.decode = decode;
         Ok(outcome)
@@ -335,6 +342,8 @@ fn read_frames(
                 slot.index = index;
                 Ok(slot)
             }
+            // A fed input's end: the channels close behind it.
+            Ok(false) if ctx.workload.open_ended() => break,
             Ok(false) => Err(anyhow::anyhow!(
                 "the input ended after {index} frames; ask for fewer with --frames"
             )),
@@ -356,7 +365,7 @@ fn write_in_order(
     free: SyncSender<Slot>,
     progress: &Progress,
     mut timing: Timing,
-) -> Result<Timing, RunError> {
+) -> Result<(Timing, u64), RunError> {
     // Workers finish out of order; frames wait here (never more than the pool) for their turn.
     let mut waiting: BTreeMap<u64, Slot> = BTreeMap::new();
     // Written frames the reader may still see (vmsplice'd pages): back to the
@@ -373,6 +382,8 @@ fn write_in_order(
                     waiting.insert(slot.index, slot);
                 }
                 Ok(Err(e)) => return Err(RunError::Other(e)),
+                // Every stage ended behind a fed input's last frame.
+                Err(_) if ctx.workload.open_ended() && waiting.is_empty() => break,
                 Err(_) => {
                     return Err(RunError::Other(anyhow::anyhow!(
                         "the frame pipeline stopped after {next} frames"
@@ -403,7 +414,7 @@ fn write_in_order(
             let _ = free.send(consumed);
         }
     }
-    Ok(timing)
+    Ok((timing, next))
 }
 
 #[cfg(test)]

@@ -9,6 +9,9 @@ use crate::results::CaseResult;
 pub trait Observer: Send + Sync {
     /// A run of `frames` frames starts; its frames are counted on what this returns.
     fn run_started(&self, label: &str, frames: u64) -> Box<dyn RunObserver>;
+    /// A case is about to run: its writer chosen (the encoder that will run,
+    /// and the fallback's cause where it is not the one asked for).
+    fn case_started(&self, _result: &CaseResult) {}
     /// Case `position` (from 0) of `total` has its result.
     fn case_finished(&self, _position: usize, _total: usize, _result: &CaseResult) {}
 }

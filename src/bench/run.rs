@@ -158,6 +158,7 @@ impl Timing {
                 steal_cores: cpu.steal_cores(&self.cpu, wall),
                 realtime: None,
                 command: None,
+                fed_frames: None,
                 decode: None,
             },
             output,

@@ -188,6 +188,9 @@ pub fn run_frames(
         EngineKind::Pipelined if !ctx.engine.realtime => {
             super::pipeline::run_frames(ctx, spec, sink, progress)
         }
+        _ if ctx.workload.open_ended() => Err(RunError::Other(anyhow::anyhow!(
+            "a fed input runs on the pipelined engine, not paced (--engine pipelined, no --realtime)"
+        ))),
         _ => run_sequential(ctx, spec, sink, progress),
     }
 }

@@ -398,6 +398,8 @@ pub enum RenderMode {
     Native,
     /// Decoded on NVDEC, the native overlay composited on the GPU, NVENC from CUDA frames (the CPU path where there is no CUDA, said why)
     GpuResident,
+    /// No drawing: the frames into ffmpeg as they are (the Python module's writer)
+    EncodeOnly,
 }
 
 impl RenderMode {
@@ -409,6 +411,7 @@ impl RenderMode {
             Self::Original => Mode::Original,
             Self::Native => Mode::Native,
             Self::GpuResident => Mode::GpuResident,
+            Self::EncodeOnly => Mode::EncodeOnly,
         }
     }
 }

@@ -352,6 +352,10 @@ pub struct RunResult {
     /// A user's command: what its process tree used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<command::CommandRun>,
+    /// A fed input (the Python module's writer): the frames the caller
+    /// handed over, which is what this run wrote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fed_frames: Option<u64>,
     /// A user's video decoded by ffmpeg: what decoding cost.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decode: Option<decode::DecodeRun>,

@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod detections;
+pub mod feed;
 pub mod spec;
 pub mod synthetic;
 pub mod video;
@@ -53,6 +54,8 @@ pub enum Input {
         /// the frame that seek lands on (`info.start_frame`).
         start_ms: u64,
     },
+    /// Frames the caller hands over one by one (`feed`), as many as it has.
+    Feed(feed::FeedReceiver),
 }
 
 pub use crate::results::decode::Decoder;
@@ -93,10 +96,41 @@ impl Workload {
         }
     }
 
+    /// `width`x`height` frames at `fps` that the caller hands over through
+    /// the returned sender, with no detections: as many as it sends before
+    /// dropping it (`open_ended`).
+    pub fn fed(width: u32, height: u32, fps: f64) -> (feed::FeedSender, Self) {
+        let (tx, rx) = feed::channel(width, height);
+        let workload = Self {
+            info: WorkloadInfo {
+                source: "fed".into(),
+                detections: "none".into(),
+                width,
+                height,
+                fps,
+                frames: 0,
+                persons: 0,
+                show_time: false,
+                start_frame: 0,
+                decode: None,
+            },
+            detections: Detections::default(),
+            input: Input::Feed(rx),
+        };
+        (tx, workload)
+    }
+
+    /// Its length is known only at its end (a fed input): `info.frames` is
+    /// not the count, and the run's result says how many there were.
+    pub fn open_ended(&self) -> bool {
+        matches!(self.input, Input::Feed(_))
+    }
+
     /// Starts reading frames from the beginning.
     pub fn reader(&self) -> anyhow::Result<FrameReader<'_>> {
         Ok(match &self.input {
             Input::Synthetic(ring) => FrameReader::Ring { ring, next: 0 },
+            Input::Feed(feed) => FrameReader::Feed(feed.reader()?),
             #[cfg(feature = "opencv")]
             Input::Video {
                 path,
@@ -147,6 +181,7 @@ pub enum FrameReader<'a> {
     Video(video::VideoReader),
     #[cfg(feature = "opencv")]
     OpenCv(video::OpenCvReader),
+    Feed(feed::FeedReader),
 }
 
 impl FrameReader<'_> {
@@ -159,6 +194,7 @@ impl FrameReader<'_> {
                 Ok(true)
             }
             Self::Video(v) => v.read_into(frame),
+            Self::Feed(f) => f.read_into(frame),
             #[cfg(feature = "opencv")]
             Self::OpenCv(v) => v.read_into(frame),
         }

@@ -10,14 +10,7 @@ use crate::probe::{self, DoctorReport, ProbeOptions};
 
 pub fn run(args: &DoctorArgs) -> anyhow::Result<Outcome> {
     let verbose = args.verbose;
-    let options = ProbeOptions {
-        ffmpeg: args.ffmpeg.clone(),
-        probe_timeout: seconds("--probe-timeout", args.probe_timeout)?,
-        trial_timeout: seconds("--trial-timeout", args.trial_timeout)?,
-        trial_frames: args.trial_frames,
-        skip_trials: args.no_trial,
-    };
-    let report = probe::run(&options);
+    let report = probe::run(&options(args)?);
     if args.json {
         crate::cli::stdio::outln!(
             "{}",
@@ -30,6 +23,17 @@ pub fn run(args: &DoctorArgs) -> anyhow::Result<Outcome> {
         Outcome::Ok
     } else {
         Outcome::RequirementNotMet
+    })
+}
+
+/// The probes' options from doctor's flags (the CLI's and the Python module's `doctor()`).
+pub fn options(args: &DoctorArgs) -> anyhow::Result<ProbeOptions> {
+    Ok(ProbeOptions {
+        ffmpeg: args.ffmpeg.clone(),
+        probe_timeout: seconds("--probe-timeout", args.probe_timeout)?,
+        trial_timeout: seconds("--trial-timeout", args.trial_timeout)?,
+        trial_frames: args.trial_frames,
+        skip_trials: args.no_trial,
     })
 }
 

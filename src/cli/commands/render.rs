@@ -21,14 +21,43 @@ use crate::results::{label, CaseResult, CaseStatus, Results};
 use crate::workload::Workload;
 
 pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
+    let observer = Arc::new(Terminal(Display::detect(args.quiet)));
+    let rendered = execute(args, None, observer)?;
+    if let Some(bytes) = &rendered.export {
+        crate::cli::stdio::out_bytes(bytes)?;
+    }
+    rendered.ran?;
+    report(&rendered.results.cases[0], args)
+}
+
+/// What `execute` did: the results (its one case, or none where it stopped
+/// before the case ran), the JSON for stdout (`--export-json -`) and how the
+/// run ended.
+pub struct Rendered {
+    pub results: Results,
+    pub export: Option<Vec<u8>>,
+    pub ran: anyhow::Result<()>,
+}
+
+/// `render`'s one case through the bench's lifecycle, printing nothing but
+/// the workload's notes: on the workload the arguments name, or on `fed`
+/// (the Python module's writer: frames handed over while this runs).
+pub fn execute(
+    args: &RenderArgs,
+    fed: Option<Workload>,
+    observer: Arc<dyn crate::bench::progress::Observer>,
+) -> anyhow::Result<Rendered> {
     check_output(args)?;
     let gpu = crate::probe::gpu::probe();
     let mut chooser = options::chooser(&args.encoder, &gpu)?;
-    let workload = options::workload(
-        &args.workload,
-        chooser.ffmpeg().ok_or(chooser.ffmpeg_unusable()),
-        0,
-    )?;
+    let workload = match fed {
+        Some(workload) => workload,
+        None => options::workload(
+            &args.workload,
+            chooser.ffmpeg().ok_or(chooser.ffmpeg_unusable()),
+            0,
+        )?,
+    };
     let spec = one_case(args, &workload);
     note_stand_in(&spec);
     let environment =
@@ -44,7 +73,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         keep: Keep::File(args.output.clone()),
         write_timeout: options::seconds("--write-timeout", args.encoder.write_timeout)?
             .max(Duration::from_secs(1)),
-        observer: Arc::new(Terminal(Display::detect(args.quiet))),
+        observer,
         gpu_sample_period: Duration::from_millis(200),
         quality: false,
         engine: args.engine.config(),
@@ -60,11 +89,12 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         &exports,
     );
     results.incomplete = ran.is_err();
-    if let Some(bytes) = exports.finish(&results)? {
-        crate::cli::stdio::out_bytes(&bytes)?;
-    }
-    ran?;
-    report(&results.cases[0], args)
+    let export = exports.finish(&results)?;
+    Ok(Rendered {
+        results,
+        export,
+        ran,
+    })
 }
 
 /// The output path, checked before any work: a container this writes, not an
@@ -149,6 +179,25 @@ fn config(args: &RenderArgs) -> serde_json::Value {
     })
 }
 
+/// Why the case did not write its video, in one line with its fix; None when it did.
+pub fn failure(case: &CaseResult) -> Option<String> {
+    if case.status == CaseStatus::Ok {
+        return None;
+    }
+    let reason = case.reason.as_ref();
+    let why = match reason {
+        None => "the render did not finish".into(),
+        Some(r) if r.cause() == "verification_failed" => {
+            format!("the encoded video failed its check: {r}")
+        }
+        Some(r) => r.to_string(),
+    };
+    Some(match reason.and_then(|r| r.fix()) {
+        Some(fix) => format!("{why}: {fix}"),
+        None => why,
+    })
+}
+
 /// What the case did, in the words of the demo's script; a failure as the
 /// tool's one-line error with its fix.
 fn report(case: &CaseResult, args: &RenderArgs) -> anyhow::Result<Outcome> {
@@ -161,19 +210,8 @@ fn report(case: &CaseResult, args: &RenderArgs) -> anyhow::Result<Outcome> {
             fb.cause.fix()
         );
     }
-    if case.status != CaseStatus::Ok {
-        let reason = case.reason.as_ref();
-        let why = match reason {
-            None => "the render did not finish".into(),
-            Some(r) if r.cause() == "verification_failed" => {
-                format!("the encoded video failed its check: {r}")
-            }
-            Some(r) => r.to_string(),
-        };
-        match reason.and_then(|r| r.fix()) {
-            Some(fix) => bail!("{why}: {fix}"),
-            None => bail!("{why}"),
-        }
+    if let Some(failure) = failure(case) {
+        bail!("{failure}");
     }
     let written = case.verified.as_ref().map_or(case.frames, |v| v.frames);
     let fps = case.fps.map_or(0.0, |f| f.mean);
