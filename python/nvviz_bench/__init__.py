@@ -14,10 +14,19 @@ only when whole); `doctor()` returns what `nvviz-bench doctor --json` prints;
 
 import atexit
 
-from ._native import EncodeError, Writer, __version__, doctor, run_cli
+from ._native import EncodeError, Visualizer, Writer, __version__, doctor, run_cli
 from ._native import _abort_all
+from .visualizer import NVENCVisualizer
 
-__all__ = ["EncodeError", "Writer", "__version__", "doctor", "run_cli"]
+__all__ = [
+    "EncodeError",
+    "NVENCVisualizer",
+    "Visualizer",
+    "Writer",
+    "__version__",
+    "doctor",
+    "run_cli",
+]
 
 # A writer left open when the interpreter exits keeps nothing half-written and
 # leaves no ffmpeg behind.

@@ -376,6 +376,11 @@ fn write_in_order(
         if crate::interrupt::requested() {
             return Err(RunError::Interrupted);
         }
+        if ctx.workload.detections.abandoned() {
+            return Err(RunError::Other(anyhow::anyhow!(
+                "the visualizer was abandoned before close() (an exception in the caller's loop, or the interpreter exiting): the partial video is removed"
+            )));
+        }
         let Some(slot) = waiting.remove(&next) else {
             match done.recv() {
                 Ok(Ok(slot)) => {

@@ -114,7 +114,7 @@ pub fn demo_gop(fps: f64) -> u32 {
 }
 
 /// Which scores become captions: the demo's rule unless told otherwise.
-fn caption_rule(args: &WorkloadArgs) -> anyhow::Result<CaptionRule> {
+pub fn caption_rule(args: &WorkloadArgs) -> anyhow::Result<CaptionRule> {
     let excluded = match args.exclude_class.as_slice() {
         [] => None,
         [none] if none == "none" => Some(Vec::new()),

@@ -145,6 +145,18 @@ enum Source {
         keyframe_every: u64,
         rule: CaptionRule,
     },
+    /// Sent by the caller while the video is drawn (`live.rs`).
+    Live(Live),
+}
+
+/// The caller's live detections, shared with it; equal only to themselves.
+#[derive(Debug, Clone)]
+struct Live(std::sync::Arc<super::live::LiveTracks>);
+
+impl PartialEq for Live {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 impl Default for Detections {
@@ -231,6 +243,20 @@ impl Detections {
         }
     }
 
+    /// Detections the caller sends while the run draws (`LiveTracks`): the
+    /// drawing of each frame waits for them.
+    pub fn live(tracks: std::sync::Arc<super::live::LiveTracks>) -> Self {
+        Self {
+            source: Source::Live(Live(tracks)),
+            offset: 0,
+        }
+    }
+
+    /// The caller of live detections gave up: the run stops.
+    pub fn abandoned(&self) -> bool {
+        matches!(&self.source, Source::Live(Live(t)) if t.abandoned())
+    }
+
     /// These detections seen from source frame `first` on: the run's frame
     /// 0 is `first` (captions of keyframes before it still held).
     pub fn starting_at(self, first: u64) -> Self {
@@ -291,6 +317,8 @@ impl Detections {
                 rule,
             )),
             Source::Generated { .. } => Cow::Borrowed(&[]),
+            // Counted from the run's first frame: the caller's first is its 0.
+            Source::Live(Live(tracks)) => Cow::Owned(tracks.persons(frame - self.offset)),
         }
     }
 
@@ -301,6 +329,7 @@ impl Detections {
                 boxes.keys().next_back().map_or(0, |f| f.saturating_add(1))
             }
             Source::Generated { frames, .. } => *frames,
+            Source::Live(_) => 0,
         }
     }
 
@@ -324,8 +353,9 @@ impl Detections {
                     offset: self.offset,
                 }
             }
-            generated => Self {
-                source: generated,
+            // Generated per frame size; live ones come in the frame's pixels.
+            other => Self {
+                source: other,
                 offset: self.offset,
             },
         }
@@ -336,6 +366,7 @@ impl Detections {
             Source::Recorded { boxes, .. } => boxes.values().map(Vec::len).max().unwrap_or(0),
             Source::Generated { frames: 0, .. } => 0,
             Source::Generated { persons, .. } => *persons as usize,
+            Source::Live(_) => 0,
         }
     }
 
@@ -376,6 +407,7 @@ impl Detections {
                         .get(&p.track_id)
                         .is_some_and(|k| k.contains_key(&frame)),
                     Source::Generated { keyframe_every, .. } => frame % keyframe_every == 0,
+                    Source::Live(_) => false,
                 };
                 if is_keyframe {
                     keyframe(&mut keyframes, frame, p);

@@ -168,10 +168,7 @@ impl LiveTracks {
             if s.decided > frame || s.abandoned {
                 break;
             }
-            s = self
-                .changed
-                .wait(s)
-                .unwrap_or_else(|p| p.into_inner());
+            s = self.changed.wait(s).unwrap_or_else(|p| p.into_inner());
         }
         if let Some(persons) = s.landed.get(&frame) {
             return persons.clone();
@@ -300,7 +297,11 @@ mod tests {
         }
         live.end();
         assert_eq!(live.persons(0).len(), 1);
-        assert_eq!(live.persons(1).len(), 1, "the second result slipped to frame 1");
+        assert_eq!(
+            live.persons(1).len(),
+            1,
+            "the second result slipped to frame 1"
+        );
         assert!(live.persons(2).is_empty());
     }
 

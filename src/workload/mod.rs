@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod detections;
 pub mod feed;
+pub mod live;
 pub mod spec;
 pub mod synthetic;
 pub mod video;

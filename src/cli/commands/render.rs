@@ -22,7 +22,7 @@ use crate::workload::Workload;
 
 pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
     let observer = Arc::new(Terminal(Display::detect(args.quiet)));
-    let rendered = execute(args, None, observer)?;
+    let rendered = execute(args, prepare(args, None)?, observer)?;
     if let Some(bytes) = &rendered.export {
         crate::cli::stdio::out_bytes(bytes)?;
     }
@@ -39,17 +39,20 @@ pub struct Rendered {
     pub ran: anyhow::Result<()>,
 }
 
-/// `render`'s one case through the bench's lifecycle, printing nothing but
-/// the workload's notes: on the workload the arguments name, or on `fed`
-/// (the Python module's writer: frames handed over while this runs).
-pub fn execute(
-    args: &RenderArgs,
-    fed: Option<Workload>,
-    observer: Arc<dyn crate::bench::progress::Observer>,
-) -> anyhow::Result<Rendered> {
+/// What `render` checks and builds before its case runs: the output's
+/// place, the writer's chooser and the workload — the one the arguments name,
+/// or `fed` (the Python module's writer: frames handed over while it runs).
+/// The Python module's visualizer gives the workload live detections here.
+pub struct Prepared {
+    gpu: crate::probe::gpu::GpuProbe,
+    chooser: crate::encode::fallback::Chooser,
+    pub workload: Workload,
+}
+
+pub fn prepare(args: &RenderArgs, fed: Option<Workload>) -> anyhow::Result<Prepared> {
     check_output(args)?;
     let gpu = crate::probe::gpu::probe();
-    let mut chooser = options::chooser(&args.encoder, &gpu)?;
+    let chooser = options::chooser(&args.encoder, &gpu)?;
     let workload = match fed {
         Some(workload) => workload,
         None => options::workload(
@@ -58,6 +61,25 @@ pub fn execute(
             0,
         )?,
     };
+    Ok(Prepared {
+        gpu,
+        chooser,
+        workload,
+    })
+}
+
+/// `render`'s one case through the bench's lifecycle, printing nothing but
+/// the workload's notes.
+pub fn execute(
+    args: &RenderArgs,
+    prepared: Prepared,
+    observer: Arc<dyn crate::bench::progress::Observer>,
+) -> anyhow::Result<Rendered> {
+    let Prepared {
+        gpu,
+        mut chooser,
+        workload,
+    } = prepared;
     let spec = one_case(args, &workload);
     note_stand_in(&spec);
     let environment =

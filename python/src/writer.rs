@@ -1,0 +1,207 @@
+//! `Writer`: numpy frames in, a verified video out — `render --mode
+//! encode-only` on frames the caller hands over (`Workload::fed`).
+
+use std::path::PathBuf;
+
+use nvviz_bench::cli::commands::render::prepare;
+use nvviz_bench::cli::Command;
+use nvviz_bench::workload::feed::FeedError;
+use nvviz_bench::workload::Workload;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+
+use crate::session::Session;
+use crate::{encoder_flags, parse, to_value_error};
+
+/// A video writer: BGR `uint8` frames (height × width × 3, C-contiguous) in,
+/// a verified video out, written with the encoder the tool's fallback chain
+/// chooses (NVENC, then the codec's CPU encoders) on its pipelined engine.
+#[pyclass(module = "nvviz_bench._native")]
+pub struct Writer {
+    width: u32,
+    height: u32,
+    session: Session,
+}
+
+#[pymethods]
+impl Writer {
+    /// `encoder`: "auto" (NVENC, then the CPU encoders of the codec, reported)
+    /// or "nvenc" (fail instead of falling back).
+    #[new]
+    #[pyo3(signature = (path, width, height, fps, *, encoder = "auto", codec = "h264", preset = "p1", pix_fmt = "bgr24", bitrate = None, maxrate = None, ffmpeg = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        path: PathBuf,
+        width: u32,
+        height: u32,
+        fps: f64,
+        encoder: &str,
+        codec: &str,
+        preset: &str,
+        pix_fmt: &str,
+        bitrate: Option<String>,
+        maxrate: Option<String>,
+        ffmpeg: Option<PathBuf>,
+    ) -> PyResult<Self> {
+        if width == 0 || height == 0 || !(fps.is_finite() && fps > 0.0) {
+            return Err(PyValueError::new_err(format!(
+                "width, height and fps must be positive (got {width}x{height} at {fps} fps)"
+            )));
+        }
+        let mut args: Vec<String> = ["render", "--quiet", "--mode", "encode-only", "-o"]
+            .map(String::from)
+            .into();
+        args.push(path.to_string_lossy().into_owned());
+        args.extend(["--pix-fmt".into(), pix_fmt.into()]);
+        args.extend(encoder_flags(
+            encoder, codec, preset, bitrate, maxrate, ffmpeg,
+        )?);
+        let Command::Render(render) = parse(args)? else {
+            unreachable!("the arguments name render")
+        };
+        let (feed, workload) = Workload::fed(width, height, fps);
+        let prepared = prepare(&render, Some(workload)).map_err(to_value_error)?;
+        let session = Session::start(py, *render, prepared, Some(feed), None)?;
+        Ok(Self {
+            width,
+            height,
+            session,
+        })
+    }
+
+    /// Hands one frame over; returns once the writer has copied it (so the
+    /// array may be reused at once). The interpreter is released meanwhile.
+    fn write(&mut self, py: Python<'_>, frame: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.session.check_open()?;
+        let (data, len) = frame_bytes(frame, self.height, self.width)?;
+        // SAFETY: `frame` is borrowed for this whole call, and the array
+        // interface's pointer and length describe its C-contiguous bytes.
+        let bytes = unsafe { std::slice::from_raw_parts(data as *const u8, len) };
+        let running = &self.session.running;
+        let sent = py.allow_threads(|| {
+            let feed = running.feed.lock().map_err(|_| FeedError::Closed)?;
+            feed.as_ref().ok_or(FeedError::Closed)?.send(bytes)
+        });
+        match sent {
+            Ok(()) => Ok(()),
+            Err(FeedError::Closed) => Err(self.session.stopped(py)),
+            Err(e) => Err(PyValueError::new_err(e.to_string())),
+        }
+    }
+
+    /// Ends the video: the last frames encoded, the output verified and moved
+    /// to its name. Raises EncodeError where the video could not be written.
+    fn close(&mut self, py: Python<'_>) -> PyResult<()> {
+        self.session.close(py)
+    }
+
+    /// Stops without keeping anything: the partial video is removed, ffmpeg stopped.
+    fn abort(&mut self, py: Python<'_>) {
+        self.session.abort(py)
+    }
+
+    fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    /// Closes on a normal exit; aborts (nothing kept) where the block raised.
+    #[pyo3(signature = (exc_type, _exc = None, _tb = None))]
+    fn __exit__(
+        &mut self,
+        py: Python<'_>,
+        exc_type: Option<&Bound<'_, PyAny>>,
+        _exc: Option<&Bound<'_, PyAny>>,
+        _tb: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        self.session
+            .exit(py, exc_type.is_some_and(|t| !t.is_none()))
+    }
+
+    /// The encoder that writes (or wrote) the video, e.g. "h264_nvenc" or
+    /// "libx264" after a fallback.
+    #[getter]
+    fn encoder(&self) -> Option<String> {
+        self.session.encoder()
+    }
+
+    /// Where the encoder asked for did not run: {"from", "cause", "fix"}; else None.
+    #[getter]
+    fn fallback(&self, py: Python<'_>) -> PyResult<PyObject> {
+        self.session.fallback(py)
+    }
+
+    /// The whole case result once closed (as `bench --export-json` records a
+    /// case: fps, stages, CPU, the output verified), else None.
+    #[getter]
+    fn result(&self, py: Python<'_>) -> PyResult<PyObject> {
+        self.session.result(py)
+    }
+
+    #[getter]
+    fn path(&self) -> PathBuf {
+        self.session.output.clone()
+    }
+
+    #[getter]
+    fn closed(&self) -> bool {
+        self.session.closed()
+    }
+}
+
+/// A frame's bytes from its array interface: uint8, `height`×`width`×3,
+/// C-contiguous; anything else is a one-line error naming the fix.
+fn frame_bytes(frame: &Bound<'_, PyAny>, height: u32, width: u32) -> PyResult<(usize, usize)> {
+    let kind = || {
+        frame
+            .get_type()
+            .name()
+            .map_or_else(|_| "?".into(), |n| n.to_string())
+    };
+    let interface = frame
+        .getattr("__array_interface__")
+        .map_err(|_| {
+            PyTypeError::new_err(format!(
+                "a frame is a numpy uint8 array ({height}, {width}, 3) in BGR order, not {}",
+                kind()
+            ))
+        })?
+        .downcast_into::<PyDict>()
+        .map_err(|_| PyTypeError::new_err("the frame's __array_interface__ is not a dict"))?;
+    let item = |key: &str| -> PyResult<Bound<'_, PyAny>> {
+        interface.get_item(key)?.ok_or_else(|| {
+            PyTypeError::new_err(format!("the frame's array interface has no {key}"))
+        })
+    };
+    let typestr: String = item("typestr")?.extract()?;
+    if typestr != "|u1" {
+        return Err(PyValueError::new_err(format!(
+            "a frame of dtype {typestr}, where frames are uint8 (frame.astype(numpy.uint8))"
+        )));
+    }
+    let shape: Vec<usize> = item("shape")?.extract()?;
+    let want = [height as usize, width as usize, 3];
+    if shape != want {
+        let shape: Vec<String> = shape.iter().map(usize::to_string).collect();
+        return Err(PyValueError::new_err(format!(
+            "a frame of shape ({}), where this writer takes ({height}, {width}, 3): height, width, BGR",
+            shape.join(", ")
+        )));
+    }
+    if let Some(strides) = interface.get_item("strides")? {
+        if !strides.is_none() {
+            let strides: Vec<isize> = strides.extract()?;
+            if strides != [width as isize * 3, 3, 1] {
+                return Err(PyValueError::new_err(format!(
+                    "a frame that is a strided view, not C-contiguous (strides {strides:?}): pass numpy.ascontiguousarray(frame)"
+                )));
+            }
+        }
+    }
+    let data = item("data")?
+        .downcast_into::<PyTuple>()
+        .map_err(|_| PyTypeError::new_err("the frame's array interface gives no data pointer"))?;
+    let address: usize = data.get_item(0)?.extract()?;
+    Ok((address, want.iter().product()))
+}
