@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The adapters of examples/adapters/ benched beside the built-in nvenc and
-# native modes and the encoder ceiling, in one interleaved run: the same
+# The adapters of examples/adapters/ benched beside the built-in nvenc,
+# native and encode-only modes and the encoder ceiling, in one interleaved
+# run (nvviz-writer and nvviz-visualizer: the Python module, where PYTHON
+# imports nvviz_bench — `pip install` the wheel into it): the same
 # workload (the embedded 1080p clip, 10 persons), the same rounds, so each
 # adapter's fps sits beside the tool's own with ratios of the same rounds.
 #
@@ -19,7 +21,8 @@ args=()
 note="${out%.json}.txt"
 : > "$note"
 for pair in guide-pipe:guide_pipe.py:cv2 cv2-writer:cv2_writer.py:cv2 \
-            pyav:pyav_writer.py:av supervision:supervision_sink.py:supervision; do
+            pyav:pyav_writer.py:av supervision:supervision_sink.py:supervision \
+            nvviz-writer:nvviz_writer.py:nvviz_bench nvviz-visualizer:nvviz_visualizer.py:nvviz_bench; do
   IFS=: read -r name script module <<<"$pair"
   if "$python" -c "import cv2, numpy, $module" 2>/dev/null; then
     args+=(--command "$name=$python $adapters/$script {input} {detections} {output}")
@@ -27,6 +30,6 @@ for pair in guide-pipe:guide_pipe.py:cv2 cv2-writer:cv2_writer.py:cv2 \
     echo "left out: $name ($python cannot import $module)" | tee -a "$note" >&2
   fi
 done
-"$bin" bench --modes nvenc,native,encoder-ceiling --frames "${NVVIZ_FRAMES:-300}" --warmup 10 \
+"$bin" bench --modes nvenc,native,encode-only,encoder-ceiling --frames "${NVVIZ_FRAMES:-300}" --warmup 10 \
   --runs "${NVVIZ_RUNS:-5}" \
   --interleave "${args[@]}" --export-json "$out" 2>&1 | tee -a "$note"

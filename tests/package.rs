@@ -545,6 +545,17 @@ fn the_wheel_installs_into_a_fresh_venv_and_runs() {
     let name = wheel.file_name().unwrap().to_str().unwrap();
     assert!(name.starts_with("nvviz_bench-"), "{name}");
     assert!(name.contains("manylinux"), "{name}");
+    // One wheel for every CPython from 3.9 (the limited API).
+    assert!(name.contains("-cp39-abi3-"), "{name}");
+    // The module links the C library only, as the portable binary.
+    let listing = run_ok(
+        Command::new("python3")
+            .args(["-m", "zipfile", "-l"])
+            .arg(&wheel),
+    );
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    assert!(listing.contains("nvviz_bench/_native.abi3.so"), "{listing}");
+    assert!(listing.contains("nvviz_bench/visualizer.py"), "{listing}");
 
     let venv = work.path().join("venv");
     run_ok(Command::new("python3").args(["-m", "venv"]).arg(&venv));
@@ -571,4 +582,25 @@ fn the_wheel_installs_into_a_fresh_venv_and_runs() {
     assert_eq!(doctor["opencv"]["status"], "not_built");
     let version = run_ok(Command::new(&installed).arg("--version"));
     assert!(String::from_utf8_lossy(&version.stdout).starts_with("nvviz-bench 0."));
+
+    // The module, from Python, as a user meets it (python/tests): numpy from
+    // PyPI beside the wheel, the venv's nvviz-bench and the machine's ffmpeg.
+    run_ok(Command::new(python(&venv)).args(["-m", "pip", "install", "--quiet", "numpy"]));
+    let tests = run_ok(
+        Command::new(python(&venv))
+            .args(["-m", "unittest", "discover", "-v", "-s"])
+            .arg(repo().join("python/tests"))
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}",
+                    venv.join("bin").display(),
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            )
+            .current_dir(work.path()),
+    );
+    let report = String::from_utf8_lossy(&tests.stderr);
+    assert!(report.contains("\nOK"), "{report}");
+    assert!(!report.contains("skipped"), "{report}");
 }

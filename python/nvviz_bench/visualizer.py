@@ -21,7 +21,7 @@ Boxes, scores and ids may be torch tensors, numpy arrays or lists.
 ffmpeg stand-in).
 """
 
-from ._native import Visualizer
+from ._native import CATEGORIES, COMMON_CATES, EXCLUSION, Visualizer
 
 
 def _plain(value):
@@ -41,6 +41,10 @@ def _ids(ids):
 
 class NVENCVisualizer:
     """Drop-in for AlphAction's `demo/nvenc_visualizer.py::NVENCVisualizer`."""
+
+    CATEGORIES = list(CATEGORIES)
+    COMMON_CATES = list(COMMON_CATES)
+    EXCLUSION = list(EXCLUSION)
 
     def __init__(
         self,

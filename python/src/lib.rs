@@ -125,6 +125,11 @@ fn _abort_all(py: Python<'_>) {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("EncodeError", m.py().get_type::<EncodeError>())?;
+    // The demo's class attributes: its vocabularies and exclusion list.
+    use nvviz_bench::workload::actions::{AVA, COMMON, EXCLUSION};
+    m.add("CATEGORIES", AVA.to_vec())?;
+    m.add("COMMON_CATES", COMMON.to_vec())?;
+    m.add("EXCLUSION", EXCLUSION.to_vec())?;
     m.add_class::<writer::Writer>()?;
     m.add_class::<visualizer::Visualizer>()?;
     m.add_function(wrap_pyfunction!(doctor, m)?)?;
