@@ -34,8 +34,8 @@ sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 # steps and the packaged binary in a clean Debian chroot. slurm-wlm, munge:
 # tests/fleet.rs runs the Slurm fleet scripts on a one-node cluster it starts.
 # valgrind: the CI gate's instruction counts (scripts/instructions.py).
-# python3: the analysis scripts (scripts/*.py), run by tests/scripts.rs.
-packages=(ffmpeg python3 pkg-config xz-utils ca-certificates curl opencv-doc binutils debootstrap slurm-wlm munge valgrind)
+# python3, python3-venv: the analysis scripts (scripts/*.py, tests/scripts.rs) and the wheel's venvs (tests/package.rs, tests/adapters.rs).
+packages=(ffmpeg python3 python3-venv pkg-config xz-utils ca-certificates curl opencv-doc binutils debootstrap slurm-wlm munge valgrind)
 if [ "$OPENCV" -eq 1 ]; then
   packages+=(libopencv-dev clang libclang-dev)
 fi
