@@ -94,7 +94,8 @@ pub fn chooser(args: &EncoderArgs, gpu: &GpuProbe) -> anyhow::Result<Chooser> {
     // even with a short --write-timeout (that one bounds a single frame's write).
     let trial_timeout = seconds("--write-timeout", args.write_timeout)?
         .clamp(Duration::from_secs(10), Duration::from_secs(15));
-    let ffmpeg = match probe_ffmpeg(args.ffmpeg.as_deref(), Duration::from_secs(10)) {
+    let listing = crate::ffmpeg::info::Listing::Encoders;
+    let ffmpeg = match probe_ffmpeg(args.ffmpeg.as_deref(), Duration::from_secs(10), listing) {
         FfmpegProbe::Found { binary, info } => Ok((binary.path, info)),
         FfmpegProbe::Missing { failure } => Err(failure),
     };

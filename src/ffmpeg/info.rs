@@ -26,8 +26,17 @@ pub struct FfmpegInfo {
     /// Presets/tunes h264_nvenc accepts, when it is listed.
     pub h264_nvenc_options: Option<EncoderOptions>,
     /// What the GPU's decoders need of this build: `-hwaccels` (cuda?), the
-    /// `*_cuvid` decoders, the CUDA filters the GPU-resident path uses.
-    pub decode: DecodeBuild,
+    /// `*_cuvid` decoders, the CUDA filters the GPU-resident path uses. Listed
+    /// where asked for (`Listing::WithDecoders`: doctor), else None.
+    pub decode: Option<DecodeBuild>,
+}
+
+/// What `probe` lists: the encoders only (what a bench or render needs: three
+/// ffmpeg starts), or the decode side too (doctor: three more).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    Encoders,
+    WithDecoders,
 }
 
 /// This build's side of NVDEC and the GPU composite.
@@ -106,26 +115,42 @@ pub struct EncoderOptions {
     pub pix_fmts: Vec<String>,
 }
 
-/// Runs the queries against `binary`, all at once: each is an ffmpeg start
-/// (most of its time is loading ffmpeg's libraries), so together they take
-/// about as long as one wherever there are cores to spare.
-pub fn probe(binary: &Path, timeout: Duration) -> Result<FfmpegInfo, EncodeFailure> {
+/// Runs the queries `listing` asks for against `binary`, all at once: each is
+/// an ffmpeg start (most of its time is loading ffmpeg's libraries), so
+/// together they take about as long as one wherever there are cores to spare.
+pub fn probe(
+    binary: &Path,
+    timeout: Duration,
+    listing: Listing,
+) -> Result<FfmpegInfo, EncodeFailure> {
     let h264 = Codec::H264.nvenc();
     let h264_help = format!("encoder={h264}");
-    let [version_out, encoders_out, help, hwaccels, decoders, filters] = {
-        let queries: [&[&str]; 6] = [
-            &["-hide_banner", "-version"],
-            &["-hide_banner", "-encoders"],
-            &["-hide_banner", "-h", &h264_help],
-            &["-hide_banner", "-hwaccels"],
-            &["-hide_banner", "-decoders"],
-            &["-hide_banner", "-filters"],
-        ];
-        std::thread::scope(|scope| {
-            let running = queries.map(|args| scope.spawn(move || query(binary, args, timeout)));
-            running.map(|q| q.join().expect("an ffmpeg query thread panicked"))
-        })
+    let queries: [&[&str]; 6] = [
+        &["-hide_banner", "-version"],
+        &["-hide_banner", "-encoders"],
+        &["-hide_banner", "-h", &h264_help],
+        &["-hide_banner", "-hwaccels"],
+        &["-hide_banner", "-decoders"],
+        &["-hide_banner", "-filters"],
+    ];
+    let asked = match listing {
+        Listing::Encoders => 3,
+        Listing::WithDecoders => 6,
     };
+    // Each query an ffmpeg start, all at once: together about as long as one.
+    let [version_out, encoders_out, help, hwaccels, decoders, filters] =
+        std::thread::scope(|scope| {
+            let running: [_; 6] = std::array::from_fn(|i| {
+                let args = queries[i];
+                (i < asked).then(|| scope.spawn(move || query(binary, args, timeout)))
+            });
+            running.map(|q| q.map(|q| q.join().expect("an ffmpeg query thread panicked")))
+        });
+    let (version_out, encoders_out, help) = (
+        version_out.expect("always asked"),
+        encoders_out.expect("always asked"),
+        help.expect("always asked"),
+    );
     let version_out = version_out?;
     let (version, configuration) =
         parse_version(&version_out).ok_or_else(|| EncodeFailure::FfmpegUnusable {
@@ -148,13 +173,13 @@ pub fn probe(binary: &Path, timeout: Duration) -> Result<FfmpegInfo, EncodeFailu
         .map(|help| parse_encoder_help(&help));
     let nvenc_build = nvenc_build(&configuration, &encoders);
     // Best effort: a build that cannot list these has none of them.
-    let decode = DecodeBuild {
-        hwaccels: parse_hwaccels(&hwaccels.unwrap_or_default()),
-        cuvid_decoders: parse_listed(&decoders.unwrap_or_default(), |n| n.ends_with("_cuvid")),
-        cuda_filters: parse_listed(&filters.unwrap_or_default(), |n| {
-            super::gpu::CUDA_FILTERS.contains(&n)
-        }),
-    };
+    let listed =
+        |out: Option<Result<String, EncodeFailure>>| out.and_then(Result::ok).unwrap_or_default();
+    let decode = (listing == Listing::WithDecoders).then(|| DecodeBuild {
+        hwaccels: parse_hwaccels(&listed(hwaccels)),
+        cuvid_decoders: parse_listed(&listed(decoders), |n| n.ends_with("_cuvid")),
+        cuda_filters: parse_listed(&listed(filters), |n| super::gpu::CUDA_FILTERS.contains(&n)),
+    });
     Ok(FfmpegInfo {
         version,
         configuration,

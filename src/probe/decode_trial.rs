@@ -59,7 +59,7 @@ impl DecodeTrial {
 pub fn run(binary: &Path, info: &FfmpegInfo, timeout: Duration, dir: &Path) -> Vec<DecodeTrial> {
     let started = Instant::now();
     // No cuda hwaccel, no driver, no GPU: one answer for every codec, no clip made.
-    let device = if info.decode.has_cuda_hwaccel() {
+    let device = if info.decode.as_ref().is_some_and(|d| d.has_cuda_hwaccel()) {
         cuda_trial(binary, timeout)
     } else {
         Err(EncodeFailure::HwaccelNotCompiled {

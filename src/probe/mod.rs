@@ -97,7 +97,11 @@ pub fn run(options: &ProbeOptions) -> DoctorReport {
     let host = host::probe();
     let container = container::detect();
 
-    let ffmpeg = probe_ffmpeg(options.ffmpeg.as_deref(), timeout);
+    let ffmpeg = probe_ffmpeg(
+        options.ffmpeg.as_deref(),
+        timeout,
+        crate::ffmpeg::info::Listing::WithDecoders,
+    );
     let (trials, decode_trials) = match (&ffmpeg, options.skip_trials) {
         (FfmpegProbe::Found { binary, info }, false) => std::thread::scope(|s| {
             let decode = s.spawn(|| run_decode_trials(&binary.path, info, options));
@@ -142,9 +146,13 @@ pub fn run(options: &ProbeOptions) -> DoctorReport {
     }
 }
 
-pub fn probe_ffmpeg(flag: Option<&Path>, timeout: Duration) -> FfmpegProbe {
+pub fn probe_ffmpeg(
+    flag: Option<&Path>,
+    timeout: Duration,
+    listing: crate::ffmpeg::info::Listing,
+) -> FfmpegProbe {
     let found = locate::locate(flag).and_then(|binary| {
-        let info = crate::ffmpeg::info::probe(&binary.path, timeout)?;
+        let info = crate::ffmpeg::info::probe(&binary.path, timeout, listing)?;
         Ok((binary, info))
     });
     match found {

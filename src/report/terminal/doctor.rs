@@ -287,7 +287,10 @@ fn trials_table(report: &DoctorReport, verbose: bool) -> Table {
 }
 
 fn decode_table(report: &DoctorReport, verbose: bool) -> Table {
-    let d = report.ffmpeg.found().map(|(_, info)| &info.decode);
+    let d = report
+        .ffmpeg
+        .found()
+        .and_then(|(_, info)| info.decode.as_ref());
     let mut t = new_table(&["codec", "result", "seconds", "what happened", "fix"]);
     for trial in &report.decode_trials {
         let listed = d.is_some_and(|d| {
