@@ -9,6 +9,7 @@ bridge from Python costs, beside the tool's own `encode-only` and `native`.
   python3 nvviz_writer.py INPUT DETECTIONS OUTPUT
 """
 import sys
+import time
 
 import nvviz_bench
 
@@ -21,7 +22,15 @@ progress = Progress()
 with nvviz_bench.Writer(out, w, h, fps) as writer:
     for frame in made:
         writer.write(frame)
-        progress.frame()
+        # Progress is what the engine has written into ffmpeg's pipe, not what
+        # it has taken: the frames the other adapters count (written to stdin).
+        while progress.n < writer.written:
+            progress.frame()
+    while progress.n < len(made):
+        if progress.n < writer.written:
+            progress.frame()
+        else:
+            time.sleep(0.0005)
 print(f"nvviz_writer: {writer.encoder}"
       + (f" (fallback: {writer.fallback['cause']['cause']})" if writer.fallback else ""),
       file=sys.stderr)

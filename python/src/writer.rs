@@ -139,6 +139,13 @@ impl Writer {
         self.session.result(py)
     }
 
+    /// Frames the engine has written into the encoder so far (`write`
+    /// returns when a frame is taken, before it is encoded).
+    #[getter]
+    fn written(&self) -> u64 {
+        self.session.written()
+    }
+
     #[getter]
     fn path(&self) -> PathBuf {
         self.session.output.clone()
