@@ -130,6 +130,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CATEGORIES", AVA.to_vec())?;
     m.add("COMMON_CATES", COMMON.to_vec())?;
     m.add("EXCLUSION", EXCLUSION.to_vec())?;
+    m.add_class::<session::Session>()?;
     m.add_class::<writer::Writer>()?;
     m.add_class::<visualizer::Visualizer>()?;
     m.add_function(wrap_pyfunction!(doctor, m)?)?;

@@ -1,8 +1,9 @@
 //! One `render` case run for Python on a thread of its own: started from
 //! the CLI's own arguments and `render::{prepare, execute}`, its writer known
 //! once the case has started, its end (closed, failed, abandoned) turned into
-//! the tool's one-line cause. `Writer` and `Visualizer` are each a session
-//! with their own input.
+//! the tool's one-line cause. `Writer` and `Visualizer` extend it (Python
+//! subclasses), each with its own input; what they share — `close`, `abort`,
+//! the context manager, the encoder that ran and the result — is here once.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -107,6 +108,7 @@ pub fn abort_all(py: Python<'_>) {
     });
 }
 
+#[pyclass(subclass, module = "nvviz_bench._native")]
 pub struct Session {
     pub running: Arc<Running>,
     started: Arc<Started>,
@@ -183,38 +185,6 @@ impl Session {
         Ok(())
     }
 
-    /// Ends the video: the last frames encoded, verified, moved to its name.
-    pub fn close(&mut self, py: Python<'_>) -> PyResult<()> {
-        if let Some(why) = &self.failure {
-            return Err(EncodeError::new_err(why.clone()));
-        }
-        if self.result.is_some() {
-            return Ok(());
-        }
-        let running = Arc::clone(&self.running);
-        let ended = py.allow_threads(move || running.end(false));
-        self.settle(ended)
-    }
-
-    /// Stops without keeping anything: the partial video removed, ffmpeg stopped.
-    pub fn abort(&mut self, py: Python<'_>) {
-        let running = Arc::clone(&self.running);
-        let ended = py.allow_threads(move || running.end(true));
-        if self.result.is_none() && self.failure.is_none() {
-            let _ = self.settle(ended);
-        }
-    }
-
-    /// `__exit__`: closes on a normal exit, aborts where the block raised.
-    pub fn exit(&mut self, py: Python<'_>, raised: bool) -> PyResult<bool> {
-        if raised {
-            self.abort(py);
-            Ok(false)
-        } else {
-            self.close(py).map(|()| false)
-        }
-    }
-
     /// The case stopped taking input: wait for it and raise its cause.
     pub fn stopped(&mut self, py: Python<'_>) -> PyErr {
         let running = Arc::clone(&self.running);
@@ -262,12 +232,64 @@ impl Session {
     fn case(&self) -> Option<&CaseResult> {
         self.result.as_ref().or(self.begun.as_ref())
     }
+}
 
-    pub fn encoder(&self) -> Option<String> {
+#[pymethods]
+impl Session {
+    /// Ends the video: the last frames encoded, the output verified and moved
+    /// to its name. Raises EncodeError where the video could not be written.
+    fn close(&mut self, py: Python<'_>) -> PyResult<()> {
+        if let Some(why) = &self.failure {
+            return Err(EncodeError::new_err(why.clone()));
+        }
+        if self.result.is_some() {
+            return Ok(());
+        }
+        let running = Arc::clone(&self.running);
+        let ended = py.allow_threads(move || running.end(false));
+        self.settle(ended)
+    }
+
+    /// Stops without keeping anything: the partial video is removed, ffmpeg stopped.
+    fn abort(&mut self, py: Python<'_>) {
+        let running = Arc::clone(&self.running);
+        let ended = py.allow_threads(move || running.end(true));
+        if self.result.is_none() && self.failure.is_none() {
+            let _ = self.settle(ended);
+        }
+    }
+
+    fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    /// Closes on a normal exit; aborts (nothing kept) where the block raised.
+    #[pyo3(signature = (exc_type, _exc = None, _tb = None))]
+    fn __exit__(
+        &mut self,
+        py: Python<'_>,
+        exc_type: Option<&Bound<'_, PyAny>>,
+        _exc: Option<&Bound<'_, PyAny>>,
+        _tb: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        if exc_type.is_some_and(|t| !t.is_none()) {
+            self.abort(py);
+            Ok(false)
+        } else {
+            self.close(py).map(|()| false)
+        }
+    }
+
+    /// The encoder that writes (or wrote) the video, e.g. "h264_nvenc" or
+    /// "libx264" after a fallback.
+    #[getter]
+    fn encoder(&self) -> Option<String> {
         self.case().and_then(|c| c.encoder.used.clone())
     }
 
-    pub fn fallback(&self, py: Python<'_>) -> PyResult<PyObject> {
+    /// Where the encoder asked for did not run: {"from", "cause", "fix"}; else None.
+    #[getter]
+    fn fallback(&self, py: Python<'_>) -> PyResult<PyObject> {
         match self.case().and_then(|c| c.encoder.fallback.as_ref()) {
             None => Ok(py.None()),
             Some(fb) => {
@@ -278,18 +300,37 @@ impl Session {
         }
     }
 
-    pub fn result(&self, py: Python<'_>) -> PyResult<PyObject> {
+    /// The whole case result once closed (as `bench --export-json` records a
+    /// case: fps, stages, CPU, the output verified), else None.
+    #[getter]
+    fn result(&self, py: Python<'_>) -> PyResult<PyObject> {
         match &self.result {
             Some(case) => to_python(py, case),
             None => Ok(py.None()),
         }
     }
 
-    pub fn written(&self) -> u64 {
+    /// Frames the engine has written into the encoder so far (a writer's
+    /// `write` returns when a frame is taken, before it is encoded).
+    #[getter]
+    fn written(&self) -> u64 {
         self.started.written.load(Ordering::Relaxed)
     }
 
-    pub fn closed(&self) -> bool {
+    /// Whether the case is still running (false once it ended, well or not:
+    /// `close()` then says how).
+    #[getter]
+    fn running(&self) -> bool {
+        !self.running.finished()
+    }
+
+    #[getter]
+    fn path(&self) -> PathBuf {
+        self.output.clone()
+    }
+
+    #[getter]
+    fn closed(&self) -> bool {
         self.result.is_some() || self.failure.is_some()
     }
 }

@@ -18,12 +18,11 @@ use pyo3::prelude::*;
 use crate::session::Session;
 use crate::{encoder_flags, parse, to_value_error};
 
-#[pyclass(module = "nvviz_bench._native")]
+#[pyclass(extends = Session, module = "nvviz_bench._native")]
 pub struct Visualizer {
     tracks: Arc<LiveTracks>,
     frames: u64,
     fps: f64,
-    session: Session,
 }
 
 /// The mode that draws in `style`: the demo's three visualizers' looks.
@@ -86,7 +85,7 @@ impl Visualizer {
         maxrate: Option<String>,
         decoder: &str,
         ffmpeg: Option<PathBuf>,
-    ) -> PyResult<Self> {
+    ) -> PyResult<PyClassInitializer<Self>> {
         let mut args: Vec<String> = vec![
             "render".into(),
             "--quiet".into(),
@@ -135,24 +134,23 @@ impl Visualizer {
         let tracks = Arc::new(LiveTracks::new(info.start_frame, fps, rule));
         prepared.workload.detections = Detections::live(Arc::clone(&tracks));
         let session = Session::start(py, *render, prepared, None, Some(Arc::clone(&tracks)))?;
-        Ok(Self {
+        Ok(PyClassInitializer::from(session).add_subclass(Self {
             tracks,
             frames,
             fps,
-            session,
-        })
+        }))
     }
 
     /// The next frame's tracker boxes ([x1, y1, x2, y2] in pixels) and track
     /// ids; None for a frame the tracker had nothing on.
     #[pyo3(signature = (boxes = None, ids = None))]
     fn send_track(
-        &mut self,
+        mut slf: PyRefMut<'_, Self>,
         py: Python<'_>,
         boxes: Option<Vec<Vec<f32>>>,
         ids: Option<Vec<u32>>,
     ) -> PyResult<()> {
-        self.session.raise_if_ended(py)?;
+        slf.as_super().raise_if_ended(py)?;
         let frame = match (boxes, ids) {
             (Some(b), Some(ids)) => {
                 same_length("send_track", b.len(), ids.len())?;
@@ -167,7 +165,7 @@ impl Visualizer {
             (None, _) => None,
             (Some(_), None) => return Err(PyValueError::new_err("send_track: boxes without ids")),
         };
-        self.tracks
+        slf.tracks
             .send_track(frame)
             .map_err(|e| PyValueError::new_err(e.to_string()))
     }
@@ -176,14 +174,14 @@ impl Visualizer {
     /// person its box, its scores (one per category of the vocabulary) and
     /// its track id.
     fn send_result(
-        &mut self,
+        mut slf: PyRefMut<'_, Self>,
         py: Python<'_>,
         timestamp_ms: f64,
         boxes: Vec<Vec<f32>>,
         scores: Vec<Vec<f32>>,
         ids: Vec<u32>,
     ) -> PyResult<()> {
-        self.session.raise_if_ended(py)?;
+        slf.as_super().raise_if_ended(py)?;
         same_length("send", boxes.len(), ids.len())?;
         same_length("send (scores)", scores.len(), ids.len())?;
         let persons = self::boxes(boxes)?
@@ -192,7 +190,7 @@ impl Visualizer {
             .zip(ids)
             .map(|((bbox, scores), id)| (id, bbox, scores))
             .collect();
-        self.tracks
+        slf.tracks
             .send(LiveResult {
                 timestamp_ms,
                 persons,
@@ -210,31 +208,6 @@ impl Visualizer {
         self.tracks.end_tracks();
     }
 
-    /// Ends the video once drawn and written; verified, moved to its name.
-    fn close(&mut self, py: Python<'_>) -> PyResult<()> {
-        self.session.close(py)
-    }
-
-    fn abort(&mut self, py: Python<'_>) {
-        self.session.abort(py)
-    }
-
-    fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
-        slf
-    }
-
-    #[pyo3(signature = (exc_type, _exc = None, _tb = None))]
-    fn __exit__(
-        &mut self,
-        py: Python<'_>,
-        exc_type: Option<&Bound<'_, PyAny>>,
-        _exc: Option<&Bound<'_, PyAny>>,
-        _tb: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<bool> {
-        self.session
-            .exit(py, exc_type.is_some_and(|t| !t.is_none()))
-    }
-
     /// Frames of the video (its --start/--duration window) this draws.
     #[getter]
     fn frames(&self) -> u64 {
@@ -244,43 +217,5 @@ impl Visualizer {
     #[getter]
     fn fps(&self) -> f64 {
         self.fps
-    }
-
-    /// Frames written so far.
-    #[getter]
-    fn written(&self) -> u64 {
-        self.session.written()
-    }
-
-    /// Whether the case is still drawing and writing (false once it ended,
-    /// well or not: `close()` then says how).
-    #[getter]
-    fn running(&self) -> bool {
-        !self.session.running.finished()
-    }
-
-    #[getter]
-    fn encoder(&self) -> Option<String> {
-        self.session.encoder()
-    }
-
-    #[getter]
-    fn fallback(&self, py: Python<'_>) -> PyResult<PyObject> {
-        self.session.fallback(py)
-    }
-
-    #[getter]
-    fn result(&self, py: Python<'_>) -> PyResult<PyObject> {
-        self.session.result(py)
-    }
-
-    #[getter]
-    fn path(&self) -> PathBuf {
-        self.session.output.clone()
-    }
-
-    #[getter]
-    fn closed(&self) -> bool {
-        self.session.closed()
     }
 }

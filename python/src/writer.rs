@@ -17,11 +17,10 @@ use crate::{encoder_flags, parse, to_value_error};
 /// A video writer: BGR `uint8` frames (height × width × 3, C-contiguous) in,
 /// a verified video out, written with the encoder the tool's fallback chain
 /// chooses (NVENC, then the codec's CPU encoders) on its pipelined engine.
-#[pyclass(module = "nvviz_bench._native")]
+#[pyclass(extends = Session, module = "nvviz_bench._native")]
 pub struct Writer {
     width: u32,
     height: u32,
-    session: Session,
 }
 
 #[pymethods]
@@ -44,7 +43,7 @@ impl Writer {
         bitrate: Option<String>,
         maxrate: Option<String>,
         ffmpeg: Option<PathBuf>,
-    ) -> PyResult<Self> {
+    ) -> PyResult<PyClassInitializer<Self>> {
         if width == 0 || height == 0 || !(fps.is_finite() && fps > 0.0) {
             return Err(PyValueError::new_err(format!(
                 "width, height and fps must be positive (got {width}x{height} at {fps} fps)"
@@ -64,96 +63,33 @@ impl Writer {
         let (feed, workload) = Workload::fed(width, height, fps);
         let prepared = prepare(&render, Some(workload)).map_err(to_value_error)?;
         let session = Session::start(py, *render, prepared, Some(feed), None)?;
-        Ok(Self {
-            width,
-            height,
-            session,
-        })
+        Ok(PyClassInitializer::from(session).add_subclass(Self { width, height }))
     }
 
     /// Hands one frame over; returns once the writer has copied it (so the
     /// array may be reused at once). The interpreter is released meanwhile.
-    fn write(&mut self, py: Python<'_>, frame: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.session.check_open()?;
-        let (data, len) = frame_bytes(frame, self.height, self.width)?;
+    fn write(
+        mut slf: PyRefMut<'_, Self>,
+        py: Python<'_>,
+        frame: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let (width, height) = (slf.width, slf.height);
+        let session = slf.as_super();
+        session.check_open()?;
+        let (data, len) = frame_bytes(frame, height, width)?;
         // SAFETY: `frame` is borrowed for this whole call, and the array
         // interface's pointer and length describe its C-contiguous bytes.
         let bytes = unsafe { std::slice::from_raw_parts(data as *const u8, len) };
-        let running = &self.session.running;
+        let running = &session.running;
         let sent = py.allow_threads(|| {
             let feed = running.feed.lock().map_err(|_| FeedError::Closed)?;
             feed.as_ref().ok_or(FeedError::Closed)?.send(bytes)
         });
         match sent {
             Ok(()) => Ok(()),
-            Err(FeedError::Closed) => Err(self.session.stopped(py)),
+            Err(FeedError::Closed) => Err(session.stopped(py)),
             Err(e) => Err(PyValueError::new_err(e.to_string())),
         }
-    }
-
-    /// Ends the video: the last frames encoded, the output verified and moved
-    /// to its name. Raises EncodeError where the video could not be written.
-    fn close(&mut self, py: Python<'_>) -> PyResult<()> {
-        self.session.close(py)
-    }
-
-    /// Stops without keeping anything: the partial video is removed, ffmpeg stopped.
-    fn abort(&mut self, py: Python<'_>) {
-        self.session.abort(py)
-    }
-
-    fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
-        slf
-    }
-
-    /// Closes on a normal exit; aborts (nothing kept) where the block raised.
-    #[pyo3(signature = (exc_type, _exc = None, _tb = None))]
-    fn __exit__(
-        &mut self,
-        py: Python<'_>,
-        exc_type: Option<&Bound<'_, PyAny>>,
-        _exc: Option<&Bound<'_, PyAny>>,
-        _tb: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<bool> {
-        self.session
-            .exit(py, exc_type.is_some_and(|t| !t.is_none()))
-    }
-
-    /// The encoder that writes (or wrote) the video, e.g. "h264_nvenc" or
-    /// "libx264" after a fallback.
-    #[getter]
-    fn encoder(&self) -> Option<String> {
-        self.session.encoder()
-    }
-
-    /// Where the encoder asked for did not run: {"from", "cause", "fix"}; else None.
-    #[getter]
-    fn fallback(&self, py: Python<'_>) -> PyResult<PyObject> {
-        self.session.fallback(py)
-    }
-
-    /// The whole case result once closed (as `bench --export-json` records a
-    /// case: fps, stages, CPU, the output verified), else None.
-    #[getter]
-    fn result(&self, py: Python<'_>) -> PyResult<PyObject> {
-        self.session.result(py)
-    }
-
-    /// Frames the engine has written into the encoder so far (`write`
-    /// returns when a frame is taken, before it is encoded).
-    #[getter]
-    fn written(&self) -> u64 {
-        self.session.written()
-    }
-
-    #[getter]
-    fn path(&self) -> PathBuf {
-        self.session.output.clone()
-    }
-
-    #[getter]
-    fn closed(&self) -> bool {
-        self.session.closed()
     }
 }
 
