@@ -94,7 +94,8 @@ fn help(args: &[&str]) -> String {
 
 #[test]
 fn help_text_matches_what_each_command_accepts() {
-    // render takes the four visualizers, and lists exactly those.
+    // render takes the four visualizers, the GPU-resident path and
+    // encode-only (the Python writer's case), and lists exactly those.
     let render = help(&["render"]);
     let values = render
         .lines()
@@ -102,13 +103,13 @@ fn help_text_matches_what_each_command_accepts() {
         .take_while(|l| !l.trim_start().starts_with("--codec"))
         .collect::<Vec<_>>()
         .join("\n");
-    for mode in ["nvenc", "fast", "original", "native"] {
+    for mode in ["nvenc", "fast", "original", "native", "gpu-resident", "encode-only"] {
         assert!(
             values.contains(mode),
             "{mode} not in render --mode:\n{values}"
         );
     }
-    for other in ["overlay-only", "encode-only", "encoder-ceiling"] {
+    for other in ["overlay-only", "encode-to-null", "encoder-ceiling", "pipe-ceiling"] {
         assert!(!values.contains(other), "render lists {other}:\n{values}");
     }
     let refused = nvviz()
