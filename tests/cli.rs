@@ -103,13 +103,25 @@ fn help_text_matches_what_each_command_accepts() {
         .take_while(|l| !l.trim_start().starts_with("--codec"))
         .collect::<Vec<_>>()
         .join("\n");
-    for mode in ["nvenc", "fast", "original", "native", "gpu-resident", "encode-only"] {
+    for mode in [
+        "nvenc",
+        "fast",
+        "original",
+        "native",
+        "gpu-resident",
+        "encode-only",
+    ] {
         assert!(
             values.contains(mode),
             "{mode} not in render --mode:\n{values}"
         );
     }
-    for other in ["overlay-only", "encode-to-null", "encoder-ceiling", "pipe-ceiling"] {
+    for other in [
+        "overlay-only",
+        "encode-to-null",
+        "encoder-ceiling",
+        "pipe-ceiling",
+    ] {
         assert!(!values.contains(other), "render lists {other}:\n{values}");
     }
     let refused = nvviz()
