@@ -556,6 +556,26 @@ fn the_wheel_installs_into_a_fresh_venv_and_runs() {
     let listing = String::from_utf8_lossy(&listing.stdout);
     assert!(listing.contains("nvviz_bench/_native.abi3.so"), "{listing}");
     assert!(listing.contains("nvviz_bench/visualizer.py"), "{listing}");
+    let unpacked = work.path().join("unpacked");
+    run_ok(
+        Command::new("python3")
+            .args(["-m", "zipfile", "-e"])
+            .arg(&wheel)
+            .arg(&unpacked),
+    );
+    let so = unpacked.join("nvviz_bench/_native.abi3.so");
+    let dynamic = run_ok(Command::new("objdump").arg("-p").arg(&so));
+    for line in String::from_utf8_lossy(&dynamic.stdout).lines() {
+        if let Some(lib) = line.trim().strip_prefix("NEEDED") {
+            let lib = lib.trim();
+            assert!(
+                ["libc.so", "libm.so", "libgcc_s.so", "ld-linux"]
+                    .iter()
+                    .any(|ok| lib.starts_with(ok)),
+                "the module needs {lib}: the wheel must need the C library only"
+            );
+        }
+    }
 
     let venv = work.path().join("venv");
     run_ok(Command::new("python3").args(["-m", "venv"]).arg(&venv));
