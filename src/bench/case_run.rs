@@ -174,6 +174,69 @@ pub enum Step<'a> {
     },
 }
 
+/// What the chooser decided, in the case's result: the encoder that will run,
+/// the fallback and its cause, the preset it takes, the pipe's format and
+/// transport.
+fn record_writer(
+    result: &mut CaseResult,
+    spec: &CaseSpec,
+    resolved: &runner::Resolved,
+    options: &EngineOptions,
+) {
+    if let Some(choice) = &resolved.choice {
+        result.encoder.fallback = choice.fallback.as_ref().map(|fb| Fallback {
+            from: fb.from.clone(),
+            cause: fb.reason.clone(),
+        });
+        // The OpenCV writer takes no preset; a CPU encoder its own name for it.
+        result.preset.used = resolved.settings.as_ref().and_then(|s| s.preset.clone());
+    }
+    if let Some(writer) = &resolved.writer {
+        result.encoder.used = Some(writer.name());
+        // The guide's last fallback: OpenCV's VideoWriter wrote it, not a pipe.
+        if matches!(writer, Writer::Opencv { .. }) {
+            result.sink = Sink::OpencvWriter;
+        }
+    }
+    if result.pix_fmt.is_none() {
+        // A stand-in's settings are made when it starts.
+        result.pix_fmt = resolved
+            .settings
+            .as_ref()
+            .filter(|_| spec.sink_kind().is_ffmpeg())
+            .map(|s| s.pix_fmt);
+    }
+    result.pipe = match (&spec.sink, &resolved.writer) {
+        (SinkSpec::Copy { pipe, .. }, _) => Some(*pipe),
+        (_, Some(Writer::Ffmpeg { .. })) if spec.sink_kind() == Sink::FfmpegPipe => {
+            Some(options.engine.pipe)
+        }
+        _ => None,
+    };
+}
+
+/// Where the case writes before its output is verified and kept: a scratch
+/// file beside where it goes, or none for cases that keep nothing.
+fn partial_output(
+    spec: &CaseSpec,
+    options: &EngineOptions,
+    out_dir: &Path,
+) -> Result<Option<tempfile::TempPath>, EncodeFailure> {
+    if spec.mode == case::Mode::EncodeToNull
+        || matches!(
+            spec.sink,
+            SinkSpec::Null | SinkSpec::Copy { .. } | SinkSpec::Gpu { settings: None }
+        )
+    {
+        return Ok(None);
+    }
+    crate::scratch::beside(out_dir, "case", &options.keep.suffix())
+        .map(Some)
+        .map_err(|e| EncodeFailure::OutputNotWritable {
+            detail: format!("cannot write in {}: {e}", out_dir.display()),
+        })
+}
+
 impl<'a> CaseRun<'a> {
     /// Resolves the case's writer (with the guide's fallback) and its files; a
     /// case that cannot run at all is finished here.
@@ -206,14 +269,6 @@ impl<'a> CaseRun<'a> {
             Ok(resolved) => resolved,
             Err(failure) => return fail(result, Reason::from(failure)),
         };
-        if let Some(choice) = &resolved.choice {
-            result.encoder.fallback = choice.fallback.as_ref().map(|fb| Fallback {
-                from: fb.from.clone(),
-                cause: fb.reason.clone(),
-            });
-            // The OpenCV writer takes no preset; a CPU encoder its own name for it.
-            result.preset.used = resolved.settings.as_ref().and_then(|s| s.preset.clone());
-        }
         if let (SinkSpec::Gpu { .. }, Some(Writer::Opencv { .. })) = (&spec.sink, &resolved.writer)
         {
             return fail(
@@ -223,28 +278,7 @@ impl<'a> CaseRun<'a> {
                 }),
             );
         }
-        if let Some(writer) = &resolved.writer {
-            result.encoder.used = Some(writer.name());
-            // The guide's last fallback: OpenCV's VideoWriter wrote it, not a pipe.
-            if matches!(writer, Writer::Opencv { .. }) {
-                result.sink = Sink::OpencvWriter;
-            }
-        }
-        if result.pix_fmt.is_none() {
-            // A stand-in's settings are made when it starts.
-            result.pix_fmt = resolved
-                .settings
-                .as_ref()
-                .filter(|_| spec.sink_kind().is_ffmpeg())
-                .map(|s| s.pix_fmt);
-        }
-        result.pipe = match (&spec.sink, &resolved.writer) {
-            (SinkSpec::Copy { pipe, .. }, _) => Some(*pipe),
-            (_, Some(Writer::Ffmpeg { .. })) if spec.sink_kind() == Sink::FfmpegPipe => {
-                Some(options.engine.pipe)
-            }
-            _ => None,
-        };
+        record_writer(&mut result, spec, &resolved, options);
         let (writer, settings) = (resolved.writer, resolved.settings);
         if matches!(spec.sink, SinkSpec::Lavfi { .. }) && settings.is_none() {
             return Step::Finished(Box::new(skipped(
@@ -255,22 +289,9 @@ impl<'a> CaseRun<'a> {
                 }),
             )));
         }
-        let partial = if spec.mode == case::Mode::EncodeToNull
-            || matches!(
-                spec.sink,
-                SinkSpec::Null | SinkSpec::Copy { .. } | SinkSpec::Gpu { settings: None }
-            ) {
-            None
-        } else {
-            match crate::scratch::beside(out_dir, "case", &options.keep.suffix()) {
-                Ok(file) => Some(file),
-                Err(e) => {
-                    let reason = EncodeFailure::OutputNotWritable {
-                        detail: format!("cannot write in {}: {e}", out_dir.display()),
-                    };
-                    return fail(result, Reason::from(reason));
-                }
-            }
+        let partial = match partial_output(spec, options, out_dir) {
+            Ok(partial) => partial,
+            Err(failure) => return fail(result, Reason::from(failure)),
         };
         let output = partial.as_deref().map_or_else(
             || PathBuf::from(crate::ffmpeg::args::DISCARD),
@@ -295,39 +316,8 @@ impl<'a> CaseRun<'a> {
             ffmpeg: chooser.ffmpeg().map(Path::to_path_buf),
             vmaf: chooser.ffmpeg_info().is_some_and(|i| i.has_libvmaf()),
         };
-        if let (SinkSpec::Lavfi { .. }, Some(s)) = (&spec.sink, &case.settings) {
-            match runner::ring_file(&case.context(options), s.pix_fmt) {
-                Ok(ring) => {
-                    case.result.ceiling_input = Some(match ring {
-                        Some(_) => CeilingInput::SameFrames,
-                        None => CeilingInput::Testsrc2,
-                    });
-                    case.ring = ring;
-                }
-                Err(e) => return fail(case.result, reason_of(RunError::Other(e))),
-            }
-        }
-        if let SinkSpec::Command(command) = &spec.sink {
-            if let Err(e) = case.write_command_inputs(command, options) {
-                return fail(case.result, reason_of(RunError::Other(e)));
-            }
-        }
-        if let SinkSpec::Gpu { .. } = &spec.sink {
-            match super::gpu::Source::prepare(&case.context(options)) {
-                Ok(source) => {
-                    case.result.gpu_path = Some(source.path().clone());
-                    case.result.command = source
-                        .command_line(
-                            &case.context(options),
-                            spec,
-                            case.settings.as_ref(),
-                            &case.output,
-                        )
-                        .ok();
-                    case.gpu = Some(source);
-                }
-                Err(e) => return fail(case.result, reason_of(RunError::Other(e))),
-            }
+        if let Err(e) = case.prepare_input(options) {
+            return fail(case.result, reason_of(RunError::Other(e)));
         }
         Step::Running(Box::new(case))
     }
@@ -356,6 +346,105 @@ impl<'a> CaseRun<'a> {
         }
     }
 
+    /// What the case's input needs before its first run: the ceiling's ring
+    /// file, a command's input files, the GPU path's video and trials.
+    fn prepare_input(&mut self, options: &EngineOptions) -> anyhow::Result<()> {
+        match &self.spec.sink {
+            SinkSpec::Lavfi { .. } => {
+                if let Some(s) = &self.settings {
+                    let ring = runner::ring_file(&self.context(options), s.pix_fmt)?;
+                    self.result.ceiling_input = Some(match ring {
+                        Some(_) => CeilingInput::SameFrames,
+                        None => CeilingInput::Testsrc2,
+                    });
+                    self.ring = ring;
+                }
+            }
+            SinkSpec::Command(command) => self.write_command_inputs(command, options)?,
+            SinkSpec::Gpu { .. } => {
+                let source = super::gpu::Source::prepare(&self.context(options))?;
+                self.result.gpu_path = Some(source.path().clone());
+                self.result.command = source
+                    .command_line(
+                        &self.context(options),
+                        self.spec,
+                        self.settings.as_ref(),
+                        &self.output,
+                    )
+                    .ok();
+                self.gpu = Some(source);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// One run through the engine this case's sink takes.
+    fn run_engine(
+        &self,
+        ctx: &RunContext,
+        options: &EngineOptions,
+        out_dir: &Path,
+        open: OpenSink,
+        progress: &Progress,
+    ) -> Result<super::run::RunOutcome, RunError> {
+        let spec = self.spec;
+        match &spec.sink {
+            SinkSpec::Copy { .. } => runner::run_copy(ctx, spec, progress),
+            SinkSpec::Command(command) => {
+                // What it writes, it writes afresh: nothing there counts for it.
+                let _ = std::fs::remove_file(&self.output);
+                super::command::run(
+                    ctx,
+                    command,
+                    self.inputs.as_ref().expect("written in start"),
+                    &self.output,
+                    options.command_timeout,
+                    progress,
+                )
+            }
+            SinkSpec::Gpu { .. } => super::gpu::run(
+                ctx,
+                spec,
+                self.gpu.as_ref().expect("prepared in start"),
+                self.settings.as_ref(),
+                &self.output,
+                progress,
+            ),
+            SinkSpec::Lavfi { .. } => runner::run_lavfi(
+                ctx,
+                self.settings.as_ref().expect("resolved in start"),
+                self.ring.as_deref(),
+                &self.output,
+            ),
+            _ if spec.sessions > 1 => match extra_outputs(spec, &self.output, out_dir) {
+                Ok(extra) => {
+                    let outputs: Vec<PathBuf> = std::iter::once(self.output.clone())
+                        .chain(extra.iter().map(|p| p.to_path_buf()))
+                        .collect();
+                    runner::run_streams(
+                        ctx,
+                        spec,
+                        self.writer.as_ref(),
+                        self.settings.as_ref(),
+                        &outputs,
+                        progress,
+                    )
+                }
+                Err(e) => Err(RunError::Other(e)),
+            },
+            _ => open(
+                ctx,
+                spec,
+                self.writer.as_ref(),
+                self.settings.as_ref(),
+                &self.output,
+            )
+            .map_err(RunError::from)
+            .and_then(|sink| runner::run_frames(ctx, spec, sink, progress)),
+        }
+    }
+
     /// One timed run, its frames written to the sink `open` gives; the case
     /// finishes after its last run or its first failure.
     pub fn run_once(
@@ -372,60 +461,7 @@ impl<'a> CaseRun<'a> {
             ctx.warmup + self.workload.info.frames,
         );
         let sampler = gpu_sampler::GpuSampler::start(options.gpu_sample_period);
-        let outcome = match &spec.sink {
-            SinkSpec::Copy { .. } => runner::run_copy(&ctx, spec, &progress),
-            SinkSpec::Command(command) => {
-                // What it writes, it writes afresh: nothing there counts for it.
-                let _ = std::fs::remove_file(&self.output);
-                super::command::run(
-                    &ctx,
-                    command,
-                    self.inputs.as_ref().expect("written in start"),
-                    &self.output,
-                    options.command_timeout,
-                    &progress,
-                )
-            }
-            SinkSpec::Gpu { .. } => super::gpu::run(
-                &ctx,
-                spec,
-                self.gpu.as_ref().expect("prepared in start"),
-                self.settings.as_ref(),
-                &self.output,
-                &progress,
-            ),
-            SinkSpec::Lavfi { .. } => runner::run_lavfi(
-                &ctx,
-                self.settings.as_ref().expect("resolved in start"),
-                self.ring.as_deref(),
-                &self.output,
-            ),
-            _ if spec.sessions > 1 => match extra_outputs(spec, &self.output, out_dir) {
-                Ok(extra) => {
-                    let outputs: Vec<PathBuf> = std::iter::once(self.output.clone())
-                        .chain(extra.iter().map(|p| p.to_path_buf()))
-                        .collect();
-                    runner::run_streams(
-                        &ctx,
-                        spec,
-                        self.writer.as_ref(),
-                        self.settings.as_ref(),
-                        &outputs,
-                        &progress,
-                    )
-                }
-                Err(e) => Err(RunError::Other(e)),
-            },
-            _ => open(
-                &ctx,
-                spec,
-                self.writer.as_ref(),
-                self.settings.as_ref(),
-                &self.output,
-            )
-            .map_err(RunError::from)
-            .and_then(|sink| runner::run_frames(&ctx, spec, sink, &progress)),
-        };
+        let outcome = self.run_engine(&ctx, options, out_dir, open, &progress);
         progress.finish();
         if let Some(sampler) = sampler {
             // Sample times continue over the case's runs.

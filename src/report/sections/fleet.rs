@@ -101,17 +101,8 @@ fn nvenc_case(results: &Results) -> Option<&CaseResult> {
         .find(|c| c.mode == Mode::Nvenc && c.is_ok())
 }
 
-pub fn section(inputs: &[Input]) -> Section {
-    let mut nodes: Vec<Node> = inputs.iter().map(node).collect();
-    nodes.sort_by(|a, b| (&a.gpu, &a.driver, &a.name).cmp(&(&b.gpu, &b.driver, &b.name)));
-    let mut groups: BTreeMap<(String, String), Vec<&Node>> = BTreeMap::new();
-    for n in &nodes {
-        groups
-            .entry((n.gpu.clone(), n.driver.clone()))
-            .or_default()
-            .push(n);
-    }
-
+/// A row per node: its GPU, driver, whether NVENC ran, the nvenc mode's fps.
+fn node_table(nodes: &[Node]) -> Table {
     let mut per_node = Table::new(
         "fleet-nodes",
         "Nodes",
@@ -126,7 +117,7 @@ pub fn section(inputs: &[Input]) -> Section {
             "workload",
         ],
     );
-    for n in &nodes {
+    for n in nodes {
         let case = nvenc_case(&n.input.results);
         per_node.row(vec![
             n.name.clone(),
@@ -139,6 +130,21 @@ pub fn section(inputs: &[Input]) -> Section {
             workload(&n.input.results),
         ]);
     }
+    per_node
+}
+
+pub fn section(inputs: &[Input]) -> Section {
+    let mut nodes: Vec<Node> = inputs.iter().map(node).collect();
+    nodes.sort_by(|a, b| (&a.gpu, &a.driver, &a.name).cmp(&(&b.gpu, &b.driver, &b.name)));
+    let mut groups: BTreeMap<(String, String), Vec<&Node>> = BTreeMap::new();
+    for n in &nodes {
+        groups
+            .entry((n.gpu.clone(), n.driver.clone()))
+            .or_default()
+            .push(n);
+    }
+
+    let per_node = node_table(&nodes);
 
     let mut per_group = Table::new(
         "fleet-groups",

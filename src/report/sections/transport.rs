@@ -22,24 +22,8 @@ fn is_guide(c: &CaseResult) -> bool {
     c.pipe == Some(PipeOptions::GUIDE)
 }
 
-pub fn section(input: &Input, suffix: &str) -> Section {
-    let results = &input.results;
-    let cases: Vec<&CaseResult> = ok_cases(results)
-        .filter(|c| c.mode == Mode::PipeCeiling)
-        .collect();
-    let title = format!("The pipe's ceiling{suffix}");
-    if cases.is_empty() {
-        return Section {
-            title,
-            paragraphs: vec![
-                "Not measured in this file: `nvviz-bench bench --modes pipe-ceiling --pix-fmts bgr24,yuv420p,nv12 --interleave` \
-                 measures what the pipe alone carries (ffmpeg passes the frames on unencoded), per format and transport step."
-                    .into(),
-            ],
-            ..Section::default()
-        };
-    }
-    let w = &results.workload;
+/// The pipe's ceiling per format and transport step, with its ratio to the guide's.
+fn table(input: &Input, cases: &[&CaseResult], suffix: &str) -> Table {
     let mut t = Table::new(
         format!("transport-{}", input.label),
         format!("What the pipe carries, no encoder{suffix}"),
@@ -51,7 +35,7 @@ pub fn section(input: &Input, suffix: &str) -> Section {
             "× the guide's transport (bgr24, write, default pipe), same rounds",
         ],
     );
-    for c in &cases {
+    for c in cases {
         let bytes = c.pix_fmt.map_or(0, |f| f.frame_bytes(c.width, c.height)) as f64;
         let fps = c.fps.map_or(0.0, |f| f.mean);
         let ratio = c.relative.as_ref().map_or_else(
@@ -72,6 +56,28 @@ pub fn section(input: &Input, suffix: &str) -> Section {
             ratio,
         ]);
     }
+    t
+}
+
+pub fn section(input: &Input, suffix: &str) -> Section {
+    let results = &input.results;
+    let cases: Vec<&CaseResult> = ok_cases(results)
+        .filter(|c| c.mode == Mode::PipeCeiling)
+        .collect();
+    let title = format!("The pipe's ceiling{suffix}");
+    if cases.is_empty() {
+        return Section {
+            title,
+            paragraphs: vec![
+                "Not measured in this file: `nvviz-bench bench --modes pipe-ceiling --pix-fmts bgr24,yuv420p,nv12 --interleave` \
+                 measures what the pipe alone carries (ffmpeg passes the frames on unencoded), per format and transport step."
+                    .into(),
+            ],
+            ..Section::default()
+        };
+    }
+    let w = &results.workload;
+    let t = table(input, &cases, suffix);
     let mut paragraphs = vec![format!(
         "One frame of {}x{}, made once, written {} times a run through the writer the encode modes use, into \
          `ffmpeg -f rawvideo … -i - -c:v copy -f null -`: no overlay, no conversion, no encoder. The steps change one \
