@@ -152,7 +152,10 @@ class Writing(unittest.TestCase):
 
 
 SCRIPT = textwrap.dedent("""
-    import sys, numpy as np, nvviz_bench
+    import signal, sys, numpy as np, nvviz_bench
+    # Ctrl-C raises KeyboardInterrupt even where this process was started
+    # with SIGINT ignored (a background job's children inherit that).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     w = nvviz_bench.Writer(sys.argv[1], 320, 240, 30)
     frame = np.zeros((240, 320, 3), np.uint8)
     print("writing", flush=True)
