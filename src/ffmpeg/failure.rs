@@ -259,6 +259,18 @@ mod tests {
     }
 
     #[test]
+    fn nvdec_refusing_4_4_4_h264_on_the_h100() {
+        // Captured on the lent H100 (driver 580, static ffmpeg 9.0.2):
+        // `-hwaccel cuda` on a yuv444p H.264 clip. ffmpeg went on on the CPU
+        // (exit 0 with -f null); its words say NVDEC refused the stream.
+        let (lines, exit) = fixture("static-9.0.2_nvdec_h264-444_h100.stderr.txt");
+        assert_eq!(exit, ExitInfo::Code(0));
+        let failure = classify_gpu_decode(&lines, &exit);
+        assert_eq!(failure.kind(), "nvdec_unsupported", "{failure:?}");
+        assert!(format!("{failure:?}").contains("lacking required capabilities"));
+    }
+
+    #[test]
     fn frames_not_from_nvdec_fail_the_download() {
         // What the trial's hwdownload says of a CPU decoder's frames (here
         // DivX 3, which NVDEC does not decode, with no -hwaccel at all).
