@@ -5,7 +5,8 @@
 # xz'd) and the static ffmpeg (`ffmpeg.xz`, from the imageio-ffmpeg wheel) —
 # into a fresh $work/bin, puts it first on PATH, and defines machine_facts.
 #
-#   . scripts/lent-env.sh        then: machine_facts DIR   (writes DIR/machine.txt)
+#   . scripts/lent-env.sh        then: machine_facts DIR   (writes DIR/machine.txt),
+#                                      h264_clip PATH FRAMES (a 1080p H.264 clip)
 #
 # Where .carry/ lacks one, the machine's own is used (nvviz-bench from
 # target/release, ffmpeg from PATH), and NVVIZ_BIN, where set, names the
@@ -25,6 +26,14 @@ export PATH="$work/bin:$PATH" NVVIZ_BIN="$work/bin/nvviz-bench" NO_COLOR=1
 # After PATH has changed (one export expands every word first): the carried ffmpeg where there is one.
 NVVIZ_FFMPEG="$(command -v ffmpeg)"
 export NVVIZ_FFMPEG
+
+# The 1080p H.264 test clip the GPU scripts decode (testsrc2, libx264, made
+# on the CPU): h264_clip PATH FRAMES
+h264_clip() {
+  "$NVVIZ_FFMPEG" -hide_banner -v error -y -f lavfi -i testsrc2=s=1920x1080:r=30 -frames:v "$2" \
+    -c:v libx264 -preset ultrafast -pix_fmt yuv420p "$1"
+}
+export -f h264_clip
 
 # The facts every timing names: cores, CPU, GPU and driver, ffmpeg, nvviz-bench and its commit.
 machine_facts() {

@@ -15,8 +15,7 @@ mkdir -p "$out"
 ff="${NVVIZ_FFMPEG:-ffmpeg}"
 py="${PYTHON:-python3}"
 clip="$out/h264.mkv"
-"$ff" -hide_banner -v error -y -f lavfi -i testsrc2=s=1920x1080:r=30 -frames:v 600 \
-  -c:v libx264 -preset ultrafast -pix_fmt yuv420p "$clip" > "$out/make.txt" 2>&1
+h264_clip "$clip" 600 > "$out/make.txt" 2>&1
 # A layer stream: 600 yuva420p 1080p frames, ten 200x400 box outlines (3 px),
 # alpha 255 on the drawn pixels, 0 elsewhere; written from one prepared buffer
 # so the writer's own cost is the pipe's.

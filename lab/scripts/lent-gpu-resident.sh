@@ -14,8 +14,7 @@ runs=${NVVIZ_RUNS:-5}
 nvviz-bench doctor --json > "$out/doctor.json" 2> "$out/doctor.err"
 nvviz-bench doctor > "$out/doctor.txt" 2>&1
 clip="$out/h264-1080p.mkv"
-"$ff" -hide_banner -v error -y -f lavfi -i testsrc2=s=1920x1080:r=30 -frames:v 700 \
-  -c:v libx264 -preset ultrafast -pix_fmt yuv420p "$clip"
+h264_clip "$clip" 700
 modes=gpu-resident,composite-ceiling,nvdec-ceiling,native
 nvviz-bench bench --modes $modes --frames 600 --warmup 30 --runs "$runs" --interleave \
   --export-json "$out/gpu-embedded.json" > "$out/gpu-embedded.txt" 2>&1

@@ -10,8 +10,7 @@ out=${1:?usage: lent-nvdec-cost.sh OUTDIR}
 mkdir -p "$out"
 ff="${NVVIZ_FFMPEG:-ffmpeg}"
 clip="$out/h264-1080p.mkv"
-"$ff" -hide_banner -v error -y -f lavfi -i testsrc2=s=1920x1080:r=30 -frames:v 400 \
-  -c:v libx264 -preset ultrafast -pix_fmt yuv420p "$clip"
+h264_clip "$clip" 400
 nv=(-hwaccel cuda -hwaccel_output_format cuda)
 run() { # name, args...
   local name=$1; shift
