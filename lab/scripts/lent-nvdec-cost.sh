@@ -8,10 +8,9 @@
 set -uo pipefail
 out=${1:?usage: lent-nvdec-cost.sh OUTDIR}
 mkdir -p "$out"
-ff="${NVVIZ_FFMPEG:-ffmpeg}"
-clip="$out/h264-1080p.mkv"
-h264_clip "$clip" 400
 nv=(-hwaccel cuda -hwaccel_output_format cuda)
+ff="${NVVIZ_FFMPEG:-ffmpeg}" clip="$out/h264-1080p.mkv"
+h264_clip "$clip" 400
 run() { # name, args...
   local name=$1; shift
   for i in 1 2; do
