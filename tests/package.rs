@@ -442,16 +442,11 @@ fn the_container_runtime_steps_install_and_run_it_in_a_clean_debian() {
         .unwrap();
     let fs = rootfs.path();
     let codename = "bookworm";
-    let boot = Command::new("debootstrap")
-        .args(["--variant=minbase", codename])
-        .arg(fs)
-        .arg("http://deb.debian.org/debian")
-        .output()
-        .unwrap();
-    assert!(
-        boot.status.success(),
-        "debootstrap failed:\n{}",
-        String::from_utf8_lossy(&boot.stdout)
+    run_ok(
+        Command::new("debootstrap")
+            .args(["--variant=minbase", codename])
+            .arg(fs)
+            .arg("http://deb.debian.org/debian"),
     );
     std::fs::copy("/etc/resolv.conf", fs.join("etc/resolv.conf")).unwrap();
     std::fs::create_dir_all(fs.join("dist")).unwrap();

@@ -559,15 +559,10 @@ fn the_committed_report_regenerates_byte_for_byte() {
             1,
         )
         .replace("-o reports/report", &format!("-o {}", dir.path().display()));
-    let out = std::process::Command::new("bash")
-        .args(["-c", &command])
-        .current_dir(repo())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    run_ok(
+        std::process::Command::new("bash")
+            .args(["-c", &command])
+            .current_dir(repo()),
     );
     let committed = repo().join("reports/report");
     let mut names: Vec<_> = std::fs::read_dir(&committed)

@@ -61,12 +61,11 @@ for keyframe in doc.get("keyframes", []):
 vis.send("DONE")
 vis.send_track("DONE")
 progress = Progress()
-native = vis._native
-while native.running:
-    while progress.n < native.written:
+while vis.running:
+    while progress.n < vis.written:
         progress.frame()
     time.sleep(0.002)
 vis.close()
-while progress.n < native.written:
+while progress.n < vis.written:
     progress.frame()
 print(f"nvviz_visualizer: {vis.encoder}", file=sys.stderr)

@@ -144,10 +144,13 @@ class NVENCVisualizer:
         if bar is not None:
             bar.close()
 
-    # What the tool adds: the encoder that ran and why, the whole result.
+    # What the tool adds: the encoder that ran and why, the whole result, and
+    # how far the video is (frames written; whether it is still running).
     encoder = property(lambda self: self._native.encoder)
     fallback = property(lambda self: self._native.fallback)
     result = property(lambda self: self._native.result)
+    written = property(lambda self: self._native.written)
+    running = property(lambda self: self._native.running)
 
     def __enter__(self):
         return self

@@ -125,32 +125,26 @@ pub fn probe(
 ) -> Result<FfmpegInfo, EncodeFailure> {
     let h264 = Codec::H264.nvenc();
     let h264_help = format!("encoder={h264}");
-    let queries: [&[&str]; 6] = [
+    let encoding: [&[&str]; 3] = [
         &["-hide_banner", "-version"],
         &["-hide_banner", "-encoders"],
         &["-hide_banner", "-h", &h264_help],
+    ];
+    let decoding: [&[&str]; 3] = [
         &["-hide_banner", "-hwaccels"],
         &["-hide_banner", "-decoders"],
         &["-hide_banner", "-filters"],
     ];
-    let asked = match listing {
-        Listing::Encoders => 3,
-        Listing::WithDecoders => 6,
-    };
     // Each query an ffmpeg start, all at once: together about as long as one.
-    let [version_out, encoders_out, help, hwaccels, decoders, filters] =
-        std::thread::scope(|scope| {
-            let running: [_; 6] = std::array::from_fn(|i| {
-                let args = queries[i];
-                (i < asked).then(|| scope.spawn(move || query(binary, args, timeout)))
-            });
-            running.map(|q| q.map(|q| q.join().expect("an ffmpeg query thread panicked")))
-        });
-    let (version_out, encoders_out, help) = (
-        version_out.expect("always asked"),
-        encoders_out.expect("always asked"),
-        help.expect("always asked"),
-    );
+    let ([version_out, encoders_out, help], decoding) = std::thread::scope(|scope| {
+        let encoding = encoding.map(|args| scope.spawn(move || query(binary, args, timeout)));
+        let decoding = (listing == Listing::WithDecoders)
+            .then(|| decoding.map(|args| scope.spawn(move || query(binary, args, timeout))));
+        let join = |q: std::thread::ScopedJoinHandle<'_, _>| {
+            q.join().expect("an ffmpeg query thread panicked")
+        };
+        (encoding.map(join), decoding.map(|d| d.map(join)))
+    });
     let version_out = version_out?;
     let (version, configuration) =
         parse_version(&version_out).ok_or_else(|| EncodeFailure::FfmpegUnusable {
@@ -173,12 +167,13 @@ pub fn probe(
         .map(|help| parse_encoder_help(&help));
     let nvenc_build = nvenc_build(&configuration, &encoders);
     // Best effort: a build that cannot list these has none of them.
-    let listed =
-        |out: Option<Result<String, EncodeFailure>>| out.and_then(Result::ok).unwrap_or_default();
-    let decode = (listing == Listing::WithDecoders).then(|| DecodeBuild {
-        hwaccels: parse_hwaccels(&listed(hwaccels)),
-        cuvid_decoders: parse_listed(&listed(decoders), |n| n.ends_with("_cuvid")),
-        cuda_filters: parse_listed(&listed(filters), |n| super::gpu::CUDA_FILTERS.contains(&n)),
+    let decode = decoding.map(|listed| {
+        let [hwaccels, decoders, filters] = listed.map(Result::unwrap_or_default);
+        DecodeBuild {
+            hwaccels: parse_hwaccels(&hwaccels),
+            cuvid_decoders: parse_listed(&decoders, |n| n.ends_with("_cuvid")),
+            cuda_filters: parse_listed(&filters, |n| super::gpu::CUDA_FILTERS.contains(&n)),
+        }
     });
     Ok(FfmpegInfo {
         version,

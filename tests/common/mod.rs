@@ -297,17 +297,12 @@ pub fn wait_until_catching(pid: u32, signal: i32) -> bool {
 
 /// Frame `n` of `video` as raw RGB, decoded by ffmpeg.
 pub fn frame_rgb(video: &Path, n: u64) -> Vec<u8> {
-    let out = std::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(video)
-        .args(["-vf", &format!("select=eq(n\\,{n})"), "-frames:v", "1"])
-        .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    run_ok(
+        std::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-i"])
+            .arg(video)
+            .args(["-vf", &format!("select=eq(n\\,{n})"), "-frames:v", "1"])
+            .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "-"]),
+    )
+    .stdout
 }
