@@ -177,6 +177,8 @@ class Ending(unittest.TestCase):
     def start(self, frames, then):
         p = subprocess.Popen([sys.executable, "-c", SCRIPT, self.out, str(frames), then],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # Whatever the test's outcome, the child (and with it its ffmpeg) ends.
+        self.addCleanup(lambda: p.poll() is None and (p.kill(), p.communicate()))
         self.assertEqual(p.stdout.readline().strip(), "writing")
         return p
 
