@@ -74,11 +74,15 @@ pub struct FrameTracks {
 
 /// One track's result at a keyframe: the action model's scores, indexed by the
 /// vocabulary (AVA's 80, or the demo's 15 with `--common-categories`), or
-/// labels with their scores.
+/// labels with their scores; `box` is the result's own box for the track
+/// (the demo's `result.bbox` row), drawn on the frame the result lands on —
+/// without it the tracker's box of that frame stands in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyframeTrack {
     pub track_id: u32,
+    #[serde(rename = "box", default, skip_serializing_if = "Option::is_none")]
+    pub bbox: Option<[f32; 4]>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scores: Option<Vec<f32>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -123,6 +127,12 @@ pub struct Detections {
 /// or before a frame are the ones shown (AlphAction's action dictionary).
 type Held = HashMap<u32, BTreeMap<u64, Vec<Action>>>;
 
+/// One action result's tracks, in its order, each with its own box if given.
+type Results = Vec<(u32, Option<[f32; 4]>)>;
+
+/// One track's caption at a keyframe: (frame, track, captions, the result's box).
+pub type KeyframeCaption = (u64, u32, Vec<Action>, Option<[f32; 4]>);
+
 #[derive(Debug, Clone, PartialEq)]
 enum Source {
     /// Version 1 (captions listed per frame, `held` None) or version 2 and
@@ -130,9 +140,10 @@ enum Source {
     Recorded {
         boxes: BTreeMap<u64, Vec<Person>>,
         held: Option<Held>,
-        /// The frames an action result lands on, and the tracks in it: there
-        /// the demo draws that result's persons only.
-        results: BTreeMap<u64, std::collections::BTreeSet<u32>>,
+        /// The frames an action result lands on, and the tracks in it (with
+        /// the result's own box where it has one): there the demo draws that
+        /// result's persons only.
+        results: BTreeMap<u64, Results>,
     },
     /// The embedded workload: `frames` frames of `persons` people moving over
     /// a `width`x`height` frame, each frame a pure function of its number; a
@@ -190,7 +201,7 @@ impl Detections {
     /// track's next keyframe.
     pub fn from_keyframes(
         frames: Vec<FrameTracks>,
-        captions: impl IntoIterator<Item = (u64, u32, Vec<Action>)>,
+        captions: impl IntoIterator<Item = KeyframeCaption>,
     ) -> Self {
         let boxes = by_frame(frames.into_iter().map(|f| {
             let persons = f
@@ -205,9 +216,13 @@ impl Detections {
             (f.frame, persons)
         }));
         let mut held = Held::new();
-        let mut results: BTreeMap<u64, std::collections::BTreeSet<u32>> = BTreeMap::new();
-        for (frame, track, actions) in captions {
-            results.entry(frame).or_default().insert(track);
+        let mut results: BTreeMap<u64, Results> = BTreeMap::new();
+        for (frame, track, actions, bbox) in captions {
+            let result = results.entry(frame).or_default();
+            match result.iter_mut().find(|(t, _)| *t == track) {
+                Some(entry) => entry.1 = bbox.or(entry.1),
+                None => result.push((track, bbox)),
+            }
             held.entry(track).or_default().insert(frame, actions);
         }
         Self {
@@ -280,26 +295,32 @@ impl Detections {
                 held: Some(held),
                 results,
             } => {
-                let Some(persons) = boxes.get(&frame) else {
-                    return Cow::Borrowed(&[]);
+                let tracker = boxes.get(&frame).map_or(&[][..], Vec::as_slice);
+                let captioned = |track_id: u32, bbox: [f32; 4]| Person {
+                    track_id,
+                    bbox,
+                    actions: held
+                        .get(&track_id)
+                        .and_then(|k| k.range(..=frame).next_back())
+                        .map(|(_, a)| a.clone())
+                        .unwrap_or_default(),
                 };
-                // On a frame an action result lands on, its persons only (as
-                // the demo draws `result.bbox` there, not the tracker's others).
-                let result = results.get(&frame);
-                Cow::Owned(
-                    persons
+                Cow::Owned(match results.get(&frame) {
+                    // On a frame an action result lands on, its persons only,
+                    // at the result's boxes (the demo draws `result.bbox`
+                    // there, not the tracker's), else the tracker's of the frame.
+                    Some(result) => result
                         .iter()
-                        .filter(|p| result.map_or(true, |tracks| tracks.contains(&p.track_id)))
-                        .map(|p| Person {
-                            actions: held
-                                .get(&p.track_id)
-                                .and_then(|k| k.range(..=frame).next_back())
-                                .map(|(_, a)| a.clone())
-                                .unwrap_or_default(),
-                            ..p.clone()
+                        .filter_map(|&(track, own)| {
+                            let tracked = || tracker.iter().find(|p| p.track_id == track);
+                            Some(captioned(track, own.or_else(|| tracked().map(|p| p.bbox))?))
                         })
                         .collect(),
-                )
+                    None => tracker
+                        .iter()
+                        .map(|p| captioned(p.track_id, p.bbox))
+                        .collect(),
+                })
             }
             Source::Generated {
                 frames,
@@ -379,6 +400,7 @@ impl Detections {
         let keyframe = |k: &mut BTreeMap<u64, Vec<KeyframeTrack>>, f, p: &Person| {
             k.entry(f).or_default().push(KeyframeTrack {
                 track_id: p.track_id,
+                bbox: None,
                 scores: None,
                 actions: Some(p.actions.clone()),
             })
@@ -538,7 +560,7 @@ pub fn parse_json(text: &str, rule: &CaptionRule) -> anyhow::Result<Loaded> {
                             t.track_id
                         ),
                     };
-                    captions.push((k.frame, t.track_id, actions));
+                    captions.push((k.frame, t.track_id, actions, t.bbox));
                 }
             }
             Ok(Loaded {
@@ -616,7 +638,7 @@ pub fn parse_ava_csv(text: &str, rule: &CaptionRule, fps: f64) -> anyhow::Result
 /// its captions, through `rule`.
 struct AvaKeyframes {
     boxes: BTreeMap<(u64, u32), [f32; 4]>,
-    captions: Vec<(u64, u32, Vec<Action>)>,
+    captions: Vec<KeyframeCaption>,
 }
 
 fn ava_keyframes(text: &str, rule: &CaptionRule, fps: f64) -> anyhow::Result<AvaKeyframes> {
@@ -660,7 +682,7 @@ fn ava_keyframes(text: &str, rule: &CaptionRule, fps: f64) -> anyhow::Result<Ava
     }
     let captions = actions
         .into_iter()
-        .map(|((frame, person), a)| (frame, person, rule.from_labels(&a)))
+        .map(|((frame, person), a)| (frame, person, rule.from_labels(&a), None))
         .collect();
     Ok(AvaKeyframes { boxes, captions })
 }
@@ -754,6 +776,52 @@ mod tests {
         assert_eq!(label(11).as_deref(), Some("walk"));
         assert_eq!(tracks(12), [1, 2]);
         assert_eq!(label(12).as_deref(), Some("walk"));
+    }
+
+    /// The demo draws `result.bbox` where a result lands: a keyframe's own
+    /// box (the box the action model saw, a keyframe earlier than the frame
+    /// it lands on) wins over the tracker's there, in the result's order, and
+    /// a result's person the tracker lost on that frame is still drawn.
+    #[test]
+    fn a_result_lands_with_its_own_boxes() {
+        let boxes: String = (0..20)
+            .map(|f| {
+                format!(
+                    r#"{{"frame": {f}, "persons": [{{"track_id": 1, "box": [{f}, 0, 10, 10]}}, {{"track_id": 2, "box": [20, 0, 30, 10]}}]}}"#
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(",");
+        let walk = r#"[{"label": "walk", "score": 0.8}]"#;
+        let text = format!(
+            r#"{{"schema": "nvviz-bench.detections", "version": 2, "frames": [{boxes}],
+              "keyframes": [{{"frame": 10, "tracks": [
+                {{"track_id": 2, "box": [21, 1, 31, 11], "actions": {walk}}},
+                {{"track_id": 1, "actions": {walk}}},
+                {{"track_id": 7, "box": [50, 50, 60, 60], "actions": {walk}}}]}}]}}"#
+        );
+        let d = parse_json(&text, &demo()).unwrap().detections;
+        let drawn = |f: u64| {
+            d.persons(f)
+                .iter()
+                .map(|p| (p.track_id, p.bbox))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            drawn(10),
+            [
+                (2, [21.0, 1.0, 31.0, 11.0]),
+                (1, [10.0, 0.0, 10.0, 10.0]),
+                (7, [50.0, 50.0, 60.0, 60.0])
+            ],
+            "the result's own boxes, the tracker's where it has none, in its order"
+        );
+        assert_eq!(
+            drawn(11),
+            [(1, [11.0, 0.0, 10.0, 10.0]), (2, [20.0, 0.0, 30.0, 10.0])],
+            "the tracker's boxes the frame after"
+        );
+        assert!(d.persons(11).iter().all(|p| p.actions[0].label == "walk"));
     }
 
     #[test]
