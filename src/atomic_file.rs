@@ -53,6 +53,28 @@ pub fn umask() -> u32 {
 /// for it: not a device node or directory (a rename would replace /dev/full
 /// with our file), and a name its file system can hold (else a long encode
 /// would end unable to name its result).
+/// Refuses an output path that names one of the inputs: writing there would
+/// destroy the file being read. Inputs and outputs are named by their flags.
+pub fn refuse_overwriting(
+    inputs: &[(&str, Option<&Path>)],
+    outputs: &[(&str, std::path::PathBuf)],
+) -> anyhow::Result<()> {
+    for (input_name, input) in inputs {
+        let Some(input) = input.and_then(|p| std::fs::canonicalize(p).ok()) else {
+            continue;
+        };
+        for (flag, output) in outputs {
+            if std::fs::canonicalize(output).ok().as_ref() == Some(&input) {
+                anyhow::bail!(
+                    "{flag} {} is the input {input_name}: choose another path",
+                    output.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn check_destination(path: &Path) -> anyhow::Result<()> {
     if let Ok(m) = std::fs::metadata(path) {
         if !m.is_file() {

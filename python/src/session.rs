@@ -1,5 +1,6 @@
 //! One `render` case run for Python on a thread of its own: started from
-//! the CLI's own arguments and `render::{prepare, execute}`, its writer known
+//! the CLI's own arguments made into a `RenderSpec` and run by
+//! `bench::render::execute`, its writer known
 //! once the case has started, its end (closed, failed, abandoned) turned into
 //! the tool's one-line cause. `Writer` and `Visualizer` extend it (Python
 //! subclasses), each with its own input; what they share — `close`, `abort`,
@@ -12,8 +13,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use nvviz_bench::bench::progress::{Observer, RunObserver};
-use nvviz_bench::cli::commands::render::{execute, failure, Prepared, Rendered};
-use nvviz_bench::cli::RenderArgs;
+use nvviz_bench::bench::render::{execute, failure, Prepared, RenderSpec, Rendered};
 use nvviz_bench::results::CaseResult;
 use nvviz_bench::workload::feed::FeedSender;
 use nvviz_bench::workload::live::LiveTracks;
@@ -51,6 +51,11 @@ impl Observer for Told {
             *case = Some(result.clone());
         }
         self.0.ready.notify_all();
+    }
+
+    /// A stand-in style or writer, said where the CLI says it: on stderr.
+    fn note(&self, text: &str) {
+        eprintln!("note: {text}");
     }
 }
 
@@ -121,21 +126,21 @@ pub struct Session {
 }
 
 impl Session {
-    /// Runs `args`' case on `prepared` on its own thread; returns once the
+    /// Runs `spec`'s case on `prepared` on its own thread; returns once the
     /// case has chosen its writer (a trial encode), or raises why it could not.
     pub fn start(
         py: Python<'_>,
-        args: RenderArgs,
+        spec: RenderSpec,
         prepared: Prepared,
         feed: Option<FeedSender>,
         live: Option<Arc<LiveTracks>>,
     ) -> PyResult<Self> {
         let started = Arc::new(Started::default());
         let observer = Arc::new(Told(Arc::clone(&started)));
-        let output = args.output.clone();
+        let output = spec.output.clone();
         let worker = std::thread::Builder::new()
             .name("nvviz-render".into())
-            .spawn(move || execute(&args, prepared, observer))
+            .spawn(move || execute(&spec, prepared, observer))
             .map_err(|e| PyRuntimeError::new_err(format!("cannot start the writer: {e}")))?;
         let running = Arc::new(Running {
             feed: Mutex::new(feed),

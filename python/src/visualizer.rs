@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use nvviz_bench::cli::commands::render::prepare;
+use nvviz_bench::cli::commands::render::{prepare, spec};
 use nvviz_bench::cli::{options, Command};
 use nvviz_bench::workload::detections::{Detections, TrackBox};
 use nvviz_bench::workload::live::{LiveResult, LiveTracks};
@@ -128,12 +128,13 @@ impl Visualizer {
             unreachable!("the arguments name render")
         };
         let rule = options::caption_rule(&render.workload).map_err(to_value_error)?;
-        let mut prepared = prepare(&render, None).map_err(to_value_error)?;
+        let spec = spec(&render).map_err(to_value_error)?;
+        let mut prepared = prepare(&render, &spec, None).map_err(to_value_error)?;
         let info = &prepared.workload.info;
         let (frames, fps) = (info.frames, info.fps);
         let tracks = Arc::new(LiveTracks::new(info.start_frame, fps, rule));
         prepared.workload.detections = Detections::live(Arc::clone(&tracks));
-        let session = Session::start(py, *render, prepared, None, Some(Arc::clone(&tracks)))?;
+        let session = Session::start(py, spec, prepared, None, Some(Arc::clone(&tracks)))?;
         Ok(PyClassInitializer::from(session).add_subclass(Self {
             tracks,
             frames,

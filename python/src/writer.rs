@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use nvviz_bench::cli::commands::render::prepare;
+use nvviz_bench::cli::commands::render::{prepare, spec};
 use nvviz_bench::cli::Command;
 use nvviz_bench::workload::feed::FeedError;
 use nvviz_bench::workload::Workload;
@@ -61,8 +61,9 @@ impl Writer {
             unreachable!("the arguments name render")
         };
         let (feed, workload) = Workload::fed(width, height, fps);
-        let prepared = prepare(&render, Some(workload)).map_err(to_value_error)?;
-        let session = Session::start(py, *render, prepared, Some(feed), None)?;
+        let spec = spec(&render).map_err(to_value_error)?;
+        let prepared = prepare(&render, &spec, Some(workload)).map_err(to_value_error)?;
+        let session = Session::start(py, spec, prepared, Some(feed), None)?;
         Ok(PyClassInitializer::from(session).add_subclass(Self { width, height }))
     }
 

@@ -37,6 +37,57 @@ impl Profile {
     }
 }
 
+/// The encoder settings a run's flags give before a case fills in its
+/// encoder and preset: the guide's, with the flags' rate control, B-frames,
+/// GOP and profile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EncoderTemplate {
+    pub tune: String,
+    pub rc: String,
+    pub bitrate: String,
+    pub maxrate: String,
+    pub bufsize: String,
+    pub bframes: u32,
+    /// None: the demo's two seconds of frames.
+    pub gop: Option<u32>,
+    /// The guide's command exactly (no browser-compatibility flags).
+    pub guide_exact: bool,
+    pub profile: Option<Profile>,
+}
+
+impl EncoderTemplate {
+    /// The settings every ffmpeg case starts from at `fps`.
+    pub fn settings(&self, fps: f64) -> EncodeSettings {
+        let mut s = EncodeSettings::guide(Codec::H264.nvenc());
+        s.tune = Some(self.tune.clone());
+        s.rc = Some(self.rc.clone());
+        s.bitrate = Some(self.bitrate.clone());
+        s.maxrate = Some(self.maxrate.clone());
+        s.bufsize = Some(self.bufsize.clone());
+        s.bframes = Some(self.bframes);
+        s.gop = Some(self.gop.unwrap_or_else(|| demo_gop(fps)));
+        s.browser_compat = !self.guide_exact;
+        if let Some(profile) = self.profile {
+            profile.apply(&mut s);
+        }
+        s
+    }
+
+    /// The preset the profile implies, if one is set.
+    pub fn preset(&self) -> Option<String> {
+        self.profile.map(|p| {
+            let mut s = EncodeSettings::guide(Codec::H264.nvenc());
+            p.apply(&mut s);
+            s.preset.unwrap_or_default()
+        })
+    }
+}
+
+/// The demo's `-g str(int(fps * 2))`: two seconds of frames (60 at 30 fps).
+pub fn demo_gop(fps: f64) -> u32 {
+    ((fps * 2.0) as u32).max(1)
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum SinkSpec {
     Null,
@@ -392,6 +443,14 @@ pub fn parse_presets(spec: &str) -> Result<Vec<String>, PresetsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_gop_is_two_seconds_as_the_demo_truncates_it() {
+        assert_eq!(demo_gop(30.0), 60);
+        assert_eq!(demo_gop(29.97), 59);
+        assert_eq!(demo_gop(25.0), 50);
+        assert_eq!(demo_gop(0.1), 1);
+    }
 
     #[test]
     fn preset_ranges_and_lists() {

@@ -12,6 +12,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod quality;
 pub mod realtime;
+pub mod render;
 pub mod run;
 pub mod runner;
 pub mod usage;

@@ -14,6 +14,8 @@ pub trait Observer: Send + Sync {
     fn case_started(&self, _result: &CaseResult) {}
     /// Case `position` (from 0) of `total` has its result.
     fn case_finished(&self, _position: usize, _total: usize, _result: &CaseResult) {}
+    /// Something the user should know about the run (a stand-in overlay or writer).
+    fn note(&self, _text: &str) {}
 }
 
 /// One run's frames, counted from whichever thread wrote them.

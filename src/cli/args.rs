@@ -296,7 +296,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 600.0, value_name = "SECONDS")]
     pub command_timeout: f64,
     /// Codecs for the ffmpeg modes: h264, hevc, av1 (NVENC first, CPU encoder on fallback), or an encoder name
-    #[arg(long, value_delimiter = ',', default_value = "h264")]
+    #[arg(long, value_delimiter = ',', default_value = "h264", value_parser = crate::results::codec::request)]
     pub codecs: Vec<String>,
     /// Presets: lists and ranges, e.g. p1, p1..p7, p1,p4,p7 (CPU encoders get the preset of the same speed rank)
     #[arg(long, default_value = "p1")]
@@ -369,7 +369,7 @@ pub struct RenderArgs {
     #[arg(long, value_enum, default_value = "nvenc")]
     pub mode: RenderMode,
     /// Codec for the ffmpeg modes
-    #[arg(long, default_value = "h264")]
+    #[arg(long, default_value = "h264", value_parser = crate::results::codec::request)]
     pub codec: String,
     /// Preset
     #[arg(long, default_value = "p1")]

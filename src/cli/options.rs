@@ -7,12 +7,10 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 
-use crate::bench::case::Profile;
+use crate::bench::case::EncoderTemplate;
 use crate::cli::{EncoderArgs, WorkloadArgs};
 use crate::encode::fallback::Chooser;
-use crate::ffmpeg::args::EncodeSettings;
 use crate::probe::gpu::GpuProbe;
-use crate::probe::{probe_ffmpeg, FfmpegProbe};
 use crate::workload::spec::{WorkloadSpec, FRAME_SIDE};
 use crate::workload::Workload;
 
@@ -39,79 +37,44 @@ pub fn seconds(flag: &str, value: f64) -> anyhow::Result<Duration> {
     Ok(Duration::from_secs_f64(value))
 }
 
-/// Refuses an output path that names one of the inputs: writing there would
-/// destroy the video or detections being read.
+/// Refuses an output path that names the input video or detections.
 pub fn refuse_overwriting_inputs(
     args: &WorkloadArgs,
     outputs: &[(&str, std::path::PathBuf)],
 ) -> anyhow::Result<()> {
-    let inputs = [("video", &args.video), ("detections", &args.detections)];
-    for (input_name, input) in inputs {
-        let Some(input) = input.as_ref().and_then(|p| std::fs::canonicalize(p).ok()) else {
-            continue;
-        };
-        for (flag, output) in outputs {
-            if std::fs::canonicalize(output).ok().as_ref() == Some(&input) {
-                bail!(
-                    "{flag} {} is the input {input_name}: choose another path",
-                    output.display()
-                );
-            }
+    let inputs = [
+        ("video", args.video.as_deref()),
+        ("detections", args.detections.as_deref()),
+    ];
+    crate::atomic_file::refuse_overwriting(&inputs, outputs)
+}
+
+impl EncoderArgs {
+    /// The encoder settings these flags give every case.
+    pub fn template(&self) -> EncoderTemplate {
+        EncoderTemplate {
+            tune: self.tune.clone(),
+            rc: self.rc.clone(),
+            bitrate: self.bitrate.clone(),
+            maxrate: self.maxrate.clone(),
+            bufsize: self.bufsize.clone(),
+            bframes: self.bframes,
+            gop: self.gop,
+            guide_exact: self.guide_exact,
+            profile: self.profile,
         }
     }
-    Ok(())
-}
 
-/// The settings every ffmpeg case starts from (encoder and preset filled per
-/// case); the GOP is the demo's two seconds at `fps` unless `--gop` says.
-pub fn encode_template(args: &EncoderArgs, fps: f64) -> EncodeSettings {
-    let mut s = EncodeSettings::guide(crate::results::codec::Codec::H264.nvenc());
-    s.tune = Some(args.tune.clone());
-    s.rc = Some(args.rc.clone());
-    s.bitrate = Some(args.bitrate.clone());
-    s.maxrate = Some(args.maxrate.clone());
-    s.bufsize = Some(args.bufsize.clone());
-    s.bframes = Some(args.bframes);
-    s.gop = Some(args.gop.unwrap_or_else(|| demo_gop(fps)));
-    s.browser_compat = !args.guide_exact;
-    if let Some(profile) = args.profile {
-        profile.apply(&mut s);
+    /// Finds ffmpeg (never fatal: the OpenCV writer may still work) and prepares trials.
+    pub fn chooser(&self, gpu: &GpuProbe) -> anyhow::Result<Chooser> {
+        let write_timeout = seconds("--write-timeout", self.write_timeout)?;
+        Chooser::probe(
+            self.ffmpeg.as_deref(),
+            gpu,
+            !self.no_fallback,
+            write_timeout,
+        )
     }
-    s
-}
-
-pub fn profile_preset(profile: Option<Profile>) -> Option<String> {
-    profile.map(|p| {
-        let mut s = EncodeSettings::guide(crate::results::codec::Codec::H264.nvenc());
-        p.apply(&mut s);
-        s.preset.unwrap_or_default()
-    })
-}
-
-/// Finds ffmpeg (never fatal: the OpenCV writer may still work) and prepares trials.
-pub fn chooser(args: &EncoderArgs, gpu: &GpuProbe) -> anyhow::Result<Chooser> {
-    // A trial includes ffmpeg's start and a decode check: never less than 10 s,
-    // even with a short --write-timeout (that one bounds a single frame's write).
-    let trial_timeout = seconds("--write-timeout", args.write_timeout)?
-        .clamp(Duration::from_secs(10), Duration::from_secs(15));
-    let listing = crate::ffmpeg::info::Listing::Encoders;
-    let ffmpeg = match probe_ffmpeg(args.ffmpeg.as_deref(), Duration::from_secs(10), listing) {
-        FfmpegProbe::Found { binary, info } => Ok((binary.path, info)),
-        FfmpegProbe::Missing { failure } => Err(failure),
-    };
-    Chooser::new(
-        ffmpeg,
-        gpu.clone(),
-        crate::probe::container::detect(),
-        cfg!(feature = "opencv"),
-        !args.no_fallback,
-        trial_timeout,
-    )
-}
-
-/// The demo's `-g str(int(fps * 2))`: two seconds of frames (60 at 30 fps).
-pub fn demo_gop(fps: f64) -> u32 {
-    ((fps * 2.0) as u32).max(1)
 }
 
 /// Which scores become captions: the demo's rule unless told otherwise.
@@ -187,13 +150,5 @@ mod tests {
         assert!(seconds("--x", f64::NAN).is_err());
         assert!(seconds("--x", -1.0).is_err());
         assert_eq!(seconds("--x", 2.0).unwrap(), Duration::from_secs(2));
-    }
-
-    #[test]
-    fn the_gop_is_two_seconds_as_the_demo_truncates_it() {
-        assert_eq!(demo_gop(30.0), 60);
-        assert_eq!(demo_gop(29.97), 59);
-        assert_eq!(demo_gop(25.0), 50);
-        assert_eq!(demo_gop(0.1), 1);
     }
 }

@@ -10,7 +10,7 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::bench::progress::{Observer, RunObserver};
-use crate::results::{label, CaseResult, CaseStatus};
+use crate::results::{label, CaseResult};
 
 /// How often a non-terminal progress line is printed (`NVVIZ_PROGRESS_MS` overrides).
 const LINE_EVERY_MS: u64 = 5_000;
@@ -37,13 +37,17 @@ impl Observer for Terminal {
         Box::new(Progress::start(self.0, label, frames))
     }
 
+    fn note(&self, text: &str) {
+        crate::cli::stdio::errln!("note: {text}");
+    }
+
     fn case_finished(&self, position: usize, total: usize, result: &CaseResult) {
         if self.0 != Display::Quiet {
             crate::cli::stdio::errln!(
                 "[{}/{total}] {}: {}",
                 position + 1,
                 result.id,
-                one_line(result)
+                label::case_line(result)
             );
         }
     }
@@ -56,25 +60,6 @@ impl RunObserver for Progress {
 
     fn finish(self: Box<Self>) {
         Progress::finish(*self);
-    }
-}
-
-/// "61.2 fps ± 0.3 with libx264 (fallback from h264_nvenc)", or the status and cause.
-fn one_line(r: &CaseResult) -> String {
-    match (&r.status, &r.fps) {
-        (CaseStatus::Ok, Some(fps)) => format!(
-            "{:.1} fps ± {:.1} with {}",
-            fps.mean,
-            fps.stddev,
-            label::encoder(r),
-        ),
-        (status, _) => format!(
-            "{status:?}: {}",
-            r.reason
-                .as_ref()
-                .map(|v| format!("{} ({v})", v.cause()))
-                .unwrap_or_default()
-        ),
     }
 }
 

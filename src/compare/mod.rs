@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
+pub mod baseline;
 pub mod render;
 
 use crate::results::stats::Summary;

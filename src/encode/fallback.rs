@@ -66,6 +66,32 @@ impl Trials {
 }
 
 impl Chooser {
+    /// Finds ffmpeg (`binary`, else on PATH; never fatal: the OpenCV writer
+    /// may still work) and prepares the trials. A trial includes ffmpeg's
+    /// start and a decode check: never less than 10 s, even with a short
+    /// `write_timeout` (that one bounds a single frame's write).
+    pub fn probe(
+        binary: Option<&std::path::Path>,
+        gpu: &GpuProbe,
+        allow_fallback: bool,
+        write_timeout: Duration,
+    ) -> anyhow::Result<Self> {
+        let trial_timeout = write_timeout.clamp(Duration::from_secs(10), Duration::from_secs(15));
+        let listing = crate::ffmpeg::info::Listing::Encoders;
+        let ffmpeg = match crate::probe::probe_ffmpeg(binary, Duration::from_secs(10), listing) {
+            crate::probe::FfmpegProbe::Found { binary, info } => Ok((binary.path, info)),
+            crate::probe::FfmpegProbe::Missing { failure } => Err(failure),
+        };
+        Self::new(
+            ffmpeg,
+            gpu.clone(),
+            crate::probe::container::detect(),
+            cfg!(feature = "opencv"),
+            allow_fallback,
+            trial_timeout,
+        )
+    }
+
     pub fn new(
         ffmpeg: Result<(PathBuf, FfmpegInfo), EncodeFailure>,
         gpu: GpuProbe,

@@ -7,6 +7,7 @@ pub mod native;
 #[cfg(feature = "opencv")]
 pub mod opencv;
 pub mod pillow;
+pub mod snapshot;
 pub mod text;
 
 use std::time::Duration;

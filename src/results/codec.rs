@@ -64,6 +64,21 @@ pub const CPU_ENCODERS: [&str; 4] = ["libx264", "libx265", "libsvtav1", "libaom-
 
 /// An NVENC encoder (h264_nvenc, hevc_nvenc, av1_nvenc, or another `*_nvenc`
 /// a newer ffmpeg lists).
+/// A codec or encoder a run may ask for that is neither.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not h264, hevc, av1 or an encoder name (libx264, hevc_nvenc, …)")]
+pub struct UnknownCodec(pub String);
+
+/// `--codec`/`--codecs`: a codec name, or an encoder's (NVENC or a libavcodec
+/// `lib…` one), as asked.
+pub fn request(name: &str) -> Result<String, UnknownCodec> {
+    if Codec::parse(name).is_some() || name.contains("lib") || is_nvenc(name) {
+        Ok(name.to_string())
+    } else {
+        Err(UnknownCodec(name.to_string()))
+    }
+}
+
 pub fn is_nvenc(encoder: &str) -> bool {
     encoder.ends_with(NVENC_SUFFIX)
 }

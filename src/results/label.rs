@@ -5,6 +5,25 @@
 
 use super::{CaseResult, CaseStatus, StandIn, StyleKind};
 
+/// "61.2 fps ± 0.3 with libx264 (fallback from h264_nvenc)", or the status and cause.
+pub fn case_line(r: &CaseResult) -> String {
+    match (&r.status, &r.fps) {
+        (super::CaseStatus::Ok, Some(fps)) => format!(
+            "{:.1} fps ± {:.1} with {}",
+            fps.mean,
+            fps.stddev,
+            encoder(r),
+        ),
+        (status, _) => format!(
+            "{status:?}: {}",
+            r.reason
+                .as_ref()
+                .map(|v| format!("{} ({v})", v.cause()))
+                .unwrap_or_default()
+        ),
+    }
+}
+
 /// "libx264 (fallback from h264_nvenc)", "mpeg4 via ffmpeg (for OpenCV's mp4v
 /// writer: OpenCV not built)" — for tables, where there is room.
 pub fn encoder(c: &CaseResult) -> String {

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::bail;
 use serde_json::json;
 
 use super::Outcome;
@@ -18,7 +17,6 @@ use crate::cli::progress::{Display, Terminal};
 use crate::cli::stdio::{err, errln, out, out_bytes, outln, StdoutError};
 use crate::cli::BenchArgs;
 use crate::ffmpeg::args::EncodeSettings;
-use crate::overlay::{Overlay, StyleKind};
 use crate::report::terminal::summary::summary;
 use crate::results::export::{ExportFormat, ExportManager};
 use crate::results::{CaseStatus, Results};
@@ -26,7 +24,6 @@ use crate::workload::Workload;
 
 pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
     let presets = presets(args)?;
-    check_codecs(&args.codecs)?;
     let write_timeout = options::seconds("--write-timeout", args.encoder.write_timeout)?;
     let modes = if args.modes.is_empty() {
         Mode::ALL.to_vec()
@@ -37,15 +34,19 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
     // Everything checkable is checked before the first case runs; what needs
     // no workload, before the workload is made.
     options::refuse_overwriting_inputs(&args.workload, &outputs(args, &cases))?;
-    let baseline = args.baseline.as_deref().map(load_baseline).transpose()?;
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(crate::compare::baseline::load)
+        .transpose()?;
     let gpu = crate::probe::gpu::probe();
-    let mut chooser = options::chooser(&args.encoder, &gpu)?;
+    let mut chooser = args.encoder.chooser(&gpu)?;
     let workload = options::workload(
         &args.workload,
         chooser.ffmpeg().ok_or(chooser.ffmpeg_unusable()),
         args.warmup,
     )?;
-    let template = options::encode_template(&args.encoder, workload.info.fps);
+    let template = args.encoder.template().settings(workload.info.fps);
     if let Some(gop) = template.gop {
         cases.iter_mut().for_each(|c| c.set_gop(gop));
     }
@@ -103,7 +104,7 @@ fn matrix(args: &BenchArgs, modes: &[Mode], presets: &[String]) -> Vec<CaseSpec>
         modes,
         codecs: &args.codecs,
         presets,
-        template: &options::encode_template(&args.encoder, 30.0),
+        template: &args.encoder.template().settings(30.0),
         fourcc: &args.encoder.fourcc,
         opencv_built: cfg!(feature = "opencv"),
         pix_fmts: &args.pix_fmts,
@@ -134,22 +135,10 @@ fn engine_options(
 
 /// `--presets` (or the one `--profile` implies).
 fn presets(args: &BenchArgs) -> anyhow::Result<Vec<String>> {
-    Ok(match options::profile_preset(args.encoder.profile) {
+    Ok(match args.encoder.template().preset() {
         Some(p) => vec![p],
         None => parse_presets(&args.presets).map_err(|e| anyhow::anyhow!("--presets: {e}"))?,
     })
-}
-
-fn check_codecs(codecs: &[String]) -> anyhow::Result<()> {
-    for codec in codecs {
-        if crate::results::codec::Codec::parse(codec).is_none()
-            && !codec.contains("lib")
-            && !crate::results::codec::is_nvenc(codec)
-        {
-            bail!("--codecs: '{codec}' is not h264, hevc, av1 or an encoder name (libx264, hevc_nvenc, …)");
-        }
-    }
-    Ok(())
 }
 
 /// Every path the run writes, by its flag (checked against the inputs).
@@ -215,7 +204,7 @@ fn exports(
     let baseline_file = args
         .save_baseline
         .as_deref()
-        .map(baseline_path)
+        .map(crate::compare::baseline::path)
         .transpose()?;
     if let Some(dir) = baseline_file.as_deref().and_then(Path::parent) {
         std::fs::create_dir_all(dir).map_err(|e| {
@@ -303,52 +292,12 @@ fn gate(
 
 /// `--snapshot N`: frame N (warm-up included) in each style, as PNG.
 fn snapshot(workload: &Workload, n: u64, warmup: u64, dir: &Path) -> anyhow::Result<()> {
-    // Frames past the run have no detections: their snapshot would show no overlay.
-    let last = warmup + workload.info.frames;
-    if n >= last {
-        bail!(
-            "--snapshot {n}: this run has frames 0 to {} (warm-up included); pick one of those",
-            last - 1
-        );
-    }
-    write_snapshots(workload, n, dir)
-}
-
-/// Where named baselines live: $NVVIZ_BASELINE_DIR, else .nvviz-bench/baselines/.
-pub fn baseline_path(name: &str) -> anyhow::Result<std::path::PathBuf> {
-    if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
-        bail!("baseline name '{name}' must be a plain name like 'main' (no slashes)");
-    }
-    let dir = std::env::var_os("NVVIZ_BASELINE_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::PathBuf::from(".nvviz-bench/baselines"));
-    Ok(dir.join(format!("{name}.json")))
-}
-
-fn write_snapshots(
-    workload: &crate::workload::Workload,
-    n: u64,
-    dir: &std::path::Path,
-) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let info = &workload.info;
-    let mut reader = workload.reader()?;
-    let mut base = crate::frame::Frame::new(info.width, info.height);
-    for i in 0..=n {
-        if !reader.read_into(&mut base)? {
-            bail!("--snapshot {n}: the input has only {i} frames");
+    use crate::overlay::snapshot::{write, Snapshot};
+    for snapshot in write(workload, n, warmup, dir)? {
+        match snapshot {
+            Snapshot::Written(path) => errln!("snapshot: {}", path.display()),
+            Snapshot::Skipped { style, why } => errln!("snapshot: {style} skipped ({why})"),
         }
-    }
-    for kind in [StyleKind::Pillow, StyleKind::Opencv, StyleKind::Native] {
-        if !kind.available() {
-            errln!("snapshot: {} skipped (built without OpenCV)", kind.name());
-            continue;
-        }
-        let mut frame = base.clone();
-        Overlay::for_workload(kind, info)?.draw(&mut frame, n, &workload.detections.persons(n))?;
-        let path = dir.join(format!("snapshot-frame{n}-{}.png", kind.name()));
-        frame.save_png(&path)?;
-        errln!("snapshot: {}", path.display());
     }
     Ok(())
 }
@@ -359,13 +308,4 @@ fn finish_exports(exports: &ExportManager, results: &Results) -> anyhow::Result<
         out_bytes(&bytes)?;
     }
     Ok(())
-}
-
-/// `--baseline NAME`: its file and results, or why it cannot be read.
-fn load_baseline(name: &str) -> anyhow::Result<(std::path::PathBuf, Results)> {
-    let path = baseline_path(name)?;
-    let mut loaded = crate::report::load(std::slice::from_ref(&path)).map_err(|e| {
-        anyhow::anyhow!("baseline '{name}': {e:#} (save one with --save-baseline {name})")
-    })?;
-    Ok((path, loaded.remove(0).results))
 }
