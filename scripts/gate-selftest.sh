@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Proves the instruction-count gate catches a slowdown: counts the native
-# overlay kernel with NVVIZ_KERNELS_SELFTEST set (examples/kernels.rs draws one
+# overlay kernel with NVVIZ_KERNELS_SELFTEST set (kernels/src/main.rs draws one
 # person more: the same library code, ~10 % more work) and expects
 # `instructions.py compare` against the committed baseline to fail.
 # Exit 0 when the gate caught it, 1 when it did not.

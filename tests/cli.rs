@@ -150,13 +150,23 @@ fn an_unknown_codec_is_refused_before_the_run() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.mp4");
     for args in [
-        vec!["bench", "--codecs", "h264,vp9", "--frames", "5", "--export-json"],
+        vec![
+            "bench",
+            "--codecs",
+            "h264,vp9",
+            "--frames",
+            "5",
+            "--export-json",
+        ],
         vec!["render", "--codec", "vp9", "--frames", "5", "-o"],
     ] {
         let output = nvviz().args(&args).arg(&out).output().unwrap();
         assert_exit(&output, 2);
         let err = String::from_utf8_lossy(&output.stderr);
-        assert!(err.contains("'vp9' is not h264, hevc, av1 or an encoder name"), "{err}");
+        assert!(
+            err.contains("'vp9' is not h264, hevc, av1 or an encoder name"),
+            "{err}"
+        );
         assert!(!out.exists());
     }
 }

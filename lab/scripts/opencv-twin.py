@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The OpenCV style against the same drawing in OpenCV's Python bindings.
 
-`examples/kernels.rs --dump` writes the 1080p frame the kernels draw (10
+`kernels/src/main.rs --dump` writes the 1080p frame the kernels draw (10
 persons) and its layout; this script draws that layout with cv2 exactly as
 `src/overlay/opencv.rs` does (after AlphAction's demo/fast_visualizer.py:
 rectangle, putText with LINE_8 and thickness max(int(scale*2), 1),
@@ -9,7 +9,7 @@ addWeighted restricted to each caption's panel), checks the two drawings are
 byte-identical, then times both in alternating rounds, each iteration a fresh
 copy of the frame and one full drawing:
 
-    lab/scripts/opencv-twin.py --kernels target/release/examples/kernels --rounds 5 --iterations 300
+    lab/scripts/opencv-twin.py --kernels target/release/nvviz-kernels --rounds 5 --iterations 300
 
 Needs numpy and cv2 (Debian: python3-opencv, run with /usr/bin/python3).
 """
@@ -82,7 +82,7 @@ def spread(xs):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--kernels", required=True, help="the built examples/kernels binary (with OpenCV)")
+    ap.add_argument("--kernels", required=True, help="the built nvviz-kernels binary (with OpenCV)")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--iterations", type=int, default=300)
     ap.add_argument("--out", help="write every round as JSON here")

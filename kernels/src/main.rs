@@ -4,9 +4,9 @@
 //! not depend on what the neighbours of a shared CI machine are doing, so it can
 //! gate tightly where wall-clock timings cannot.
 //!
-//!   cargo run --release --example kernels -- KERNEL ITERATIONS
-//!   cargo run --release --example kernels -- --list
-//!   cargo run --release --example kernels -- --dump PREFIX
+//!   cargo run --release -p nvviz-kernels -- KERNEL ITERATIONS
+//!   cargo run --release -p nvviz-kernels -- --list
+//!   cargo run --release -p nvviz-kernels -- --dump PREFIX
 //!
 //! With `NVVIZ_KERNELS_SELFTEST` set, every kernel draws one person more (the
 //! gate's self-test: a slowdown the instruction-count gate must catch).
@@ -120,7 +120,7 @@ fn dump(prefix: &str) {
         Overlay::new(StyleKind::Native, W, H, 30.0).expect("the native style is always built");
     let layout = overlay.layout(FRAME, &persons);
     let json = serde_json::json!({
-        "what": "examples/kernels.rs's frame: raw bgr24 beside this file, and its layout",
+        "what": "kernels/src/main.rs's frame: raw bgr24 beside this file, and its layout",
         "width": W,
         "height": H,
         "frame": FRAME,
