@@ -49,13 +49,16 @@ def count(binary, kernel, n):
     return int(m.group(1))
 
 
-def measure(path, only=None):
-    # Its own crate: only the library's release build (CI's end-to-end stage
-    # made it) and this small binary, none of the test dependencies.
-    sh(cargo(), "build", "--release", "--quiet", "-p", "nvviz-kernels", cwd=ROOT)
+def measure(path, only=None, opencv=False):
+    # Its own crate: only the library's release build (the portable one CI's
+    # tests and end-to-end stage made; with --opencv, the default build's) and
+    # this small binary, none of the test dependencies.
+    features = ["--features", "opencv"] if opencv else []
+    sh(cargo(), "build", "--release", "--quiet", "-p", "nvviz-kernels", *features, cwd=ROOT)
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
     binary = os.path.join(target, "release", "nvviz-kernels")
     kernels = sh(binary, "--list").stdout.split()
+    kernels_built = list(kernels)
     if only:
         unknown = set(only) - set(kernels)
         if unknown:
@@ -83,6 +86,8 @@ def measure(path, only=None):
         "commit": commit,
         "selftest": bool(os.environ.get("NVVIZ_KERNELS_SELFTEST")),
         "only": only or [],
+        # What this build can run (the OpenCV style's kernel only with --opencv).
+        "available": kernels_built,
         "kernels": counts,
     }
     tmp = path + ".partial"
@@ -112,6 +117,9 @@ def compare(base, cur, threshold):
     for k, b in sorted(base["kernels"].items()):
         if cur.get("only") and k not in cur["only"]:
             continue
+        if "available" in cur and k not in cur["available"]:
+            print(f"{k:<18} {b:>14,} {'-':>14} {'-':>8}  not in this build (instructions.py measure --opencv)")
+            continue
         c = cur["kernels"].get(k)
         if c is None:
             print(f"{k:<18} {b:>14,} {'-':>14} {'-':>8}  missing now")
@@ -137,13 +145,15 @@ def main():
     m.add_argument("--baseline")
     m.add_argument("--threshold", type=float, default=2.0)
     m.add_argument("--only", help="these kernels only, comma-separated")
+    m.add_argument("--opencv", action="store_true",
+                   help="build the kernels with OpenCV (adds overlay-opencv; CI counts the portable build)")
     c = sub.add_parser("compare")
     c.add_argument("baseline")
     c.add_argument("current")
     c.add_argument("--threshold", type=float, default=2.0)
     a = p.parse_args()
     if a.cmd == "measure":
-        doc = measure(a.out, a.only.split(",") if a.only else None)
+        doc = measure(a.out, a.only.split(",") if a.only else None, a.opencv)
         if a.baseline:
             sys.exit(compare(load(a.baseline), doc, a.threshold))
     else:

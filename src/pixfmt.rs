@@ -210,9 +210,116 @@ pub fn nv12_to_bgr(nv12: &[u8], width: u32, height: u32, bt709: bool, bgr: &mut 
         .expect("the caller sized both buffers for width x height");
 }
 
+/// How a caller lays out the frames it hands over (the Python writer's
+/// `layout`): packed BGR or RGB, BGR with a fourth byte (`bgra`, `bgr0`: the
+/// fourth is ignored), or 4:2:0 YUV in BT.709 limited range (`nv12`,
+/// `yuv420p`: a frame is height × 3/2 rows of width bytes, as the pipe
+/// writes them). Each becomes the BGR frame the case draws on, in the one
+/// copy an input makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Layout {
+    #[default]
+    Bgr24,
+    Rgb24,
+    Bgra,
+    Nv12,
+    Yuv420p,
+}
+
+impl Layout {
+    /// Every name a layout goes by (`bgr0` is `bgra`'s memory).
+    pub const NAMES: [&'static str; 6] = ["bgr24", "rgb24", "bgra", "bgr0", "nv12", "yuv420p"];
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "bgr24" => Self::Bgr24,
+            "rgb24" => Self::Rgb24,
+            "bgra" | "bgr0" => Self::Bgra,
+            "nv12" => Self::Nv12,
+            "yuv420p" => Self::Yuv420p,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Bgr24 => "bgr24",
+            Self::Rgb24 => "rgb24",
+            Self::Bgra => "bgra",
+            Self::Nv12 => "nv12",
+            Self::Yuv420p => "yuv420p",
+        }
+    }
+
+    /// Bytes per pixel of a packed layout; None for the 4:2:0 ones.
+    pub fn channels(self) -> Option<usize> {
+        match self {
+            Self::Bgr24 | Self::Rgb24 => Some(3),
+            Self::Bgra => Some(4),
+            Self::Nv12 | Self::Yuv420p => None,
+        }
+    }
+
+    /// One `width`x`height` frame's bytes.
+    pub fn frame_bytes(self, width: u32, height: u32) -> usize {
+        let pixels = width as usize * height as usize;
+        match self.channels() {
+            Some(c) => pixels * c,
+            None => pixels * 3 / 2,
+        }
+    }
+
+    /// The 4:2:0 layouts cover 2x2 pixels with one chroma sample.
+    pub fn check_size(self, width: u32, height: u32) -> Result<(), OddSize> {
+        if self.channels().is_none() && (width % 2 != 0 || height % 2 != 0) {
+            return Err(OddSize {
+                pix_fmt: self.name(),
+                width,
+                height,
+            });
+        }
+        Ok(())
+    }
+
+    /// `src` (one frame in this layout, `frame_bytes` long) into packed BGR.
+    pub fn to_bgr(self, src: &[u8], width: u32, height: u32, bgr: &mut [u8]) {
+        match self {
+            Self::Bgr24 => bgr.copy_from_slice(src),
+            Self::Rgb24 => {
+                for (o, i) in bgr.chunks_exact_mut(3).zip(src.chunks_exact(3)) {
+                    o.copy_from_slice(&[i[2], i[1], i[0]]);
+                }
+            }
+            Self::Bgra => {
+                for (o, i) in bgr.chunks_exact_mut(3).zip(src.chunks_exact(4)) {
+                    o.copy_from_slice(&i[..3]);
+                }
+            }
+            Self::Nv12 => nv12_to_bgr(src, width, height, true, bgr),
+            Self::Yuv420p => {
+                let luma = width as usize * height as usize;
+                let (y, chroma) = src.split_at(luma);
+                let (u, v) = chroma.split_at(luma / 4);
+                let image = yuvutils_rs::YuvPlanarImage {
+                    y_plane: y,
+                    y_stride: width,
+                    u_plane: u,
+                    u_stride: width / 2,
+                    v_plane: v,
+                    v_stride: width / 2,
+                    width,
+                    height,
+                };
+                yuvutils_rs::yuv420_to_bgr(&image, bgr, 3 * width, RANGE, MATRIX)
+                    .expect("the caller sized both buffers for width x height");
+            }
+        }
+    }
+}
+
 /// A 4:2:0 format asked to carry an odd size (its chroma covers 2x2 pixels).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("pixel format {pix_fmt} (--pix-fmt/--pix-fmts) needs an even width and height ({width}x{height} is not): use bgr24, or an even --resolution")]
+#[error("pixel format {pix_fmt} needs an even width and height ({width}x{height} is not): use bgr24, or an even size")]
 pub struct OddSize {
     pub pix_fmt: &'static str,
     pub width: u32,

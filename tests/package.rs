@@ -435,19 +435,21 @@ fn the_container_runtime_steps_install_and_run_it_in_a_clean_debian() {
         dockerfile.contains("container-runtime.sh /dist/nvviz-bench-*-linux.tar.gz"),
         "the Dockerfile's runtime stage must run the steps tested here"
     );
-    let pkg = package();
     let rootfs = tempfile::Builder::new()
         .prefix("nvviz-chroot-")
         .tempdir_in(repo().join("target"))
         .unwrap();
     let fs = rootfs.path();
     let codename = "bookworm";
+    // The bare Debian first: it needs no package, so it is fetched while
+    // another test's thread builds the tarball.
     run_ok(
         Command::new("debootstrap")
             .args(["--variant=minbase", codename])
             .arg(fs)
             .arg("http://deb.debian.org/debian"),
     );
+    let pkg = package();
     std::fs::copy("/etc/resolv.conf", fs.join("etc/resolv.conf")).unwrap();
     std::fs::create_dir_all(fs.join("dist")).unwrap();
     let name = pkg.tarball.file_name().unwrap().to_str().unwrap();

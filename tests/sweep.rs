@@ -151,8 +151,11 @@ fn every_option_of_every_subcommand_with_boundary_values() {
             }
         }
     }
-    // Two workers, each in its own directory (its own TMPDIR, outputs, FIFO).
-    let workers = 2;
+    // Four workers, each in its own directory (its own TMPDIR, outputs,
+    // FIFO): a run spends much of its time waiting on its ffmpeg children,
+    // so two cores keep four busy. A run slowed past its stop is stopped
+    // with SIGTERM and must exit 130, which is judged like any other end.
+    let workers = 4;
     let tallies: Vec<[usize; 6]> = std::thread::scope(|scope| {
         (0..workers)
             .map(|w| {
@@ -202,7 +205,9 @@ fn every_option_of_every_subcommand_with_boundary_values() {
                         );
                         match (out.code, out.stopped) {
                             (Some(130), true) => tally[4] += 1,
-                            (Some(c @ 0..=2), false) => tally[c as usize] += 1,
+                            // A slow machine's run may end on its own just as
+                            // the stop arrives: its own status, judged alike.
+                            (Some(c @ 0..=2), _) => tally[c as usize] += 1,
                             (Some(130), false) => tally[3] += 1,
                             (code, _) => panic!("{what}: exit {code:?}\n{}", out.stderr),
                         }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use nvviz_bench::cli::commands::render::{prepare, spec};
 use nvviz_bench::cli::Command;
+use nvviz_bench::pixfmt::Layout;
 use nvviz_bench::workload::feed::FeedError;
 use nvviz_bench::workload::Workload;
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -14,21 +15,25 @@ use pyo3::types::{PyDict, PyTuple};
 use crate::session::Session;
 use crate::{encoder_flags, parse, to_value_error};
 
-/// A video writer: BGR `uint8` frames (height × width × 3, C-contiguous) in,
-/// a verified video out, written with the encoder the tool's fallback chain
-/// chooses (NVENC, then the codec's CPU encoders) on its pipelined engine.
+/// A video writer: `uint8` frames (C-contiguous; BGR height × width × 3 by
+/// default, or the `layout` given) in, a verified video out, written with the
+/// encoder the tool's fallback chain chooses (NVENC, then the codec's CPU
+/// encoders) on its pipelined engine.
 #[pyclass(extends = Session, module = "nvviz_bench._native")]
 pub struct Writer {
     width: u32,
     height: u32,
+    layout: Layout,
 }
 
 #[pymethods]
 impl Writer {
     /// `encoder`: "auto" (NVENC, then the CPU encoders of the codec, reported)
-    /// or "nvenc" (fail instead of falling back).
+    /// or "nvenc" (fail instead of falling back). `layout`: how frames come
+    /// (bgr24, rgb24, bgra, bgr0, nv12, yuv420p); `pix_fmt`: what the pipe
+    /// carries to ffmpeg.
     #[new]
-    #[pyo3(signature = (path, width, height, fps, *, encoder = "auto", codec = "h264", preset = "p1", pix_fmt = "bgr24", bitrate = None, maxrate = None, ffmpeg = None))]
+    #[pyo3(signature = (path, width, height, fps, *, encoder = "auto", codec = "h264", preset = "p1", pix_fmt = "bgr24", layout = "bgr24", bitrate = None, maxrate = None, ffmpeg = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -40,6 +45,7 @@ impl Writer {
         codec: &str,
         preset: &str,
         pix_fmt: &str,
+        layout: &str,
         bitrate: Option<String>,
         maxrate: Option<String>,
         ffmpeg: Option<PathBuf>,
@@ -49,6 +55,15 @@ impl Writer {
                 "width, height and fps must be positive (got {width}x{height} at {fps} fps)"
             )));
         }
+        let layout = Layout::parse(layout).ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "layout '{layout}' is not one of {}",
+                Layout::NAMES.join(", ")
+            ))
+        })?;
+        layout
+            .check_size(width, height)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
         let mut args: Vec<String> = ["render", "--quiet", "--mode", "encode-only", "-o"]
             .map(String::from)
             .into();
@@ -60,11 +75,15 @@ impl Writer {
         let Command::Render(render) = parse(args)? else {
             unreachable!("the arguments name render")
         };
-        let (feed, workload) = Workload::fed(width, height, fps);
+        let (feed, workload) = Workload::fed(width, height, fps, layout);
         let spec = spec(&render).map_err(to_value_error)?;
         let prepared = prepare(&render, &spec, Some(workload)).map_err(to_value_error)?;
         let session = Session::start(py, spec, prepared, Some(feed), None)?;
-        Ok(PyClassInitializer::from(session).add_subclass(Self { width, height }))
+        Ok(PyClassInitializer::from(session).add_subclass(Self {
+            width,
+            height,
+            layout,
+        }))
     }
 
     /// Hands one frame over; returns once the writer has copied it (so the
@@ -74,10 +93,10 @@ impl Writer {
         py: Python<'_>,
         frame: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        let (width, height) = (slf.width, slf.height);
+        let (width, height, layout) = (slf.width, slf.height, slf.layout);
         let session = slf.as_super();
         session.check_open()?;
-        let (data, len) = frame_bytes(frame, height, width)?;
+        let (data, len) = frame_bytes(frame, height, width, layout)?;
         // SAFETY: `frame` is borrowed for this whole call, and the array
         // interface's pointer and length describe its C-contiguous bytes.
         let bytes = unsafe { std::slice::from_raw_parts(data as *const u8, len) };
@@ -94,9 +113,31 @@ impl Writer {
     }
 }
 
-/// A frame's bytes from its array interface: uint8, `height`×`width`×3,
+/// The shape a frame of `layout` has: height × width × channels, or for the
+/// 4:2:0 layouts height × 3/2 rows of width bytes.
+fn shape_of(layout: Layout, height: u32, width: u32) -> Vec<usize> {
+    let (h, w) = (height as usize, width as usize);
+    match layout.channels() {
+        Some(c) => vec![h, w, c],
+        None => vec![h * 3 / 2, w],
+    }
+}
+
+/// A frame's bytes from its array interface: uint8, of `layout`'s shape,
 /// C-contiguous; anything else is a one-line error naming the fix.
-fn frame_bytes(frame: &Bound<'_, PyAny>, height: u32, width: u32) -> PyResult<(usize, usize)> {
+fn frame_bytes(
+    frame: &Bound<'_, PyAny>,
+    height: u32,
+    width: u32,
+    layout: Layout,
+) -> PyResult<(usize, usize)> {
+    let want = shape_of(layout, height, width);
+    let shape_text = |s: &[usize]| {
+        s.iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let kind = || {
         frame
             .get_type()
@@ -107,7 +148,9 @@ fn frame_bytes(frame: &Bound<'_, PyAny>, height: u32, width: u32) -> PyResult<(u
         .getattr("__array_interface__")
         .map_err(|_| {
             PyTypeError::new_err(format!(
-                "a frame is a numpy uint8 array ({height}, {width}, 3) in BGR order, not {}",
+                "a frame is a numpy uint8 array ({}) laid out as {}, not {}",
+                shape_text(&want),
+                layout.name(),
                 kind()
             ))
         })?
@@ -125,18 +168,21 @@ fn frame_bytes(frame: &Bound<'_, PyAny>, height: u32, width: u32) -> PyResult<(u
         )));
     }
     let shape: Vec<usize> = item("shape")?.extract()?;
-    let want = [height as usize, width as usize, 3];
     if shape != want {
-        let shape: Vec<String> = shape.iter().map(usize::to_string).collect();
         return Err(PyValueError::new_err(format!(
-            "a frame of shape ({}), where this writer takes ({height}, {width}, 3): height, width, BGR",
-            shape.join(", ")
+            "a frame of shape ({}), where this writer takes ({}): its {} frames of {width}x{height}",
+            shape_text(&shape),
+            shape_text(&want),
+            layout.name()
         )));
     }
     if let Some(strides) = interface.get_item("strides")? {
         if !strides.is_none() {
             let strides: Vec<isize> = strides.extract()?;
-            if strides != [width as isize * 3, 3, 1] {
+            let contiguous: Vec<isize> = (0..want.len())
+                .map(|d| want[d + 1..].iter().product::<usize>() as isize)
+                .collect();
+            if strides != contiguous {
                 return Err(PyValueError::new_err(format!(
                     "a frame that is a strided view, not C-contiguous (strides {strides:?}): pass numpy.ascontiguousarray(frame)"
                 )));

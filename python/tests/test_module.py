@@ -100,6 +100,47 @@ class Writing(unittest.TestCase):
                 w.write(buf)
         self.assertEqual(w.result["verified"]["frames"], 30)
 
+    def test_every_layout_writes_the_same_colours(self):
+        """The frame in each layout the pipe formats take (and RGB, as PIL and
+        imageio give it) comes out as the same colour, decoded back."""
+        bgr = np.empty((H, W, 3), np.uint8)
+        bgr[:] = (200, 60, 20)
+        y, u, v = 69, 194, 105   # BT.709 limited range of BGR (200, 60, 20), rounded
+        planar = np.empty((H * 3 // 2, W), np.uint8)
+        planar[:H] = y
+        chroma = planar[H:].reshape(-1)
+        chroma[: W * H // 4], chroma[W * H // 4:] = u, v
+        nv12 = planar.copy()
+        nv12[H:].reshape(-1)[0::2], nv12[H:].reshape(-1)[1::2] = u, v
+        given = {
+            "bgr24": bgr,
+            "rgb24": np.ascontiguousarray(bgr[:, :, ::-1]),
+            "bgra": np.dstack([bgr, np.full((H, W), 255, np.uint8)]),
+            "bgr0": np.dstack([bgr, np.zeros((H, W), np.uint8)]),
+            "yuv420p": planar,
+            "nv12": nv12,
+        }
+        for layout, frame in given.items():
+            out = os.path.join(self.dir, f"{layout}.mp4")
+            with nvviz_bench.Writer(out, W, H, FPS, layout=layout) as w:
+                for _ in range(5):
+                    w.write(frame)
+            self.assertEqual(w.result["verified"]["frames"], 5, layout)
+            raw = subprocess.run(["ffmpeg", "-v", "error", "-i", out, "-frames:v", "1",
+                                  "-f", "rawvideo", "-pix_fmt", "bgr24", "-"],
+                                 check=True, capture_output=True).stdout
+            centre = np.frombuffer(raw, np.uint8).reshape(H, W, 3)[H // 2, W // 2]
+            for got, want in zip(centre, (200, 60, 20)):
+                self.assertLess(abs(int(got) - want), 8, f"{layout}: {centre}")
+        with self.assertRaisesRegex(ValueError, r"where this writer takes \(360, 320\): its nv12"):
+            with nvviz_bench.Writer(self.out, W, H, FPS, layout="nv12") as w:
+                w.write(bgr)
+        with self.assertRaisesRegex(ValueError, "layout 'rgba' is not one of"):
+            nvviz_bench.Writer(self.out, W, H, FPS, layout="rgba")
+        with self.assertRaisesRegex(ValueError, "even width and height"):
+            nvviz_bench.Writer(self.out, 321, H, FPS, layout="yuv420p")
+        self.assertFalse(os.path.exists(self.out))
+
     def test_bad_frames_and_settings_are_one_line_errors_and_nothing_is_kept(self):
         bad = [
             (np.zeros((H, W, 3), np.float32), ValueError, "uint8"),

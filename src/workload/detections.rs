@@ -746,19 +746,25 @@ mod tests {
         CaptionRule::default()
     }
 
+    /// Frames 0 to 19 of a version-2 file: track 1 at x0 `x(frame)`, track 2 still.
+    fn two_tracks(x: impl Fn(u64) -> u64) -> String {
+        (0..20)
+            .map(|f| {
+                let x = x(f);
+                format!(
+                    r#"{{"frame": {f}, "persons": [{{"track_id": 1, "box": [{x}, 0, 10, 10]}}, {{"track_id": 2, "box": [20, 0, 30, 10]}}]}}"#
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
     /// The demo's keyframes: on a frame an action result lands on only that
     /// result's persons are drawn (the tracker's others come back the frame
     /// after), and two results due on one frame apply on consecutive frames.
     #[test]
     fn a_result_draws_its_own_persons_and_one_result_applies_a_frame() {
-        let boxes: String = (0..20)
-            .map(|f| {
-                format!(
-                    r#"{{"frame": {f}, "persons": [{{"track_id": 1, "box": [0, 0, 10, 10]}}, {{"track_id": 2, "box": [20, 0, 30, 10]}}]}}"#
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(",");
+        let boxes = two_tracks(|_| 0);
         let text = format!(
             r#"{{"schema": "nvviz-bench.detections", "version": 2, "frames": [{boxes}],
               "keyframes": [
@@ -784,14 +790,7 @@ mod tests {
     /// a result's person the tracker lost on that frame is still drawn.
     #[test]
     fn a_result_lands_with_its_own_boxes() {
-        let boxes: String = (0..20)
-            .map(|f| {
-                format!(
-                    r#"{{"frame": {f}, "persons": [{{"track_id": 1, "box": [{f}, 0, 10, 10]}}, {{"track_id": 2, "box": [20, 0, 30, 10]}}]}}"#
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(",");
+        let boxes = two_tracks(|f| f);
         let walk = r#"[{"label": "walk", "score": 0.8}]"#;
         let text = format!(
             r#"{{"schema": "nvviz-bench.detections", "version": 2, "frames": [{boxes}],

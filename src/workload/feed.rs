@@ -13,6 +13,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Mutex;
 
 use crate::frame::Frame;
+use crate::pixfmt::Layout;
 
 /// Why a frame was not taken.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,12 +21,13 @@ pub enum FeedError {
     /// The case stopped reading (it failed, or was interrupted): its result says why.
     #[error("the writer is no longer taking frames")]
     Closed,
-    #[error("a frame of {got} bytes, where {width}x{height} BGR frames are {want} bytes")]
+    #[error("a frame of {got} bytes, where {width}x{height} {} frames are {want} bytes", layout.name())]
     Size {
         got: usize,
         want: usize,
         width: u32,
         height: u32,
+        layout: Layout,
     },
 }
 
@@ -49,15 +51,17 @@ pub struct FeedSender {
     taken: Mutex<Receiver<()>>,
     width: u32,
     height: u32,
+    layout: Layout,
 }
 
 /// The case's end: the workload's input (`Input::Feed`).
 pub struct FeedReceiver {
     inner: Mutex<Option<(Receiver<Handoff>, SyncSender<()>)>>,
+    layout: Layout,
 }
 
-/// A feed for `width`x`height` BGR frames.
-pub fn channel(width: u32, height: u32) -> (FeedSender, FeedReceiver) {
+/// A feed for `width`x`height` frames laid out as `layout`.
+pub fn channel(width: u32, height: u32, layout: Layout) -> (FeedSender, FeedReceiver) {
     let (loans, loans_rx) = sync_channel(0);
     let (taken_tx, taken) = sync_channel(1);
     (
@@ -66,24 +70,27 @@ pub fn channel(width: u32, height: u32) -> (FeedSender, FeedReceiver) {
             taken: Mutex::new(taken),
             width,
             height,
+            layout,
         },
         FeedReceiver {
             inner: Mutex::new(Some((loans_rx, taken_tx))),
+            layout,
         },
     )
 }
 
 impl FeedSender {
-    /// Hands over one BGR frame (rows of width × 3 bytes, no padding) and
+    /// Hands over one frame in the feed's layout (no row padding) and
     /// returns once the case has copied it.
     pub fn send(&self, frame: &[u8]) -> Result<(), FeedError> {
-        let want = Frame::bytes_len(self.width, self.height);
+        let want = self.layout.frame_bytes(self.width, self.height);
         if frame.len() != want {
             return Err(FeedError::Size {
                 got: frame.len(),
                 want,
                 width: self.width,
                 height: self.height,
+                layout: self.layout,
             });
         }
         // One frame in flight: the lock is held from the hand-over to its
@@ -117,13 +124,18 @@ impl FeedReceiver {
             .take();
         let (loans, ack) = taken
             .ok_or_else(|| anyhow::anyhow!("a fed input supplies one run only: use --runs 1"))?;
-        Ok(FeedReader { loans, ack })
+        Ok(FeedReader {
+            loans,
+            ack,
+            layout: self.layout,
+        })
     }
 }
 
 pub struct FeedReader {
     loans: Receiver<Handoff>,
     ack: SyncSender<()>,
+    layout: Layout,
 }
 
 impl FeedReader {
@@ -136,21 +148,20 @@ impl FeedReader {
             ),
             Ok(Handoff::Loan { data, len }) => (data, len),
         };
-        let fits = len == frame.data.len();
+        let want = self.layout.frame_bytes(frame.width, frame.height);
+        let fits = len == want;
         if fits {
             // SAFETY: `send` keeps the slice borrowed until the acknowledgement
             // below, and its length was checked against this frame size there
             // and here.
             let src = unsafe { std::slice::from_raw_parts(data, len) };
-            frame.data.copy_from_slice(src);
+            self.layout
+                .to_bgr(src, frame.width, frame.height, &mut frame.data);
         }
         // The sender is waiting for this; it may have gone (its error is then its own).
         let _ = self.ack.send(());
         if !fits {
-            anyhow::bail!(
-                "a frame of {len} bytes where {} were expected",
-                frame.data.len()
-            );
+            anyhow::bail!("a frame of {len} bytes where {want} were expected");
         }
         Ok(true)
     }
@@ -162,7 +173,7 @@ mod tests {
 
     #[test]
     fn frames_cross_in_order_and_the_end_is_the_senders_drop() {
-        let (tx, rx) = channel(2, 1);
+        let (tx, rx) = channel(2, 1, Layout::Bgr24);
         let mut reader = rx.reader().unwrap();
         let sender = std::thread::spawn(move || {
             for v in 0..3u8 {
@@ -183,14 +194,15 @@ mod tests {
 
     #[test]
     fn a_wrong_size_and_a_gone_reader_are_errors_not_hangs() {
-        let (tx, rx) = channel(2, 2);
+        let (tx, rx) = channel(2, 2, Layout::Bgr24);
         assert_eq!(
             tx.send(&[0; 5]),
             Err(FeedError::Size {
                 got: 5,
                 want: 12,
                 width: 2,
-                height: 2
+                height: 2,
+                layout: Layout::Bgr24,
             })
         );
         drop(rx);
@@ -199,7 +211,7 @@ mod tests {
 
     #[test]
     fn an_abort_is_the_readers_error() {
-        let (tx, rx) = channel(2, 1);
+        let (tx, rx) = channel(2, 1, Layout::Bgr24);
         let mut reader = rx.reader().unwrap();
         let t = std::thread::spawn(move || tx.abort());
         let err = reader.read_into(&mut Frame::new(2, 1)).unwrap_err();
@@ -212,8 +224,42 @@ mod tests {
 
     #[test]
     fn one_run_only() {
-        let (_tx, rx) = channel(2, 2);
+        let (_tx, rx) = channel(2, 2, Layout::Bgr24);
         let _first = rx.reader().unwrap();
         assert!(rx.reader().is_err());
+    }
+
+    /// Each layout arrives as the BGR the case draws on: RGB swapped, the
+    /// fourth byte dropped, YUV converted (mid-grey stays grey).
+    #[test]
+    fn every_layout_arrives_as_bgr() {
+        // Four Y samples and one chroma pair: planar and interleaved alike.
+        let grey = vec![126u8, 126, 126, 126, 128, 128];
+        for (layout, sent) in [
+            (Layout::Bgr24, vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]),
+            (Layout::Rgb24, vec![3, 2, 1, 6, 5, 4, 9, 8, 7, 12, 11, 10]),
+            (
+                Layout::Bgra,
+                vec![1, 2, 3, 0, 4, 5, 6, 0, 7, 8, 9, 0, 10, 11, 12, 0],
+            ),
+            (Layout::Nv12, grey.clone()),
+            (Layout::Yuv420p, grey.clone()),
+        ] {
+            let (tx, rx) = channel(2, 2, layout);
+            let mut reader = rx.reader().unwrap();
+            let sender = std::thread::spawn(move || tx.send(&sent));
+            let mut frame = Frame::new(2, 2);
+            assert!(reader.read_into(&mut frame).unwrap());
+            sender.join().unwrap().unwrap();
+            match layout.channels() {
+                Some(_) => assert_eq!(frame.data, (1..=12).collect::<Vec<u8>>(), "{layout:?}"),
+                // Y 126 in limited range is (126 - 16) * 255 / 219 = 128.
+                None => assert!(
+                    frame.data.iter().all(|v| v.abs_diff(128) <= 1),
+                    "{layout:?}: {:?}",
+                    frame.data
+                ),
+            }
+        }
     }
 }

@@ -97,11 +97,16 @@ impl Workload {
         }
     }
 
-    /// `width`x`height` frames at `fps` that the caller hands over through
-    /// the returned sender, with no detections: as many as it sends before
-    /// dropping it (`open_ended`).
-    pub fn fed(width: u32, height: u32, fps: f64) -> (feed::FeedSender, Self) {
-        let (tx, rx) = feed::channel(width, height);
+    /// `width`x`height` frames at `fps`, laid out as `layout`, that the
+    /// caller hands over through the returned sender, with no detections: as
+    /// many as it sends before dropping it (`open_ended`).
+    pub fn fed(
+        width: u32,
+        height: u32,
+        fps: f64,
+        layout: crate::pixfmt::Layout,
+    ) -> (feed::FeedSender, Self) {
+        let (tx, rx) = feed::channel(width, height, layout);
         let workload = Self {
             info: WorkloadInfo {
                 source: "fed".into(),
