@@ -3,7 +3,7 @@
 //!
 //! The module tree follows the data path, one layer after another; a room
 //! uses rooms of its own layer or earlier ones, never a later one
-//! (`tests/architecture.rs` holds this order, ARCHITECTURE.md describes it):
+//! (`tests/suite/architecture.rs` holds this order, ARCHITECTURE.md describes it):
 //!
 //! 1. foundation: `process`, `interrupt`, `atomic_file`, `scratch`, `input_file`, `frame`, `pixfmt`, `assets`
 //! 2. the schema every later room reads and writes: `results`

@@ -1,7 +1,7 @@
 #!/bin/bash
 # A one-node Slurm cluster on this machine (munged, slurmctld, slurmd, all as
 # root, everything under DIR), to try the fleet scripts without a cluster — and
-# what tests/fleet.rs starts. Debian/Ubuntu: apt-get install slurm-wlm munge.
+# what tests/suite/fleet.rs starts. Debian/Ubuntu: apt-get install slurm-wlm munge.
 #
 #   deploy/slurm/local-cluster.sh start DIR   prints "export SLURM_CONF=DIR/slurm.conf"
 #   deploy/slurm/local-cluster.sh stop DIR

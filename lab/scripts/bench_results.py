@@ -2,7 +2,7 @@
 (results schema 2 to 4), once: the machine line every table names, per-round
 ratios of two interleaved cases, and each case against the encoder ceiling of
 its pipe format. Imported by ceiling-ratios.py, ideal-writer-model.py and
-perf-targets.py; tests/scripts.rs runs them on this build's output."""
+perf-targets.py; tests/suite/scripts.rs runs them on this build's output."""
 
 
 def machine_line(bench):

@@ -28,7 +28,7 @@ def cases(name):
         return {}
     results = json.loads(path.read_text())
     # Every field read here is in versions 2 to 4 alike (3 typed the stand-in,
-    # 4 the ceiling's input); tests/scripts.rs runs this on the current binary's output.
+    # 4 the ceiling's input); tests/suite/scripts.rs runs this on the current binary's output.
     if results.get("schema_version") not in (2, 3, 4):
         sys.exit(f"{path}: results schema version {results.get('schema_version')}; this script reads versions 2 to 4")
     cs = {c["id"]: c for c in results["cases"]}

@@ -11,7 +11,7 @@
 //!   nowhere left to say so; the exit status still tells.
 //!
 //! `print!`/`println!`/`eprintln!` are used nowhere else in `src/`
-//! (`tests/architecture.rs` holds that): they panic on a failed write.
+//! (`tests/suite/architecture.rs` holds that): they panic on a failed write.
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};

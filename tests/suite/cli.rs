@@ -1,9 +1,7 @@
 //! The CLI conventions users expect: shell completions and a man page,
 //! generated from the same definition the parser uses.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn completions_generate_for_every_common_shell_and_bash_parses_them() {

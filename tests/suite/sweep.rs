@@ -6,16 +6,14 @@
 //! legitimately go on for hours (`--frames 1000000000`) are stopped with
 //! SIGTERM after a few seconds and must then exit 130 like any Ctrl-C.
 
-mod common;
-
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::common::*;
 use clap::{CommandFactory, Parser};
-use common::*;
 
 /// Fast, valid arguments per subcommand; an option under test replaces its own.
 fn base(sub: &str, dir: &Path) -> Vec<(String, Option<String>)> {

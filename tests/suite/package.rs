@@ -7,13 +7,11 @@
 //! Both tests run the guide's three modes from the portable build and check that
 //! every output names what stood in for OpenCV.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 struct Package {

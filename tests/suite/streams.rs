@@ -4,11 +4,9 @@
 //! text lost; a reader that left is no error at all: the command ends with its
 //! own status (a gate's regression still exits 1).
 
-mod common;
-
 use std::process::{Command, Stdio};
 
-use common::*;
+use crate::common::*;
 
 const RESULTS: &str = "tests/fixtures/results/ci-2core-bench.json";
 

@@ -3,9 +3,7 @@
 //! new/missing cases listed, and the exit codes; plus the Bencher and
 //! github-action-benchmark exports against golden files.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use nvviz_bench::results::export::ExportFormat;
 use serde_json::Value;
 

@@ -1,8 +1,6 @@
 //! Bad inputs get a clear one-line error, and odd sizes are never silently cropped.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 fn bench_video(video: &std::path::Path) -> std::process::Output {
     nvviz()

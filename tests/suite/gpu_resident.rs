@@ -5,9 +5,7 @@
 //! machine with NVDEC it runs there. Either way every output says which, the
 //! video decodes back whole, and its frames look like the native mode's.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn every_gpu_mode_runs_and_says_where_it_ran() {

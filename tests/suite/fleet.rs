@@ -3,13 +3,11 @@
 //! manifests (`deploy/kubernetes/`), validated offline against the Kubernetes
 //! schema (no cluster runs here) with their container command run for real.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn bin() -> PathBuf {

@@ -1,9 +1,7 @@
 //! `nvviz-bench doctor` run for real: with this machine's ffmpeg, without any,
 //! and with fake ffmpegs that replay real failure output, print garbage or hang.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::time::{Duration, Instant};
 
 /// `doctor --json [extra] --ffmpeg BINARY`, parsed.

@@ -1,9 +1,7 @@
 //! Outputs that cannot be written: every writer refuses or fails with one line,
 //! leaves no half-written file, and keeps the results measured so far.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// Stderr's last line (render prints its fallback notice above the error).

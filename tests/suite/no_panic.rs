@@ -1,11 +1,9 @@
 //! The fault matrix swept through every command: whatever the input, the tool
 //! exits 0, 1 or 2 with a one-line error — never a panic, never a signal.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 const DETS: &str = r#"{"schema":"nvviz-bench.detections","version":1,"frames":[FRAMES]}"#;
 

@@ -1,9 +1,7 @@
 //! `bench` and `render` run for real on a small workload with this machine's
 //! ffmpeg (and OpenCV where built): every mode, outputs decoded back.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn case<'a>(results: &'a Value, id: &str) -> &'a Value {

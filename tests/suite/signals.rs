@@ -1,12 +1,10 @@
 //! Ctrl-C / SIGTERM during a bench or a render: exit 130, ffmpeg children killed
 //! and reaped, temporary files gone, results measured so far written and marked.
 
-mod common;
-
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 fn ffmpeg_children_of(out_dir: &std::path::Path) -> usize {
     ffmpeg_with(out_dir, "")
@@ -245,7 +243,7 @@ fn sigint_while_preparing_is_honoured() {
     // on a loaded machine takes what it takes), Ctrl-C comes while it prepares
     // a million frames.
     assert!(
-        common::wait_until_catching(child.id(), libc::SIGINT),
+        crate::common::wait_until_catching(child.id(), libc::SIGINT),
         "the tool never installed its Ctrl-C handling"
     );
     // SAFETY: plain signal to our own child.

@@ -1,10 +1,8 @@
 //! `report` on fixed results files: exact markdown and CSV out (golden files),
 //! valid SVG charts, and fallbacks labelled wherever an encoder is named.
-//! Regenerate the golden files with `UPDATE_GOLDEN=1 cargo test --test report`.
+//! Regenerate the golden files with `UPDATE_GOLDEN=1 cargo test --test suite report::`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 const STAGES: [&str; 4] = [
     "--stage",

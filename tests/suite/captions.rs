@@ -3,8 +3,7 @@
 //! changes what is drawn, a score vector of the other vocabulary is refused
 //! with the flag to pass, and the same flags draw the same bytes.
 
-mod common;
-use common::{fixture, nvviz};
+use crate::common::{fixture, nvviz};
 
 /// Frame `n` as the native style draws it with `flags`, via `bench --snapshot`.
 fn drawn(n: u64, flags: &[&str]) -> Vec<u8> {

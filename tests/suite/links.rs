@@ -4,11 +4,9 @@
 //! or directory of this checkout — relative to the page, or to the repository
 //! root. A figure whose file left HEAD fails here, with the page and line.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::repo;
+use crate::common::repo;
 
 fn markdown_pages() -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {

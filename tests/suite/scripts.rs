@@ -3,9 +3,7 @@
 //! a lent machine after its device time is spent. Their figures and verdicts
 //! are checked against the results file itself.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;

@@ -5,11 +5,9 @@
 //! one-line cause, and the other cases keep their results; `compare --metric
 //! ratio` gates it.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn writer() -> String {

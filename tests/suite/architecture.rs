@@ -135,7 +135,7 @@ fn no_room_imports_from_a_later_room() {
         let room = room_of(&src, file);
         let Some(mine) = layer(&room) else {
             panic!(
-                "{}: room `{room}` has no place in LAYERS (tests/architecture.rs)",
+                "{}: room `{room}` has no place in LAYERS (tests/suite/architecture.rs)",
                 file.display()
             );
         };

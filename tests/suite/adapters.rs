@@ -3,12 +3,10 @@
 //! the bench for real beside the native mode, in a venv with the libraries
 //! from the registry (pip), their outputs verified and what wrote them named.
 
-mod common;
-
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 /// A venv with the adapters' libraries (kept under target/ between runs).
 fn venv() -> Option<PathBuf> {

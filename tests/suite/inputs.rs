@@ -2,11 +2,9 @@
 //! rates, detections recorded at another size, other containers, an unwritable
 //! baseline directory. Each checked on the real binary's output.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 
 fn ffmpeg_make(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
     let path = dir.join(name);

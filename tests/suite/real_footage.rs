@@ -4,11 +4,9 @@
 //! count, size. `tree.avi` is damaged part-way (444 frames stored, 68 decode):
 //! what decodes is rendered and the missing frames are named.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 
 const SAMPLES: &str = "/usr/share/doc/opencv-doc/examples/data";
 
