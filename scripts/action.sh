@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The steps of the nvviz-bench GitHub Action (action.yml runs this script), so
-# that they run — and are tested (tests/suite/artifacts.rs) — outside GitHub too:
+# that they run — and are tested (tests/suite/package.rs) — outside GitHub too:
 # install the portable binary, doctor, bench, compare with a baseline, write
 # the job summary and the step outputs.
 #

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The runtime image's steps — the Dockerfile's second stage runs exactly this,
-# and tests/suite/artifacts.rs runs it in a clean Debian chroot (debootstrap), since no
+# and tests/suite/package.rs runs it in a clean Debian chroot (debootstrap), since no
 # container engine runs on the CI machines. Installs ffmpeg and the portable
 # nvviz-bench from its release tarball (checked against its .sha256 beside it).
 #   sh scripts/container-runtime.sh /dist/nvviz-bench-VERSION-ARCH-linux.tar.gz

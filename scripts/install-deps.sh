@@ -30,11 +30,11 @@ sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # opencv-doc: OpenCV's sample videos (vtest.avi, tree.avi, Megamind_bugy.avi),
 # real footage for the tests (tests/suite/real_footage.rs). binutils: scripts/package.sh
-# (strip, objdump). debootstrap: tests/suite/artifacts.rs runs the container's runtime
+# (strip, objdump). debootstrap: tests/suite/package.rs runs the container's runtime
 # steps and the packaged binary in a clean Debian chroot. slurm-wlm, munge:
 # tests/suite/fleet.rs runs the Slurm fleet scripts on a one-node cluster it starts.
 # valgrind: the CI gate's instruction counts (scripts/instructions.py).
-# python3, python3-venv: the analysis scripts (scripts/*.py, tests/suite/scripts.rs) and the wheel's venvs (tests/suite/artifacts.rs, tests/suite/adapters.rs).
+# python3, python3-venv: the analysis scripts (scripts/*.py, tests/suite/scripts.rs) and the wheel's venvs (tests/suite/package.rs, tests/suite/adapters.rs).
 packages=(ffmpeg python3 python3-venv pkg-config xz-utils ca-certificates curl opencv-doc binutils debootstrap slurm-wlm munge valgrind)
 if [ "$OPENCV" -eq 1 ]; then
   packages+=(libopencv-dev clang libclang-dev)

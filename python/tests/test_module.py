@@ -4,7 +4,7 @@ this build draws), and every way a caller can go wrong or a process can end —
 each a Python exception with the tool's one-line cause, no partial video
 under the final name, no ffmpeg left behind.
 
-Run by tests/suite/artifacts.rs in a fresh venv: python -m unittest discover -s python/tests
+Run by tests/suite/package.rs in a fresh venv: python -m unittest discover -s python/tests
 """
 import json
 import os

@@ -8,14 +8,14 @@
 
 mod common;
 
-// libtest starts tests in name order: the two longest suites are named to
-// start first (the argument sweep, CPU-bound; the packaged artifacts, mostly
-// a release build and downloads), so the short ones fill the other thread
-// around them instead of one long suite ending the run alone.
+// libtest starts tests in name order: the argument sweep (CPU-bound, the
+// longest suite) is named to start first, so the short suites fill the other
+// thread around it instead of it ending the run alone; the package's tests
+// (mostly a single-threaded release build and downloads) stay mid-run, where
+// short suites overlap them.
 mod adapters;
 mod architecture;
 mod argument_sweep;
-mod artifacts;
 mod bench;
 mod captions;
 mod cli;
@@ -30,6 +30,7 @@ mod install;
 mod links;
 mod no_panic;
 mod outputs;
+mod package;
 mod properties;
 mod real_footage;
 mod report;
