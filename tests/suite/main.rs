@@ -8,6 +8,16 @@
 
 mod common;
 
+/// Named to be the first test libtest starts: the package suite's release
+/// build begins now, on a thread of its own, and is ready when that suite runs.
+#[test]
+fn a_package_build_starts_before_the_suites() {
+    assert!(
+        package::start_building(),
+        "the build had already been taken"
+    );
+}
+
 // libtest starts tests in name order: the argument sweep (CPU-bound, the
 // longest suite) is named to start first, so the short suites fill the other
 // thread around it instead of it ending the run alone; the package's tests
