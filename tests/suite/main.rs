@@ -4,28 +4,12 @@
 //! Each module runs the real binary (`CARGO_BIN_EXE_nvviz-bench`).
 //!
 //!   cargo test --test suite                 every suite
-//!   cargo test --test suite argument_sweep::   one suite
+//!   cargo test --test suite sweep::         one suite
 
 mod common;
 
-/// Named to be the first test libtest starts: the package suite's release
-/// build begins now, on a thread of its own, and is ready when that suite runs.
-#[test]
-fn a_package_build_starts_before_the_suites() {
-    assert!(
-        package::start_building(),
-        "the build had already been taken"
-    );
-}
-
-// libtest starts tests in name order: the argument sweep (CPU-bound, the
-// longest suite) is named to start first, so the short suites fill the other
-// thread around it instead of it ending the run alone; the package's tests
-// (mostly a single-threaded release build and downloads) stay mid-run, where
-// short suites overlap them.
 mod adapters;
 mod architecture;
-mod argument_sweep;
 mod bench;
 mod captions;
 mod cli;
@@ -47,3 +31,4 @@ mod report;
 mod scripts;
 mod signals;
 mod streams;
+mod sweep;

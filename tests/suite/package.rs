@@ -9,57 +9,31 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Mutex, OnceLock};
-use std::thread::JoinHandle;
+use std::sync::OnceLock;
 
 use crate::common::*;
 use serde_json::Value;
 
-pub struct Package {
+struct Package {
     _dir: tempfile::TempDir,
     tarball: PathBuf,
 }
 
-/// The build, running on a thread of its own until a test here waits for it.
-static BUILD: OnceLock<Mutex<Option<JoinHandle<Package>>>> = OnceLock::new();
-
-/// Starts `scripts/package.sh` (a release build, mostly one busy core) in the
-/// background, once: the suite's first test calls it (`main.rs`), so the build
-/// runs beside the other suites instead of holding both test threads here.
-pub fn start_building() -> bool {
-    BUILD
-        .get_or_init(|| Mutex::new(Some(std::thread::spawn(build))))
-        .lock()
-        .map(|b| b.is_some())
-        .unwrap_or(false)
-}
-
-fn build() -> Package {
-    let dir = tempfile::tempdir().unwrap();
-    let out = run_ok(
-        Command::new("bash")
-            .arg(repo().join("scripts/package.sh"))
-            .args(["--out".as_ref(), dir.path().as_os_str()])
-            .current_dir(repo()),
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let tarball = PathBuf::from(stdout.lines().next().unwrap());
-    assert!(tarball.exists(), "{stdout}");
-    Package { _dir: dir, tarball }
-}
-
-/// `scripts/package.sh`'s tarball, built once for every test here.
+/// `scripts/package.sh`, once for every test here.
 fn package() -> &'static Package {
     static PACKAGE: OnceLock<Package> = OnceLock::new();
-    start_building();
     PACKAGE.get_or_init(|| {
-        let handle = BUILD
-            .get()
-            .and_then(|b| b.lock().ok()?.take())
-            .expect("the package build failed: see the first package test's failure");
-        handle
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        let dir = tempfile::tempdir().unwrap();
+        let out = run_ok(
+            Command::new("bash")
+                .arg(repo().join("scripts/package.sh"))
+                .args(["--out".as_ref(), dir.path().as_os_str()])
+                .current_dir(repo()),
+        );
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let tarball = PathBuf::from(stdout.lines().next().unwrap());
+        assert!(tarball.exists(), "{stdout}");
+        Package { _dir: dir, tarball }
     })
 }
 
