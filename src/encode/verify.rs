@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::ffmpeg::probe_file;
-use crate::ffmpeg::verify::decoded_frames;
+use crate::ffmpeg::verify::decode;
 
 pub use crate::results::Verified;
 
@@ -75,8 +75,14 @@ fn check(
     if bytes == 0 {
         return Err(CheckFailure::Empty);
     }
-    let info = probe_file::probe(ffmpeg, path).map_err(CheckFailure::Unreadable)?;
-    let decoded = decoded_frames(ffmpeg, path, Duration::from_secs(120))?;
+    // One ffmpeg start: the decode counts the frames, its banner names the rest.
+    let decoded = decode(ffmpeg, path, Duration::from_secs(120))?;
+    // A banner ffmpeg-sidecar cannot read (a "1k fps" stream): the full probe.
+    let info = match probe_file::parse_probe(&decoded.banner) {
+        Ok(info) => info,
+        Err(_) => probe_file::probe(ffmpeg, path).map_err(CheckFailure::Unreadable)?,
+    };
+    let decoded = decoded.frames;
     if decoded != frames {
         return Err(CheckFailure::FrameCount {
             wrote: frames,

@@ -31,8 +31,9 @@ pub struct FfmpegInfo {
     pub decode: Option<DecodeBuild>,
 }
 
-/// What `probe` lists: the encoders only (what a bench or render needs: three
-/// ffmpeg starts), or the decode side too (doctor: three more).
+/// What `probe` lists: the encoders only (what a bench or render needs: one
+/// ffmpeg start, its banner giving the version), or everything doctor shows
+/// (the version on its own, `-h encoder=h264_nvenc`, the decode side: six).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Listing {
     Encoders,
@@ -123,37 +124,66 @@ pub fn probe(
     timeout: Duration,
     listing: Listing,
 ) -> Result<FfmpegInfo, EncodeFailure> {
+    if listing == Listing::Encoders {
+        return probe_encoders(binary, timeout);
+    }
     let h264 = Codec::H264.nvenc();
     let h264_help = format!("encoder={h264}");
-    let encoding: [&[&str]; 3] = [
+    let queries: [&[&str]; 6] = [
         &["-hide_banner", "-version"],
         &["-hide_banner", "-encoders"],
         &["-hide_banner", "-h", &h264_help],
-    ];
-    let decoding: [&[&str]; 3] = [
         &["-hide_banner", "-hwaccels"],
         &["-hide_banner", "-decoders"],
         &["-hide_banner", "-filters"],
     ];
     // Each query an ffmpeg start, all at once: together about as long as one.
-    let ([version_out, encoders_out, help], decoding) = std::thread::scope(|scope| {
-        let encoding = encoding.map(|args| scope.spawn(move || query(binary, args, timeout)));
-        let decoding = (listing == Listing::WithDecoders)
-            .then(|| decoding.map(|args| scope.spawn(move || query(binary, args, timeout))));
-        let join = |q: std::thread::ScopedJoinHandle<'_, _>| {
-            q.join().expect("an ffmpeg query thread panicked")
-        };
-        (encoding.map(join), decoding.map(|d| d.map(join)))
+    let [version_out, encoders_out, help, hwaccels, decoders, filters] =
+        std::thread::scope(|scope| {
+            queries
+                .map(|args| scope.spawn(move || query(binary, args, timeout)))
+                .map(|q| q.join().expect("an ffmpeg query thread panicked"))
+        });
+    let mut info = from_listings(&version_out?.stdout, &encoders_out?.stdout)?;
+    info.h264_nvenc_options = help
+        .ok()
+        .filter(|_| info.has_encoder(h264))
+        .map(|help| parse_encoder_help(&help.stdout));
+    // Best effort: a build that cannot list these has none of them.
+    let [hwaccels, decoders, filters] =
+        [hwaccels, decoders, filters].map(|q| q.map(|q| q.stdout).unwrap_or_default());
+    info.decode = Some(DecodeBuild {
+        hwaccels: parse_hwaccels(&hwaccels),
+        cuvid_decoders: parse_listed(&decoders, |n| n.ends_with("_cuvid")),
+        cuda_filters: parse_listed(&filters, |n| super::gpu::CUDA_FILTERS.contains(&n)),
     });
-    let version_out = version_out?;
+    Ok(info)
+}
+
+/// A bench's or render's listing in one ffmpeg start: `-encoders` without
+/// `-hide_banner`, whose banner (stderr) carries the version and
+/// configuration `-version` prints. A wrapper that hides the banner costs
+/// the `-version` start after all.
+fn probe_encoders(binary: &Path, timeout: Duration) -> Result<FfmpegInfo, EncodeFailure> {
+    let listed = query(binary, &["-encoders"], timeout)?;
+    let version = if parse_version(&listed.stderr).is_some() {
+        listed.stderr
+    } else {
+        query(binary, &["-hide_banner", "-version"], timeout)?.stdout
+    };
+    from_listings(&version, &listed.stdout)
+}
+
+/// The build as `-version` and `-encoders` describe it.
+fn from_listings(version_out: &str, encoders_out: &str) -> Result<FfmpegInfo, EncodeFailure> {
     let (version, configuration) =
-        parse_version(&version_out).ok_or_else(|| EncodeFailure::FfmpegUnusable {
+        parse_version(version_out).ok_or_else(|| EncodeFailure::FfmpegUnusable {
             detail: format!(
                 "`-version` printed no ffmpeg version line (got: {})",
-                first_line(&version_out)
+                first_line(version_out)
             ),
         })?;
-    let all_encoders = parse_encoders(&encoders_out?);
+    let all_encoders = parse_encoders(encoders_out);
     // The encoders the guide's modes can use, hardware first.
     let encoders: Vec<EncoderEntry> = NVENC_ENCODERS
         .iter()
@@ -161,31 +191,24 @@ pub fn probe(
         .chain(OPENCV_WRITER_ENCODERS)
         .filter_map(|want| all_encoders.iter().find(|e| e.name == *want).cloned())
         .collect();
-    let h264_nvenc_options = help
-        .ok()
-        .filter(|_| encoders.iter().any(|e| e.name == h264))
-        .map(|help| parse_encoder_help(&help));
     let nvenc_build = nvenc_build(&configuration, &encoders);
-    // Best effort: a build that cannot list these has none of them.
-    let decode = decoding.map(|listed| {
-        let [hwaccels, decoders, filters] = listed.map(Result::unwrap_or_default);
-        DecodeBuild {
-            hwaccels: parse_hwaccels(&hwaccels),
-            cuvid_decoders: parse_listed(&decoders, |n| n.ends_with("_cuvid")),
-            cuda_filters: parse_listed(&filters, |n| super::gpu::CUDA_FILTERS.contains(&n)),
-        }
-    });
     Ok(FfmpegInfo {
         version,
         configuration,
         nvenc_build,
         encoders,
-        h264_nvenc_options,
-        decode,
+        h264_nvenc_options: None,
+        decode: None,
     })
 }
 
-fn query(binary: &Path, args: &[&str], timeout: Duration) -> Result<String, EncodeFailure> {
+/// What one query printed.
+struct Printed {
+    stdout: String,
+    stderr: String,
+}
+
+fn query(binary: &Path, args: &[&str], timeout: Duration) -> Result<Printed, EncodeFailure> {
     let out = run_with_timeout(Command::new(binary).args(args), timeout).map_err(|e| match e {
         ChildError::Timeout { seconds, .. } => EncodeFailure::Timeout { seconds },
         ChildError::Spawn { source, .. }
@@ -212,11 +235,17 @@ fn query(binary: &Path, args: &[&str], timeout: Duration) -> Result<String, Enco
             ),
         });
     }
-    // ffmpeg prints these on stdout; some wrappers use stderr.
+    // ffmpeg prints listings on stdout; some wrappers use stderr.
     Ok(if out.stdout.trim().is_empty() {
-        out.stderr
+        Printed {
+            stdout: out.stderr,
+            stderr: String::new(),
+        }
     } else {
-        out.stdout
+        Printed {
+            stdout: out.stdout,
+            stderr: out.stderr,
+        }
     })
 }
 
@@ -320,6 +349,45 @@ mod tests {
             env!("CARGO_MANIFEST_DIR")
         ))
         .unwrap()
+    }
+
+    /// A fake ffmpeg answering from the Debian fixtures, each start logged;
+    /// with `banner`, `-encoders` prints the version on stderr as ffmpeg does.
+    fn fake(dir: &Path, banner: bool) -> std::path::PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let fixtures = format!("{}/tests/fixtures/ffmpeg", env!("CARGO_MANIFEST_DIR"));
+        let banner = if banner {
+            format!("case \" $* \" in *\" -hide_banner \"*) ;; *) cat {fixtures}/debian-5.1_version.txt >&2 ;; esac")
+        } else {
+            String::new()
+        };
+        let script = format!(
+            "#!/bin/sh\necho \"$*\" >> {log}\ncase \" $* \" in\n*\" -version \"*) cat {fixtures}/debian-5.1_version.txt ;;\n*\" -encoders \"*) {banner}\n cat {fixtures}/debian-5.1_encoders.txt ;;\nesac\n",
+            log = dir.join("log").display()
+        );
+        let path = dir.join("ffmpeg");
+        std::fs::write(&path, script).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_bench_lists_in_one_start_unless_the_banner_is_hidden() {
+        for (banner, starts) in [(true, 1), (false, 2)] {
+            let dir = tempfile::tempdir().unwrap();
+            let info = probe(
+                &fake(dir.path(), banner),
+                Duration::from_secs(10),
+                Listing::Encoders,
+            )
+            .unwrap();
+            assert_eq!(info.version, "5.1.9-0+deb12u1");
+            assert!(info.configuration.contains(&"--enable-libx264".to_string()));
+            assert!(info.has_encoder("libx264") && info.has_encoder("h264_nvenc"));
+            assert_eq!(info.nvenc_build, NvencBuild::Autodetected);
+            let log = std::fs::read_to_string(dir.path().join("log")).unwrap();
+            assert_eq!(log.lines().count(), starts, "banner {banner}: {log}");
+        }
     }
 
     #[test]

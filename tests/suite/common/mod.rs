@@ -26,7 +26,8 @@ pub fn fake_ffmpeg(dir: &Path, body: &str) -> PathBuf {
 }
 
 /// A fake ffmpeg that answers `-version`/`-encoders`/`-h` with the real Debian 5.1
-/// outputs and runs `encode_body` for anything else (an encode).
+/// outputs (`-encoders` with the version banner on stderr, as ffmpeg prints
+/// it) and runs `encode_body` for anything else (an encode).
 pub fn scripted_ffmpeg(dir: &Path, encode_body: &str) -> PathBuf {
     let version = fixture("ffmpeg/debian-5.1_version.txt");
     let encoders = fixture("ffmpeg/debian-5.1_encoders.txt");
@@ -36,10 +37,13 @@ pub fn scripted_ffmpeg(dir: &Path, encode_body: &str) -> PathBuf {
         &format!(
             r#"case " $* " in
   *" -version "*) cat '{}'; exit 0 ;;
-  *" -encoders "*) cat '{}'; exit 0 ;;
+  *" -hide_banner "*" -encoders "*) cat '{}'; exit 0 ;;
+  *" -encoders "*) cat '{}' >&2; cat '{}'; exit 0 ;;
   *" -h encoder=h264_nvenc "*) cat '{}'; exit 0 ;;
 esac
 {encode_body}"#,
+            version.display(),
+            encoders.display(),
             version.display(),
             encoders.display(),
             help.display()
