@@ -16,7 +16,7 @@ mkdir -p "$out"
 export NO_COLOR=1
 
 "$bin" --version | tee "$out/$name-version.txt"
-"$bin" -v doctor > "$out/$name-doctor.txt" 2>&1; echo "doctor exit=$?" >> "$out/$name-doctor.txt"
+"$bin" doctor -v > "$out/$name-doctor.txt" 2>&1; echo "doctor exit=$?" >> "$out/$name-doctor.txt"
 "$bin" doctor --json > "$out/$name-doctor.json" 2>/dev/null
 
 # The default run: every mode on the embedded 1080p clip.

@@ -168,3 +168,71 @@ fn an_unknown_codec_is_refused_before_the_run() {
         assert!(!out.exists());
     }
 }
+
+/// Every place a shell script runs the tool names a subcommand first: the CLI
+/// has no options before it (`"$bin" -v doctor` failed on a lent machine, its
+/// doctor table lost). Read from the scripts themselves, so a new call is
+/// checked the day it is written.
+#[test]
+fn every_script_calls_the_tool_with_a_subcommand_first() {
+    use clap::CommandFactory;
+    let cli = nvviz_bench::cli::Cli::command();
+    let known: Vec<&str> = cli.get_subcommands().map(|s| s.get_name()).collect();
+    let callers = [
+        "\"$bin\" ",
+        "$bin ",
+        "\"$NVVIZ_BIN\" ",
+        "nvviz-bench ",
+        "$b ",
+    ];
+    let mut calls = 0;
+    for dir in ["scripts", "lab/scripts", ".ci"] {
+        for entry in std::fs::read_dir(repo().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            if !text.starts_with("#!/usr/bin/env bash") && !text.starts_with("#!/bin/sh") {
+                continue;
+            }
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split(" #").next().unwrap_or("").trim_start();
+                if code.starts_with('#') {
+                    continue;
+                }
+                for caller in callers {
+                    let Some(at) = code.find(caller) else {
+                        continue;
+                    };
+                    // A call starts a command: `nvviz-bench` in a path, a word or
+                    // a sentence (nvviz-bench.tar.gz, "which nvviz-bench needs") is not one.
+                    let before = code[..at].trim_end();
+                    let starts_command = before.is_empty()
+                        || before.ends_with(['(', '|', ';', '&', '{', '!'])
+                        || ["if", "then", "do", "exec", "time", "timeout"]
+                            .iter()
+                            .any(|k| before.split_whitespace().last() == Some(k));
+                    if !starts_command {
+                        continue;
+                    }
+                    let word = code[at + caller.len()..]
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or("")
+                        .trim_end_matches([';', ')', '|', '&']);
+                    // An array or variable of arguments: made elsewhere in the script.
+                    if word.starts_with(['$', '"']) {
+                        continue;
+                    }
+                    calls += 1;
+                    assert!(
+                        known.contains(&word) || ["--version", "--help"].contains(&word),
+                        "{}:{}: `{}` calls the tool with `{word}` first (a subcommand must come first)",
+                        path.display(),
+                        n + 1,
+                        code.trim()
+                    );
+                }
+            }
+        }
+    }
+    assert!(calls > 10, "only {calls} calls found: the scan lost them");
+}

@@ -479,14 +479,14 @@ fn a_fleet_of_files_is_grouped_by_gpu_and_driver() {
     assert!(md.contains("libx264 (fallback)"));
 }
 
-/// The pipe's ceiling from a real run (the lent H200 machine's transport study):
+/// The pipe's ceiling from a real run (the lent H100 machine's transport round):
 /// each format and step with its figures, the steps against the guide's
 /// transport, and the finding against NVIDIA's declared engine speed — all from
 /// the typed fields (pix_fmt, the transport asked, the pipe the kernel gave).
 #[test]
 fn the_pipe_ceiling_section_reads_the_transport_from_typed_fields() {
     let dir = tempfile::tempdir().unwrap();
-    let input = repo().join("reports/bench/h200/h200-transport.json");
+    let input = repo().join("reports/bench/h100/h100-transport.json");
     nvviz()
         .arg("report")
         .arg(&input)
@@ -519,7 +519,7 @@ fn the_pipe_ceiling_section_reads_the_transport_from_typed_fields() {
     // How idle the engine would sit is given over the runs' range, never
     // from a mean alone (whose spread may be a third of it).
     assert!(
-        section.contains("idle 78–79 % of the time (its runs 187–187 fps)"),
+        section.contains("idle 74–75 % of the time (its runs 226–226 fps)"),
         "{section}"
     );
     // One round: ratios need interleaved rounds, and the table says so.
@@ -591,14 +591,14 @@ fn a_chart_shows_every_case_named_by_what_differs() {
     let dir = tempfile::tempdir().unwrap();
     nvviz()
         .arg("report")
-        .arg(repo().join("reports/bench/h200/h200-presets-hevc-av1.json"))
-        .arg(repo().join("reports/bench/h200/h200-transport.json"))
+        .arg(repo().join("reports/bench/h100/h100-presets-hevc-av1.json"))
+        .arg(repo().join("reports/bench/h100/h100-transport.json"))
         .arg("-o")
         .arg(dir.path())
         .assert()
         .success();
     let presets =
-        std::fs::read_to_string(dir.path().join("fps-h200-presets-hevc-av1.svg")).unwrap();
+        std::fs::read_to_string(dir.path().join("fps-h100-presets-hevc-av1.svg")).unwrap();
     for name in [
         "encode-only: libx265 (fallback) (ultrafast)",
         "encode-only: libx265 (fallback) (slow)",
@@ -607,7 +607,7 @@ fn a_chart_shows_every_case_named_by_what_differs() {
     ] {
         assert!(presets.contains(name), "{name} not in the presets chart");
     }
-    let transport = std::fs::read_to_string(dir.path().join("fps-h200-transport.svg")).unwrap();
+    let transport = std::fs::read_to_string(dir.path().join("fps-h100-transport.svg")).unwrap();
     assert_eq!(transport.matches("pipe-ceiling: copy (").count(), 15);
     assert!(transport
         .contains("15. pipe-ceiling: copy (nv12, vmsplice, 1 MiB pipe, ffmpeg heap fixed)"));
