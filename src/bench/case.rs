@@ -8,6 +8,7 @@ use crate::ffmpeg::args::{opencv_fourcc_encoder, EncodeSettings};
 use crate::overlay::StyleKind;
 use crate::pixfmt::PixFmt;
 use crate::results::codec::Codec;
+use crate::results::gpu::GpuPin;
 
 pub use crate::results::Mode;
 use crate::results::{Missing, PipeOptions, PipeSize, Sink, StandIn};
@@ -133,6 +134,9 @@ pub struct CaseSpec {
     pub sink: SinkSpec,
     /// Encode streams run at once (`--sessions`): NVENC's concurrent-session question.
     pub sessions: u32,
+    /// The GPUs it runs on (`--gpu`): none, the default device; one, pinned
+    /// there; several, a stream on each at once (`sessions` is their count).
+    pub gpus: Vec<GpuPin>,
 }
 
 impl CaseSpec {
@@ -190,7 +194,41 @@ impl CaseSpec {
         if self.sessions > 1 {
             id.push_str(&format!("/x{}", self.sessions));
         }
+        if !self.gpus.is_empty() {
+            let indices: Vec<String> = self.gpus.iter().map(|g| g.index.to_string()).collect();
+            id.push_str(&format!("/gpu{}", indices.join("+")));
+        }
         id
+    }
+
+    /// Whether a GPU could do its work: an ffmpeg encoder (NVENC where it
+    /// works) or the GPU-resident path. `--gpu` pins these; the others
+    /// (drawing alone, OpenCV's writer, the pipe's copy, users' commands)
+    /// run once, wherever `--gpu` says.
+    pub fn uses_gpu(&self) -> bool {
+        matches!(
+            self.sink,
+            SinkSpec::Pipe { .. } | SinkSpec::Lavfi { .. } | SinkSpec::Gpu { .. }
+        )
+    }
+
+    /// This case on `gpus`: NVENC's `-gpu` set to the first one's CUDA
+    /// ordinal (a stream's own is set when it starts), NVML sampled on each.
+    pub fn on(&self, gpus: &[GpuPin]) -> Self {
+        let mut case = self.clone();
+        if let SinkSpec::Pipe { settings }
+        | SinkSpec::Lavfi { settings }
+        | SinkSpec::Gpu {
+            settings: Some(settings),
+        } = &mut case.sink
+        {
+            settings.gpu = gpus.first().map(|g| g.cuda);
+        }
+        if gpus.len() > 1 {
+            case.sessions = gpus.len() as u32;
+        }
+        case.gpus = gpus.to_vec();
+        case
     }
 
     /// The format on the pipe, for cases that have one.
@@ -215,6 +253,30 @@ impl CaseSpec {
             SinkSpec::Gpu { .. } => Sink::FfmpegGpu,
         }
     }
+}
+
+/// `--gpu`: every case that can use a GPU pinned to each of `gpus` in turn;
+/// with several, the plain pipe cases also once more with a stream on every
+/// GPU at once (the node's aggregate, each GPU's own fps beside it). Cases no
+/// GPU serves run once.
+pub fn on_gpus(cases: Vec<CaseSpec>, gpus: &[GpuPin]) -> Vec<CaseSpec> {
+    if gpus.is_empty() {
+        return cases;
+    }
+    let mut out = Vec::new();
+    for case in cases {
+        if !case.uses_gpu() {
+            out.push(case);
+            continue;
+        }
+        out.extend(gpus.iter().map(|g| case.on(std::slice::from_ref(g))));
+        let together =
+            gpus.len() > 1 && case.sessions == 1 && matches!(case.sink, SinkSpec::Pipe { .. });
+        if together {
+            out.push(case.on(gpus));
+        }
+    }
+    out
 }
 
 pub struct MatrixOptions<'a> {
@@ -263,6 +325,7 @@ pub fn expand(o: &MatrixOptions) -> Vec<CaseSpec> {
                         stand_in: None,
                         sink: SinkSpec::Null,
                         sessions: 1,
+                        gpus: Vec::new(),
                     });
                 }
             }
@@ -281,6 +344,7 @@ pub fn expand(o: &MatrixOptions) -> Vec<CaseSpec> {
                             stand_in: None,
                             sink: SinkSpec::Copy { pix_fmt, pipe },
                             sessions: 1,
+                            gpus: Vec::new(),
                         });
                     }
                 }
@@ -305,6 +369,7 @@ pub fn expand(o: &MatrixOptions) -> Vec<CaseSpec> {
         stand_in: None,
         sink: SinkSpec::Command(command.clone()),
         sessions: 1,
+        gpus: Vec::new(),
     }));
     cases
 }
@@ -330,6 +395,7 @@ fn opencv_case(o: &MatrixOptions, mode: Mode, style: StyleKind) -> CaseSpec {
                 }),
                 sink: SinkSpec::OpenCvStandIn { fourcc, encoder },
                 sessions: 1,
+                gpus: Vec::new(),
             }
         }
         _ => CaseSpec {
@@ -338,6 +404,7 @@ fn opencv_case(o: &MatrixOptions, mode: Mode, style: StyleKind) -> CaseSpec {
             stand_in: None,
             sink: SinkSpec::OpenCv { fourcc },
             sessions: 1,
+            gpus: Vec::new(),
         },
     }
 }
@@ -349,6 +416,7 @@ fn gpu_case(mode: Mode, overlay: Option<StyleKind>, settings: Option<EncodeSetti
         stand_in: None,
         sink: SinkSpec::Gpu { settings },
         sessions: 1,
+        gpus: Vec::new(),
     }
 }
 
@@ -395,6 +463,7 @@ fn encoded(
                     stand_in: stand_in.clone(),
                     sink,
                     sessions: streams,
+                    gpus: Vec::new(),
                 });
             }
         }

@@ -98,6 +98,7 @@ fn base_result(spec: &CaseSpec, workload: &Workload) -> CaseResult {
         verified: None,
         quality: None,
         quality_error: None,
+        gpus: spec.gpus.clone(),
         gpu_samples: Vec::new(),
         relative: None,
         ceiling_input: None,
@@ -343,6 +344,7 @@ impl<'a> CaseRun<'a> {
             warmup: self.result.warmup_frames,
             write_timeout: options.write_timeout,
             engine: options.engine,
+            gpu: self.spec.gpus.first().map(|g| g.cuda),
         }
     }
 
@@ -460,7 +462,8 @@ impl<'a> CaseRun<'a> {
             &format!("{} run {}/{}", self.label, self.runs_done + 1, options.runs),
             ctx.warmup + self.workload.info.frames,
         );
-        let sampler = gpu_sampler::GpuSampler::start(options.gpu_sample_period);
+        let pinned: Vec<u32> = spec.gpus.iter().map(|g| g.index).collect();
+        let sampler = gpu_sampler::GpuSampler::start(options.gpu_sample_period, &pinned);
         let outcome = self.run_engine(&ctx, options, out_dir, open, &progress);
         progress.finish();
         if let Some(sampler) = sampler {

@@ -47,7 +47,7 @@ impl Source {
     pub fn prepare(ctx: &RunContext) -> anyhow::Result<Self> {
         let ffmpeg = super::runner::ffmpeg(ctx)?;
         // No driver or no GPU: known before the embedded clip is written.
-        let cuda = crate::ffmpeg::decode::cuda_trial(ffmpeg, TRIAL_TIMEOUT);
+        let cuda = crate::ffmpeg::decode::cuda_trial(ffmpeg, ctx.gpu, TRIAL_TIMEOUT);
         let info = &ctx.workload.info;
         let (video, seek, color, written) = match &ctx.workload.input {
             Input::Video { path, color, .. } => (
@@ -69,8 +69,9 @@ impl Source {
                 )
             }
         };
-        let trial = cuda
-            .and_then(|()| crate::ffmpeg::decode::nvdec_trial(ffmpeg, &video, seek, TRIAL_TIMEOUT));
+        let trial = cuda.and_then(|()| {
+            crate::ffmpeg::decode::nvdec_trial(ffmpeg, &video, seek, ctx.gpu, TRIAL_TIMEOUT)
+        });
         if let Err(EncodeFailure::Interrupted) = trial {
             anyhow::bail!("interrupted");
         }
@@ -101,7 +102,7 @@ impl Source {
             fps: info.fps,
             frames: ctx.warmup + info.frames,
             on: if self.path.on_gpu {
-                DecodeOn::Nvdec
+                DecodeOn::Nvdec(ctx.gpu)
             } else {
                 DecodeOn::Cpu
             },
@@ -397,6 +398,7 @@ mod tests {
             warmup: 2,
             write_timeout: Duration::from_secs(5),
             engine: EngineConfig::test(EngineKind::Pipelined),
+            gpu: None,
         }
     }
 
@@ -407,6 +409,7 @@ mod tests {
             stand_in: None,
             sink: SinkSpec::Gpu { settings: None },
             sessions: 1,
+            gpus: Vec::new(),
         }
     }
 

@@ -266,7 +266,7 @@ impl<'a> Cases<'a> {
         });
         match step {
             Step::Retry { encoder, failure } => {
-                chooser.mark_failed(&encoder, failure);
+                chooser.mark_failed(&encoder, spec.settings().and_then(|s| s.gpu), failure);
                 self.start(n, chooser)
             }
             step => step,
@@ -416,6 +416,7 @@ mod tests {
             stand_in: None,
             sink: SinkSpec::Pipe { settings },
             sessions: 1,
+            gpus: Vec::new(),
         }
     }
 

@@ -486,6 +486,7 @@ mod tests {
                 workers,
                 ..EngineConfig::test(kind)
             },
+            gpu: None,
         };
         let spec = CaseSpec {
             mode: Mode::OverlayOnly,
@@ -493,6 +494,7 @@ mod tests {
             stand_in: None,
             sink: SinkSpec::Null,
             sessions: 1,
+            gpus: Vec::new(),
         };
         let progress = Progress::silent();
         super::super::runner::run_frames(&ctx, &spec, Box::new(sink), &progress)
@@ -567,6 +569,7 @@ mod tests {
                 pipe,
                 ..EngineConfig::test(kind)
             },
+            gpu: None,
         };
         let spec = CaseSpec {
             mode: Mode::Native,
@@ -574,6 +577,7 @@ mod tests {
             stand_in: None,
             sink: SinkSpec::Null,
             sessions: 1,
+            gpus: Vec::new(),
         };
         let progress = Progress::silent();
         super::super::runner::run_frames(&ctx, &spec, Box::new(sink), &progress).unwrap();
@@ -691,6 +695,7 @@ mod tests {
                 worker_nice: 10,
                 ..EngineConfig::test(EngineKind::Pipelined)
             },
+            gpu: None,
         };
         // A writer that fails at once: every stage must stop and the call return.
         struct Failing;
@@ -714,6 +719,7 @@ mod tests {
             stand_in: None,
             sink: SinkSpec::Null,
             sessions: 1,
+            gpus: Vec::new(),
         };
         let progress = Progress::silent();
         let err = run_frames(&ctx, &spec, Box::new(Failing), &progress).unwrap_err();

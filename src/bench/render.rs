@@ -44,6 +44,8 @@ pub struct RenderSpec {
 /// chooser and the workload (the one a front end built, fed or not).
 pub struct Prepared {
     pub gpu: GpuProbe,
+    /// The GPU `--gpu` pinned the case to, if any.
+    pub pinned: Option<crate::results::gpu::GpuPin>,
     pub chooser: Chooser,
     pub workload: Workload,
 }
@@ -124,10 +126,15 @@ pub fn execute(
 ) -> anyhow::Result<Rendered> {
     let Prepared {
         gpu,
+        pinned,
         mut chooser,
         workload,
     } = prepared;
     let case = spec.case(&workload);
+    let case = match &pinned {
+        Some(gpu) if case.uses_gpu() => case.on(std::slice::from_ref(gpu)),
+        _ => case,
+    };
     if let Some(stand_in) = &case.stand_in {
         let encoder = match &case.sink {
             SinkSpec::OpenCvStandIn { encoder, .. } => Some(*encoder),

@@ -20,6 +20,8 @@ pub struct RunContext<'a> {
     pub warmup: u64,
     pub write_timeout: Duration,
     pub engine: EngineConfig,
+    /// The CUDA device the case is pinned to (`--gpu`): its NVDEC and CUDA work.
+    pub gpu: Option<u32>,
 }
 
 /// What one run produced.

@@ -374,7 +374,8 @@ pub fn ring_file(ctx: &RunContext, pix_fmt: PixFmt) -> anyhow::Result<Option<tem
     Ok(Some(file.into_temp_path()))
 }
 
-/// `--sessions N`: N encode streams at once, each its own pipeline and ffmpeg.
+/// `--sessions N`: N encode streams at once, each its own pipeline and ffmpeg
+/// (with `--gpu all`'s together case, stream i on the case's GPU i).
 /// `fps` is their aggregate (all frames over the longest stream's wall time),
 /// `stream_fps` each one's own; stream 0's output stands for the case. The first
 /// failing stream's classified failure is the case's (a session limit shows here).
@@ -393,8 +394,13 @@ pub fn run_streams(
             .enumerate()
             .map(|(i, output)| {
                 let progress = if i == 0 { progress } else { &quiet };
+                // Streams spread over GPUs (`--gpu all`): each on its own.
+                let settings = settings.map(|s| EncodeSettings {
+                    gpu: spec.gpus.get(i).map_or(s.gpu, |g| Some(g.cuda)),
+                    ..s.clone()
+                });
                 scope.spawn(move || {
-                    let sink = open_sink(ctx, spec, writer, settings, output)?;
+                    let sink = open_sink(ctx, spec, writer, settings.as_ref(), output)?;
                     run_frames(ctx, spec, sink, progress)
                 })
             })

@@ -209,6 +209,9 @@ pub struct EncoderArgs {
     /// Seconds one frame write may block before ffmpeg counts as hung and is killed
     #[arg(long, default_value_t = 30.0)]
     pub write_timeout: f64,
+    /// Pin NVENC (-gpu), NVDEC and NVML's samples to GPU N (nvidia-smi's numbering; CUDA_VISIBLE_DEVICES honoured); bench's `all`: every GPU in turn, then a stream on each at once
+    #[arg(long, value_name = "N|all")]
+    pub gpu: Option<crate::probe::gpu::GpuChoice>,
 }
 
 /// How frames move through a run: threads, queues, the pipe's pixel format.

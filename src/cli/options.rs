@@ -10,7 +10,7 @@ use anyhow::{bail, Context};
 use crate::bench::case::EncoderTemplate;
 use crate::cli::{EncoderArgs, WorkloadArgs};
 use crate::encode::fallback::Chooser;
-use crate::probe::gpu::GpuProbe;
+use crate::probe::gpu::{GpuPin, GpuProbe};
 use crate::workload::spec::{WorkloadSpec, FRAME_SIDE};
 use crate::workload::Workload;
 
@@ -65,6 +65,25 @@ impl EncoderArgs {
         }
     }
 
+    /// The GPUs `--gpu` names (none without it); what to know of them said.
+    pub fn gpus(&self, probe: &GpuProbe) -> anyhow::Result<Vec<GpuPin>> {
+        let Some(choice) = self.gpu else {
+            return Ok(Vec::new());
+        };
+        let (gpus, note) = crate::probe::gpu::pin_here(choice, probe)?;
+        if let Some(file) = std::env::var_os(crate::probe::gpu::REPLAY_VAR) {
+            crate::cli::stdio::errln!(
+                "note: the GPUs are {}'s, replayed ({}): NVML was not asked",
+                std::path::Path::new(&file).display(),
+                crate::probe::gpu::REPLAY_VAR
+            );
+        }
+        if let Some(note) = note {
+            crate::cli::stdio::errln!("note: {note}");
+        }
+        Ok(gpus)
+    }
+
     /// Finds ffmpeg (never fatal: the OpenCV writer may still work) and prepares trials.
     pub fn chooser(&self, gpu: &GpuProbe) -> anyhow::Result<Chooser> {
         let write_timeout = seconds("--write-timeout", self.write_timeout)?;
@@ -96,8 +115,13 @@ pub fn caption_rule(args: &WorkloadArgs) -> anyhow::Result<CaptionRule> {
     CaptionRule::new(args.common_categories, args.confidence_threshold, excluded)
 }
 
-/// The workload the flags describe (`workload::spec::build` makes it).
-pub fn workload_spec(args: &WorkloadArgs, warmup: u64) -> anyhow::Result<WorkloadSpec> {
+/// The workload the flags describe (`workload::spec::build` makes it);
+/// `nvdec_device`: `--gpu`'s first GPU, where NVDEC decodes the video.
+pub fn workload_spec(
+    args: &WorkloadArgs,
+    warmup: u64,
+    nvdec_device: Option<u32>,
+) -> anyhow::Result<WorkloadSpec> {
     Ok(WorkloadSpec {
         video: args.video.clone(),
         decoder: args.decoder,
@@ -116,6 +140,7 @@ pub fn workload_spec(args: &WorkloadArgs, warmup: u64) -> anyhow::Result<Workloa
         show_time: !args.no_show_time,
         rule: caption_rule(args)?,
         warmup,
+        nvdec_device,
     })
 }
 
@@ -124,8 +149,10 @@ pub fn workload(
     args: &WorkloadArgs,
     ffmpeg: Result<&Path, Option<&crate::ffmpeg::EncodeFailure>>,
     warmup: u64,
+    nvdec_device: Option<u32>,
 ) -> anyhow::Result<Workload> {
-    let built = crate::workload::spec::build(&workload_spec(args, warmup)?, ffmpeg)?;
+    let spec = workload_spec(args, warmup, nvdec_device)?;
+    let built = crate::workload::spec::build(&spec, ffmpeg)?;
     for note in &built.notes {
         crate::cli::stdio::errln!("note: {note}");
     }

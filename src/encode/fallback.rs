@@ -31,13 +31,15 @@ struct Trials {
     ffmpeg: Option<(PathBuf, FfmpegInfo)>,
     ffmpeg_missing: Option<EncodeFailure>,
     timeout: Duration,
-    known: HashMap<String, Result<(), EncodeFailure>>,
+    /// By encoder and, for NVENC, the CUDA device it was tried on (`--gpu`).
+    known: HashMap<(String, Option<u32>), Result<(), EncodeFailure>>,
     scratch: tempfile::TempDir,
 }
 
 impl Trials {
-    fn works(&mut self, encoder: &str) -> Result<(), EncodeFailure> {
-        if let Some(known) = self.known.get(encoder) {
+    fn works(&mut self, encoder: &str, gpu: Option<u32>) -> Result<(), EncodeFailure> {
+        let key = key(encoder, gpu);
+        if let Some(known) = self.known.get(&key) {
             return known.clone();
         }
         let result = match &self.ffmpeg {
@@ -53,16 +55,22 @@ impl Trials {
                 })
             }
             Some((binary, _)) => {
-                let t = trial::run(binary, encoder, 8, self.timeout, self.scratch.path());
+                let t = trial::run(binary, encoder, key.1, 8, self.timeout, self.scratch.path());
                 t.failure().map_or(Ok(()), |f| Err(f.clone()))
             }
         };
         // An interrupted trial is no verdict on the encoder: not remembered.
         if !matches!(result, Err(EncodeFailure::Interrupted)) {
-            self.known.insert(encoder.to_string(), result.clone());
+            self.known.insert(key, result.clone());
         }
         result
     }
+}
+
+/// A trial's key: the device matters to NVENC only (the CPU encoders are
+/// the same wherever `--gpu` points).
+fn key(encoder: &str, gpu: Option<u32>) -> (String, Option<u32>) {
+    (encoder.to_string(), gpu.filter(|_| is_nvenc(encoder)))
 }
 
 impl Chooser {
@@ -142,7 +150,7 @@ impl Chooser {
         )
         .expect("a scratch directory");
         for (e, r) in trials {
-            c.trials.known.insert(e.to_string(), r.clone());
+            c.trials.known.insert(key(e, None), r.clone());
         }
         c
     }
@@ -163,13 +171,13 @@ impl Chooser {
 
     /// Does `encoder` really encode here? (trial once, then remembered)
     pub fn works(&mut self, encoder: &str) -> Result<(), EncodeFailure> {
-        self.trials.works(encoder)
+        self.trials.works(encoder, None)
     }
 
     /// Records that `encoder` failed for real after its trial passed (e.g. the
     /// NVENC session limit hit by a later case), so the next choice falls back.
-    pub fn mark_failed(&mut self, encoder: &str, failure: EncodeFailure) {
-        self.trials.known.insert(encoder.to_string(), Err(failure));
+    pub fn mark_failed(&mut self, encoder: &str, gpu: Option<u32>, failure: EncodeFailure) {
+        self.trials.known.insert(key(encoder, gpu), Err(failure));
     }
 
     /// The writer for `settings.encoder` and the settings it runs with (mapped to the
@@ -178,7 +186,7 @@ impl Chooser {
         &mut self,
         settings: &EncodeSettings,
     ) -> Result<(Choice, Option<EncodeSettings>), EncodeFailure> {
-        let choice = self.choose(&settings.encoder)?;
+        let choice = self.choose_on(&settings.encoder, settings.gpu)?;
         let mapped = match &choice.writer {
             Writer::Ffmpeg { encoder } => Some(settings.for_encoder(encoder)),
             Writer::Opencv { .. } => None,
@@ -188,11 +196,20 @@ impl Chooser {
 
     /// The writer for `requested`, falling back as the guide does unless told not to.
     pub fn choose(&mut self, requested: &str) -> Result<Choice, EncodeFailure> {
+        self.choose_on(requested, None)
+    }
+
+    /// As `choose`, NVENC tried on CUDA device `device` (`--gpu`).
+    pub fn choose_on(
+        &mut self,
+        requested: &str,
+        device: Option<u32>,
+    ) -> Result<Choice, EncodeFailure> {
         let (gpu, container) = (&self.gpu, self.container.as_ref());
         let trials = &mut self.trials;
         fallback::choose(
             requested,
-            &mut |e| trials.works(e),
+            &mut |e| trials.works(e, device),
             &self.policy,
             |reason| {
                 // The cause as doctor words it (no engine; a container's capability).

@@ -62,6 +62,10 @@ pub struct EncodeSettings {
     /// The lowest quantiser the encoder may use (OpenCV's writer sets 3).
     #[serde(default)]
     pub qmin: Option<u32>,
+    /// The CUDA device NVENC encodes on (`-gpu`, `--gpu`); other encoders
+    /// run on the CPU wherever it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu: Option<u32>,
 }
 
 /// Families of encoders whose options are spelled alike.
@@ -105,6 +109,7 @@ impl EncodeSettings {
             multipass: None,
             pix_fmt: PixFmt::Bgr24,
             qmin: None,
+            gpu: None,
         };
         nvenc.for_encoder(encoder)
     }
@@ -155,6 +160,7 @@ impl EncodeSettings {
             multipass: None,
             pix_fmt: PixFmt::Bgr24,
             qmin: Some(3),
+            gpu: None,
         })
     }
 }
@@ -391,6 +397,9 @@ pub fn encoder_args(s: &EncodeSettings) -> Vec<String> {
     push("-bf", s.bframes.map(|b| b.to_string()));
     push("-g", s.gop.map(|g| g.to_string()));
     push("-qmin", s.qmin.map(|q| q.to_string()));
+    if fam == EncoderFamily::Nvenc {
+        push("-gpu", s.gpu.map(|g| g.to_string()));
+    }
     if s.faststart {
         push("-movflags", Some("+faststart".into()));
     }
@@ -596,5 +605,24 @@ mod tests {
     fn fractional_fps_kept() {
         assert_eq!(format_fps(29.97), "29.97");
         assert_eq!(format_fps(30.0), "30");
+    }
+
+    #[test]
+    fn only_nvenc_is_told_its_gpu() {
+        let on = |encoder: &str| {
+            let settings = EncodeSettings {
+                gpu: Some(1),
+                ..EncodeSettings::guide(encoder)
+            };
+            let args = encoder_args(&settings);
+            args.iter()
+                .position(|a| a == "-gpu")
+                .map(|i| args[i + 1].clone())
+        };
+        assert_eq!(on("h264_nvenc").as_deref(), Some("1"));
+        assert_eq!(on("hevc_nvenc").as_deref(), Some("1"));
+        assert_eq!(on("libx264"), None);
+        assert_eq!(on("libsvtav1"), None);
+        assert!(!encoder_args(&EncodeSettings::guide("h264_nvenc")).contains(&"-gpu".to_string()));
     }
 }

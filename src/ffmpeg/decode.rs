@@ -12,15 +12,33 @@ use super::failure::{classify_gpu_decode, classify_nvdec_trial};
 use super::EncodeFailure;
 use crate::pixfmt::PixFmt;
 
-/// Where the decoding runs.
+/// Where the decoding runs: NVDEC on CUDA device N (`--gpu`), or CUDA's default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DecodeOn {
     Cpu,
-    Nvdec,
+    Nvdec(Option<u32>),
 }
 
 /// Decode on NVDEC and keep the frames in GPU memory (input options).
 pub const NVDEC_TO_GPU: [&str; 4] = ["-hwaccel", "cuda", "-hwaccel_output_format", "cuda"];
+
+/// `NVDEC_TO_GPU` on CUDA device `device` (`-hwaccel_device N`), or CUDA's default.
+pub fn nvdec_to_gpu(device: Option<u32>) -> Vec<String> {
+    let mut args: Vec<String> = strings(&NVDEC_TO_GPU).collect();
+    if let Some(n) = device {
+        args.extend(["-hwaccel_device".to_string(), n.to_string()]);
+    }
+    args
+}
+
+/// `-init_hw_device`'s value: the CUDA device named `gpu` for the filters,
+/// on device N where `--gpu` pinned one.
+pub fn cuda_device(device: Option<u32>) -> String {
+    match device {
+        Some(n) => format!("cuda=gpu:{n}"),
+        None => "cuda=gpu".into(),
+    }
+}
 
 /// `-ss SECONDS` before `-i` seeks exactly (decoding from the keyframe before
 /// and dropping what precedes it).
@@ -48,7 +66,7 @@ impl DecodeOn {
     pub fn pix_fmt(self) -> PixFmt {
         match self {
             Self::Cpu => PixFmt::Bgr24,
-            Self::Nvdec => PixFmt::Nv12,
+            Self::Nvdec(_) => PixFmt::Nv12,
         }
     }
 }
@@ -59,15 +77,15 @@ fn frames_args(
     seek: Option<f64>,
     on: DecodeOn,
 ) -> Vec<String> {
-    let (hwaccel, filter): (&[&str], String) = match on {
-        DecodeOn::Cpu => (&[], format!("scale={width}:{height}")),
-        DecodeOn::Nvdec => (
-            &NVDEC_TO_GPU,
+    let (hwaccel, filter): (Vec<String>, String) = match on {
+        DecodeOn::Cpu => (Vec::new(), format!("scale={width}:{height}")),
+        DecodeOn::Nvdec(device) => (
+            nvdec_to_gpu(device),
             format!("scale_cuda={width}:{height}:format=nv12,hwdownload,format=nv12"),
         ),
     };
     strings(&["-hide_banner", "-nostdin"])
-        .chain(strings(hwaccel))
+        .chain(hwaccel)
         .chain(seek_args(seek))
         .chain(strings(&[
             "-i",
@@ -96,12 +114,17 @@ pub const NVDEC_TRIAL_FRAMES: u32 = 3;
 /// frames kept on the GPU and then downloaded, so that a decoder that is not
 /// NVDEC's (ffmpeg falls back to its CPU decoder for a codec or profile NVDEC
 /// lacks) fails here instead of passing unnoticed.
-pub fn nvdec_trial_args(path: &Path, seek: Option<f64>, frames: Option<u32>) -> Vec<String> {
+pub fn nvdec_trial_args(
+    path: &Path,
+    seek: Option<f64>,
+    frames: Option<u32>,
+    device: Option<u32>,
+) -> Vec<String> {
     let limit: Vec<String> = frames
         .map(|n| vec!["-frames:v".to_string(), n.to_string()])
         .unwrap_or_default();
     strings(&["-hide_banner", "-nostdin"])
-        .chain(strings(&NVDEC_TO_GPU))
+        .chain(nvdec_to_gpu(device))
         .chain(seek_args(seek))
         .chain(strings(&["-i", &path.to_string_lossy(), "-map", "0:v:0"]))
         .chain(limit)
@@ -122,9 +145,11 @@ pub fn nvdec_decode(
     path: &Path,
     seek: Option<f64>,
     frames: Option<u32>,
+    device: Option<u32>,
     timeout: Duration,
 ) -> Result<u64, EncodeFailure> {
-    let mut process = FfmpegProcess::spawn(ffmpeg, &nvdec_trial_args(path, seek, frames))?;
+    let args = nvdec_trial_args(path, seek, frames, device);
+    let mut process = FfmpegProcess::spawn(ffmpeg, &args)?;
     let status = process.wait(timeout)?;
     if status.success() {
         return Ok(process.last_progress().map_or(0, |p| u64::from(p.frame)));
@@ -137,12 +162,17 @@ pub fn nvdec_decode(
 
 /// Whether ffmpeg can open a CUDA device at all (the driver, a GPU): a
 /// quick answer before anything is written for NVDEC to read.
-pub fn cuda_trial(ffmpeg: &Path, timeout: Duration) -> Result<(), EncodeFailure> {
+pub fn cuda_trial(
+    ffmpeg: &Path,
+    device: Option<u32>,
+    timeout: Duration,
+) -> Result<(), EncodeFailure> {
+    let init = cuda_device(device);
     let args: Vec<String> = strings(&[
         "-hide_banner",
         "-nostdin",
         "-init_hw_device",
-        "cuda=gpu",
+        &init,
         "-f",
         "lavfi",
         "-i",
@@ -170,9 +200,18 @@ pub fn nvdec_trial(
     ffmpeg: &Path,
     path: &Path,
     seek: Option<f64>,
+    device: Option<u32>,
     timeout: Duration,
 ) -> Result<(), EncodeFailure> {
-    nvdec_decode(ffmpeg, path, seek, Some(NVDEC_TRIAL_FRAMES), timeout).map(|_| ())
+    nvdec_decode(
+        ffmpeg,
+        path,
+        seek,
+        Some(NVDEC_TRIAL_FRAMES),
+        device,
+        timeout,
+    )
+    .map(|_| ())
 }
 
 #[cfg(test)]
@@ -182,7 +221,7 @@ mod tests {
     #[test]
     fn nvdec_decodes_on_the_gpu_and_the_cpu_path_does_not() {
         let path = Path::new("in.mp4");
-        let trial = nvdec_trial_args(path, Some(1.5), Some(3));
+        let trial = nvdec_trial_args(path, Some(1.5), Some(3), None);
         let at = |flag: &str| trial.iter().position(|a| a == flag).unwrap();
         assert_eq!(trial[at("-hwaccel") + 1], "cuda");
         assert_eq!(trial[at("-hwaccel_output_format") + 1], "cuda");
@@ -191,7 +230,7 @@ mod tests {
         assert!(at("-ss") < at("-i") && at("-hwaccel") < at("-i"));
         assert!(trial[at("-vf") + 1].starts_with("hwdownload,"));
         let cpu = frames_args(path, (640, 360), None, DecodeOn::Cpu);
-        let nvdec = frames_args(path, (640, 360), None, DecodeOn::Nvdec);
+        let nvdec = frames_args(path, (640, 360), None, DecodeOn::Nvdec(None));
         assert!(!cpu.iter().any(|a| a.starts_with("-hwaccel")));
         assert_eq!(
             &nvdec[2..6],
@@ -207,5 +246,27 @@ mod tests {
         );
         assert_eq!(cpu[cpu.len() - 2], "bgr24");
         assert_eq!(nvdec[nvdec.len() - 2], "nv12");
+    }
+
+    #[test]
+    fn a_pinned_gpu_is_named_to_every_cuda_user() {
+        let path = Path::new("in.mp4");
+        let on = |args: &[String], flag: &str| {
+            args.iter()
+                .position(|a| a == flag)
+                .map(|i| args[i + 1].clone())
+        };
+        let pinned = frames_args(path, (64, 64), None, DecodeOn::Nvdec(Some(1)));
+        assert_eq!(on(&pinned, "-hwaccel_device").as_deref(), Some("1"));
+        let default = frames_args(path, (64, 64), None, DecodeOn::Nvdec(None));
+        assert_eq!(on(&default, "-hwaccel_device"), None);
+        let trial = nvdec_trial_args(path, None, Some(3), Some(2));
+        assert_eq!(on(&trial, "-hwaccel_device").as_deref(), Some("2"));
+        assert!(
+            trial.iter().position(|a| a == "-hwaccel_device")
+                < trial.iter().position(|a| a == "-i")
+        );
+        assert_eq!(cuda_device(Some(3)), "cuda=gpu:3");
+        assert_eq!(cuda_device(None), "cuda=gpu");
     }
 }

@@ -57,11 +57,11 @@ impl GpuInput<'_> {
 /// The whole command line after `ffmpeg`.
 pub fn gpu_args(input: &GpuInput, stage: GpuStage, output: &Path) -> Vec<String> {
     let mut args: Vec<String> = strings(&["-hide_banner", "-nostdin", "-y"]).collect();
-    if input.on == DecodeOn::Nvdec {
-        // One CUDA device for the decoder and the filters.
+    if let DecodeOn::Nvdec(device) = input.on {
+        // One CUDA device for the decoder and the filters (`--gpu`'s, pinned).
         args.extend(strings(&[
             "-init_hw_device",
-            "cuda=gpu",
+            &super::decode::cuda_device(device),
             "-filter_hw_device",
             "gpu",
             "-hwaccel_device",
@@ -135,7 +135,7 @@ fn composite_graph(input: &GpuInput, stage: GpuStage) -> String {
     let (w, h) = (input.width, input.height);
     let tags = layer_tags(input.color);
     match input.on {
-        DecodeOn::Nvdec => {
+        DecodeOn::Nvdec(_) => {
             let download = match stage {
                 GpuStage::Encode(s) if family(&s.encoder) != EncoderFamily::Nvenc => {
                     ",hwdownload,format=yuv420p"
@@ -170,7 +170,7 @@ mod tests {
             height: 1080,
             fps: 30.0,
             frames: 310,
-            on: DecodeOn::Nvdec,
+            on: DecodeOn::Nvdec(None),
             color: &BT709,
         }
     }
@@ -178,6 +178,18 @@ mod tests {
     fn value<'a>(args: &'a [String], flag: &str) -> Option<&'a str> {
         let i = args.iter().position(|a| a == flag)?;
         args.get(i + 1).map(String::as_str)
+    }
+
+    #[test]
+    fn a_pinned_gpu_decodes_and_composites_there() {
+        let pinned = GpuInput {
+            on: DecodeOn::Nvdec(Some(1)),
+            ..input()
+        };
+        let args = gpu_args(&pinned, GpuStage::Decode, Path::new("o.mp4"));
+        assert_eq!(value(&args, "-init_hw_device"), Some("cuda=gpu:1"));
+        let args = gpu_args(&input(), GpuStage::Decode, Path::new("o.mp4"));
+        assert_eq!(value(&args, "-init_hw_device"), Some("cuda=gpu"));
     }
 
     #[test]

@@ -60,7 +60,7 @@ pub fn run(binary: &Path, info: &FfmpegInfo, timeout: Duration, dir: &Path) -> V
     let started = Instant::now();
     // No cuda hwaccel, no driver, no GPU: one answer for every codec, no clip made.
     let device = if info.decode.as_ref().is_some_and(|d| d.has_cuda_hwaccel()) {
-        cuda_trial(binary, timeout)
+        cuda_trial(binary, None, timeout)
     } else {
         Err(EncodeFailure::HwaccelNotCompiled {
             hwaccel: "cuda".into(),
@@ -108,7 +108,7 @@ fn trial(
     };
     let clip = dir.join(format!("decode-{}.mkv", codec.name()));
     let outcome = make_clip(binary, encoder, &clip, timeout)
-        .and_then(|()| nvdec_decode(binary, &clip, None, None, timeout))
+        .and_then(|()| nvdec_decode(binary, &clip, None, None, None, timeout))
         .map_or_else(
             |failure| DecodeOutcome::Failed { failure },
             |frames| match frames {
@@ -123,7 +123,7 @@ fn trial(
     DecodeTrial {
         codec: codec.name(),
         made_with: Some(encoder.to_string()),
-        command: shell_line(binary, &nvdec_trial_args(&clip, None, None)),
+        command: shell_line(binary, &nvdec_trial_args(&clip, None, None, None)),
         seconds: started.elapsed().as_secs_f64(),
         outcome,
     }

@@ -5,9 +5,11 @@
 use nvml_wrapper::enum_wrappers::device::{Clock, EncoderType};
 use nvml_wrapper::error::NvmlError;
 use nvml_wrapper::Nvml;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize)]
+pub use crate::results::gpu::GpuPin;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum GpuProbe {
     /// NVML answered.
@@ -23,7 +25,7 @@ pub enum GpuProbe {
     Error { detail: String },
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GpuInfo {
     pub index: u32,
     pub name: String,
@@ -47,7 +49,7 @@ pub struct GpuInfo {
     pub nvenc_hardware: NvencHardware,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EncoderSession {
     pub pid: u32,
     pub codec: String,
@@ -57,7 +59,7 @@ pub struct EncoderSession {
 }
 
 /// Whether a GPU model has NVENC engines, from NVIDIA's support matrix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NvencHardware {
     /// Data-centre compute parts without any NVENC engine (A100, A30, H100, H200…).
@@ -92,7 +94,15 @@ pub fn nvenc_hardware(name: &str) -> NvencHardware {
     }
 }
 
+/// `NVVIZ_GPU_PROBE`: a recorded probe to use instead of NVML's answer —
+/// `doctor --json`'s `gpu` object, or the whole doctor file — to replay
+/// another machine's GPUs (a node of several, here on one without).
+pub const REPLAY_VAR: &str = "NVVIZ_GPU_PROBE";
+
 pub fn probe() -> GpuProbe {
+    if let Some(path) = std::env::var_os(REPLAY_VAR) {
+        return replay(std::path::Path::new(&path));
+    }
     let nvml = match Nvml::init() {
         Ok(nvml) => nvml,
         Err(NvmlError::LibloadingError(e)) => {
@@ -136,6 +146,25 @@ pub fn probe() -> GpuProbe {
     }
 }
 
+/// A recorded probe, or why it cannot be read (as NVML's own error would be).
+pub fn replay(path: &std::path::Path) -> GpuProbe {
+    let read = std::fs::read_to_string(path)
+        .map_err(|e| e.to_string())
+        .and_then(|text| {
+            serde_json::from_str::<serde_json::Value>(&text).map_err(|e| e.to_string())
+        })
+        .and_then(|mut value| {
+            let probe = value
+                .get_mut("gpu")
+                .map(serde_json::Value::take)
+                .unwrap_or(value);
+            serde_json::from_value(probe).map_err(|e| e.to_string())
+        });
+    read.unwrap_or_else(|e| GpuProbe::Error {
+        detail: format!("{REPLAY_VAR}={}: {e}", path.display()),
+    })
+}
+
 fn describe(index: u32, device: &nvml_wrapper::Device<'_>) -> GpuInfo {
     let name = device.name().unwrap_or_else(|_| format!("GPU {index}"));
     let memory = device.memory_info().ok();
@@ -176,6 +205,183 @@ fn describe(index: u32, device: &nvml_wrapper::Device<'_>) -> GpuInfo {
     }
 }
 
+/// `--gpu N|all`: one GPU by NVML's index, or each GPU in turn and all at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GpuChoice {
+    Index(u32),
+    All,
+}
+
+impl std::fmt::Display for GpuChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Index(n) => write!(f, "{n}"),
+            Self::All => f.write_str("all"),
+        }
+    }
+}
+
+impl std::str::FromStr for GpuChoice {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "all" => Ok(Self::All),
+            n => n.parse().map(Self::Index).map_err(|_| {
+                format!("'{s}' is not a GPU index (0, 1, …, as nvidia-smi numbers them) or 'all'")
+            }),
+        }
+    }
+}
+
+/// Why `--gpu` cannot be honoured, each with what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GpuPinError {
+    #[error("--gpu: no NVIDIA GPU is visible here ({detail}); run without --gpu")]
+    NoGpu { detail: String },
+    #[error("--gpu {asked}: this machine has {count} GPU(s) ({listed}); pick 0-{} or all", count.saturating_sub(1))]
+    OutOfRange {
+        asked: u32,
+        count: usize,
+        listed: String,
+    },
+    #[error("--gpu {asked}: CUDA_VISIBLE_DEVICES={visible} hides GPU {asked} ({name}) from ffmpeg's NVENC and NVDEC; pick a visible one ({shown}) or unset CUDA_VISIBLE_DEVICES")]
+    Hidden {
+        asked: u32,
+        name: String,
+        visible: String,
+        shown: String,
+    },
+    #[error("--gpu: CUDA_VISIBLE_DEVICES={visible} names a MIG instance, which --gpu cannot pin (ffmpeg's -gpu takes whole GPUs); unset it or name whole GPUs")]
+    Mig { visible: String },
+}
+
+/// The GPUs `choice` names, each with the CUDA ordinal ffmpeg must be given
+/// for it: NVML numbers every GPU, CUDA only those `CUDA_VISIBLE_DEVICES`
+/// (`visible`) lets through, in its order (indices or `GPU-…` UUID
+/// prefixes; an unknown entry ends the list, as CUDA reads it). With the
+/// variable unset, CUDA's order is NVML's — exact for identical GPUs or
+/// `CUDA_DEVICE_ORDER=PCI_BUS_ID`, which `note` says otherwise.
+pub fn pin(
+    choice: GpuChoice,
+    probe: &GpuProbe,
+    visible: Option<&str>,
+) -> Result<Vec<GpuPin>, GpuPinError> {
+    let gpus = match probe {
+        GpuProbe::Found { gpus, .. } if !gpus.is_empty() => gpus,
+        GpuProbe::Found { .. } => {
+            return Err(GpuPinError::NoGpu {
+                detail: "NVML lists none".into(),
+            })
+        }
+        GpuProbe::NoDriver { detail } | GpuProbe::Error { detail } => {
+            return Err(GpuPinError::NoGpu {
+                detail: detail.clone(),
+            })
+        }
+    };
+    let order = cuda_order(gpus, visible)?;
+    let pin = |g: &GpuInfo| {
+        let cuda = order.iter().position(|&i| i == g.index)? as u32;
+        Some(GpuPin {
+            index: g.index,
+            cuda,
+            name: g.name.clone(),
+            uuid: g.uuid.clone(),
+        })
+    };
+    let listed = |gpus: &mut dyn Iterator<Item = &GpuInfo>| {
+        gpus.map(|g| format!("{}: {}", g.index, g.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match choice {
+        GpuChoice::All => {
+            let pinned: Vec<GpuPin> = gpus.iter().filter_map(pin).collect();
+            if pinned.is_empty() {
+                return Err(GpuPinError::NoGpu {
+                    detail: format!(
+                        "CUDA_VISIBLE_DEVICES={} hides all {}",
+                        visible.unwrap_or_default(),
+                        gpus.len()
+                    ),
+                });
+            }
+            Ok(pinned)
+        }
+        GpuChoice::Index(asked) => {
+            let Some(gpu) = gpus.iter().find(|g| g.index == asked) else {
+                return Err(GpuPinError::OutOfRange {
+                    asked,
+                    count: gpus.len(),
+                    listed: listed(&mut gpus.iter()),
+                });
+            };
+            pin(gpu)
+                .map(|p| vec![p])
+                .ok_or_else(|| GpuPinError::Hidden {
+                    asked,
+                    name: gpu.name.clone(),
+                    visible: visible.unwrap_or_default().to_string(),
+                    shown: listed(&mut gpus.iter().filter(|g| order.contains(&g.index))),
+                })
+        }
+    }
+}
+
+/// NVML indices in CUDA's order of this process.
+fn cuda_order(gpus: &[GpuInfo], visible: Option<&str>) -> Result<Vec<u32>, GpuPinError> {
+    let Some(visible) = visible else {
+        return Ok(gpus.iter().map(|g| g.index).collect());
+    };
+    let mut order = Vec::new();
+    for entry in visible.split(',').map(str::trim) {
+        if entry.starts_with("MIG-") {
+            return Err(GpuPinError::Mig {
+                visible: visible.to_string(),
+            });
+        }
+        let found = match entry.parse::<u32>() {
+            Ok(i) => gpus.iter().find(|g| g.index == i),
+            Err(_) if entry.starts_with("GPU-") => gpus
+                .iter()
+                .find(|g| g.uuid.as_deref().is_some_and(|u| u.starts_with(entry))),
+            Err(_) => None,
+        };
+        // CUDA stops at the first entry it cannot resolve; a repeat too.
+        match found {
+            Some(g) if !order.contains(&g.index) => order.push(g.index),
+            _ => break,
+        }
+    }
+    Ok(order)
+}
+
+/// `pin` against this process's `CUDA_VISIBLE_DEVICES`, with `pin_note`'s
+/// word where it applies.
+pub fn pin_here(
+    choice: GpuChoice,
+    probe: &GpuProbe,
+) -> Result<(Vec<GpuPin>, Option<String>), GpuPinError> {
+    let visible = std::env::var("CUDA_VISIBLE_DEVICES").ok();
+    let pinned = pin(choice, probe, visible.as_deref())?;
+    let order = std::env::var("CUDA_DEVICE_ORDER").ok();
+    // Indices named in CUDA_VISIBLE_DEVICES are CUDA's, so its order matters there too.
+    Ok((pinned, pin_note(probe, order.as_deref())))
+}
+
+/// What a user should know of the pinning: CUDA may number mixed GPUs
+/// fastest-first unless told `CUDA_DEVICE_ORDER=PCI_BUS_ID`.
+pub fn pin_note(probe: &GpuProbe, order_var: Option<&str>) -> Option<String> {
+    let GpuProbe::Found { gpus, .. } = probe else {
+        return None;
+    };
+    let mixed = gpus.windows(2).any(|w| w[0].name != w[1].name);
+    (mixed && order_var != Some("PCI_BUS_ID")).then(|| {
+        "this machine mixes GPU models and CUDA_DEVICE_ORDER is not PCI_BUS_ID: CUDA may number them fastest-first, unlike nvidia-smi; set CUDA_DEVICE_ORDER=PCI_BUS_ID so --gpu N is the GPU nvidia-smi calls N".to_string()
+    })
+}
+
 /// The lent H100 as NVML described it (tests/fixtures/nvml/h100_nvml.json).
 #[cfg(test)]
 pub(crate) fn test_h100() -> GpuProbe {
@@ -205,9 +411,119 @@ pub(crate) fn test_h100() -> GpuProbe {
     }
 }
 
+/// A node of several GPUs, each the lent H100 as NVML described it (with
+/// its own index and UUID; no multi-GPU machine was at hand to record),
+/// `names` giving a model per GPU.
+#[cfg(test)]
+pub(crate) fn test_node(names: &[&str]) -> GpuProbe {
+    let GpuProbe::Found { gpus, .. } = test_h100() else {
+        unreachable!()
+    };
+    let gpus = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| GpuInfo {
+            index: i as u32,
+            name: name.to_string(),
+            nvenc_hardware: nvenc_hardware(name),
+            uuid: Some(format!("GPU-{i}a7c128b-7330-6284-dc7a-b8438c73189{i}")),
+            ..gpus[0].clone()
+        })
+        .collect();
+    GpuProbe::Found {
+        driver_version: "580.159.04".into(),
+        cuda_driver_version: Some("13.0".into()),
+        gpus,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const H100: &str = "NVIDIA H100 80GB HBM3";
+
+    fn pins(
+        choice: &str,
+        node: &GpuProbe,
+        visible: Option<&str>,
+    ) -> Result<Vec<(u32, u32)>, GpuPinError> {
+        pin(choice.parse().unwrap(), node, visible)
+            .map(|p| p.iter().map(|g| (g.index, g.cuda)).collect())
+    }
+
+    #[test]
+    fn every_gpu_of_a_node_is_pinned_by_its_nvml_index() {
+        let node = test_node(&[H100; 4]);
+        assert_eq!(
+            pins("all", &node, None),
+            Ok(vec![(0, 0), (1, 1), (2, 2), (3, 3)])
+        );
+        assert_eq!(pins("2", &node, None), Ok(vec![(2, 2)]));
+        let GpuPinError::OutOfRange { count, .. } =
+            pin(GpuChoice::Index(4), &node, None).unwrap_err()
+        else {
+            panic!()
+        };
+        assert_eq!(count, 4);
+        let message = pin(GpuChoice::Index(9), &node, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.starts_with("--gpu 9: this machine has 4 GPU(s) (0: NVIDIA H100"),
+            "{message}"
+        );
+        assert!(message.ends_with("pick 0-3 or all"), "{message}");
+        assert!("x".parse::<GpuChoice>().is_err() && "-1".parse::<GpuChoice>().is_err());
+    }
+
+    #[test]
+    fn cuda_visible_devices_renumbers_and_hides() {
+        let node = test_node(&[H100; 4]);
+        // By index: NVML's 2 and 3 become CUDA's 0 and 1.
+        assert_eq!(pins("all", &node, Some("2,3")), Ok(vec![(2, 0), (3, 1)]));
+        assert_eq!(pins("3", &node, Some("3,1")), Ok(vec![(3, 0)]));
+        // By UUID prefix, as the NVIDIA container runtime sets it.
+        assert_eq!(
+            pins("all", &node, Some("GPU-1a7c,GPU-0a7c")),
+            Ok(vec![(0, 1), (1, 0)])
+        );
+        // CUDA reads up to the first entry it cannot resolve.
+        assert_eq!(pins("all", &node, Some("1,7,2")), Ok(vec![(1, 0)]));
+        let hidden = pin(GpuChoice::Index(0), &node, Some("2,3")).unwrap_err();
+        assert!(matches!(hidden, GpuPinError::Hidden { asked: 0, .. }));
+        assert!(
+            hidden.to_string().contains(
+                "pick a visible one (2: NVIDIA H100 80GB HBM3, 3: NVIDIA H100 80GB HBM3)"
+            ),
+            "{hidden}"
+        );
+        assert!(matches!(
+            pin(GpuChoice::All, &node, Some("")),
+            Err(GpuPinError::NoGpu { .. })
+        ));
+        assert!(matches!(
+            pin(GpuChoice::All, &node, Some("MIG-abc")),
+            Err(GpuPinError::Mig { .. })
+        ));
+    }
+
+    #[test]
+    fn no_driver_and_mixed_models_are_said() {
+        let none = GpuProbe::NoDriver {
+            detail: "libnvidia-ml.so.1 not loadable".into(),
+        };
+        let e = pin(GpuChoice::Index(0), &none, None)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "--gpu: no NVIDIA GPU is visible here (libnvidia-ml.so.1 not loadable); run without --gpu");
+        let mixed = test_node(&[H100, "Tesla T4"]);
+        assert!(pin_note(&mixed, None)
+            .unwrap()
+            .contains("CUDA_DEVICE_ORDER=PCI_BUS_ID"));
+        assert_eq!(pin_note(&mixed, Some("PCI_BUS_ID")), None);
+        assert_eq!(pin_note(&test_node(&[H100; 2]), None), None);
+    }
 
     #[test]
     fn hopper_and_ampere_compute_parts_have_no_nvenc() {

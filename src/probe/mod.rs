@@ -203,6 +203,7 @@ fn run_trials(binary: &Path, info: &FfmpegInfo, options: &ProbeOptions) -> Vec<t
                     trial::run(
                         binary,
                         encoder,
+                        None,
                         options.trial_frames,
                         options.trial_timeout,
                         dir,

@@ -46,17 +46,24 @@ impl TrialResult {
     }
 }
 
-/// Encodes `frames` frames with `encoder` into a file under `dir`.
+/// Encodes `frames` frames with `encoder` (NVENC on CUDA device `gpu`,
+/// where given) into a file under `dir`.
 pub fn run(
     binary: &Path,
     encoder: &str,
+    gpu: Option<u32>,
     frames: u32,
     timeout: Duration,
     dir: &Path,
 ) -> TrialResult {
     let input = RawInput::bgr24(TRIAL_WIDTH, TRIAL_HEIGHT, 30.0);
-    let output = dir.join(format!("trial-{encoder}.mp4"));
-    let args = pipe_args(&input, &EncodeSettings::guide(encoder), &output);
+    let on = gpu.map(|g| format!("-gpu{g}")).unwrap_or_default();
+    let output = dir.join(format!("trial-{encoder}{on}.mp4"));
+    let settings = EncodeSettings {
+        gpu,
+        ..EncodeSettings::guide(encoder)
+    };
+    let args = pipe_args(&input, &settings, &output);
     let started = Instant::now();
     let outcome = encode(binary, &args, &input, frames, timeout)
         .and_then(|()| check_output(binary, &output, frames, timeout))

@@ -15,6 +15,7 @@ pub mod encoder;
 pub mod export;
 pub mod failure;
 pub mod fingerprint;
+pub mod gpu;
 pub mod kinds;
 pub mod label;
 
@@ -176,6 +177,9 @@ pub struct CaseResult {
     pub quality: Option<Quality>,
     #[serde(default)]
     pub quality_error: Option<String>,
+    /// The GPUs it was pinned to (`--gpu`): one, or one per stream.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gpus: Vec<gpu::GpuPin>,
     pub gpu_samples: Vec<GpuSample>,
     /// fps relative to a reference case of the same rounds (`--interleave` runs).
     #[serde(default)]
@@ -264,6 +268,9 @@ pub struct Quality {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GpuSample {
     pub t_s: f64,
+    /// NVML's index of the GPU sampled (`--gpu`; absent: GPU 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu: Option<u32>,
     pub encoder_utilization_percent: Option<u32>,
     /// NVDEC's utilisation (absent in results written before it was sampled).
     #[serde(default)]

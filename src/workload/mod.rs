@@ -48,6 +48,8 @@ pub enum Input {
         ffmpeg: Option<PathBuf>,
         /// The decoder that runs (NVDEC's fallback decided when the workload was built).
         decoder: Decoder,
+        /// NVDEC's CUDA device (`--gpu`), else CUDA's default.
+        nvdec_device: Option<u32>,
         /// The colour properties it declares (NVDEC's frames are converted
         /// here; the GPU composite's layer declares the same).
         color: crate::ffmpeg::probe_file::ColorTags,
@@ -158,6 +160,7 @@ impl Workload {
                 path,
                 ffmpeg: Some(ffmpeg),
                 decoder,
+                nvdec_device,
                 color,
                 ..
             } => FrameReader::Video(video::VideoReader::open(
@@ -167,7 +170,7 @@ impl Workload {
                 self.info.height,
                 video::seek_seconds(self.info.start_frame, self.info.fps),
                 match decoder {
-                    Decoder::Nvdec => crate::ffmpeg::decode::DecodeOn::Nvdec,
+                    Decoder::Nvdec => crate::ffmpeg::decode::DecodeOn::Nvdec(*nvdec_device),
                     _ => crate::ffmpeg::decode::DecodeOn::Cpu,
                 },
                 color.is_bt709(),

@@ -41,6 +41,8 @@ pub struct WorkloadSpec {
     pub rule: CaptionRule,
     /// Frames drawn before the timed ones (they need tracks and frames too).
     pub warmup: u64,
+    /// The CUDA device NVDEC decodes on (`--gpu`), else CUDA's default.
+    pub nvdec_device: Option<u32>,
 }
 
 /// A workload and what the user should be told about how it was made.
@@ -290,18 +292,20 @@ const NVDEC_TRIAL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 /// The decoder that will run: NVDEC where its trial decodes the window's
 /// first frames, else ffmpeg's CPU decoder with the reason kept and told.
 fn decode_choice(
-    asked: Decoder,
+    spec: &WorkloadSpec,
     ffmpeg: Option<&Path>,
     path: &Path,
     start_frame: u64,
     fps: f64,
     notes: &mut Vec<String>,
 ) -> DecodeChoice {
+    let asked = spec.decoder;
     let (Decoder::Nvdec, Some(ffmpeg)) = (asked, ffmpeg) else {
         return DecodeChoice::as_asked(asked);
     };
     let seek = video::seek_seconds(start_frame, fps);
-    match crate::ffmpeg::decode::nvdec_trial(ffmpeg, path, seek, NVDEC_TRIAL_TIMEOUT) {
+    let device = spec.nvdec_device;
+    match crate::ffmpeg::decode::nvdec_trial(ffmpeg, path, seek, device, NVDEC_TRIAL_TIMEOUT) {
         Ok(()) => DecodeChoice::as_asked(asked),
         Err(failure) => {
             notes.push(format!(
@@ -337,7 +341,7 @@ fn user_video(
         video::window(spec.start_ms, spec.duration_ms, source_fps, decodable)
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let frames = timed_frames(spec, path, available)?;
-    let decode = decode_choice(spec.decoder, ffmpeg, path, start_frame, fps, notes);
+    let decode = decode_choice(spec, ffmpeg, path, start_frame, fps, notes);
     if stream.variable_frame_rate {
         notes.push(format!(
             "{} has a variable frame rate: every decoded frame is used once and the output runs at {} fps",
@@ -383,6 +387,7 @@ fn user_video(
             path: path.to_path_buf(),
             ffmpeg: ffmpeg.map(Path::to_path_buf),
             decoder: decode.ran,
+            nvdec_device: spec.nvdec_device,
             color: stream.color.clone(),
             start_ms: spec.start_ms,
         },

@@ -130,7 +130,7 @@ impl VideoReader {
         (self.frames_read > 0).then(|| DecodeRun {
             decoder: match self.on {
                 DecodeOn::Cpu => Decoder::Ffmpeg,
-                DecodeOn::Nvdec => Decoder::Nvdec,
+                DecodeOn::Nvdec(_) => Decoder::Nvdec,
             },
             frames: self.frames_read,
             cpu_ms_per_frame: (reaped.user_s + reaped.sys_s) * 1000.0 / self.frames_read as f64,

@@ -19,6 +19,7 @@ mod doctor;
 mod faults;
 mod fleet;
 mod gpu_resident;
+mod gpus;
 mod inputs;
 mod install;
 mod links;

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::Outcome;
-use crate::bench::case::{expand, parse_presets, CaseSpec, MatrixOptions, Mode};
+use crate::bench::case::{expand, on_gpus, parse_presets, CaseSpec, MatrixOptions, Mode};
 use crate::bench::{self, EngineOptions, Keep};
 use crate::cli::options;
 use crate::cli::progress::{Display, Terminal};
@@ -30,7 +30,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
     } else {
         args.modes.clone()
     };
-    let mut cases = matrix(args, &modes, &presets);
+    let gpu = crate::probe::gpu::probe();
+    let pinned = args.encoder.gpus(&gpu)?;
+    let mut cases = on_gpus(matrix(args, &modes, &presets), &pinned);
     // Everything checkable is checked before the first case runs; what needs
     // no workload, before the workload is made.
     options::refuse_overwriting_inputs(&args.workload, &outputs(args, &cases))?;
@@ -39,12 +41,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
         .as_deref()
         .map(crate::compare::baseline::load)
         .transpose()?;
-    let gpu = crate::probe::gpu::probe();
     let mut chooser = args.encoder.chooser(&gpu)?;
     let workload = options::workload(
         &args.workload,
         chooser.ffmpeg().ok_or(chooser.ffmpeg_unusable()),
         args.warmup,
+        pinned.first().map(|g| g.cuda),
     )?;
     let template = args.encoder.template().settings(workload.info.fps);
     if let Some(gop) = template.gop {
@@ -185,6 +187,7 @@ fn config(
         "engine": args.engine.config(),
         "pix_fmts": args.pix_fmts,
         "sessions": args.sessions,
+        "gpu": args.encoder.gpu.map(|g| g.to_string()),
         "captions": {
             "confidence_threshold": args.workload.confidence_threshold,
             "exclude_class": args.workload.exclude_class,

@@ -13,6 +13,7 @@ use crate::cli::options::{self, seconds};
 use crate::cli::progress::{Display, Terminal};
 use crate::cli::stdio::{errln, outln};
 use crate::cli::RenderArgs;
+use crate::probe::gpu::GpuChoice;
 use crate::results::{label, CaseResult};
 use crate::workload::Workload;
 
@@ -55,6 +56,10 @@ pub fn prepare(
     spec.check_output()?;
     options::refuse_overwriting_inputs(&args.workload, &[("-o", spec.output.clone())])?;
     let gpu = crate::probe::gpu::probe();
+    if args.encoder.gpu == Some(GpuChoice::All) {
+        bail!("--gpu all: render writes one video on one GPU; give its index (bench --gpu all measures every GPU)");
+    }
+    let pinned = args.encoder.gpus(&gpu)?.into_iter().next();
     let chooser = args.encoder.chooser(&gpu)?;
     let workload = match fed {
         Some(workload) => workload,
@@ -62,10 +67,12 @@ pub fn prepare(
             &args.workload,
             chooser.ffmpeg().ok_or(chooser.ffmpeg_unusable()),
             0,
+            pinned.as_ref().map(|g| g.cuda),
         )?,
     };
     Ok(Prepared {
         gpu,
+        pinned,
         chooser,
         workload,
     })
@@ -83,6 +90,7 @@ fn config(args: &RenderArgs) -> serde_json::Value {
         "fallback": !args.encoder.no_fallback,
         "engine": args.engine.config(),
         "pix_fmts": [args.pix_fmt],
+        "gpu": args.encoder.gpu.map(|g| g.to_string()),
         "start_ms": args.workload.start,
         "duration_ms": args.workload.duration,
     })

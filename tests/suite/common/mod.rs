@@ -59,7 +59,7 @@ pub const NVENC_AS_X264: &str = r#"to_x264() {
   for a in "$@"; do
     case "$a" in
       h264_nvenc) args+=(libx264) ;; p1) args+=(ultrafast) ;; ll) args+=(zerolatency) ;;
-      -rc) skip=1; continue ;;
+      -rc|-gpu) skip=1; continue ;;
       *) if [ -n "${skip:-}" ]; then skip=; continue; fi; args+=("$a") ;;
     esac
   done
