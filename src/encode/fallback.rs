@@ -348,6 +348,7 @@ mod tests {
 
             let trials: Vec<TrialResult> = (0..encoders.len())
                 .map(|i| TrialResult {
+                    gpu: None,
                     encoder: encoders[i].into(),
                     command: String::new(),
                     seconds: 0.1,

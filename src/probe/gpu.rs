@@ -370,6 +370,26 @@ pub fn pin_here(
     Ok((pinned, pin_note(probe, order.as_deref())))
 }
 
+/// The GPUs doctor's NVENC trials run on: CUDA's default device alone where
+/// every GPU is the same model (it is named), else the first of each model,
+/// pinned. None without a GPU CUDA can see.
+pub fn trial_devices(probe: &GpuProbe, visible: Option<&str>) -> Vec<GpuPin> {
+    let Ok(all) = pin(GpuChoice::All, probe, visible) else {
+        return Vec::new();
+    };
+    let mut models: Vec<GpuPin> = Vec::new();
+    for gpu in all.iter().cloned() {
+        if !models.iter().any(|m| m.name == gpu.name) {
+            models.push(gpu);
+        }
+    }
+    if models.len() > 1 {
+        return models;
+    }
+    // One model: the trials run unpinned, on CUDA's device 0.
+    all.into_iter().filter(|g| g.cuda == 0).collect()
+}
+
 /// What a user should know of the pinning: CUDA may number mixed GPUs
 /// fastest-first unless told `CUDA_DEVICE_ORDER=PCI_BUS_ID`.
 pub fn pin_note(probe: &GpuProbe, order_var: Option<&str>) -> Option<String> {
@@ -506,6 +526,36 @@ mod tests {
             pin(GpuChoice::All, &node, Some("MIG-abc")),
             Err(GpuPinError::Mig { .. })
         ));
+    }
+
+    #[test]
+    fn doctor_tries_each_model_once_and_names_the_default_device() {
+        let same = trial_devices(&test_node(&[H100; 4]), None);
+        assert_eq!(
+            same.iter().map(|g| (g.index, g.cuda)).collect::<Vec<_>>(),
+            [(0, 0)]
+        );
+        // CUDA's device 0 is NVML's GPU 2 here.
+        let narrowed = trial_devices(&test_node(&[H100; 4]), Some("2,3"));
+        assert_eq!(
+            narrowed
+                .iter()
+                .map(|g| (g.index, g.cuda))
+                .collect::<Vec<_>>(),
+            [(2, 0)]
+        );
+        let mixed = trial_devices(&test_node(&[H100, H100, "Tesla T4", "Tesla T4"]), None);
+        assert_eq!(
+            mixed.iter().map(|g| (g.index, g.cuda)).collect::<Vec<_>>(),
+            [(0, 0), (2, 2)]
+        );
+        assert!(trial_devices(
+            &GpuProbe::NoDriver {
+                detail: String::new()
+            },
+            None
+        )
+        .is_empty());
     }
 
     #[test]

@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::ffmpeg::info::FfmpegInfo;
 use crate::ffmpeg::{locate, EncodeFailure, FfmpegBinary};
-use crate::results::codec::{Codec, NVENC_ENCODERS};
+use crate::results::codec::{is_nvenc, Codec, NVENC_ENCODERS};
 
 /// Version of the `doctor --json` document; bump on incompatible changes.
 pub const DOCTOR_SCHEMA_VERSION: u32 = 1;
@@ -102,18 +102,20 @@ pub fn run(options: &ProbeOptions) -> DoctorReport {
         timeout,
         crate::ffmpeg::info::Listing::WithDecoders,
     );
+    // NVML first: the trials name the GPU each ran on, one per model.
+    let gpu = gpu.wait().unwrap_or_else(|| gpu::GpuProbe::Error {
+        detail: format!("NVML did not answer within {:.0} s", timeout.as_secs_f64()),
+    });
+    let devices = gpu::trial_devices(&gpu, std::env::var("CUDA_VISIBLE_DEVICES").ok().as_deref());
     let (trials, decode_trials) = match (&ffmpeg, options.skip_trials) {
         (FfmpegProbe::Found { binary, info }, false) => std::thread::scope(|s| {
             let decode = s.spawn(|| run_decode_trials(&binary.path, info, options));
-            let trials = run_trials(&binary.path, info, options);
+            let trials = run_trials(&binary.path, info, options, &devices);
             (trials, decode.join().unwrap_or_default())
         }),
         _ => (Vec::new(), Vec::new()),
     };
 
-    let gpu = gpu.wait().unwrap_or_else(|| gpu::GpuProbe::Error {
-        detail: format!("NVML did not answer within {:.0} s", timeout.as_secs_f64()),
-    });
     let driver_libraries = libs.wait().unwrap_or_default();
     let opencv = opencv.wait().unwrap_or_else(|| opencv::OpenCvProbe::Error {
         detail: "OpenCV probe timed out".into(),
@@ -161,9 +163,16 @@ pub fn probe_ffmpeg(
     }
 }
 
-/// One trial per hardware encoder the build lists, plus the CPU encoders the
-/// guide's nvenc mode would fall back to (`fallback::stand_ins`), concurrently.
-fn run_trials(binary: &Path, info: &FfmpegInfo, options: &ProbeOptions) -> Vec<trial::TrialResult> {
+/// One trial per hardware encoder the build lists — on each of `devices`
+/// where the node mixes GPU models (`gpu::trial_devices`), each result
+/// naming its GPU — plus the CPU encoders the guide's nvenc mode would fall
+/// back to (`fallback::stand_ins`), concurrently.
+fn run_trials(
+    binary: &Path,
+    info: &FfmpegInfo,
+    options: &ProbeOptions,
+    devices: &[gpu::GpuPin],
+) -> Vec<trial::TrialResult> {
     let mut encoders: Vec<&str> = NVENC_ENCODERS
         .into_iter()
         .chain(fallback::stand_ins(GUIDE_REQUEST))
@@ -182,6 +191,7 @@ fn run_trials(binary: &Path, info: &FfmpegInfo, options: &ProbeOptions) -> Vec<t
             return encoders
                 .iter()
                 .map(|encoder| trial::TrialResult {
+                    gpu: None,
                     encoder: encoder.to_string(),
                     command: String::new(),
                     seconds: 0.0,
@@ -194,16 +204,36 @@ fn run_trials(binary: &Path, info: &FfmpegInfo, options: &ProbeOptions) -> Vec<t
                 .collect()
         }
     };
+    // (encoder, the device it is pinned to, the GPU to name): NVENC on each
+    // device (one unpinned, CUDA's default, where the node has one model).
+    let several = devices.len() > 1;
+    let on: Vec<Option<gpu::GpuPin>> = if devices.is_empty() {
+        vec![None]
+    } else {
+        devices.iter().cloned().map(Some).collect()
+    };
+    let mut runs: Vec<(&str, Option<u32>, Option<gpu::GpuPin>)> = Vec::new();
+    for &encoder in &encoders {
+        if !is_nvenc(encoder) {
+            runs.push((encoder, None, None));
+            continue;
+        }
+        for gpu in &on {
+            let device = gpu.as_ref().filter(|_| several).map(|g| g.cuda);
+            runs.push((encoder, device, gpu.clone()));
+        }
+    }
     std::thread::scope(|s| {
-        let handles: Vec<_> = encoders
-            .iter()
-            .map(|encoder| {
+        let handles: Vec<_> = runs
+            .into_iter()
+            .map(|(encoder, device, gpu)| {
                 let dir = dir.path();
-                s.spawn(move || {
-                    trial::run(
+                s.spawn(move || trial::TrialResult {
+                    gpu,
+                    ..trial::run(
                         binary,
                         encoder,
-                        None,
+                        device,
                         options.trial_frames,
                         options.trial_timeout,
                         dir,

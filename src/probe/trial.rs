@@ -20,6 +20,10 @@ pub const TRIAL_HEIGHT: u32 = 240;
 #[derive(Debug, Clone, Serialize)]
 pub struct TrialResult {
     pub encoder: String,
+    /// The GPU an NVENC trial ran on (CUDA's device 0 unless pinned), where
+    /// NVML lists one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu: Option<crate::results::gpu::GpuPin>,
     pub command: String,
     pub seconds: f64,
     #[serde(flatten)]
@@ -78,6 +82,7 @@ pub fn run(
         });
     TrialResult {
         encoder: encoder.to_string(),
+        gpu: None,
         command: shell_line(binary, &args),
         seconds: started.elapsed().as_secs_f64(),
         outcome: match outcome {

@@ -436,6 +436,7 @@ mod tests {
 
     fn trial(encoder: &str, outcome: TrialOutcome) -> TrialResult {
         TrialResult {
+            gpu: None,
             encoder: encoder.into(),
             command: String::new(),
             seconds: 0.1,

@@ -177,3 +177,43 @@ fn a_gpu_that_is_not_there_is_one_line_and_nothing_runs() {
         .unwrap();
     one_line_error(&out, "render writes one video on one GPU");
 }
+
+/// doctor on a node of two models: each NVENC trial once per model, pinned
+/// there and naming its GPU; one model: once, on CUDA's default device, named.
+#[test]
+fn doctor_tries_nvenc_on_each_model_and_names_the_gpu() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut two_models: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(node()).unwrap()).unwrap();
+    two_models["gpus"][1]["name"] = "Tesla T4".into();
+    let mixed = dir.path().join("mixed.json");
+    std::fs::write(&mixed, two_models.to_string()).unwrap();
+    for (probe, expected) in [
+        (node(), vec![(0, None)]),
+        (mixed, vec![(0, Some(0)), (1, Some(1))]),
+    ] {
+        let out = nvviz()
+            .env("NVVIZ_GPU_PROBE", &probe)
+            .env_remove("CUDA_VISIBLE_DEVICES")
+            .args(["doctor", "--json", "--trial-frames", "2"])
+            .output()
+            .unwrap();
+        let report = json(&out);
+        let h264: Vec<(u64, Option<u64>)> = report["trials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["encoder"] == "h264_nvenc")
+            .map(|t| {
+                let command = t["command"].as_str().unwrap();
+                let pinned = command
+                    .split_once(" -gpu ")
+                    .map(|(_, rest)| rest.split(' ').next().unwrap().parse().unwrap());
+                (t["gpu"]["index"].as_u64().unwrap(), pinned)
+            })
+            .collect();
+        if report["ffmpeg"]["status"] == "found" {
+            assert_eq!(h264, expected, "{}", probe.display());
+        }
+    }
+}

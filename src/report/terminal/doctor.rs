@@ -248,13 +248,21 @@ fn opencv_table(opencv: &OpenCvProbe) -> Table {
     t
 }
 
+/// The encoder, and the GPU it was tried on where NVML lists one.
+fn trial_name(trial: &crate::probe::trial::TrialResult) -> String {
+    match &trial.gpu {
+        Some(gpu) => format!("{}\non {gpu}", trial.encoder),
+        None => trial.encoder.clone(),
+    }
+}
+
 fn trials_table(report: &DoctorReport, verbose: bool) -> Table {
     let mut t = new_table(&["encoder", "result", "seconds", "cause", "fix"]);
     for trial in &report.trials {
         match &trial.outcome {
             TrialOutcome::Ok { frames, bytes } => {
                 t.add_row(vec![
-                    Cell::new(&trial.encoder),
+                    Cell::new(trial_name(trial)),
                     good("ok", true),
                     Cell::new(format!("{:.2}", trial.seconds)),
                     Cell::new(format!("{frames} frames decoded back, {bytes} bytes")),
@@ -271,7 +279,7 @@ fn trials_table(report: &DoctorReport, verbose: bool) -> Table {
                     }
                 }
                 t.add_row(vec![
-                    Cell::new(&trial.encoder),
+                    Cell::new(trial_name(trial)),
                     good(failure.kind(), false),
                     Cell::new(format!("{:.2}", trial.seconds)),
                     Cell::new(cause),
