@@ -128,7 +128,11 @@ pub fn build(inputs: &[Input], user_stages: &[stages::Stage]) -> Vec<Section> {
     if many && side_by_side {
         sections.push(across_machines::section(inputs));
     }
-    if many {
+    // A fleet, or one node's GPUs (`bench --gpu`): grouped by node and GPU.
+    let pinned = inputs
+        .iter()
+        .any(|i| i.results.cases.iter().any(|c| !c.gpus.is_empty()));
+    if many || pinned {
         sections.push(fleet::section(inputs));
     }
     sections

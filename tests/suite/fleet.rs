@@ -152,7 +152,7 @@ fn kubernetes_manifests_validate_offline_and_their_command_runs() {
             .output()
             .unwrap()
     };
-    let manifests: Vec<PathBuf> = ["job.yaml", "daemonset.yaml"]
+    let manifests: Vec<PathBuf> = ["job.yaml", "daemonset.yaml", "job-per-gpu.yaml"]
         .iter()
         .map(|f| repo().join("deploy/kubernetes").join(f))
         .collect();
@@ -229,4 +229,107 @@ fn kubernetes_manifests_validate_offline_and_their_command_runs() {
     // A bench that fails fails the pod.
     let failed = pod("--modes no-such-mode");
     assert!(!failed.status.success());
+}
+
+/// Per GPU (issue 33): the Kubernetes Job of a pod per GPU and the Slurm
+/// array's process per GPU each run `bench --gpu all` where the scheduler
+/// shows one GPU. Here NVML is the two-H100 record replayed
+/// (`NVVIZ_GPU_PROBE`) and the scheduler's narrowing is CUDA_VISIBLE_DEVICES=1:
+/// each result names the node, the GPU it ran on (index, UUID) and its cases
+/// end in /gpu1.
+#[test]
+fn per_gpu_routes_run_one_gpu_each_and_name_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let node_probe = fixture("nvml/node-2xh100-probe.json");
+    let path = format!(
+        "{}:{}",
+        bin().parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let pinned = |results: &Value| {
+        let cases = results["cases"].as_array().unwrap();
+        assert!(!cases.is_empty());
+        for c in cases {
+            assert!(c["id"].as_str().unwrap().ends_with("/gpu1"), "{}", c["id"]);
+            assert_eq!(c["gpus"][0]["index"], 1);
+            assert_eq!(c["gpus"][0]["cuda"], 0);
+            assert_eq!(
+                c["gpus"][0]["uuid"],
+                "GPU-5b1f0c2e-91d4-4c3a-8e7f-0a2b3c4d5e6f"
+            );
+        }
+    };
+    let args = "--modes native --resolution 160x120 --frames 4 --runs 1";
+    // Kubernetes: the per-GPU Job's container command, as the pod runs it.
+    let job = std::fs::read_to_string(repo().join("deploy/kubernetes/job-per-gpu.yaml")).unwrap();
+    assert!(job.contains("nvidia.com/gpu: 1") && !job.contains("podAntiAffinity"));
+    let script = job
+        .split("            - >-\n")
+        .nth(1)
+        .and_then(|rest| rest.split("          env:").next())
+        .unwrap()
+        .lines()
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let volume = dir.path().join("results");
+    std::fs::create_dir_all(&volume).unwrap();
+    let out = Command::new("sh")
+        .args(["-c", &script.replace("/results", &volume.to_string_lossy())])
+        .env("PATH", &path)
+        .env("NVVIZ_NODE_NAME", "gpu-node-7")
+        .env("JOB_COMPLETION_INDEX", "5")
+        .env("NVVIZ_BENCH_ARGS", args)
+        .env("NVVIZ_GPU_PROBE", &node_probe)
+        .env("CUDA_VISIBLE_DEVICES", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let logs: Value = serde_json::from_slice(&out.stdout).unwrap();
+    pinned(&logs);
+    assert!(volume.join("gpu-node-7.gpu5.doctor.json").is_file());
+    assert_eq!(
+        results(&volume.join("gpu-node-7.gpu5.json"))["cases"],
+        logs["cases"]
+    );
+    // Slurm: one of srun's GPU tasks (`nvviz-fleet.sbatch --gpu-task`).
+    let fleet = dir.path().join("fleet");
+    let out = Command::new("bash")
+        .arg(repo().join("deploy/slurm/nvviz-fleet.sbatch"))
+        .arg("--gpu-task")
+        .env("PATH", &path)
+        .env("NVVIZ_FLEET_DIR", &fleet)
+        .env("NVVIZ_NODE_NAME", "gpu-node-7")
+        .env("NVVIZ_GPUS_PER_NODE", "2")
+        .env("SLURM_PROCID", "1")
+        .env("NVVIZ_BENCH_ARGS", args)
+        .env("NVVIZ_GPU_PROBE", &node_probe)
+        .env("CUDA_VISIBLE_DEVICES", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written: Vec<PathBuf> = std::fs::read_dir(&fleet)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .collect();
+    assert_eq!(written.len(), 1, "{written:?}");
+    let name = written[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(
+        name.starts_with("gpu-node-7_") && name.ends_with("_gpu-task1.json"),
+        "{name}"
+    );
+    pinned(&results(&written[0]));
 }

@@ -114,6 +114,26 @@ fn gpu_all_runs_every_gpu_then_all_at_once_each_pinned() {
     };
     // Its trial, its own case, its stream of the case on both.
     assert_eq!((nvenc_on(0), nvenc_on(1)), (3, 3), "{log}");
+    // The report groups them by node and GPU.
+    let report = nvviz()
+        .args(["report", "--format", "md"])
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert_exit(&report, 0);
+    let md = String::from_utf8_lossy(&report.stdout);
+    let gpus = md
+        .split("GPUs (cases pinned with --gpu)")
+        .nth(1)
+        .expect("a GPU table");
+    for row in [
+        "| 0 NVIDIA H100 80GB HBM3 (GPU-ea7c128b…) | native/native/h264_nvenc/p1/gpu0 |",
+        "| 1 NVIDIA H100 80GB HBM3 (GPU-5b1f0c2e…) | native/native/h264_nvenc/p1/gpu1 |",
+        "| 0+1 at once | native/native/h264_nvenc/p1/x2/gpu0+1 |",
+    ] {
+        assert!(gpus.contains(row), "{row} in {gpus}");
+    }
+    assert!(gpus.contains("(each: "), "{gpus}");
     let unpinned = log
         .lines()
         .filter(|l| l.contains("-c:v h264_nvenc") && !l.contains("-gpu "));

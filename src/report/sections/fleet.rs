@@ -195,6 +195,7 @@ pub fn section(inputs: &[Input]) -> Section {
     }
 
     let mut tables = vec![per_node, per_group];
+    tables.extend(gpu_table(&nodes));
     tables.extend(details);
     let mut paragraphs = vec![format!(
         "{} results files from {} machine(s) in {} group(s) (GPU model and driver). \"NVENC ran\" means a case's frames \
@@ -227,6 +228,65 @@ pub fn section(inputs: &[Input]) -> Section {
         tables,
         charts: Vec::new(),
     }
+}
+
+/// A row per node and GPU where cases were pinned (`--gpu`): each GPU's
+/// cases with their fps and encoder, and a case on every GPU at once with
+/// its aggregate and each GPU's own fps. None when no case was pinned.
+fn gpu_table(nodes: &[Node]) -> Option<Table> {
+    let mut t = Table::new(
+        "fleet-gpus",
+        "GPUs (cases pinned with --gpu)",
+        &["Node", "GPU", "Case", "fps", "encoder"],
+    );
+    let mut rows: Vec<(String, String, Vec<String>)> = Vec::new();
+    for n in nodes {
+        for c in n.input.results.cases.iter().filter(|c| !c.gpus.is_empty()) {
+            let gpu = match c.gpus.as_slice() {
+                [one] => format!("{} {}{}", one.index, one.name, short_uuid(one)),
+                all => format!(
+                    "{} at once",
+                    all.iter()
+                        .map(|g| g.index.to_string())
+                        .collect::<Vec<_>>()
+                        .join("+")
+                ),
+            };
+            let per_gpu = c.runs.last().map(|r| &r.stream_fps).filter(|s| s.len() > 1);
+            let fps = match per_gpu {
+                Some(each) => format!(
+                    "{} (each: {})",
+                    label::fps(c),
+                    each.iter()
+                        .map(|f| format!("{f:.1}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                None => label::fps(c),
+            };
+            rows.push((
+                n.name.clone(),
+                gpu,
+                vec![c.id.clone(), fps, label::encoder_short(c)],
+            ));
+        }
+    }
+    if rows.is_empty() {
+        return None;
+    }
+    rows.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    for (node, gpu, rest) in rows {
+        t.row([vec![node, gpu], rest].concat());
+    }
+    Some(t)
+}
+
+/// " (GPU-5b1f0c2e…)": enough of the UUID to tell two GPUs of a model apart.
+fn short_uuid(gpu: &crate::results::gpu::GpuPin) -> String {
+    gpu.uuid
+        .as_deref()
+        .map(|u| format!(" ({}…)", u.chars().take(12).collect::<String>()))
+        .unwrap_or_default()
 }
 
 /// "1920x1080 @ 30 fps, 300 frames, 10 persons, synthetic".
