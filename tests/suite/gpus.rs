@@ -237,3 +237,74 @@ fn doctor_tries_nvenc_on_each_model_and_names_the_gpu() {
         }
     }
 }
+
+/// A GPU lost mid-run (its NVENC gone after the trial passed): the cases on
+/// it fail with ffmpeg's own words, every other GPU's case is measured and
+/// kept, and the run says so in its exit status.
+#[test]
+fn a_gpu_lost_mid_run_fails_its_cases_alone() {
+    if real_ffmpeg().is_none() {
+        eprintln!("skipped: needs ffmpeg");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let fake = scripted_ffmpeg(
+        dir.path(),
+        &format!(
+            r#"{NVENC_AS_X264}case " $* " in
+  *" 320x240 "*) ;;
+  *" -gpu 1 "*)
+    head -c 100000 >/dev/null
+    echo '[h264_nvenc @ 0x5] nvEncEncodePicture failed: generic error (20): GPU has fallen off the bus' >&2; exit 1 ;;
+esac
+to_x264 "$@"
+exec /usr/bin/env ffmpeg "${{args[@]}}""#
+        ),
+    );
+    let json = dir.path().join("r.json");
+    let out = nvviz()
+        .env("NVVIZ_GPU_PROBE", node())
+        .env_remove("CUDA_VISIBLE_DEVICES")
+        .args(["bench", "--gpu", "all", "--modes", "native"])
+        .args([
+            "--resolution",
+            "160x120",
+            "--frames",
+            "30",
+            "--runs",
+            "1",
+            "--warmup",
+            "0",
+            "-q",
+        ])
+        .arg("--ffmpeg")
+        .arg(&fake)
+        .arg("--export-json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert_exit(&out, 1);
+    let results = read_json(&json);
+    assert_eq!(results["incomplete"], false);
+    let status = |id: &str| {
+        let case = results["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("{id} missing"));
+        (
+            case["status"].as_str().unwrap().to_string(),
+            case["reason"].to_string(),
+        )
+    };
+    assert_eq!(status("native/native/h264_nvenc/p1/gpu0").0, "ok");
+    for lost in [
+        "native/native/h264_nvenc/p1/gpu1",
+        "native/native/h264_nvenc/p1/x2/gpu0+1",
+    ] {
+        let (s, reason) = status(lost);
+        assert_eq!(s, "failed", "{lost}");
+        assert!(reason.contains("fallen off the bus"), "{lost}: {reason}");
+    }
+}
