@@ -245,7 +245,7 @@ pub enum GpuPinError {
         count: usize,
         listed: String,
     },
-    #[error("--gpu {asked}: CUDA_VISIBLE_DEVICES={visible} hides GPU {asked} ({name}) from ffmpeg's NVENC and NVDEC; pick a visible one ({shown}) or unset CUDA_VISIBLE_DEVICES")]
+    #[error("--gpu {asked}: CUDA_VISIBLE_DEVICES={visible} hides GPU {asked} ({name}) from ffmpeg's NVENC and NVDEC; {shown} or unset CUDA_VISIBLE_DEVICES")]
     Hidden {
         asked: u32,
         name: String,
@@ -317,13 +317,18 @@ pub fn pin(
                     listed: listed(&mut gpus.iter()),
                 });
             };
+            let shown = listed(&mut gpus.iter().filter(|g| order.contains(&g.index)));
             pin(gpu)
                 .map(|p| vec![p])
                 .ok_or_else(|| GpuPinError::Hidden {
                     asked,
                     name: gpu.name.clone(),
                     visible: visible.unwrap_or_default().to_string(),
-                    shown: listed(&mut gpus.iter().filter(|g| order.contains(&g.index))),
+                    shown: if shown.is_empty() {
+                        "it shows none".into()
+                    } else {
+                        format!("pick a visible one ({shown})")
+                    },
                 })
         }
     }
@@ -517,6 +522,13 @@ mod tests {
                 "pick a visible one (2: NVIDIA H100 80GB HBM3, 3: NVIDIA H100 80GB HBM3)"
             ),
             "{hidden}"
+        );
+        let none = pin(GpuChoice::Index(0), &node, Some("7"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            none.ends_with("NVENC and NVDEC; it shows none or unset CUDA_VISIBLE_DEVICES"),
+            "{none}"
         );
         assert!(matches!(
             pin(GpuChoice::All, &node, Some("")),
