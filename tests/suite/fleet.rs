@@ -132,6 +132,20 @@ fn a_slurm_array_writes_every_nodes_results_and_the_report_after_it() {
     assert!(md.contains("fell back (driver_library_missing)"), "{md}");
 }
 
+/// A Job manifest's container command as one shell line, its `/results`
+/// volume at `volume`.
+fn container_command(job: &str, volume: &Path) -> String {
+    job.split("            - >-\n")
+        .nth(1)
+        .and_then(|rest| rest.split("          env:").next())
+        .unwrap()
+        .lines()
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace("/results", &volume.to_string_lossy())
+}
+
 #[test]
 fn kubernetes_manifests_validate_offline_and_their_command_runs() {
     let venv = repo().join("target/k8s-validate-venv");
@@ -186,18 +200,9 @@ fn kubernetes_manifests_validate_offline_and_their_command_runs() {
     // The Job's container command, run here with /results in a temporary
     // directory: stdout is exactly the results JSON (what `kubectl logs` keeps),
     // the files land in the volume, and the pod's status is bench's.
-    let script = job
-        .split("            - >-\n")
-        .nth(1)
-        .and_then(|rest| rest.split("          env:").next())
-        .unwrap()
-        .lines()
-        .map(str::trim)
-        .collect::<Vec<_>>()
-        .join(" ");
     let volume = dir.path().join("results");
     std::fs::create_dir_all(&volume).unwrap();
-    let script = script.replace("/results", &volume.to_string_lossy());
+    let script = container_command(&job, &volume);
     let path = format!(
         "{}:{}",
         bin().parent().unwrap().display(),
@@ -263,19 +268,10 @@ fn per_gpu_routes_run_one_gpu_each_and_name_it() {
     // Kubernetes: the per-GPU Job's container command, as the pod runs it.
     let job = std::fs::read_to_string(repo().join("deploy/kubernetes/job-per-gpu.yaml")).unwrap();
     assert!(job.contains("nvidia.com/gpu: 1") && !job.contains("podAntiAffinity"));
-    let script = job
-        .split("            - >-\n")
-        .nth(1)
-        .and_then(|rest| rest.split("          env:").next())
-        .unwrap()
-        .lines()
-        .map(str::trim)
-        .collect::<Vec<_>>()
-        .join(" ");
     let volume = dir.path().join("results");
     std::fs::create_dir_all(&volume).unwrap();
     let out = Command::new("sh")
-        .args(["-c", &script.replace("/results", &volume.to_string_lossy())])
+        .args(["-c", &container_command(&job, &volume)])
         .env("PATH", &path)
         .env("NVVIZ_NODE_NAME", "gpu-node-7")
         .env("JOB_COMPLETION_INDEX", "5")
