@@ -624,6 +624,57 @@ mod tests {
     }
 
     #[test]
+    fn gpus_pin_what_a_gpu_serves_and_all_adds_every_gpu_at_once() {
+        let template = EncodeSettings::guide("h264_nvenc");
+        let cases = expand(&MatrixOptions {
+            modes: &[
+                Mode::Native,
+                Mode::EncoderCeiling,
+                Mode::GpuResident,
+                Mode::Fast,
+            ],
+            codecs: &["h264".to_string()],
+            presets: &["p1".to_string()],
+            template: &template,
+            fourcc: "mp4v",
+            opencv_built: true,
+            pix_fmts: &[PixFmt::Bgr24],
+            sessions: &[1],
+            pipe_size: PipeSize::Frames(4),
+            commands: &[],
+        });
+        let gpu = |index: u32, cuda: u32| GpuPin {
+            index,
+            cuda,
+            name: "NVIDIA H100 80GB HBM3".into(),
+            uuid: None,
+        };
+        let pinned = on_gpus(cases.clone(), &[gpu(2, 0), gpu(3, 1)]);
+        let ids: Vec<String> = pinned.iter().map(CaseSpec::id).collect();
+        assert_eq!(
+            ids,
+            [
+                "native/native/h264_nvenc/p1/gpu2",
+                "native/native/h264_nvenc/p1/gpu3",
+                "native/native/h264_nvenc/p1/x2/gpu2+3",
+                "encoder-ceiling/none/h264_nvenc/p1/gpu2",
+                "encoder-ceiling/none/h264_nvenc/p1/gpu3",
+                "gpu-resident/native/h264_nvenc/p1/yuva420p/gpu2",
+                "gpu-resident/native/h264_nvenc/p1/yuva420p/gpu3",
+                "fast/opencv/opencv-mp4v",
+            ]
+        );
+        // NVENC is given the CUDA ordinal, not NVML's index.
+        let ordinal = |c: &CaseSpec| c.settings().and_then(|s| s.gpu);
+        assert_eq!(ordinal(&pinned[0]), Some(0));
+        assert_eq!(ordinal(&pinned[1]), Some(1));
+        assert_eq!((pinned[2].sessions, pinned[2].gpus.len()), (2, 2));
+        assert!(pinned[7].gpus.is_empty());
+        // Without --gpu, nothing changes.
+        assert_eq!(on_gpus(cases.clone(), &[]), cases);
+    }
+
+    #[test]
     fn quality_profile_settings() {
         let mut s = EncodeSettings::guide("h264_nvenc");
         Profile::Quality.apply(&mut s);
