@@ -274,33 +274,6 @@ fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> thread::JoinHandle<String
     })
 }
 
-/// Asks for a pipe of `wanted` bytes, if any (Linux's default is 64 KiB: a 6 MB frame
-/// is a hundred wake-ups of the process at its other end); returns the capacity the kernel gave
-/// (F_GETPIPE_SZ). Without root the most is /proc/sys/fs/pipe-max-size (1 MiB
-/// by default), which is tried next; a failure leaves the default.
-pub fn size_pipe(fd: std::os::fd::RawFd, wanted: Option<u64>) -> u64 {
-    if let Some(wanted) = wanted {
-        ask_pipe_size(fd, wanted);
-    }
-    // SAFETY: F_GETPIPE_SZ on a pipe fd we own.
-    let got = unsafe { libc::fcntl(fd, libc::F_GETPIPE_SZ) };
-    u64::try_from(got).unwrap_or(0)
-}
-
-fn ask_pipe_size(fd: std::os::fd::RawFd, wanted: u64) {
-    let max = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
-        .ok()
-        .and_then(|s| s.trim().parse::<u64>().ok())
-        .unwrap_or(1 << 20);
-    // The kernel's limit for F_SETPIPE_SZ is an int; 256 MiB is plenty.
-    for size in [wanted.clamp(1 << 16, 256 << 20), max.min(256 << 20)] {
-        // SAFETY: F_SETPIPE_SZ on a pipe fd we own; no memory is passed.
-        if unsafe { libc::fcntl(fd, libc::F_SETPIPE_SZ, size as libc::c_int) } > 0 {
-            return;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -115,11 +115,33 @@ fn page_size() -> usize {
     usize::try_from(page).unwrap_or(4096).max(1)
 }
 
-/// The capacity of ffmpeg's stdin pipe, grown to `wanted` where asked
-/// (`process::size_pipe`).
+/// Asks for a pipe of `wanted` bytes, if any (Linux's default is 64 KiB: a 6 MB frame
+/// is a hundred wake-ups of ffmpeg); returns the capacity the kernel gave
+/// (F_GETPIPE_SZ). Without root the most is /proc/sys/fs/pipe-max-size (1 MiB
+/// by default), which is tried next; a failure leaves the default.
 fn size_pipe(stdin: &ChildStdin, wanted: Option<u64>) -> u64 {
     use std::os::fd::AsRawFd;
-    crate::process::size_pipe(stdin.as_raw_fd(), wanted)
+    let fd = stdin.as_raw_fd();
+    if let Some(wanted) = wanted {
+        ask_pipe_size(fd, wanted);
+    }
+    // SAFETY: F_GETPIPE_SZ on a pipe fd we own.
+    let got = unsafe { libc::fcntl(fd, libc::F_GETPIPE_SZ) };
+    u64::try_from(got).unwrap_or(0)
+}
+
+fn ask_pipe_size(fd: std::os::fd::RawFd, wanted: u64) {
+    let max = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .unwrap_or(1 << 20);
+    // The kernel's limit for F_SETPIPE_SZ is an int; 256 MiB is plenty.
+    for size in [wanted.clamp(1 << 16, 256 << 20), max.min(256 << 20)] {
+        // SAFETY: F_SETPIPE_SZ on a pipe fd we own; no memory is passed.
+        if unsafe { libc::fcntl(fd, libc::F_SETPIPE_SZ, size as libc::c_int) } > 0 {
+            return;
+        }
+    }
 }
 
 #[cfg(test)]

@@ -109,10 +109,6 @@ impl VideoReader {
         let stdout = process
             .take_stdout()
             .context("ffmpeg's stdout is not piped")?;
-        // Four frames of pipe where the kernel allows (the default 64 KiB is
-        // dozens of wake-ups a frame for the decoder and for us).
-        let frame = on.pix_fmt().frame_bytes(width, height) as u64;
-        crate::process::size_pipe(std::os::fd::AsRawFd::as_raw_fd(&stdout), Some(4 * frame));
         let nv12 = (on.pix_fmt() == PixFmt::Nv12).then(|| Nv12In {
             buf: vec![0; PixFmt::Nv12.frame_bytes(width, height)],
             bt709,
