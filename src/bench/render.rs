@@ -130,11 +130,8 @@ pub fn execute(
         mut chooser,
         workload,
     } = prepared;
-    let case = spec.case(&workload);
-    let case = match &pinned {
-        Some(gpu) if case.uses_gpu() => case.on(std::slice::from_ref(gpu)),
-        _ => case,
-    };
+    let pins: Vec<_> = pinned.into_iter().collect();
+    let case = super::case::on_gpus(vec![spec.case(&workload)], &pins).remove(0);
     if let Some(stand_in) = &case.stand_in {
         let encoder = match &case.sink {
             SinkSpec::OpenCvStandIn { encoder, .. } => Some(*encoder),

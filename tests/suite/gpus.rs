@@ -308,3 +308,48 @@ exec /usr/bin/env ffmpeg "${{args[@]}}""#
         assert!(reason.contains("fallen off the bus"), "{lost}: {reason}");
     }
 }
+
+/// `render --gpu 1`: the one case pinned there, NVENC told its ordinal.
+#[test]
+fn render_pins_its_one_case() {
+    if real_ffmpeg().is_none() {
+        eprintln!("skipped: needs ffmpeg");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("ffmpeg.log");
+    let json = dir.path().join("r.json");
+    let out = nvviz()
+        .env("NVVIZ_GPU_PROBE", node())
+        .env_remove("CUDA_VISIBLE_DEVICES")
+        .args([
+            "render",
+            "--gpu",
+            "1",
+            "--mode",
+            "native",
+            "--resolution",
+            "160x120",
+        ])
+        .args(["--frames", "4", "-q", "--ffmpeg"])
+        .arg(logging_ffmpeg(dir.path(), &log))
+        .arg("-o")
+        .arg(dir.path().join("out.mp4"))
+        .arg("--export-json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let case = &read_json(&json)["cases"][0];
+    assert_eq!(case["id"], "native/native/h264_nvenc/p1/gpu1");
+    assert_eq!(case["gpus"][0]["index"], 1);
+    let log = std::fs::read_to_string(&log).unwrap();
+    let encodes: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("-c:v h264_nvenc"))
+        .collect();
+    assert!(
+        !encodes.is_empty() && encodes.iter().all(|l| l.contains("-gpu 1 ")),
+        "{log}"
+    );
+}

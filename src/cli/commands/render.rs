@@ -55,10 +55,10 @@ pub fn prepare(
 ) -> anyhow::Result<Prepared> {
     spec.check_output()?;
     options::refuse_overwriting_inputs(&args.workload, &[("-o", spec.output.clone())])?;
-    let gpu = crate::probe::gpu::probe();
     if args.encoder.gpu == Some(GpuChoice::All) {
         bail!("--gpu all: render writes one video on one GPU; give its index (bench --gpu all measures every GPU)");
     }
+    let gpu = crate::probe::gpu::probe();
     let pinned = args.encoder.gpus(&gpu)?.into_iter().next();
     let chooser = args.encoder.chooser(&gpu)?;
     let workload = match fed {
