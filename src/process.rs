@@ -27,6 +27,20 @@ pub enum ChildError {
     Interrupted,
 }
 
+/// A deadline given in seconds is not one (`--write-timeout`, `--trial-timeout`, …).
+#[derive(Debug, thiserror::Error)]
+#[error("must be a number of seconds between 0 and 3600 (got {0})")]
+pub struct SecondsError(String);
+
+/// A deadline flag's value: seconds, more than 0 and at most an hour (the
+/// command line's value parser for every timeout).
+pub fn parse_seconds(text: &str) -> Result<Duration, SecondsError> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s <= 3600.0 => Ok(Duration::from_secs_f64(s)),
+        _ => Err(SecondsError(text.to_string())),
+    }
+}
+
 /// A field of this process's `/proc/self/status` ("VmHWM", "Umask"), its value trimmed.
 pub fn self_status(field: &str) -> Option<String> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -276,6 +290,18 @@ fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> thread::JoinHandle<String
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn seconds_are_checked() {
+        assert!(parse_seconds("NaN").is_err());
+        assert!(parse_seconds("-1").is_err());
+        assert!(parse_seconds("0").is_err());
+        assert!(parse_seconds("3601").is_err());
+        assert!(parse_seconds("soon").is_err());
+        assert_eq!(parse_seconds("2").unwrap(), Duration::from_secs(2));
+        assert_eq!(parse_seconds("0.5").unwrap(), Duration::from_millis(500));
+    }
+
     use super::*;
 
     #[test]

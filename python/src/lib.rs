@@ -102,8 +102,7 @@ fn doctor(py: Python<'_>, ffmpeg: Option<PathBuf>, trial: bool) -> PyResult<PyOb
     let Command::Doctor(doctor) = parse(args)? else {
         unreachable!("the arguments name doctor")
     };
-    let options = nvviz_bench::cli::commands::doctor::options(&doctor)
-        .map_err(|e| PyValueError::new_err(format!("{e:#}")))?;
+    let options = nvviz_bench::cli::commands::doctor::options(&doctor);
     let report = py.allow_threads(move || nvviz_bench::probe::run(&options));
     to_python(py, &report)
 }

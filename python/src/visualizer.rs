@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use nvviz_bench::cli::commands::render::{prepare, spec};
-use nvviz_bench::cli::{options, Command};
+use nvviz_bench::cli::Command;
 use nvviz_bench::workload::detections::{Detections, TrackBox};
 use nvviz_bench::workload::live::{LiveResult, LiveTracks};
 use pyo3::exceptions::PyValueError;
@@ -127,8 +127,8 @@ impl Visualizer {
         let Command::Render(render) = parse(args)? else {
             unreachable!("the arguments name render")
         };
-        let rule = options::caption_rule(&render.workload).map_err(to_value_error)?;
         let spec = spec(&render).map_err(to_value_error)?;
+        let rule = spec.workload.rule.clone();
         let mut prepared = prepare(&render, &spec, None).map_err(to_value_error)?;
         let info = &prepared.workload.info;
         let (frames, fps) = (info.frames, info.fps);

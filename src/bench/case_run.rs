@@ -589,7 +589,8 @@ impl<'a> CaseRun<'a> {
                 Ok(v) => result.verified = Some(v),
                 Err(why) => {
                     result.status = CaseStatus::Failed;
-                    result.reason = Some(Reason::Other(Cause::VerificationFailed { message: why }));
+                    let message = why.to_string();
+                    result.reason = Some(Reason::Other(Cause::VerificationFailed { message }));
                 }
             }
         }

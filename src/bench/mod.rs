@@ -9,6 +9,7 @@ pub mod command;
 pub mod gpu;
 pub mod gpu_sampler;
 pub mod pipeline;
+pub mod plan;
 pub mod progress;
 pub mod quality;
 pub mod realtime;

@@ -15,9 +15,10 @@ use super::progress::Observer;
 use super::{EngineOptions, Keep};
 use crate::encode::fallback::Chooser;
 use crate::pixfmt::PixFmt;
-use crate::probe::gpu::GpuProbe;
+use crate::probe::gpu::{GpuChoice, GpuProbe};
 use crate::results::export::{ExportFormat, ExportManager};
 use crate::results::{label, CaseResult, CaseStatus, Mode, Results};
+use crate::workload::spec::WorkloadSpec;
 use crate::workload::Workload;
 
 /// What to render and where: the case's mode, codec, preset and pipe format,
@@ -36,8 +37,12 @@ pub struct RenderSpec {
     pub write_timeout: Duration,
     /// Where the results go as JSON (`-`: returned for stdout).
     pub export_json: Option<PathBuf>,
-    /// The run's settings, for the record.
-    pub config: serde_json::Value,
+    /// What to draw on, as asked (a fed workload replaces what it builds).
+    pub workload: WorkloadSpec,
+    /// NVENC may fall back to a CPU encoder, then OpenCV.
+    pub fallback: bool,
+    /// `--gpu`, as given.
+    pub gpu: Option<GpuChoice>,
 }
 
 /// What a render needs before its case runs: the GPU's probe, the writer's
@@ -93,6 +98,24 @@ impl RenderSpec {
         Ok(())
     }
 
+    /// The run's settings, for the record (`Results.config`).
+    pub fn config(&self) -> serde_json::Value {
+        serde_json::json!({
+            "command": "render",
+            "mode": self.mode.name(),
+            "codec": self.codec,
+            "preset": self.preset,
+            "profile": self.template.profile,
+            "fourcc": self.fourcc,
+            "fallback": self.fallback,
+            "engine": self.engine,
+            "pix_fmts": [self.pix_fmt],
+            "gpu": self.gpu.map(|g| g.to_string()),
+            "start_ms": self.workload.start_ms,
+            "duration_ms": self.workload.duration_ms,
+        })
+    }
+
     /// The one case this renders.
     pub fn case(&self, workload: &Workload) -> CaseSpec {
         let preset = self
@@ -141,7 +164,7 @@ pub fn execute(
     }
     let environment =
         crate::probe::fingerprint::collect(chooser.ffmpeg().zip(chooser.ffmpeg_info()), &gpu);
-    let mut results = Results::begin(environment, spec.config.clone(), workload.info.clone());
+    let mut results = Results::begin(environment, spec.config(), workload.info.clone());
     let mut exports = ExportManager::default();
     if let Some(path) = &spec.export_json {
         exports.add(path, ExportFormat::Json, &results)?;

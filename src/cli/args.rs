@@ -2,6 +2,7 @@
 //! each subcommand's behaviour `commands/`.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -141,8 +142,8 @@ pub struct WorkloadArgs {
     #[arg(long, value_name = "MOT.txt")]
     pub tracks: Option<PathBuf>,
     /// Frame size WxH (default: the video's, or 1920x1080)
-    #[arg(long, value_name = "WxH")]
-    pub resolution: Option<String>,
+    #[arg(long, value_name = "WxH", value_parser = crate::workload::spec::parse_size)]
+    pub resolution: Option<(u32, u32)>,
     /// Frames per second (default: the video's, or 30)
     #[arg(long)]
     pub fps: Option<f64>,
@@ -207,8 +208,8 @@ pub struct EncoderArgs {
     #[arg(long, value_name = "PATH")]
     pub ffmpeg: Option<PathBuf>,
     /// Seconds one frame write may block before ffmpeg counts as hung and is killed
-    #[arg(long, default_value_t = 30.0)]
-    pub write_timeout: f64,
+    #[arg(long, default_value = "30", value_name = "SECONDS", value_parser = crate::process::parse_seconds)]
+    pub write_timeout: Duration,
     /// Pin NVENC (-gpu), NVDEC and NVML's samples to GPU N (nvidia-smi's numbering; CUDA_VISIBLE_DEVICES honoured); bench's `all`: every GPU in turn, then a stream on each at once
     #[arg(long, value_name = "N|all")]
     pub gpu: Option<crate::probe::gpu::GpuChoice>,
@@ -296,8 +297,8 @@ pub struct BenchArgs {
     #[arg(long = "command", value_name = "NAME=CMD")]
     pub commands: Vec<crate::bench::command::UserCommand>,
     /// The most one run of a --command may take, in seconds (killed with its children after it)
-    #[arg(long, default_value_t = 600.0, value_name = "SECONDS")]
-    pub command_timeout: f64,
+    #[arg(long, default_value = "600", value_name = "SECONDS", value_parser = crate::process::parse_seconds)]
+    pub command_timeout: Duration,
     /// Codecs for the ffmpeg modes: h264, hevc, av1 (NVENC first, CPU encoder on fallback), or an encoder name
     #[arg(long, value_delimiter = ',', default_value = "h264", value_parser = crate::results::codec::request)]
     pub codecs: Vec<String>,
@@ -447,12 +448,12 @@ pub struct DoctorArgs {
     pub trial_frames: u32,
 
     /// Seconds before a stuck trial encode is killed
-    #[arg(long, default_value_t = 8.0, value_name = "SECONDS")]
-    pub trial_timeout: f64,
+    #[arg(long, default_value = "8", value_name = "SECONDS", value_parser = crate::process::parse_seconds)]
+    pub trial_timeout: Duration,
 
     /// Seconds before a stuck query (ffmpeg -version, NVML, OpenCV) is abandoned
-    #[arg(long, default_value_t = 4.0, value_name = "SECONDS")]
-    pub probe_timeout: f64,
+    #[arg(long, default_value = "4", value_name = "SECONDS", value_parser = crate::process::parse_seconds)]
+    pub probe_timeout: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -79,9 +79,15 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
 
 /// `--help`, `--version` (stdout, exit 0) and usage errors (stderr, exit 2),
 /// written through the one output path: `--help > /dev/full` is an error, not
-/// a lost page with exit 0.
+/// a lost page with exit 0. A refused value is one line.
 fn clap_exit(e: &clap::Error) -> u8 {
     let code = e.exit_code().clamp(0, 255) as u8;
+    if e.kind() == clap::error::ErrorKind::ValueValidation {
+        // A value a parser refused: its one line says the rule, like ours.
+        let text = e.render().to_string();
+        stdio::err(&format!("{}\n", text.lines().next().unwrap_or_default()));
+        return code;
+    }
     if e.use_stderr() {
         // clap's own colour choice; a stderr that cannot be written leaves the exit status to tell.
         let _ = e.print();

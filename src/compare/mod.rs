@@ -136,6 +136,8 @@ pub enum CompareError {
     NoRatios,
     #[error("the two files have no case in common (baseline: {baseline}; current: {current}): a changed resolution, mode or encoder list makes another benchmark — regenerate the baseline")]
     NothingInCommon { baseline: String, current: String },
+    #[error("the environments differ ({0}): that is another benchmark, not a regression; pass --allow-env-mismatch to compare anyway")]
+    Environments(String),
 }
 
 /// Cases are matched on id (mode/overlay/requested encoder/preset…) and resolution.
@@ -182,6 +184,9 @@ pub struct Gate {
     /// Case ids matching any of these (`*` matches any run of characters) are
     /// left out, and listed as such.
     pub exclude: Vec<String>,
+    /// Files from different CPUs, GPUs or encoders are compared anyway (the
+    /// differences listed) instead of refused.
+    pub allow_env_mismatch: bool,
 }
 
 /// `*` matches any run of characters; everything else itself.
@@ -237,6 +242,9 @@ pub fn compare(
                 Judged::Missing(why) => missing_cases.push(why),
             },
         }
+    }
+    if !env.is_empty() && !gate.allow_env_mismatch {
+        return Err(CompareError::Environments(env.join("; ")));
     }
     Ok(Comparison {
         schema: COMPARE_SCHEMA,

@@ -166,3 +166,24 @@ pub fn markdown_summary(r: &Comparison) -> String {
     );
     out
 }
+
+/// The markdown summary appended to `$GITHUB_STEP_SUMMARY` when CI sets it
+/// (a GitHub Actions job's summary page).
+pub fn append_step_summary(result: &Comparison) -> anyhow::Result<()> {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else {
+        return Ok(());
+    };
+    let path = std::path::Path::new(&path);
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot append to $GITHUB_STEP_SUMMARY ({}): {e}",
+                path.display()
+            )
+        })?;
+    std::io::Write::write_all(&mut file, markdown_summary(result).as_bytes())?;
+    Ok(())
+}

@@ -112,17 +112,29 @@ fn check(
     })
 }
 
+/// Why an output could not be checked without ffmpeg.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenCvCheckError {
+    #[error("OpenCV cannot read it back: {0}")]
+    Unreadable(String),
+    #[error("{went_in} frames went in, OpenCV reads {read} back (no ffmpeg to check it further)")]
+    Count { went_in: u64, read: u64 },
+    #[error("no ffmpeg and no OpenCV in this build to decode the output back")]
+    NoDecoder,
+}
+
 /// An output checked without ffmpeg: OpenCV's VideoCapture decodes it, every
 /// frame counted (a build without OpenCV cannot check it, and says so).
-pub fn read_back_with_opencv(path: &Path, frames: u64) -> Result<Verified, String> {
+pub fn read_back_with_opencv(path: &Path, frames: u64) -> Result<Verified, OpenCvCheckError> {
     #[cfg(feature = "opencv")]
     {
-        let (stream, decoded) =
-            crate::workload::video::OpenCvReader::probe(path).map_err(|e| format!("{e:#}"))?;
+        let (stream, decoded) = crate::workload::video::OpenCvReader::probe(path)
+            .map_err(|e| OpenCvCheckError::Unreadable(format!("{e:#}")))?;
         if decoded != frames {
-            return Err(format!(
-                "{frames} frames went in, OpenCV reads {decoded} back (no ffmpeg to check it further)"
-            ));
+            return Err(OpenCvCheckError::Count {
+                went_in: frames,
+                read: decoded,
+            });
         }
         Ok(Verified {
             frames: decoded,
@@ -138,7 +150,7 @@ pub fn read_back_with_opencv(path: &Path, frames: u64) -> Result<Verified, Strin
     #[cfg(not(feature = "opencv"))]
     {
         let _ = (path, frames);
-        Err("no ffmpeg and no OpenCV in this build to decode the output back".into())
+        Err(OpenCvCheckError::NoDecoder)
     }
 }
 

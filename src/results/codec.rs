@@ -62,8 +62,6 @@ pub const NVENC_ENCODERS: [&str; 3] =
 /// The CPU encoders of every codec, in `Codec::ALL` order.
 pub const CPU_ENCODERS: [&str; 4] = ["libx264", "libx265", "libsvtav1", "libaom-av1"];
 
-/// An NVENC encoder (h264_nvenc, hevc_nvenc, av1_nvenc, or another `*_nvenc`
-/// a newer ffmpeg lists).
 /// A codec or encoder a run may ask for that is neither.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("'{0}' is not h264, hevc, av1 or an encoder name (libx264, hevc_nvenc, …)")]
@@ -79,6 +77,8 @@ pub fn request(name: &str) -> Result<String, UnknownCodec> {
     }
 }
 
+/// An NVENC encoder (h264_nvenc, hevc_nvenc, av1_nvenc, or another `*_nvenc`
+/// a newer ffmpeg lists).
 pub fn is_nvenc(encoder: &str) -> bool {
     encoder.ends_with(NVENC_SUFFIX)
 }

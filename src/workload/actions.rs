@@ -246,6 +246,35 @@ impl CaptionRule {
         })
     }
 
+    /// The rule the command line's flags give (`--common-categories`,
+    /// `--confidence-threshold`, `--exclude-class`: none given is the demo's
+    /// list, `none` excludes nothing), and a note for each excluded class
+    /// the vocabulary does not have.
+    pub fn from_flags(
+        common: bool,
+        threshold: f32,
+        exclude: &[String],
+    ) -> anyhow::Result<(Self, Vec<String>)> {
+        let vocabulary = Vocabulary::of(common);
+        let notes = match exclude {
+            [none] if none == "none" => Vec::new(),
+            classes => classes
+                .iter()
+                .filter(|c| vocabulary.index(c).is_none())
+                .map(|unknown| format!(
+                    "--exclude-class '{unknown}' is not one of the {} categories (e.g. 'crawl', 'play with kids'): it excludes only actions labelled exactly so",
+                    vocabulary.names.len()
+                ))
+                .collect(),
+        };
+        let excluded = match exclude {
+            [] => None,
+            [none] if none == "none" => Some(Vec::new()),
+            classes => Some(classes.to_vec()),
+        };
+        Ok((Self::new(common, threshold, excluded)?, notes))
+    }
+
     fn shows(&self, label: &str, score: f32) -> bool {
         score >= self.threshold && !self.excluded.iter().any(|e| e == label)
     }

@@ -19,6 +19,32 @@ use crate::results::decode::DecodeChoice;
 /// 8192 is the largest any NVENC codec takes.
 pub const FRAME_SIDE: std::ops::RangeInclusive<u32> = 16..=8192;
 
+/// A frame size that is not `WxH` within `FRAME_SIDE`.
+#[derive(Debug, thiserror::Error)]
+pub enum SizeError {
+    #[error("'{0}' is not WxH (e.g. 1920x1080)")]
+    NotWxH(String),
+    #[error("'{0}': width and height must be whole numbers from 16 to 8192")]
+    OutOfRange(String),
+}
+
+/// A frame size `WxH` (`--resolution`), each side within `FRAME_SIDE`.
+pub fn parse_size(text: &str) -> Result<(u32, u32), SizeError> {
+    let (w, h) = text
+        .split_once(['x', 'X'])
+        .ok_or_else(|| SizeError::NotWxH(text.to_string()))?;
+    let side = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| FRAME_SIDE.contains(n))
+    };
+    match (side(w), side(h)) {
+        (Some(w), Some(h)) => Ok((w, h)),
+        _ => Err(SizeError::OutOfRange(text.to_string())),
+    }
+}
+
 /// What to draw on, as the user asked for it.
 #[derive(Debug, Clone)]
 pub struct WorkloadSpec {
@@ -43,6 +69,18 @@ pub struct WorkloadSpec {
     pub warmup: u64,
     /// The CUDA device NVDEC decodes on (`--gpu`), else CUDA's default.
     pub nvdec_device: Option<u32>,
+}
+
+impl WorkloadSpec {
+    /// Refuses an output path (named by its flag) that is the input video or
+    /// detections: writing there would destroy the file being read.
+    pub fn refuse_overwriting(&self, outputs: &[(&str, PathBuf)]) -> anyhow::Result<()> {
+        let inputs = [
+            ("video", self.video.as_deref()),
+            ("detections", self.detections.as_deref()),
+        ];
+        crate::atomic_file::refuse_overwriting(&inputs, outputs)
+    }
 }
 
 /// A workload and what the user should be told about how it was made.
@@ -392,4 +430,22 @@ fn user_video(
             start_ms: spec.start_ms,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("1920x1080").unwrap(), (1920, 1080));
+        assert_eq!(parse_size("320X240").unwrap(), (320, 240));
+        assert!(matches!(parse_size("1920"), Err(SizeError::NotWxH(_))));
+        assert!(matches!(parse_size("0x10"), Err(SizeError::OutOfRange(_))));
+        assert!(matches!(parse_size("axb"), Err(SizeError::OutOfRange(_))));
+        assert!(matches!(
+            parse_size("16x8193"),
+            Err(SizeError::OutOfRange(_))
+        ));
+    }
 }

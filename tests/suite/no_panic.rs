@@ -214,7 +214,7 @@ fn expected(what: &str) -> [(i32, &'static str); 2] {
         "frames negative" => [(2, "invalid value '-1' for '--frames"); 2],
         "a million persons" => [(2, "1000000 is not in 0..=200"); 2],
         "GOP beyond any video" => [(2, "999999999 is not in 0..=100000"); 2],
-        "negative timeout" => [(2, "--write-timeout must be a number of seconds"); 2],
+        "negative timeout" => [(2, "must be a number of seconds between 0 and 3600"); 2],
         "ffmpeg missing" => [(0, "ffmpeg_not_found"), (0, "ffmpeg not found")],
         "ffmpeg not executable" => [(0, "ffmpeg_not_executable"), (0, "is not executable")],
         "ffmpeg prints garbage" => [(0, "ffmpeg_unusable"), (0, "does not behave like ffmpeg")],

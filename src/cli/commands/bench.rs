@@ -1,68 +1,52 @@
-//! `nvviz-bench bench`: the flags made into a workload and a matrix of
-//! cases, run through the library's case lifecycle (`bench::run`), the
+//! `nvviz-bench bench`: the flags made into a `BenchSpec`, planned and run
+//! through the library's case lifecycle (`bench::plan`, `bench::run`), the
 //! summary printed, the results kept current in every export, and the
 //! baseline gate (`--baseline`) applied.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
-
-use serde_json::json;
 
 use super::Outcome;
-use crate::bench::case::{expand, on_gpus, parse_presets, CaseSpec, MatrixOptions, Mode};
-use crate::bench::{self, EngineOptions, Keep};
+use crate::bench;
+use crate::bench::case::{parse_presets, Mode};
+use crate::bench::plan::{BenchSpec, Exports};
 use crate::cli::options;
 use crate::cli::progress::{Display, Terminal};
 use crate::cli::stdio::{err, errln, out, out_bytes, outln, StdoutError};
 use crate::cli::BenchArgs;
-use crate::ffmpeg::args::EncodeSettings;
 use crate::report::terminal::summary::summary;
-use crate::results::export::{ExportFormat, ExportManager};
+use crate::results::export::ExportManager;
 use crate::results::{CaseStatus, Results};
 use crate::workload::Workload;
 
 pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
-    let presets = presets(args)?;
-    let write_timeout = options::seconds("--write-timeout", args.encoder.write_timeout)?;
-    let modes = if args.modes.is_empty() {
-        Mode::ALL.to_vec()
-    } else {
-        args.modes.clone()
-    };
+    let mut spec = spec(args)?;
     let gpu = crate::probe::gpu::probe();
     let pinned = args.encoder.gpus(&gpu)?;
-    let mut cases = on_gpus(matrix(args, &modes, &presets), &pinned);
+    let mut cases = spec.cases(&pinned);
     // Everything checkable is checked before the first case runs; what needs
     // no workload, before the workload is made.
-    options::refuse_overwriting_inputs(&args.workload, &outputs(args, &cases))?;
+    spec.refuse_overwriting_inputs(&cases)?;
     let baseline = args
         .baseline
         .as_deref()
         .map(crate::compare::baseline::load)
         .transpose()?;
     let mut chooser = args.encoder.chooser(&gpu)?;
-    let workload = options::workload(
-        &args.workload,
-        chooser.ffmpeg().ok_or(chooser.ffmpeg_unusable()),
-        args.warmup,
-        pinned.first().map(|g| g.cuda),
-    )?;
-    let template = args.encoder.template().settings(workload.info.fps);
-    if let Some(gop) = template.gop {
-        cases.iter_mut().for_each(|c| c.set_gop(gop));
-    }
+    spec.workload.nvdec_device = pinned.first().map(|g| g.cuda);
+    let workload = options::workload(&spec.workload, &chooser)?;
+    spec.fit(&mut cases, workload.info.fps);
     bench::check_sizes(&cases, &workload.info)?;
     if let Some(n) = args.snapshot {
-        snapshot(&workload, n, args.warmup, &args.snapshot_dir)?;
+        snapshot(&workload, n, spec.workload.warmup, &args.snapshot_dir)?;
     }
     let environment =
         crate::probe::fingerprint::collect(chooser.ffmpeg().zip(chooser.ffmpeg_info()), &gpu);
-    let config = config(args, &modes, &presets, &template);
+    let config = spec.config(workload.info.fps);
     let mut results = Results::begin(environment, config, workload.info.clone());
-    let (exports, baseline_file) = exports(args, &results)?;
-    let command_timeout = options::seconds("--command-timeout", args.command_timeout)?;
-    let options = engine_options(args, write_timeout, command_timeout);
+    let exports = spec.exports.open(&results)?;
+    let observer = Arc::new(Terminal(Display::detect(args.quiet)));
+    let options = spec.engine_options(observer);
     let ran = bench::run(
         &cases,
         &workload,
@@ -77,8 +61,52 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
     }
     results.incomplete = false;
     finish_exports(&exports, &results)?;
-    print_summary(args, &results, &exports, baseline_file.as_deref())?;
+    print_summary(args, &results, &exports, spec.exports.baseline.as_deref())?;
     outcome(args, baseline.as_ref(), &results)
+}
+
+/// What the flags ask `bench` to do.
+fn spec(args: &BenchArgs) -> anyhow::Result<BenchSpec> {
+    let template = args.encoder.template();
+    let presets = match template.preset() {
+        Some(p) => vec![p],
+        None => parse_presets(&args.presets).map_err(|e| anyhow::anyhow!("--presets: {e}"))?,
+    };
+    let modes = match args.modes.as_slice() {
+        [] => Mode::ALL.to_vec(),
+        modes => modes.to_vec(),
+    };
+    let save_baseline = args.save_baseline.as_deref();
+    Ok(BenchSpec {
+        workload: options::workload_spec(&args.workload, args.warmup)?,
+        modes,
+        codecs: args.codecs.clone(),
+        presets,
+        template,
+        fourcc: args.encoder.fourcc.clone(),
+        fallback: !args.encoder.no_fallback,
+        pix_fmts: args.pix_fmts.clone(),
+        sessions: args.sessions.clone(),
+        commands: args.commands.clone(),
+        engine: args.engine.config(),
+        runs: args.runs,
+        interleave: args.interleave,
+        quality: args.quality,
+        keep_outputs: args.keep_outputs.clone(),
+        exports: Exports {
+            json: args.export_json.clone(),
+            csv: args.export_csv.clone(),
+            markdown: args.export_markdown.clone(),
+            bencher: args.export_bencher.clone(),
+            github_benchmark: args.export_github_benchmark.clone(),
+            baseline: save_baseline
+                .map(crate::compare::baseline::path)
+                .transpose()?,
+        },
+        write_timeout: args.encoder.write_timeout,
+        command_timeout: args.command_timeout,
+        gpu: args.encoder.gpu,
+    })
 }
 
 /// Exit 1 when a case failed or the `--baseline` gate did, else 0.
@@ -98,138 +126,6 @@ fn outcome(
         gate
     })
 }
-
-/// The matrix of cases the flags ask for, built once (the GOP is set when the
-/// workload's frame rate is known).
-fn matrix(args: &BenchArgs, modes: &[Mode], presets: &[String]) -> Vec<CaseSpec> {
-    expand(&MatrixOptions {
-        modes,
-        codecs: &args.codecs,
-        presets,
-        template: &args.encoder.template().settings(30.0),
-        fourcc: &args.encoder.fourcc,
-        opencv_built: cfg!(feature = "opencv"),
-        pix_fmts: &args.pix_fmts,
-        sessions: &args.sessions,
-        pipe_size: args.engine.config().pipe.size,
-        commands: &args.commands,
-    })
-}
-
-fn engine_options(
-    args: &BenchArgs,
-    write_timeout: Duration,
-    command_timeout: Duration,
-) -> EngineOptions {
-    EngineOptions {
-        runs: args.runs,
-        warmup: args.warmup,
-        keep: args.keep_outputs.clone().map_or(Keep::Nothing, Keep::Dir),
-        write_timeout,
-        observer: Arc::new(Terminal(Display::detect(args.quiet))),
-        gpu_sample_period: Duration::from_millis(200),
-        quality: args.quality,
-        engine: args.engine.config(),
-        interleave: args.interleave,
-        command_timeout,
-    }
-}
-
-/// `--presets` (or the one `--profile` implies).
-fn presets(args: &BenchArgs) -> anyhow::Result<Vec<String>> {
-    Ok(match args.encoder.template().preset() {
-        Some(p) => vec![p],
-        None => parse_presets(&args.presets).map_err(|e| anyhow::anyhow!("--presets: {e}"))?,
-    })
-}
-
-/// Every path the run writes, by its flag (checked against the inputs).
-fn outputs(args: &BenchArgs, cases: &[CaseSpec]) -> Vec<(&'static str, PathBuf)> {
-    let mut outputs: Vec<(&str, PathBuf)> = [
-        ("--export-json", &args.export_json),
-        ("--export-bencher", &args.export_bencher),
-        ("--export-csv", &args.export_csv),
-        ("--export-markdown", &args.export_markdown),
-        ("--export-github-benchmark", &args.export_github_benchmark),
-    ]
-    .into_iter()
-    .filter_map(|(flag, path)| Some((flag, path.clone()?)))
-    .collect();
-    if let Some(dir) = &args.keep_outputs {
-        outputs.extend(
-            cases
-                .iter()
-                .map(|c| ("--keep-outputs", dir.join(c.output_file_name()))),
-        );
-    }
-    outputs
-}
-
-/// The command line's settings, for the record.
-fn config(
-    args: &BenchArgs,
-    modes: &[Mode],
-    presets: &[String],
-    template: &EncodeSettings,
-) -> serde_json::Value {
-    json!({
-        "modes": modes.iter().map(|m| m.name()).collect::<Vec<_>>(),
-        "codecs": args.codecs,
-        "presets": presets,
-        "profile": args.encoder.profile,
-        "runs": args.runs,
-        "interleave": args.interleave,
-        "warmup": args.warmup,
-        "encoder_template": template,
-        "fourcc": args.encoder.fourcc,
-        "fallback": !args.encoder.no_fallback,
-        "quality": args.quality,
-        "engine": args.engine.config(),
-        "pix_fmts": args.pix_fmts,
-        "sessions": args.sessions,
-        "gpu": args.encoder.gpu.map(|g| g.to_string()),
-        "captions": {
-            "confidence_threshold": args.workload.confidence_threshold,
-            "exclude_class": args.workload.exclude_class,
-            "common_categories": args.workload.common_categories,
-        },
-        "start_ms": args.workload.start,
-        "duration_ms": args.workload.duration,
-    })
-}
-
-/// Every destination, written before the long run: a bad path fails now, not
-/// after minutes of measuring. Returns them and the `--save-baseline` file.
-fn exports(
-    args: &BenchArgs,
-    results: &Results,
-) -> anyhow::Result<(ExportManager, Option<PathBuf>)> {
-    let baseline_file = args
-        .save_baseline
-        .as_deref()
-        .map(crate::compare::baseline::path)
-        .transpose()?;
-    if let Some(dir) = baseline_file.as_deref().and_then(Path::parent) {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            anyhow::anyhow!("--save-baseline: cannot create {}: {e}", dir.display())
-        })?;
-    }
-    let mut exports = ExportManager::default();
-    for (path, format) in [
-        (&args.export_json, ExportFormat::Json),
-        (&baseline_file, ExportFormat::Json),
-        (&args.export_csv, ExportFormat::Csv),
-        (&args.export_markdown, ExportFormat::Markdown),
-        (&args.export_bencher, ExportFormat::Bencher),
-        (&args.export_github_benchmark, ExportFormat::GithubBenchmark),
-    ] {
-        if let Some(path) = path {
-            exports.add(path, format, results)?;
-        }
-    }
-    Ok((exports, baseline_file))
-}
-
 /// Whatever ended the run early, what it measured is said and kept.
 fn keep_what_was_measured(results: &Results, exports: &ExportManager, verbose: bool) {
     if results.cases.is_empty() && !results.interrupted {
@@ -287,7 +183,6 @@ fn gate(
             threshold: 0.10,
             ..Default::default()
         },
-        false,
         false,
         false,
     )

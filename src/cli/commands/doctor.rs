@@ -4,13 +4,12 @@
 use anyhow::Context;
 
 use super::Outcome;
-use crate::cli::options::seconds;
 use crate::cli::{DoctorArgs, Requirement};
 use crate::probe::{self, DoctorReport, ProbeOptions};
 
 pub fn run(args: &DoctorArgs) -> anyhow::Result<Outcome> {
     let verbose = args.verbose;
-    let report = probe::run(&options(args)?);
+    let report = probe::run(&options(args));
     if args.json {
         crate::cli::stdio::outln!(
             "{}",
@@ -27,14 +26,14 @@ pub fn run(args: &DoctorArgs) -> anyhow::Result<Outcome> {
 }
 
 /// The probes' options from doctor's flags (the CLI's and the Python module's `doctor()`).
-pub fn options(args: &DoctorArgs) -> anyhow::Result<ProbeOptions> {
-    Ok(ProbeOptions {
+pub fn options(args: &DoctorArgs) -> ProbeOptions {
+    ProbeOptions {
         ffmpeg: args.ffmpeg.clone(),
-        probe_timeout: seconds("--probe-timeout", args.probe_timeout)?,
-        trial_timeout: seconds("--trial-timeout", args.trial_timeout)?,
+        probe_timeout: args.probe_timeout,
+        trial_timeout: args.trial_timeout,
         trial_frames: args.trial_frames,
         skip_trials: args.no_trial,
-    })
+    }
 }
 
 pub fn requirement_met(report: &DoctorReport, require: Option<Requirement>) -> bool {

@@ -5,16 +5,15 @@
 use std::sync::Arc;
 
 use anyhow::bail;
-use serde_json::json;
 
 use super::Outcome;
 use crate::bench::render::{execute, failure, Prepared, RenderSpec};
-use crate::cli::options::{self, seconds};
+use crate::cli::options;
 use crate::cli::progress::{Display, Terminal};
 use crate::cli::stdio::{errln, outln};
 use crate::cli::RenderArgs;
 use crate::probe::gpu::GpuChoice;
-use crate::results::{label, CaseResult};
+use crate::report::terminal::render::said;
 use crate::workload::Workload;
 
 pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
@@ -25,7 +24,18 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         crate::cli::stdio::out_bytes(bytes)?;
     }
     rendered.ran?;
-    report(&rendered.results.cases[0], &spec, args.verbose)
+    let case = &rendered.results.cases[0];
+    let said = said(case, &spec.output, args.verbose);
+    for note in &said.notes {
+        errln!("{note}");
+    }
+    if let Some(failure) = failure(case) {
+        bail!("{failure}");
+    }
+    for line in &said.lines {
+        outln!("{line}")?;
+    }
+    Ok(Outcome::Ok)
 }
 
 /// What the flags ask `render` to do.
@@ -39,9 +49,11 @@ pub fn spec(args: &RenderArgs) -> anyhow::Result<RenderSpec> {
         template: args.encoder.template(),
         fourcc: args.encoder.fourcc.clone(),
         engine: args.engine.config(),
-        write_timeout: seconds("--write-timeout", args.encoder.write_timeout)?,
+        write_timeout: args.encoder.write_timeout,
         export_json: args.export_json.clone(),
-        config: config(args),
+        workload: options::workload_spec(&args.workload, 0)?,
+        fallback: !args.encoder.no_fallback,
+        gpu: args.encoder.gpu,
     })
 }
 
@@ -54,8 +66,9 @@ pub fn prepare(
     fed: Option<Workload>,
 ) -> anyhow::Result<Prepared> {
     spec.check_output()?;
-    options::refuse_overwriting_inputs(&args.workload, &[("-o", spec.output.clone())])?;
-    if args.encoder.gpu == Some(GpuChoice::All) {
+    spec.workload
+        .refuse_overwriting(&[("-o", spec.output.clone())])?;
+    if spec.gpu == Some(GpuChoice::All) {
         bail!("--gpu all: render writes one video on one GPU; give its index (bench --gpu all measures every GPU)");
     }
     let gpu = crate::probe::gpu::probe();
@@ -63,12 +76,11 @@ pub fn prepare(
     let chooser = args.encoder.chooser(&gpu)?;
     let workload = match fed {
         Some(workload) => workload,
-        None => options::workload(
-            &args.workload,
-            chooser.ffmpeg().ok_or(chooser.ffmpeg_unusable()),
-            0,
-            pinned.as_ref().map(|g| g.cuda),
-        )?,
+        None => {
+            let mut workload = spec.workload.clone();
+            workload.nvdec_device = pinned.as_ref().map(|g| g.cuda);
+            options::workload(&workload, &chooser)?
+        }
     };
     Ok(Prepared {
         gpu,
@@ -76,67 +88,4 @@ pub fn prepare(
         chooser,
         workload,
     })
-}
-
-/// The run's settings, for the record.
-fn config(args: &RenderArgs) -> serde_json::Value {
-    json!({
-        "command": "render",
-        "mode": args.mode.mode().name(),
-        "codec": args.codec,
-        "preset": args.preset,
-        "profile": args.encoder.profile,
-        "fourcc": args.encoder.fourcc,
-        "fallback": !args.encoder.no_fallback,
-        "engine": args.engine.config(),
-        "pix_fmts": [args.pix_fmt],
-        "gpu": args.encoder.gpu.map(|g| g.to_string()),
-        "start_ms": args.workload.start,
-        "duration_ms": args.workload.duration,
-    })
-}
-
-/// What the case did, in the words of the demo's script; a failure as the
-/// tool's one-line error with its fix.
-fn report(case: &CaseResult, spec: &RenderSpec, verbose: bool) -> anyhow::Result<Outcome> {
-    if let Some(fb) = &case.encoder.fallback {
-        errln!(
-            "fell back from {} to {}: {} ({})",
-            fb.from,
-            case.encoder.used.as_deref().unwrap_or("-"),
-            fb.cause,
-            fb.cause.fix()
-        );
-    }
-    if let Some(failure) = failure(case) {
-        bail!("{failure}");
-    }
-    let written = case.verified.as_ref().map_or(case.frames, |v| v.frames);
-    let fps = case.fps.map_or(0.0, |f| f.mean);
-    outln!(
-        "Successfully encoded {written} frames with {} ({fps:.1} fps)",
-        label::encoder(case)
-    )?;
-    if let Some(decode) = label::decode(case) {
-        outln!("{decode}")?;
-    }
-    if let Some(r) = case.runs.last().and_then(|r| r.realtime.as_ref()) {
-        outln!("realtime: {}", label::realtime(r))?;
-    }
-    let output = case.output.as_deref().unwrap_or(&spec.output);
-    if output != spec.output {
-        errln!(
-            "note: OpenCV could not open {}: written with {} into {}, as the demo does",
-            crate::ffmpeg::args::DEFAULT_FOURCC,
-            crate::ffmpeg::args::DEMO_SECOND_FOURCC,
-            output.display()
-        );
-    }
-    outln!("The output video has been written to {}", output.display())?;
-    if verbose {
-        if let Some(command) = &case.command {
-            outln!("command: {command}")?;
-        }
-    }
-    Ok(Outcome::Ok)
 }

@@ -3,6 +3,7 @@
 //! CLI (the library never prints).
 
 pub mod doctor;
+pub mod render;
 pub mod summary;
 
 /// A table in the house style: condensed UTF-8 borders, wrapped to the terminal,

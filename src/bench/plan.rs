@@ -1,0 +1,196 @@
+//! `bench`'s options once a front end has validated them (`BenchSpec`), and
+//! what follows from them before and after the workload exists: the matrix
+//! of cases (built once), every path the run writes, the exports opened
+//! before the long run, the engine's options and the settings kept for the
+//! record.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::case::{expand, on_gpus, CaseSpec, EncoderTemplate, MatrixOptions, Mode};
+use super::command::UserCommand;
+use super::pipeline::EngineConfig;
+use super::progress::Observer;
+use super::{EngineOptions, Keep};
+use crate::pixfmt::PixFmt;
+use crate::probe::gpu::GpuChoice;
+use crate::results::export::{ExportFormat, ExportManager};
+use crate::results::gpu::GpuPin;
+use crate::results::Results;
+use crate::workload::spec::WorkloadSpec;
+
+/// Where the results go besides the summary, by flag.
+#[derive(Debug, Clone, Default)]
+pub struct Exports {
+    pub json: Option<PathBuf>,
+    pub csv: Option<PathBuf>,
+    pub markdown: Option<PathBuf>,
+    pub bencher: Option<PathBuf>,
+    pub github_benchmark: Option<PathBuf>,
+    /// A saved baseline's file (`--save-baseline NAME`, resolved), as JSON.
+    pub baseline: Option<PathBuf>,
+}
+
+impl Exports {
+    fn each(&self) -> [(&'static str, Option<&PathBuf>, ExportFormat); 6] {
+        [
+            ("--export-json", self.json.as_ref(), ExportFormat::Json),
+            (
+                "--save-baseline",
+                self.baseline.as_ref(),
+                ExportFormat::Json,
+            ),
+            ("--export-csv", self.csv.as_ref(), ExportFormat::Csv),
+            (
+                "--export-markdown",
+                self.markdown.as_ref(),
+                ExportFormat::Markdown,
+            ),
+            (
+                "--export-bencher",
+                self.bencher.as_ref(),
+                ExportFormat::Bencher,
+            ),
+            (
+                "--export-github-benchmark",
+                self.github_benchmark.as_ref(),
+                ExportFormat::GithubBenchmark,
+            ),
+        ]
+    }
+
+    /// Every destination written before the long run: a bad path fails now,
+    /// not after minutes of measuring.
+    pub fn open(&self, results: &Results) -> anyhow::Result<ExportManager> {
+        if let Some(dir) = self.baseline.as_deref().and_then(Path::parent) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                anyhow::anyhow!("--save-baseline: cannot create {}: {e}", dir.display())
+            })?;
+        }
+        let mut exports = ExportManager::default();
+        for (_, path, format) in self.each() {
+            if let Some(path) = path {
+                exports.add(path, format, results)?;
+            }
+        }
+        Ok(exports)
+    }
+}
+
+/// What `bench` is asked to do, validated.
+#[derive(Debug, Clone)]
+pub struct BenchSpec {
+    /// What to draw on (its `warmup` is every run's).
+    pub workload: WorkloadSpec,
+    pub modes: Vec<Mode>,
+    pub codecs: Vec<String>,
+    pub presets: Vec<String>,
+    pub template: EncoderTemplate,
+    pub fourcc: String,
+    pub fallback: bool,
+    pub pix_fmts: Vec<PixFmt>,
+    pub sessions: Vec<u32>,
+    pub commands: Vec<UserCommand>,
+    pub engine: EngineConfig,
+    pub runs: u32,
+    pub interleave: bool,
+    pub quality: bool,
+    /// Every case's output kept in this directory (`--keep-outputs`).
+    pub keep_outputs: Option<PathBuf>,
+    pub exports: Exports,
+    pub write_timeout: Duration,
+    pub command_timeout: Duration,
+    pub gpu: Option<GpuChoice>,
+}
+
+impl BenchSpec {
+    /// The matrix of cases, built once, each on the GPUs `--gpu` pinned (the
+    /// GOP follows the workload's frame rate: `fit`).
+    pub fn cases(&self, pinned: &[GpuPin]) -> Vec<CaseSpec> {
+        let cases = expand(&MatrixOptions {
+            modes: &self.modes,
+            codecs: &self.codecs,
+            presets: &self.presets,
+            template: &self.template.settings(30.0),
+            fourcc: &self.fourcc,
+            opencv_built: cfg!(feature = "opencv"),
+            pix_fmts: &self.pix_fmts,
+            sessions: &self.sessions,
+            pipe_size: self.engine.pipe.size,
+            commands: &self.commands,
+        });
+        on_gpus(cases, pinned)
+    }
+
+    /// The cases fitted to the workload's frame rate (the demo's GOP is two
+    /// seconds of frames).
+    pub fn fit(&self, cases: &mut [CaseSpec], fps: f64) {
+        if let Some(gop) = self.template.settings(fps).gop {
+            cases.iter_mut().for_each(|c| c.set_gop(gop));
+        }
+    }
+
+    /// Refuses a run whose exports or kept outputs would overwrite its input
+    /// video or detections.
+    pub fn refuse_overwriting_inputs(&self, cases: &[CaseSpec]) -> anyhow::Result<()> {
+        let mut outputs: Vec<(&str, PathBuf)> = self
+            .exports
+            .each()
+            .into_iter()
+            .filter_map(|(flag, path, _)| Some((flag, path?.clone())))
+            .collect();
+        if let Some(dir) = &self.keep_outputs {
+            let kept = cases.iter().map(|c| dir.join(c.output_file_name()));
+            outputs.extend(kept.map(|path| ("--keep-outputs", path)));
+        }
+        self.workload.refuse_overwriting(&outputs)
+    }
+
+    /// How the cases run; `observer` hears their progress.
+    pub fn engine_options(&self, observer: Arc<dyn Observer>) -> EngineOptions {
+        EngineOptions {
+            runs: self.runs,
+            warmup: self.workload.warmup,
+            keep: self.keep_outputs.clone().map_or(Keep::Nothing, Keep::Dir),
+            write_timeout: self.write_timeout,
+            observer,
+            gpu_sample_period: Duration::from_millis(200),
+            quality: self.quality,
+            engine: self.engine,
+            interleave: self.interleave,
+            command_timeout: self.command_timeout,
+        }
+    }
+
+    /// The settings, for the record (`Results.config`); `fps`: the workload's.
+    pub fn config(&self, fps: f64) -> serde_json::Value {
+        let rule = &self.workload.rule;
+        json!({
+            "modes": self.modes.iter().map(|m| m.name()).collect::<Vec<_>>(),
+            "codecs": self.codecs,
+            "presets": self.presets,
+            "profile": self.template.profile,
+            "runs": self.runs,
+            "interleave": self.interleave,
+            "warmup": self.workload.warmup,
+            "encoder_template": self.template.settings(fps),
+            "fourcc": self.fourcc,
+            "fallback": self.fallback,
+            "quality": self.quality,
+            "engine": self.engine,
+            "pix_fmts": self.pix_fmts,
+            "sessions": self.sessions,
+            "gpu": self.gpu.map(|g| g.to_string()),
+            "captions": {
+                "confidence_threshold": rule.threshold,
+                "exclude_class": rule.excluded,
+                "common_categories": rule.vocabulary == crate::workload::actions::Vocabulary::COMMON,
+            },
+            "start_ms": self.workload.start_ms,
+            "duration_ms": self.workload.duration_ms,
+        })
+    }
+}
