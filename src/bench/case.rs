@@ -7,7 +7,7 @@ use super::command::UserCommand;
 use crate::ffmpeg::args::{opencv_fourcc_encoder, EncodeSettings};
 use crate::overlay::StyleKind;
 use crate::pixfmt::PixFmt;
-use crate::results::codec::Codec;
+use crate::results::codec::{Codec, CodecRequest};
 use crate::results::gpu::GpuPin;
 
 pub use crate::results::Mode;
@@ -281,7 +281,7 @@ pub fn on_gpus(cases: Vec<CaseSpec>, gpus: &[GpuPin]) -> Vec<CaseSpec> {
 
 pub struct MatrixOptions<'a> {
     pub modes: &'a [Mode],
-    pub codecs: &'a [String],
+    pub codecs: &'a [CodecRequest],
     pub presets: &'a [String],
     pub template: &'a EncodeSettings,
     pub fourcc: &'a str,
@@ -424,7 +424,7 @@ fn gpu_case(mode: Mode, overlay: Option<StyleKind>, settings: Option<EncodeSetti
 /// format to vary: its frames are the decoder's).
 fn encoder_settings<'a>(o: &'a MatrixOptions) -> impl Iterator<Item = EncodeSettings> + 'a {
     o.codecs.iter().flat_map(move |codec| {
-        let encoder = Codec::parse(codec).map_or_else(|| codec.clone(), |c| c.nvenc().into());
+        let encoder = codec.encoder();
         o.presets.iter().map(move |preset| {
             let mut settings = o.template.clone();
             settings.encoder = encoder.clone();
@@ -535,7 +535,7 @@ mod tests {
     #[test]
     fn matrix_covers_modes_codecs_and_presets() {
         let template = EncodeSettings::guide("h264_nvenc");
-        let codecs = vec!["h264".to_string(), "hevc".to_string()];
+        let codecs = [Codec::H264, Codec::Hevc].map(CodecRequest::Codec);
         let presets = vec!["p1".to_string(), "p4".to_string()];
         let cases = expand(&MatrixOptions {
             modes: &Mode::ALL,
@@ -588,7 +588,7 @@ mod tests {
                 Mode::Fast,
                 Mode::PipeCeiling,
             ],
-            codecs: &["h264".to_string()],
+            codecs: &[CodecRequest::Codec(Codec::H264)],
             presets: &["p1".to_string()],
             template: &template,
             fourcc: "mp4v",
@@ -633,7 +633,7 @@ mod tests {
                 Mode::GpuResident,
                 Mode::Fast,
             ],
-            codecs: &["h264".to_string()],
+            codecs: &[CodecRequest::Codec(Codec::H264)],
             presets: &["p1".to_string()],
             template: &template,
             fourcc: "mp4v",

@@ -17,6 +17,7 @@ use super::progress::Observer;
 use super::{EngineOptions, Keep};
 use crate::pixfmt::PixFmt;
 use crate::probe::gpu::GpuChoice;
+use crate::results::codec::CodecRequest;
 use crate::results::export::{ExportFormat, ExportManager};
 use crate::results::gpu::GpuPin;
 use crate::results::Results;
@@ -86,7 +87,7 @@ pub struct BenchSpec {
     /// What to draw on (its `warmup` is every run's).
     pub workload: WorkloadSpec,
     pub modes: Vec<Mode>,
-    pub codecs: Vec<String>,
+    pub codecs: Vec<CodecRequest>,
     pub presets: Vec<String>,
     pub template: EncoderTemplate,
     pub fourcc: String,

@@ -27,7 +27,7 @@ use crate::workload::Workload;
 pub struct RenderSpec {
     pub output: PathBuf,
     pub mode: Mode,
-    pub codec: String,
+    pub codec: crate::results::codec::CodecRequest,
     pub preset: String,
     pub pix_fmt: PixFmt,
     pub template: EncoderTemplate,

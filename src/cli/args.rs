@@ -300,8 +300,8 @@ pub struct BenchArgs {
     #[arg(long, default_value = "600", value_name = "SECONDS", value_parser = crate::process::parse_seconds)]
     pub command_timeout: Duration,
     /// Codecs for the ffmpeg modes: h264, hevc, av1 (NVENC first, CPU encoder on fallback), or an encoder name
-    #[arg(long, value_delimiter = ',', default_value = "h264", value_parser = crate::results::codec::request)]
-    pub codecs: Vec<String>,
+    #[arg(long, value_delimiter = ',', default_value = "h264")]
+    pub codecs: Vec<crate::results::codec::CodecRequest>,
     /// Presets: lists and ranges, e.g. p1, p1..p7, p1,p4,p7 (CPU encoders get the preset of the same speed rank)
     #[arg(long, default_value = "p1")]
     pub presets: String,
@@ -373,8 +373,8 @@ pub struct RenderArgs {
     #[arg(long, value_enum, default_value = "nvenc")]
     pub mode: RenderMode,
     /// Codec for the ffmpeg modes
-    #[arg(long, default_value = "h264", value_parser = crate::results::codec::request)]
-    pub codec: String,
+    #[arg(long, default_value = "h264")]
+    pub codec: crate::results::codec::CodecRequest,
     /// Preset
     #[arg(long, default_value = "p1")]
     pub preset: String,

@@ -67,13 +67,51 @@ pub const CPU_ENCODERS: [&str; 4] = ["libx264", "libx265", "libsvtav1", "libaom-
 #[error("'{0}' is not h264, hevc, av1 or an encoder name (libx264, hevc_nvenc, …)")]
 pub struct UnknownCodec(pub String);
 
-/// `--codec`/`--codecs`: a codec name, or an encoder's (NVENC or a libavcodec
-/// `lib…` one), as asked.
-pub fn request(name: &str) -> Result<String, UnknownCodec> {
-    if Codec::parse(name).is_some() || name.contains("lib") || is_nvenc(name) {
-        Ok(name.to_string())
-    } else {
-        Err(UnknownCodec(name.to_string()))
+/// What `--codec`/`--codecs` asks for: a codec (NVENC's encoder first, a
+/// CPU one on fallback) or one encoder by its ffmpeg name (NVENC or a
+/// libavcodec `lib…` one). Written as it was asked.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CodecRequest {
+    Codec(Codec),
+    Encoder(String),
+}
+
+impl CodecRequest {
+    /// The encoder a case asks for first.
+    pub fn encoder(&self) -> String {
+        match self {
+            Self::Codec(c) => c.nvenc().to_string(),
+            Self::Encoder(name) => name.clone(),
+        }
+    }
+}
+
+impl std::str::FromStr for CodecRequest {
+    type Err = UnknownCodec;
+
+    fn from_str(name: &str) -> Result<Self, UnknownCodec> {
+        if let Some(codec) = Codec::parse(name) {
+            Ok(Self::Codec(codec))
+        } else if name.contains("lib") || is_nvenc(name) {
+            Ok(Self::Encoder(name.to_string()))
+        } else {
+            Err(UnknownCodec(name.to_string()))
+        }
+    }
+}
+
+impl std::fmt::Display for CodecRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Codec(c) => f.write_str(c.name()),
+            Self::Encoder(name) => f.write_str(name),
+        }
+    }
+}
+
+impl serde::Serialize for CodecRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 
@@ -86,6 +124,18 @@ pub fn is_nvenc(encoder: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_request_is_a_codec_or_an_encoder_as_asked() {
+        let h264: CodecRequest = "h264".parse().unwrap();
+        assert_eq!(h264, CodecRequest::Codec(Codec::H264));
+        assert_eq!(h264.encoder(), "h264_nvenc");
+        let x265: CodecRequest = "libx265".parse().unwrap();
+        assert_eq!(x265.encoder(), "libx265");
+        assert_eq!(x265.to_string(), "libx265");
+        assert_eq!(serde_json::to_value(&h264).unwrap(), "h264");
+        assert!("vp9".parse::<CodecRequest>().is_err());
+    }
 
     #[test]
     fn every_codec_knows_its_encoders_both_ways() {
