@@ -9,8 +9,9 @@ use nvviz_bench::bench::pipeline;
 use nvviz_bench::frame::Frame;
 use nvviz_bench::overlay::layer::{Layer, LayerFrame};
 use nvviz_bench::overlay::pillow::{alpha_composite, bgr_to_rgba_in_place, rgba_to_bgr_in_place};
-use nvviz_bench::overlay::{Overlay, StyleKind};
+use nvviz_bench::overlay::Overlay;
 use nvviz_bench::pixfmt::PixFmt;
+use nvviz_bench::results::StyleKind;
 use nvviz_bench::workload::{detections, synthetic};
 
 const W: u32 = 1920;

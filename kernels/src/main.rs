@@ -17,8 +17,9 @@
 //! (`scripts/opencv-twin.py`).
 
 use nvviz_bench::frame::Frame;
-use nvviz_bench::overlay::{layout, Overlay, StyleKind};
+use nvviz_bench::overlay::{layout, Overlay};
 use nvviz_bench::pixfmt::PixFmt;
+use nvviz_bench::results::StyleKind;
 use nvviz_bench::workload::synthetic;
 
 const W: u32 = 1920;

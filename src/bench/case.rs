@@ -5,12 +5,12 @@ use serde::{Deserialize, Serialize};
 
 use super::command::UserCommand;
 use crate::ffmpeg::args::{opencv_fourcc_encoder, EncodeSettings};
-use crate::overlay::StyleKind;
 use crate::pixfmt::PixFmt;
 use crate::results::codec::{Codec, CodecRequest};
 use crate::results::gpu::GpuPin;
+use crate::results::StyleKind;
 
-pub use crate::results::Mode;
+use crate::results::Mode;
 use crate::results::{Missing, PipeOptions, PipeSize, Sink, StandIn};
 
 /// Documented encoder settings per quality profile (the guide's last wish).

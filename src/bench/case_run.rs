@@ -7,16 +7,17 @@
 
 use std::path::{Path, PathBuf};
 
-use super::case::{self, CaseSpec, SinkSpec};
+use super::case::{CaseSpec, SinkSpec};
 use super::progress::Progress;
-use super::runner::{self, OpenSink, RunContext, RunError};
+use super::run::{RunContext, RunError};
+use super::runner::{self, OpenSink};
 use super::{gpu_sampler, EngineOptions};
 use crate::encode::fallback::Chooser;
 use crate::encode::verify::{verify, CheckFailure, VerifyError};
 use crate::ffmpeg::args::EncodeSettings;
-use crate::ffmpeg::EncodeFailure;
 use crate::probe::fallback::Writer;
 use crate::results::codec::Codec;
+use crate::results::failure::EncodeFailure;
 use crate::results::stats::Summary;
 use crate::results::{
     CaseResult, CaseStatus, Cause, CeilingInput, Encoder, Fallback, Preset, Reason, Sink, Stages,
@@ -223,7 +224,7 @@ fn partial_output(
     options: &EngineOptions,
     out_dir: &Path,
 ) -> Result<Option<tempfile::TempPath>, EncodeFailure> {
-    if spec.mode == case::Mode::EncodeToNull
+    if spec.mode == crate::results::Mode::EncodeToNull
         || matches!(
             spec.sink,
             SinkSpec::Null | SinkSpec::Copy { .. } | SinkSpec::Gpu { settings: None }

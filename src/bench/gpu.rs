@@ -20,11 +20,11 @@ use crate::ffmpeg::decode::DecodeOn;
 use crate::ffmpeg::failure::{classify_gpu_decode, last_lines};
 use crate::ffmpeg::gpu::{gpu_args, GpuInput, GpuStage};
 use crate::ffmpeg::probe_file::ColorTags;
-use crate::ffmpeg::EncodeFailure;
 use crate::frame::Frame;
 use crate::overlay::layer::{Layer, LayerFrame, LayerTimes};
 use crate::overlay::Overlay;
 use crate::results::decode::GpuPath;
+use crate::results::failure::EncodeFailure;
 use crate::results::{Mode, StyleKind};
 use crate::workload::Input;
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use nvml_wrapper::enum_wrappers::device::Clock;
 use nvml_wrapper::{Device, Nvml};
 
-pub use crate::results::GpuSample;
+use crate::results::GpuSample;
 
 pub struct GpuSampler {
     stop: Arc<AtomicBool>,

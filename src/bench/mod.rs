@@ -81,7 +81,7 @@ pub struct EngineOptions {
     pub gpu_sample_period: Duration,
     /// Measure PSNR/SSIM (and VMAF where available) of every ffmpeg-pipe output.
     pub quality: bool,
-    pub engine: pipeline::EngineConfig,
+    pub engine: run::EngineConfig,
     /// Round-robin: every case's first run, then every case's second, … so a
     /// machine that drifts over the bench drifts under every case alike.
     pub interleave: bool,
@@ -94,7 +94,7 @@ pub struct EngineOptions {
 /// CLI checks it before it writes any file; `run` again, for every caller).
 pub fn check_sizes(
     cases: &[CaseSpec],
-    info: &crate::workload::WorkloadInfo,
+    info: &crate::results::WorkloadInfo,
 ) -> Result<(), crate::pixfmt::OddSize> {
     cases
         .iter()
@@ -354,18 +354,18 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
-    use super::case::Mode;
-    use super::pipeline::{EngineConfig, EngineKind};
+    use super::run::EngineConfig;
     use super::run::RunContext;
     use super::*;
     use crate::encode::{FrameSink, SinkOutput};
     use crate::ffmpeg::args::EncodeSettings;
-    use crate::ffmpeg::EncodeFailure;
     use crate::frame::Frame;
-    use crate::overlay::StyleKind;
     use crate::pixfmt::PixFmt;
     use crate::probe::fallback::Writer;
+    use crate::results::failure::EncodeFailure;
     use crate::results::CaseStatus;
+    use crate::results::StyleKind;
+    use crate::results::{EngineKind, Mode};
 
     /// Takes frames, each in `delay`; fails with `fail` at frame `fail_at`, if given.
     struct Fake {

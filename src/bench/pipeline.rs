@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 
 use super::case::CaseSpec;
 use super::progress::Progress;
-pub use super::run::EngineConfig;
 use super::run::{RunContext, RunError, RunOutcome, Timing};
 use crate::encode::FrameSink;
 use crate::frame::Frame;
@@ -26,7 +25,6 @@ use anyhow::Context;
 use crate::results::decode::DecodeRun;
 /// Pipelined is the default on every machine: with its threads yielding to
 /// ffmpeg's it beats the sequential loop even on 2 cores (lab/perf/ci-2core-run2).
-pub use crate::results::EngineKind;
 use crate::results::Split;
 
 /// One reusable buffer: the BGR frame and its bytes in the pipe's format.
@@ -425,10 +423,12 @@ fn write_in_order(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::case::{Mode, SinkSpec};
+    use crate::bench::case::SinkSpec;
+    use crate::bench::run::EngineConfig;
     use crate::encode::SinkOutput;
-    use crate::ffmpeg::EncodeFailure;
-    use crate::overlay::StyleKind;
+    use crate::results::failure::EncodeFailure;
+    use crate::results::StyleKind;
+    use crate::results::{EngineKind, Mode};
     use crate::workload::Workload;
     use std::collections::BTreeSet;
     use std::sync::atomic::AtomicUsize;

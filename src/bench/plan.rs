@@ -10,17 +10,17 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::case::{expand, on_gpus, CaseSpec, EncoderTemplate, MatrixOptions, Mode};
+use super::case::{expand, on_gpus, CaseSpec, EncoderTemplate, MatrixOptions};
 use super::command::UserCommand;
-use super::pipeline::EngineConfig;
 use super::progress::Observer;
+use super::run::EngineConfig;
 use super::{EngineOptions, Keep};
 use crate::pixfmt::PixFmt;
 use crate::probe::gpu::GpuChoice;
 use crate::results::codec::CodecRequest;
 use crate::results::export::{ExportFormat, ExportManager};
 use crate::results::gpu::GpuPin;
-use crate::results::Results;
+use crate::results::{Mode, Results};
 use crate::workload::spec::WorkloadSpec;
 
 /// Where the results go besides the summary, by flag.

@@ -11,10 +11,11 @@ use std::time::Duration;
 use crate::ffmpeg::args::RawInput;
 use crate::ffmpeg::child::FfmpegProcess;
 use crate::frame::Frame;
-use crate::overlay::{Overlay, StyleKind};
+use crate::overlay::Overlay;
+use crate::results::StyleKind;
 use crate::workload::Workload;
 
-pub use crate::results::Quality;
+use crate::results::Quality;
 
 /// Compares `encoded` with `frames` frames of `workload` drawn with `overlay`.
 pub fn measure(

@@ -10,8 +10,8 @@ use std::time::Duration;
 use anyhow::bail;
 
 use super::case::{expand, CaseSpec, EncoderTemplate, MatrixOptions, SinkSpec};
-use super::pipeline::EngineConfig;
 use super::progress::Observer;
+use super::run::EngineConfig;
 use super::{EngineOptions, Keep};
 use crate::encode::fallback::Chooser;
 use crate::pixfmt::PixFmt;

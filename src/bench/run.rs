@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::usage;
 use crate::encode::SinkOutput;
-use crate::ffmpeg::EncodeFailure;
+use crate::results::failure::EncodeFailure;
 use crate::results::{EngineKind, RssScope, RunResult, Stages};
 use crate::workload::Workload;
 

@@ -5,20 +5,20 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::case::{CaseSpec, SinkSpec};
-use super::pipeline::EngineKind;
 use super::progress::Progress;
-pub use super::run::{RunContext, RunError, RunOutcome, Timing};
+use super::run::{RunContext, RunError, RunOutcome, Timing};
 use crate::encode::ffmpeg_pipe::FfmpegPipeSink;
 use crate::encode::null::NullSink;
 use crate::encode::{FrameSink, SinkOutput};
 use crate::ffmpeg::args::{shell_line_env, EncodeSettings, RawInput};
 use crate::ffmpeg::child::{exit_info, FfmpegProcess};
 use crate::ffmpeg::failure::{classify, last_lines};
-use crate::ffmpeg::EncodeFailure;
 use crate::frame::Frame;
 use crate::overlay::Overlay;
 use crate::pixfmt::PixFmt;
 use crate::probe::fallback::Writer;
+use crate::results::failure::EncodeFailure;
+use crate::results::EngineKind;
 use crate::workload::Workload;
 
 /// The sink a case writes to, with the writer already chosen.

@@ -126,7 +126,7 @@ pub struct WorkloadArgs {
     pub video: Option<PathBuf>,
     /// How --video is decoded: ffmpeg (rawvideo pipe) or opencv (VideoCapture, as the guide's demo)
     #[arg(long, value_enum, default_value = "ffmpeg")]
-    pub decoder: crate::workload::Decoder,
+    pub decoder: crate::results::decode::Decoder,
     /// Start this many milliseconds into --video (the demo's `start`: the frame nearest to it)
     #[arg(long, value_name = "MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1_000_000_000_000))]
     pub start: u64,
@@ -220,7 +220,7 @@ pub struct EncoderArgs {
 pub struct EngineArgs {
     /// pipelined: input, overlay workers and writer on their own threads; sequential: the guide's one-frame-at-a-time loop [default: pipelined]
     #[arg(long, value_enum)]
-    pub engine: Option<crate::bench::pipeline::EngineKind>,
+    pub engine: Option<crate::results::EngineKind>,
     /// Frames each queue between stages holds (memory stays bounded by it, whatever --frames is)
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub queue_depth: u32,
@@ -245,11 +245,11 @@ pub struct EngineArgs {
 }
 
 impl EngineArgs {
-    pub fn config(&self) -> crate::bench::pipeline::EngineConfig {
-        crate::bench::pipeline::EngineConfig {
+    pub fn config(&self) -> crate::bench::run::EngineConfig {
+        crate::bench::run::EngineConfig {
             // The demo's realtime loop is one frame at a time.
             kind: if self.realtime {
-                crate::bench::pipeline::EngineKind::Sequential
+                crate::results::EngineKind::Sequential
             } else {
                 self.engine.unwrap_or_default()
             },
@@ -262,7 +262,7 @@ impl EngineArgs {
             },
             queue_depth: self.queue_depth as usize,
             workers: match self.overlay_threads {
-                0 => crate::bench::pipeline::EngineConfig::default_workers(),
+                0 => crate::bench::run::EngineConfig::default_workers(),
                 n => n as usize,
             },
             worker_nice: self.worker_nice,
@@ -292,7 +292,7 @@ pub struct BenchArgs {
     pub sessions: Vec<u32>,
     /// Modes to run (default: all)
     #[arg(long, value_enum, value_delimiter = ',')]
-    pub modes: Vec<crate::bench::case::Mode>,
+    pub modes: Vec<crate::results::Mode>,
     /// Your own visualizer or writer as a case, NAME='COMMAND …' (repeatable). Placeholders: {input} {output} {detections} {frames} {width} {height} {fps} {progress_fd}; with no {input} it gets raw bgr24 frames on stdin (docs/commands.md)
     #[arg(long = "command", value_name = "NAME=CMD")]
     pub commands: Vec<crate::bench::command::UserCommand>,

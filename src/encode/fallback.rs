@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use crate::ffmpeg::args::EncodeSettings;
 use crate::ffmpeg::info::FfmpegInfo;
-use crate::ffmpeg::EncodeFailure;
 use crate::probe::container::Container;
 use crate::probe::fallback::{self, Choice, Policy, Writer};
 use crate::probe::gpu::GpuProbe;
 use crate::probe::{trial, verdict};
 use crate::results::codec::is_nvenc;
+use crate::results::failure::EncodeFailure;
 
 /// Chooses writers once per requested encoder, remembering trial results; the
 /// chain itself is `probe::fallback`'s, as doctor's verdict walks it.

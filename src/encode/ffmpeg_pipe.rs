@@ -13,11 +13,11 @@ use super::{FrameSink, SinkOutput};
 use crate::ffmpeg::args::{copy_args, pipe_args, shell_line_env, EncodeSettings, RawInput};
 use crate::ffmpeg::child::{exit_info, FfmpegProcess};
 use crate::ffmpeg::failure::{classify, classify_gpu_decode, last_lines, ExitInfo};
-use crate::ffmpeg::EncodeFailure;
 use crate::frame::Frame;
 use crate::pixfmt::PixFmt;
+use crate::results::failure::EncodeFailure;
 use crate::results::PipeFacts;
-pub use crate::results::PipeOptions;
+use crate::results::PipeOptions;
 
 pub struct FfmpegPipeSink {
     process: FfmpegProcess,

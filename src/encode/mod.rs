@@ -14,8 +14,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::ffmpeg::EncodeFailure;
 use crate::frame::Frame;
+use crate::results::failure::EncodeFailure;
 
 /// Accepts frames in order, then finishes the file.
 pub trait FrameSink {

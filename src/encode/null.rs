@@ -1,8 +1,8 @@
 //! Discards frames: the overlay-only baseline.
 
 use super::{FrameSink, SinkOutput};
-use crate::ffmpeg::EncodeFailure;
 use crate::frame::Frame;
+use crate::results::failure::EncodeFailure;
 
 pub struct NullSink;
 

@@ -8,8 +8,8 @@ use opencv::prelude::*;
 use opencv::videoio::VideoWriter;
 
 use super::{FrameSink, SinkOutput};
-use crate::ffmpeg::EncodeFailure;
 use crate::frame::Frame;
+use crate::results::failure::EncodeFailure;
 
 pub struct OpenCvWriterSink {
     writer: VideoWriter,

@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::ffmpeg::probe_file;
 use crate::ffmpeg::verify::decode;
 
-pub use crate::results::Verified;
+use crate::results::Verified;
 
 /// Why an output was not verified.
 #[derive(Debug, thiserror::Error)]

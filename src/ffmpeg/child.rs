@@ -14,8 +14,9 @@ use ffmpeg_sidecar::command::FfmpegCommand;
 use ffmpeg_sidecar::event::{FfmpegEvent, FfmpegProgress};
 use ffmpeg_sidecar::log_parser::FfmpegLogParser;
 
-use super::failure::{EncodeFailure, ExitInfo};
+use super::failure::ExitInfo;
 use crate::process;
+use crate::results::failure::EncodeFailure;
 
 /// stderr lines kept in memory: the start (stream setup) and the most recent.
 const KEPT_HEAD_LINES: usize = 64;

@@ -9,8 +9,8 @@ use std::time::Duration;
 use super::args::strings;
 use super::child::{exit_info, FfmpegProcess};
 use super::failure::{classify_gpu_decode, classify_nvdec_trial};
-use super::EncodeFailure;
 use crate::pixfmt::PixFmt;
+use crate::results::failure::EncodeFailure;
 
 /// Where the decoding runs: NVDEC on CUDA device N (`--gpu`), or CUDA's default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! Why an encode failed, read from ffmpeg's own words: its stderr and exit
 //! become one `EncodeFailure` (the type lives with the results it is kept in).
 
-pub use crate::results::failure::EncodeFailure;
+use crate::results::failure::EncodeFailure;
 
 /// How ffmpeg ended, for the `Unknown` case and for tests.
 #[derive(Debug, Clone, PartialEq)]

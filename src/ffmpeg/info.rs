@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::EncodeFailure;
 use crate::process::{run_with_timeout, ChildError};
 use crate::results::codec::{Codec, CPU_ENCODERS, NVENC_ENCODERS};
+use crate::results::failure::EncodeFailure;
 
 /// libavcodec's own encoders behind OpenCV's VideoWriter fourccs (mp4v, MJPG):
 /// the portable build writes the guide's OpenCV modes with them.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::EncodeFailure;
+use crate::results::failure::EncodeFailure;
 
 /// Environment variable that points at the ffmpeg binary to use.
 pub const FFMPEG_ENV: &str = "NVVIZ_FFMPEG";

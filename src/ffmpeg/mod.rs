@@ -15,5 +15,4 @@ pub mod probe_file;
 pub mod quality;
 pub mod verify;
 
-pub use failure::EncodeFailure;
 pub use locate::{FfmpegBinary, FfmpegSource};

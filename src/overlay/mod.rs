@@ -48,7 +48,7 @@ pub trait RowOverlay: Sync {
     fn draw_rows(&self, rows: &mut FrameRows, layout: &FrameLayout);
 }
 
-pub use crate::results::StyleKind;
+use crate::results::StyleKind;
 
 /// Everything needed to draw frames of one size.
 pub struct Overlay {

@@ -7,7 +7,7 @@ use ab_glyph::{Font as _, FontRef, PxScale, ScaleFont};
 
 use super::layout::{OVERLAY_ALPHA, TEXT_COLOR};
 
-pub use crate::assets::FONT_BYTES;
+use crate::assets::FONT_BYTES;
 
 #[derive(Clone)]
 pub struct Font {

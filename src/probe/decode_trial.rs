@@ -14,8 +14,8 @@ use crate::ffmpeg::child::{exit_info, FfmpegProcess};
 use crate::ffmpeg::decode::{cuda_trial, nvdec_decode, nvdec_trial_args};
 use crate::ffmpeg::failure::classify;
 use crate::ffmpeg::info::FfmpegInfo;
-use crate::ffmpeg::EncodeFailure;
 use crate::results::codec::Codec;
+use crate::results::failure::EncodeFailure;
 
 /// Frames of each trial clip: 320x240 is above every codec's NVDEC minimum
 /// (HEVC's 144x144 the largest).

@@ -6,8 +6,8 @@
 use serde::Serialize;
 
 use crate::ffmpeg::args::DEFAULT_FOURCC;
-use crate::ffmpeg::EncodeFailure;
 use crate::results::codec::Codec;
+use crate::results::failure::EncodeFailure;
 
 /// What writes the video.
 #[derive(Debug, Clone, PartialEq, Serialize)]

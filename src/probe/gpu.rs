@@ -7,7 +7,7 @@ use nvml_wrapper::error::NvmlError;
 use nvml_wrapper::Nvml;
 use serde::{Deserialize, Serialize};
 
-pub use crate::results::gpu::GpuPin;
+use crate::results::gpu::GpuPin;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]

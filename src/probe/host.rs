@@ -1,6 +1,6 @@
 //! The machine itself: CPU model, cores, OS. Every timing and report names it.
 
-pub use crate::results::fingerprint::Host;
+use crate::results::fingerprint::Host;
 
 pub fn probe() -> Host {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();

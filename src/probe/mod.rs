@@ -20,8 +20,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::ffmpeg::info::FfmpegInfo;
-use crate::ffmpeg::{locate, EncodeFailure, FfmpegBinary};
+use crate::ffmpeg::{locate, FfmpegBinary};
 use crate::results::codec::{is_nvenc, Codec, NVENC_ENCODERS};
+use crate::results::failure::EncodeFailure;
 
 /// Version of the `doctor --json` document; bump on incompatible changes.
 pub const DOCTOR_SCHEMA_VERSION: u32 = 1;
@@ -46,7 +47,7 @@ pub struct DoctorReport {
     pub schema_version: u32,
     pub tool_version: String,
     pub git_commit: String,
-    pub host: host::Host,
+    pub host: crate::results::fingerprint::Host,
     /// The container this runs in, if any, and the driver capabilities it was granted.
     pub container: Option<container::Container>,
     pub ffmpeg: FfmpegProbe,
@@ -171,7 +172,7 @@ fn run_trials(
     binary: &Path,
     info: &FfmpegInfo,
     options: &ProbeOptions,
-    devices: &[gpu::GpuPin],
+    devices: &[crate::results::gpu::GpuPin],
 ) -> Vec<trial::TrialResult> {
     let mut encoders: Vec<&str> = NVENC_ENCODERS
         .into_iter()
@@ -207,12 +208,12 @@ fn run_trials(
     // (encoder, the device it is pinned to, the GPU to name): NVENC on each
     // device (one unpinned, CUDA's default, where the node has one model).
     let several = devices.len() > 1;
-    let on: Vec<Option<gpu::GpuPin>> = if devices.is_empty() {
+    let on: Vec<Option<crate::results::gpu::GpuPin>> = if devices.is_empty() {
         vec![None]
     } else {
         devices.iter().cloned().map(Some).collect()
     };
-    let mut runs: Vec<(&str, Option<u32>, Option<gpu::GpuPin>)> = Vec::new();
+    let mut runs: Vec<(&str, Option<u32>, Option<crate::results::gpu::GpuPin>)> = Vec::new();
     for &encoder in &encoders {
         if !is_nvenc(encoder) {
             runs.push((encoder, None, None));

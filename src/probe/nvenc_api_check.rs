@@ -6,7 +6,7 @@ use super::gpu::GpuProbe;
 use super::trial::TrialResult;
 use crate::ffmpeg::info::FfmpegInfo;
 use crate::ffmpeg::nvenc_api::{self, ApiVersion};
-use crate::ffmpeg::EncodeFailure;
+use crate::results::failure::EncodeFailure;
 
 /// NVENC API of the static ffmpeg that `scripts/install-deps.sh --static-ffmpeg` installs
 /// (imageio-ffmpeg 0.8.1, ffmpeg 9.0; it prints "Required: 13.1").

@@ -11,7 +11,8 @@ use serde::Serialize;
 use crate::ffmpeg::args::{pipe_args, shell_line, EncodeSettings, RawInput};
 use crate::ffmpeg::child::{exit_info, FfmpegProcess};
 use crate::ffmpeg::failure::classify;
-use crate::ffmpeg::{verify, EncodeFailure};
+use crate::ffmpeg::verify;
+use crate::results::failure::EncodeFailure;
 
 /// Small, even, above NVENC's minimum frame size (145x49 for H.264).
 pub const TRIAL_WIDTH: u32 = 320;

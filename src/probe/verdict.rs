@@ -11,7 +11,7 @@ use super::opencv::{OpenCvProbe, WriterTrial};
 use super::trial::TrialResult;
 use super::FfmpegProbe;
 use crate::ffmpeg::args::{opencv_fourcc_encoder, DEFAULT_FOURCC};
-use crate::ffmpeg::EncodeFailure;
+use crate::results::failure::EncodeFailure;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Verdict {

@@ -22,7 +22,7 @@ pub struct Fallback {
     pub cause: EncodeFailure,
 }
 
-pub use super::codec::is_nvenc;
+use super::codec::is_nvenc;
 
 impl Encoder {
     pub fn is_fallback(&self) -> bool {

@@ -30,7 +30,7 @@ pub fn ring_len(width: u32, height: u32, frames: u64) -> usize {
     SYNTHETIC_RING.min(by_memory).min(frames as usize).max(1)
 }
 
-pub use crate::results::WorkloadInfo;
+use crate::results::WorkloadInfo;
 
 pub struct Workload {
     pub info: WorkloadInfo,
@@ -61,7 +61,7 @@ pub enum Input {
     Feed(feed::FeedReceiver),
 }
 
-pub use crate::results::decode::Decoder;
+use crate::results::decode::Decoder;
 
 impl Workload {
     /// The embedded default clip: `frames` frames with `persons` tracks.

@@ -12,8 +12,8 @@ use anyhow::bail;
 use super::actions::CaptionRule;
 use super::detections::{self, Detections, Loaded};
 use super::{synthetic, video, Decoder, Input, Workload, WorkloadInfo};
-use crate::ffmpeg::EncodeFailure;
 use crate::results::decode::DecodeChoice;
+use crate::results::failure::EncodeFailure;
 
 /// Frame sides the tool accepts: ffmpeg's H.264 encoders need 16 pixels, and
 /// 8192 is the largest any NVENC codec takes.
@@ -215,7 +215,7 @@ fn synthetic_clip(
 fn size_and_fps(
     spec: &WorkloadSpec,
     path: &Path,
-    stream: &video::VideoStreamInfo,
+    stream: &crate::ffmpeg::probe_file::VideoStreamInfo,
 ) -> anyhow::Result<(u32, u32, f64)> {
     let (w, h) = spec.resolution.unwrap_or((stream.width, stream.height));
     if !(FRAME_SIDE.contains(&w) && FRAME_SIDE.contains(&h)) {
@@ -236,7 +236,7 @@ fn size_and_fps(
 
 /// What the video holds, as its reader will give it.
 struct Probed {
-    stream: video::VideoStreamInfo,
+    stream: crate::ffmpeg::probe_file::VideoStreamInfo,
     /// Frames that decode (to the first damage).
     decodable: u64,
 }
@@ -247,7 +247,7 @@ fn probe_with_ffmpeg(
     notes: &mut Vec<String>,
 ) -> anyhow::Result<Probed> {
     Ok(Probed {
-        stream: video::probe(ffmpeg, path)?,
+        stream: crate::ffmpeg::probe_file::probe(ffmpeg, path)?,
         decodable: decodable(ffmpeg, path, notes)?,
     })
 }
@@ -274,11 +274,11 @@ fn probe_with_opencv(_: &Path) -> anyhow::Result<Probed> {
 /// Frames in the file (packets, no decoding) and frames that really decode:
 /// real footage can be damaged part-way (OpenCV's tree.avi: 444 and 68).
 fn decodable(ffmpeg: &Path, path: &Path, notes: &mut Vec<String>) -> anyhow::Result<u64> {
-    let stored = video::count_frames(ffmpeg, path)?;
+    let stored = crate::ffmpeg::probe_file::count_frames(ffmpeg, path)?;
     let decodable = if stored == 0 {
         0
     } else {
-        video::decodable_frames(ffmpeg, path)?
+        crate::ffmpeg::probe_file::decodable_frames(ffmpeg, path)?
     };
     if decodable == 0 {
         bail!(

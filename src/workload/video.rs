@@ -13,7 +13,8 @@ use crate::frame::Frame;
 use crate::pixfmt::PixFmt;
 use crate::results::decode::{DecodeRun, Decoder};
 
-pub use crate::ffmpeg::probe_file::{count_frames, decodable_frames, probe, VideoStreamInfo};
+#[cfg(feature = "opencv")]
+use crate::ffmpeg::probe_file::VideoStreamInfo;
 
 pub struct VideoReader {
     process: FfmpegProcess,

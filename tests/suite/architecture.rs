@@ -352,3 +352,19 @@ fn printing_happens_only_in_cli_stdio() {
         stray.join("\n")
     );
 }
+
+/// A type has one address: no room re-exports another room's items
+/// (`pub use crate::…` or `pub use super::…` from a module that is not its
+/// own child), so a moved type cannot keep its old name alive.
+#[test]
+fn no_room_re_exports_another_rooms_items() {
+    let stray: Vec<String> = ["pub use crate::", "pub use super::"]
+        .into_iter()
+        .flat_map(|needle| stray_lines(|_| false, needle))
+        .collect();
+    assert!(
+        stray.is_empty(),
+        "re-exported under a second address (import the item from its own room):\n{}",
+        stray.join("\n")
+    );
+}

@@ -2,7 +2,8 @@
 
 use nvviz_bench::ffmpeg::failure::{classify, ExitInfo};
 use nvviz_bench::frame::Frame;
-use nvviz_bench::overlay::{Overlay, StyleKind};
+use nvviz_bench::overlay::Overlay;
+use nvviz_bench::results::StyleKind;
 use nvviz_bench::workload::detections::{parse_json, parse_mot_csv, Action, Category, Person};
 use proptest::prelude::*;
 

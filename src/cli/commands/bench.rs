@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::Outcome;
 use crate::bench;
-use crate::bench::case::{parse_presets, Mode};
+use crate::bench::case::parse_presets;
 use crate::bench::plan::{BenchSpec, Exports};
 use crate::cli::options;
 use crate::cli::progress::{Display, Terminal};
@@ -16,7 +16,7 @@ use crate::cli::stdio::{err, errln, out, out_bytes, outln, StdoutError};
 use crate::cli::BenchArgs;
 use crate::report::terminal::summary::summary;
 use crate::results::export::ExportManager;
-use crate::results::{CaseStatus, Results};
+use crate::results::{CaseStatus, Mode, Results};
 use crate::workload::Workload;
 
 pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {

@@ -272,8 +272,10 @@ fn trials_table(report: &DoctorReport, verbose: bool) -> Table {
             TrialOutcome::Failed { failure } => {
                 let mut cause = crate::probe::verdict::explain(failure, &report.gpu);
                 if verbose {
-                    if let crate::ffmpeg::EncodeFailure::Unknown { last_lines, .. }
-                    | crate::ffmpeg::EncodeFailure::BrokenPipe { last_lines, .. } = failure
+                    if let crate::results::failure::EncodeFailure::Unknown { last_lines, .. }
+                    | crate::results::failure::EncodeFailure::BrokenPipe {
+                        last_lines, ..
+                    } = failure
                     {
                         cause.push_str(&format!("\n{}", last_lines.join("\n")));
                     }
@@ -352,7 +354,7 @@ fn decode_table(report: &DoctorReport, verbose: bool) -> Table {
                 missing.join(", ")
             )),
             Cell::new(
-                crate::ffmpeg::EncodeFailure::FilterNotCompiled {
+                crate::results::failure::EncodeFailure::FilterNotCompiled {
                     filter: missing[0].into(),
                 }
                 .fix(),

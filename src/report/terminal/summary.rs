@@ -5,7 +5,7 @@
 
 use comfy_table::{Cell, Color};
 
-use crate::bench::case::Mode;
+use crate::results::Mode;
 use crate::results::{label, CaseResult, CaseStatus, Results, Sink};
 
 /// The summary of `results`; `verbose` adds each case's command line.
