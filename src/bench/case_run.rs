@@ -16,7 +16,7 @@ use crate::encode::fallback::Chooser;
 use crate::encode::verify::{verify, CheckFailure, VerifyError};
 use crate::ffmpeg::args::EncodeSettings;
 use crate::probe::fallback::Writer;
-use crate::results::codec::Codec;
+use crate::results::codec::{Codec, EncoderName};
 use crate::results::failure::EncodeFailure;
 use crate::results::stats::Summary;
 use crate::results::{
@@ -59,15 +59,11 @@ fn base_result(spec: &CaseSpec, workload: &Workload) -> CaseResult {
         overlay: spec.overlay,
         stand_in: spec.stand_in.clone(),
         sink: spec.sink_kind(),
-        codec: settings.map(|s| {
-            Codec::of_encoder(&s.encoder)
-                .map_or("other", Codec::name)
-                .to_string()
-        }),
+        codec: settings.map(|s| s.encoder.codec().map_or("other", Codec::name).to_string()),
         encoder: Encoder {
             requested: match &spec.sink {
                 SinkSpec::OpenCvStandIn { encoder, .. } => Some(encoder.to_string()),
-                _ => settings.map(|s| s.encoder.clone()),
+                _ => settings.map(|s| s.encoder.to_string()),
             },
             used: match &spec.sink {
                 SinkSpec::OpenCv { fourcc } => Some(format!("opencv-{fourcc}")),
@@ -171,7 +167,7 @@ pub enum Step<'a> {
     Running(Box<CaseRun<'a>>),
     Finished(Box<CaseResult>),
     Retry {
-        encoder: String,
+        encoder: EncoderName,
         failure: EncodeFailure,
     },
 }

@@ -57,7 +57,7 @@ pub fn resolve(
             chooser.works(encoder)?;
             Ok(Resolved {
                 writer: Some(Writer::Ffmpeg {
-                    encoder: encoder.to_string(),
+                    encoder: (*encoder).into(),
                 }),
                 settings: Some(settings),
                 choice: None,

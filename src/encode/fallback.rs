@@ -12,7 +12,7 @@ use crate::probe::container::Container;
 use crate::probe::fallback::{self, Choice, Policy, Writer};
 use crate::probe::gpu::GpuProbe;
 use crate::probe::{trial, verdict};
-use crate::results::codec::is_nvenc;
+use crate::results::codec::{is_nvenc, EncoderName};
 use crate::results::failure::EncodeFailure;
 
 /// Chooses writers once per requested encoder, remembering trial results; the
@@ -176,8 +176,10 @@ impl Chooser {
 
     /// Records that `encoder` failed for real after its trial passed (e.g. the
     /// NVENC session limit hit by a later case), so the next choice falls back.
-    pub fn mark_failed(&mut self, encoder: &str, gpu: Option<u32>, failure: EncodeFailure) {
-        self.trials.known.insert(key(encoder, gpu), Err(failure));
+    pub fn mark_failed(&mut self, encoder: &EncoderName, gpu: Option<u32>, failure: EncodeFailure) {
+        self.trials
+            .known
+            .insert(key(encoder.as_str(), gpu), Err(failure));
     }
 
     /// The writer for `settings.encoder` and the settings it runs with (mapped to the
@@ -195,25 +197,26 @@ impl Chooser {
     }
 
     /// The writer for `requested`, falling back as the guide does unless told not to.
-    pub fn choose(&mut self, requested: &str) -> Result<Choice, EncodeFailure> {
+    pub fn choose(&mut self, requested: impl Into<EncoderName>) -> Result<Choice, EncodeFailure> {
         self.choose_on(requested, None)
     }
 
     /// As `choose`, NVENC tried on CUDA device `device` (`--gpu`).
     pub fn choose_on(
         &mut self,
-        requested: &str,
+        requested: impl Into<EncoderName>,
         device: Option<u32>,
     ) -> Result<Choice, EncodeFailure> {
+        let requested = requested.into();
         let (gpu, container) = (&self.gpu, self.container.as_ref());
         let trials = &mut self.trials;
         fallback::choose(
-            requested,
+            &requested,
             &mut |e| trials.works(e, device),
             &self.policy,
             |reason| {
                 // The cause as doctor words it (no engine; a container's capability).
-                if is_nvenc(requested) {
+                if requested.is_nvenc() {
                     verdict::refine(reason, gpu, container)
                 } else {
                     reason

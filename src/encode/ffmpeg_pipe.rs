@@ -47,7 +47,7 @@ impl FfmpegPipeSink {
     ) -> Result<Self, EncodeFailure> {
         let args = pipe_args(input, settings, output);
         let mut sink = Self::start(binary, args, input, output, write_timeout, pipe)?;
-        sink.encoder = settings.encoder.clone();
+        sink.encoder = settings.encoder.to_string();
         Ok(sink)
     }
 

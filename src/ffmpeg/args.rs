@@ -6,6 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::pixfmt::PixFmt;
+use crate::results::codec::{EncoderFamily, EncoderName};
 
 /// Raw frames arriving on ffmpeg's stdin.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,7 +40,7 @@ impl RawInput {
 /// Encoder settings, named after the guide's flags.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EncodeSettings {
-    pub encoder: String,
+    pub encoder: EncoderName,
     pub preset: Option<String>,
     pub tune: Option<String>,
     pub rc: Option<String>,
@@ -68,34 +69,13 @@ pub struct EncodeSettings {
     pub gpu: Option<u32>,
 }
 
-/// Families of encoders whose options are spelled alike.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EncoderFamily {
-    Nvenc,
-    X264,
-    X265,
-    SvtAv1,
-    Aom,
-    Other,
-}
-
-pub fn family(encoder: &str) -> EncoderFamily {
-    match encoder {
-        e if crate::results::codec::is_nvenc(e) => EncoderFamily::Nvenc,
-        "libx264" => EncoderFamily::X264,
-        "libx265" => EncoderFamily::X265,
-        "libsvtav1" => EncoderFamily::SvtAv1,
-        "libaom-av1" => EncoderFamily::Aom,
-        _ => EncoderFamily::Other,
-    }
-}
-
 impl EncodeSettings {
     /// The guide's settings (`-preset p1 -tune ll -rc vbr -b:v 8M -maxrate 12M
     /// -bufsize 16M -bf 0 -g 60 -movflags +faststart`) expressed for `encoder`.
-    pub fn guide(encoder: &str) -> Self {
+    pub fn guide(encoder: impl Into<EncoderName>) -> Self {
+        let encoder = encoder.into();
         let nvenc = Self {
-            encoder: encoder.to_string(),
+            encoder: encoder.clone(),
             preset: Some("p1".into()),
             tune: Some("ll".into()),
             rc: Some("vbr".into()),
@@ -116,10 +96,10 @@ impl EncodeSettings {
 
     /// The same intent for another encoder: NVENC preset pN maps to the CPU
     /// encoder's preset of similar speed rank, `ll` to its zero-latency tune.
-    pub fn for_encoder(&self, encoder: &str) -> Self {
+    pub fn for_encoder(&self, encoder: impl Into<EncoderName>) -> Self {
         let mut s = self.clone();
-        s.encoder = encoder.to_string();
-        let fam = family(encoder);
+        s.encoder = encoder.into();
+        let fam = s.encoder.family();
         if fam != EncoderFamily::Nvenc {
             s.rc = None;
             s.multipass = None;
@@ -146,7 +126,7 @@ impl EncodeSettings {
         let base = (fps * f64::from(width) * f64::from(height)).min(f64::from(i32::MAX) / 2.0);
         let bitrate = (base as i64 + (base / 2.0) as i64).min(i64::from(i32::MAX));
         Some(Self {
-            encoder: encoder.to_string(),
+            encoder: encoder.into(),
             preset: None,
             tune: None,
             rc: None,
@@ -327,10 +307,10 @@ pub fn pipe_args(input: &RawInput, settings: &EncodeSettings, output: &Path) -> 
 /// BT.709 yuv420p for bgr24 (and for bgr0/bgra into CPU encoders); only the tags
 /// for yuv420p/nv12 we converted ourselves; nothing for bgr0/bgra into NVENC, which
 /// converts on the GPU (a CPU filter here would undo the point of sending them).
-pub fn output_format_args(input: &RawInput, encoder: &str) -> Vec<String> {
+pub fn output_format_args(input: &RawInput, encoder: &EncoderName) -> Vec<String> {
     match input.pix_fmt {
         f if f.is_yuv420() => browser_args(input.width, input.height)[2..].to_vec(),
-        f if f.is_packed_rgb32() && family(encoder) == EncoderFamily::Nvenc => Vec::new(),
+        f if f.is_packed_rgb32() && encoder.is_nvenc() => Vec::new(),
         _ => browser_args(input.width, input.height),
     }
 }
@@ -374,8 +354,8 @@ pub fn browser_args(width: u32, height: u32) -> Vec<String> {
 
 /// `-c:v …` and the encoder options, in the guide's order.
 pub fn encoder_args(s: &EncodeSettings) -> Vec<String> {
-    let fam = family(&s.encoder);
-    let mut args = vec!["-c:v".to_string(), s.encoder.clone()];
+    let fam = s.encoder.family();
+    let mut args = vec!["-c:v".to_string(), s.encoder.to_string()];
     let mut push = |flag: &str, value: Option<String>| {
         if let Some(v) = value {
             args.push(flag.to_string());

@@ -9,9 +9,7 @@
 
 use std::path::Path;
 
-use super::args::{
-    encoder_args, family, format_fps, push_output, strings, EncodeSettings, EncoderFamily, RawInput,
-};
+use super::args::{encoder_args, format_fps, push_output, strings, EncodeSettings, RawInput};
 use super::decode::{seek_args, DecodeOn, NVDEC_TO_GPU};
 use super::probe_file::ColorTags;
 use crate::pixfmt::PixFmt;
@@ -137,9 +135,7 @@ fn composite_graph(input: &GpuInput, stage: GpuStage) -> String {
     match input.on {
         DecodeOn::Nvdec(_) => {
             let download = match stage {
-                GpuStage::Encode(s) if family(&s.encoder) != EncoderFamily::Nvenc => {
-                    ",hwdownload,format=yuv420p"
-                }
+                GpuStage::Encode(s) if !s.encoder.is_nvenc() => ",hwdownload,format=yuv420p",
                 _ => "",
             };
             format!(

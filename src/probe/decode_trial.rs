@@ -136,8 +136,9 @@ fn make_clip(
     clip: &Path,
     timeout: Duration,
 ) -> Result<(), EncodeFailure> {
-    let quiet: &[&str] = match encoder {
-        "libx265" => &["-x265-params", "log-level=error"],
+    let family = crate::results::codec::EncoderName::from(encoder).family();
+    let quiet: &[&str] = match family {
+        crate::results::codec::EncoderFamily::X265 => &["-x265-params", "log-level=error"],
         _ => &[],
     };
     let args: Vec<String> = strings(&[

@@ -6,21 +6,21 @@
 use serde::Serialize;
 
 use crate::ffmpeg::args::DEFAULT_FOURCC;
-use crate::results::codec::Codec;
+use crate::results::codec::{Codec, EncoderName};
 use crate::results::failure::EncodeFailure;
 
 /// What writes the video.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "writer", rename_all = "snake_case")]
 pub enum Writer {
-    Ffmpeg { encoder: String },
+    Ffmpeg { encoder: EncoderName },
     Opencv { fourcc: String },
 }
 
 impl Writer {
     pub fn name(&self) -> String {
         match self {
-            Self::Ffmpeg { encoder } => encoder.clone(),
+            Self::Ffmpeg { encoder } => encoder.to_string(),
             Self::Opencv { fourcc } => format!("opencv-{fourcc}"),
         }
     }
@@ -35,7 +35,7 @@ pub struct Fallback {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Choice {
-    pub requested: String,
+    pub requested: EncoderName,
     pub writer: Writer,
     pub fallback: Option<Fallback>,
 }
@@ -70,17 +70,18 @@ pub struct Policy {
 /// here (its trial); `refine` words the requested encoder's failure for this
 /// machine (doctor's cause: no engine, a container's capability).
 pub fn choose(
-    requested: &str,
+    requested: impl Into<EncoderName>,
     works: &mut dyn FnMut(&str) -> Result<(), EncodeFailure>,
     policy: &Policy,
     refine: impl FnOnce(EncodeFailure) -> EncodeFailure,
 ) -> Result<Choice, EncodeFailure> {
-    let reason = match works(requested) {
+    let requested = requested.into();
+    let reason = match works(requested.as_str()) {
         Ok(()) => {
             return Ok(Choice {
-                requested: requested.to_string(),
+                requested: requested.clone(),
                 writer: Writer::Ffmpeg {
-                    encoder: requested.to_string(),
+                    encoder: requested.clone(),
                 },
                 fallback: None,
             })
@@ -92,9 +93,9 @@ pub fn choose(
     if !policy.allow_fallback {
         return Err(reason);
     }
-    let writer = match (cpu_stand_in(requested, works), policy.opencv) {
+    let writer = match (cpu_stand_in(requested.as_str(), works), policy.opencv) {
         (Some(encoder), _) => Writer::Ffmpeg {
-            encoder: encoder.to_string(),
+            encoder: encoder.into(),
         },
         (None, true) => Writer::Opencv {
             fourcc: DEFAULT_FOURCC.into(),
@@ -102,7 +103,7 @@ pub fn choose(
         (None, false) => return Err(reason),
     };
     Ok(Choice {
-        requested: requested.to_string(),
+        requested: requested.clone(),
         fallback: Some(Fallback {
             from: requested.to_string(),
             to: writer.name(),

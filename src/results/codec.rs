@@ -62,6 +62,87 @@ pub const NVENC_ENCODERS: [&str; 3] =
 /// The CPU encoders of every codec, in `Codec::ALL` order.
 pub const CPU_ENCODERS: [&str; 4] = ["libx264", "libx265", "libsvtav1", "libaom-av1"];
 
+/// Families of encoders whose options are spelled alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EncoderFamily {
+    Nvenc,
+    X264,
+    X265,
+    SvtAv1,
+    Aom,
+    Other,
+}
+
+/// An ffmpeg encoder as ffmpeg names it ("h264_nvenc", "libx264"), and what
+/// it is: NVIDIA's hardware encoder or a CPU one, its codec and the family
+/// its options follow. Settings, trials and the fallback chain carry this;
+/// results keep the name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct EncoderName(String);
+
+impl EncoderName {
+    pub fn new(name: impl Into<String>) -> Self {
+        Self(name.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// NVIDIA's hardware encoder (or another `*_nvenc` a newer ffmpeg lists).
+    pub fn is_nvenc(&self) -> bool {
+        is_nvenc(&self.0)
+    }
+
+    /// The codec it makes, where it is one of ours.
+    pub fn codec(&self) -> Option<Codec> {
+        Codec::of_encoder(&self.0)
+    }
+
+    /// The family whose option spellings it takes.
+    pub fn family(&self) -> EncoderFamily {
+        match self.0.as_str() {
+            e if is_nvenc(e) => EncoderFamily::Nvenc,
+            "libx264" => EncoderFamily::X264,
+            "libx265" => EncoderFamily::X265,
+            "libsvtav1" => EncoderFamily::SvtAv1,
+            "libaom-av1" => EncoderFamily::Aom,
+            _ => EncoderFamily::Other,
+        }
+    }
+}
+
+impl std::fmt::Display for EncoderName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&EncoderName> for EncoderName {
+    fn from(name: &EncoderName) -> Self {
+        name.clone()
+    }
+}
+
+impl From<&str> for EncoderName {
+    fn from(name: &str) -> Self {
+        Self::new(name)
+    }
+}
+
+impl PartialEq<str> for EncoderName {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for EncoderName {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
 /// A codec or encoder a run may ask for that is neither.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("'{0}' is not h264, hevc, av1 or an encoder name (libx264, hevc_nvenc, …)")]
@@ -78,10 +159,10 @@ pub enum CodecRequest {
 
 impl CodecRequest {
     /// The encoder a case asks for first.
-    pub fn encoder(&self) -> String {
+    pub fn encoder(&self) -> EncoderName {
         match self {
-            Self::Codec(c) => c.nvenc().to_string(),
-            Self::Encoder(name) => name.clone(),
+            Self::Codec(c) => EncoderName::from(c.nvenc()),
+            Self::Encoder(name) => EncoderName::new(name.as_str()),
         }
     }
 }
@@ -124,6 +205,27 @@ pub fn is_nvenc(encoder: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_encoder_name_knows_what_it_is() {
+        let nvenc = EncoderName::from("hevc_nvenc");
+        assert!(nvenc.is_nvenc());
+        assert_eq!(nvenc.codec(), Some(Codec::Hevc));
+        assert_eq!(nvenc.family(), EncoderFamily::Nvenc);
+        let aom = EncoderName::from("libaom-av1");
+        assert!(!aom.is_nvenc());
+        assert_eq!(
+            (aom.codec(), aom.family()),
+            (Some(Codec::Av1), EncoderFamily::Aom)
+        );
+        let other = EncoderName::from("mpeg4");
+        assert_eq!(
+            (other.codec(), other.family()),
+            (None, EncoderFamily::Other)
+        );
+        assert_eq!(serde_json::to_value(&other).unwrap(), "mpeg4");
+        assert_eq!(other, "mpeg4");
+    }
 
     #[test]
     fn a_request_is_a_codec_or_an_encoder_as_asked() {
