@@ -195,3 +195,107 @@ impl BenchSpec {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::codec::Codec;
+    use crate::results::decode::Decoder;
+    use crate::results::EngineKind;
+    use crate::workload::actions::CaptionRule;
+
+    fn spec(dir: &Path) -> BenchSpec {
+        BenchSpec {
+            workload: WorkloadSpec {
+                video: None,
+                decoder: Decoder::Ffmpeg,
+                start_ms: 0,
+                duration_ms: -1,
+                detections: Some(dir.join("dets.json")),
+                tracks: None,
+                resolution: None,
+                fps: None,
+                frames: Some(4),
+                persons: 2,
+                show_time: true,
+                rule: CaptionRule::default(),
+                warmup: 3,
+                nvdec_device: None,
+            },
+            modes: vec![Mode::Native, Mode::EncodeOnly],
+            codecs: vec![CodecRequest::Codec(Codec::H264)],
+            presets: vec!["p1".into()],
+            template: EncoderTemplate {
+                tune: "ll".into(),
+                rc: "vbr".into(),
+                bitrate: "8M".into(),
+                maxrate: "12M".into(),
+                bufsize: "16M".into(),
+                bframes: 0,
+                gop: None,
+                guide_exact: false,
+                profile: None,
+            },
+            fourcc: "mp4v".into(),
+            fallback: true,
+            pix_fmts: vec![PixFmt::Bgr24],
+            sessions: vec![1],
+            commands: Vec::new(),
+            engine: EngineConfig::test(EngineKind::Sequential),
+            runs: 2,
+            interleave: true,
+            quality: false,
+            keep_outputs: None,
+            exports: Exports::default(),
+            write_timeout: Duration::from_secs(30),
+            command_timeout: Duration::from_secs(600),
+            gpu: None,
+        }
+    }
+
+    #[test]
+    fn the_cases_follow_the_frame_rate_and_the_record_says_what_ran() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = spec(dir.path());
+        let mut cases = spec.cases(&[]);
+        assert_eq!(cases.len(), 2, "one native, one encode-only");
+        spec.fit(&mut cases, 25.0);
+        // The demo's GOP: two seconds of frames at the workload's rate.
+        assert!(cases.iter().all(|c| c.settings().unwrap().gop == Some(50)));
+        let config = spec.config(25.0);
+        assert_eq!(
+            config["modes"],
+            serde_json::json!(["native", "encode-only"])
+        );
+        assert_eq!(config["codecs"], serde_json::json!(["h264"]));
+        assert_eq!(config["encoder_template"]["gop"], 50);
+        assert_eq!(config["warmup"], 3);
+        assert_eq!(config["interleave"], true);
+        let options = spec.engine_options(std::sync::Arc::new(crate::bench::progress::Silent));
+        assert_eq!((options.runs, options.warmup), (2, 3));
+    }
+
+    #[test]
+    fn an_export_onto_an_input_is_refused_and_bad_paths_fail_before_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let dets = dir.path().join("dets.json");
+        std::fs::write(&dets, "{}").unwrap();
+        let mut spec = spec(dir.path());
+        spec.exports.csv = Some(dets.clone());
+        let cases = spec.cases(&[]);
+        let refused = spec.refuse_overwriting_inputs(&cases).unwrap_err();
+        assert!(
+            refused.to_string().starts_with("--export-csv "),
+            "{refused}"
+        );
+        spec.exports.csv = Some(dir.path().join("no-such-dir").join("out.csv"));
+        let text = include_str!("../../tests/fixtures/results/ci-2core-bench.json");
+        let results = Results::from_json(text).unwrap();
+        assert!(spec.exports.open(&results).is_err());
+        spec.exports.csv = Some(dir.path().join("out.csv"));
+        spec.exports.baseline = Some(dir.path().join("baselines").join("main.json"));
+        spec.exports.open(&results).unwrap();
+        assert!(dir.path().join("out.csv").exists());
+        assert!(dir.path().join("baselines").join("main.json").exists());
+    }
+}

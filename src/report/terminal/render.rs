@@ -53,3 +53,65 @@ pub fn said(case: &CaseResult, asked: &Path, verbose: bool) -> Said {
     }
     said
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::encoder::Fallback;
+    use crate::results::failure::EncodeFailure;
+    use crate::results::Results;
+
+    /// The native case of a real bench of the CI type (libx264 wrote it).
+    fn native() -> CaseResult {
+        let text = include_str!("../../../tests/fixtures/results/ci-2core-bench.json");
+        let results = Results::from_json(text).unwrap();
+        let case = results.cases.iter().find(|c| c.id.starts_with("native/"));
+        case.unwrap().clone()
+    }
+
+    #[test]
+    fn a_written_video_is_told_as_the_demo_tells_it() {
+        let mut case = native();
+        case.encoder.fallback = None;
+        case.output = None;
+        let said = said(&case, Path::new("out.mp4"), false);
+        assert!(said.notes.is_empty(), "{said:?}");
+        let frames = case.verified.as_ref().unwrap().frames;
+        assert!(
+            said.lines[0].starts_with(&format!("Successfully encoded {frames} frames with ")),
+            "{said:?}"
+        );
+        assert_eq!(
+            said.lines.last().unwrap(),
+            "The output video has been written to out.mp4"
+        );
+        assert!(!said.lines.iter().any(|l| l.starts_with("command: ")));
+    }
+
+    #[test]
+    fn a_fallback_and_the_demos_second_container_are_notes() {
+        let mut case = native();
+        case.encoder.fallback = Some(Fallback {
+            from: "h264_nvenc".into(),
+            cause: EncodeFailure::DriverLibraryMissing {
+                library: "libcuda.so.1".into(),
+            },
+        });
+        case.output = Some("out.avi".into());
+        let said = said(&case, Path::new("out.mp4"), true);
+        assert!(
+            said.notes[0].starts_with("fell back from h264_nvenc to libx264: "),
+            "{said:?}"
+        );
+        assert!(
+            said.notes[1].contains("written with XVID into out.avi"),
+            "{said:?}"
+        );
+        let last = said.lines.len() - 1;
+        assert_eq!(
+            said.lines[last - 1],
+            "The output video has been written to out.avi"
+        );
+        assert!(said.lines[last].starts_with("command: "), "{said:?}");
+    }
+}
