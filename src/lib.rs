@@ -7,7 +7,7 @@
 //!
 //! 1. foundation: `process`, `interrupt`, `atomic_file`, `scratch`, `input_file`, `frame`, `pixfmt`, `assets`
 //! 2. the schema every later room reads and writes: `results`
-//! 3. the external tool: `ffmpeg`
+//! 3. the external tools: `ffmpeg`, `cuda` (the GPU driven in-process)
 //! 4. the machine and what to draw on: `probe`, `workload`
 //! 5. drawing: `overlay`
 //! 6. writing frames: `encode`
@@ -27,7 +27,8 @@ pub mod process;
 pub mod scratch;
 // 2. the schema
 pub mod results;
-// 3. the external tool
+// 3. the external tools
+pub mod cuda;
 pub mod ffmpeg;
 // 4. the machine and the workload
 pub mod probe;

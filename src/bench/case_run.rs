@@ -362,7 +362,7 @@ impl<'a> CaseRun<'a> {
             SinkSpec::Command(command) => self.write_command_inputs(command, options)?,
             SinkSpec::Gpu { .. } => {
                 let source = super::gpu::Source::prepare(&self.context(options))?;
-                self.result.gpu_path = Some(source.path().clone());
+                self.result.gpu_path = Some(source.path(self.spec, self.settings.as_ref()));
                 self.result.command = source
                     .command_line(
                         &self.context(options),

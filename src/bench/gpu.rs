@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use super::case::CaseSpec;
 use super::progress::Progress;
 use super::run::{RunContext, RunError, RunOutcome, Timing};
+use crate::cuda::nvdec::Codec;
 use crate::encode::ffmpeg_pipe::FfmpegPipeSink;
 use crate::encode::{FrameSink, SinkOutput};
 use crate::ffmpeg::args::{shell_line, EncodeSettings, DISCARD};
@@ -39,6 +40,9 @@ pub struct Source {
     color: ColorTags,
     _written: Option<tempfile::TempPath>,
     path: GpuPath,
+    /// NVDEC and the composite driven in this process (`gpu_cuda`), on this
+    /// codec's stream; None: ffmpeg's CUDA filters.
+    in_process: Option<Codec>,
 }
 
 impl Source {
@@ -75,6 +79,10 @@ impl Source {
         if let Err(EncodeFailure::Interrupted) = trial {
             anyhow::bail!("interrupted");
         }
+        let in_process = match trial {
+            Ok(()) => in_process(ctx, ffmpeg, &video, written.is_some()),
+            Err(_) => Err("NVDEC failed its trial".into()),
+        };
         Ok(Self {
             video,
             seek,
@@ -83,13 +91,26 @@ impl Source {
             path: GpuPath {
                 on_gpu: trial.is_ok(),
                 fallback: trial.err(),
+                in_process: in_process.is_ok(),
+                through_ffmpeg_because: in_process.as_ref().err().cloned(),
             },
+            in_process: in_process.ok(),
         })
     }
 
-    /// Where the case runs, for its result.
-    pub fn path(&self) -> &GpuPath {
-        &self.path
+    /// Where the case runs, for its result: in this process where the
+    /// stage runs here, else through ffmpeg's filters and why.
+    pub fn path(&self, spec: &CaseSpec, settings: Option<&EncodeSettings>) -> GpuPath {
+        let stage = stage(spec, settings);
+        let mut path = self.path.clone();
+        path.in_process = self.cuda_video(stage).is_some();
+        if self.in_process.is_some() && !path.in_process {
+            path.through_ffmpeg_because = Some(match stage {
+                GpuStage::Decode => "NVDEC alone is timed through ffmpeg".into(),
+                _ => "NVENC takes the CUDA frames inside ffmpeg".into(),
+            });
+        }
+        path
     }
 
     fn input(&self, ctx: &RunContext) -> GpuInput<'_> {
@@ -109,6 +130,30 @@ impl Source {
             color: &self.color,
         }
     }
+}
+
+/// The codec NVDEC decodes `video` as, driven in this process, where its
+/// trial passes; else why not (the case says so and runs ffmpeg's filters).
+fn in_process(
+    ctx: &RunContext,
+    ffmpeg: &Path,
+    video: &Path,
+    written_here: bool,
+) -> Result<Codec, String> {
+    let codec = if written_here {
+        Codec::H264
+    } else {
+        let name = crate::ffmpeg::probe_file::probe(ffmpeg, video)
+            .map_err(|e| format!("{e:#}"))?
+            .codec;
+        Codec::from_ffmpeg(&name).ok_or_else(|| {
+            format!("{name} goes to NVDEC through ffmpeg only (h264 and hevc here)")
+        })?
+    };
+    let info = &ctx.workload.info;
+    crate::workload::nvdec::trial(ffmpeg, video, codec, (info.width, info.height), ctx.gpu)
+        .map_err(|e| e.to_string())?;
+    Ok(codec)
 }
 
 /// How far a case's mode takes the GPU path.
@@ -131,10 +176,33 @@ impl Source {
         output: &Path,
     ) -> anyhow::Result<String> {
         let ffmpeg = super::runner::ffmpeg(ctx)?;
+        if let Some(video) = self.cuda_video(stage(spec, settings)) {
+            return Ok(crate::workload::nvdec::NvdecStream::demux_line(
+                ffmpeg,
+                video.path,
+                video.codec,
+            ));
+        }
         Ok(shell_line(
             ffmpeg,
             &gpu_args(&self.input(ctx), stage(spec, settings), output),
         ))
+    }
+
+    /// The video for the in-process path, where it runs this stage: the
+    /// composite, and an encode by a CPU encoder (NVENC takes CUDA frames
+    /// inside ffmpeg; NVDEC alone is ffmpeg's, with its sessions).
+    fn cuda_video(&self, stage: GpuStage) -> Option<super::gpu_cuda::Video<'_>> {
+        let runs_here = match stage {
+            GpuStage::Decode => false,
+            GpuStage::Composite => true,
+            GpuStage::Encode(settings) => !settings.encoder.is_nvenc(),
+        };
+        let codec = self.in_process.filter(|_| runs_here)?;
+        Some(super::gpu_cuda::Video {
+            path: &self.video,
+            codec,
+        })
     }
 }
 
@@ -150,6 +218,9 @@ pub fn run(
     let stage = stage(spec, settings);
     if stage == GpuStage::Decode {
         return run_decode(ctx, source, spec.sessions, progress);
+    }
+    if let Some(video) = source.cuda_video(stage) {
+        return super::gpu_cuda::run(ctx, spec, &video, settings, output, progress);
     }
     let input = source.input(ctx);
     let output = match stage {
@@ -265,7 +336,7 @@ fn run_layers(
 }
 
 /// ffmpeg must report every frame the run gave it.
-fn all_frames(output: &SinkOutput, total: u64) -> Result<(), RunError> {
+pub(super) fn all_frames(output: &SinkOutput, total: u64) -> Result<(), RunError> {
     if output.frames_done == Some(total) {
         return Ok(());
     }

@@ -7,6 +7,7 @@ pub mod case;
 pub mod case_run;
 pub mod command;
 pub mod gpu;
+pub mod gpu_cuda;
 pub mod gpu_sampler;
 pub mod pipeline;
 pub mod plan;

@@ -107,6 +107,30 @@ fn frames_args(
         .collect()
 }
 
+/// ffmpeg as the in-process NVDEC's demuxer (`workload::nvdec`): the video
+/// stream copied out as an Annex B elementary stream on stdout, no decoding.
+/// The run's window is found by decoding from the start and dropping what
+/// precedes it (a copied stream cannot start mid-GOP).
+pub fn demux_args(path: &Path, codec: crate::cuda::nvdec::Codec) -> Vec<String> {
+    let (bsf, muxer) = codec.annex_b();
+    strings(&[
+        "-hide_banner",
+        "-nostdin",
+        "-i",
+        &path.to_string_lossy(),
+        "-map",
+        "0:v:0",
+        "-c:v",
+        "copy",
+        "-bsf:v",
+        bsf,
+        "-f",
+        muxer,
+        "-",
+    ])
+    .collect()
+}
+
 /// Frames NVDEC's trial decodes.
 pub const NVDEC_TRIAL_FRAMES: u32 = 3;
 
@@ -246,6 +270,18 @@ mod tests {
         );
         assert_eq!(cpu[cpu.len() - 2], "bgr24");
         assert_eq!(nvdec[nvdec.len() - 2], "nv12");
+    }
+
+    #[test]
+    fn the_in_process_decoder_gets_the_stream_copied_as_annex_b() {
+        use crate::cuda::nvdec::Codec;
+        let args = demux_args(Path::new("in.mp4"), Codec::Hevc);
+        let after = |flag: &str| args[args.iter().position(|a| a == flag).unwrap() + 1].clone();
+        assert_eq!(after("-c:v"), "copy");
+        assert_eq!(after("-bsf:v"), "hevc_mp4toannexb");
+        assert_eq!(after("-f"), "hevc");
+        assert_eq!(args.last().unwrap(), "-");
+        assert!(!args.iter().any(|a| a.starts_with("-hwaccel") || a == "-ss"));
     }
 
     #[test]

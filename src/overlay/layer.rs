@@ -73,27 +73,98 @@ impl Layer {
         persons: &[Person],
         out: &mut LayerFrame,
     ) -> Result<LayerTimes, OverlayError> {
-        let t = Instant::now();
         let (w, h) = (self.black.width, self.black.height);
+        let (t, inner) = self.draw_both(overlay, index, persons)?;
+        let t_convert = Instant::now();
+        clear_alpha(out, w, h);
+        for r in &self.drawn {
+            extract(&self.black, &self.white, r, &mut out.bytes);
+        }
+        out.drawn.clone_from(&self.drawn);
+        Ok(LayerTimes {
+            draw: t_convert - t - inner,
+            convert: t_convert.elapsed() + inner,
+        })
+    }
+
+    /// Draws frame `index`'s annotations into `out` as the GPU composite
+    /// takes them (`Packed`): each region's two drawings, packed.
+    pub fn draw_packed(
+        &mut self,
+        overlay: &mut Overlay,
+        index: u64,
+        persons: &[Person],
+        out: &mut Packed,
+    ) -> Result<LayerTimes, OverlayError> {
+        let (t, inner) = self.draw_both(overlay, index, persons)?;
+        let t_pack = Instant::now();
+        out.pack(&self.black, &self.white, &self.drawn);
+        Ok(LayerTimes {
+            draw: t_pack - t - inner,
+            convert: t_pack.elapsed() + inner,
+        })
+    }
+
+    /// The style's drawing of frame `index` over black and over white, the
+    /// previous frame's regions restored first; `self.drawn` becomes this
+    /// frame's. Returns when it began and the time the style spent
+    /// converting inside its drawing.
+    fn draw_both(
+        &mut self,
+        overlay: &mut Overlay,
+        index: u64,
+        persons: &[Person],
+    ) -> Result<(Instant, Duration), OverlayError> {
+        let t = Instant::now();
         for r in &self.drawn {
             fill(&mut self.black, r, 0);
             fill(&mut self.white, r, 255);
         }
         let layout = overlay.layout(index, persons);
-        let regions = regions(&layout);
+        self.drawn = regions(&layout);
         let mut inner = overlay.style.draw(&mut self.black, &layout)?;
         inner += overlay.style.draw(&mut self.white, &layout)?;
-        let t_convert = Instant::now();
-        clear_alpha(out, w, h);
-        for r in &regions {
-            extract(&self.black, &self.white, r, &mut out.bytes);
+        Ok((t, inner))
+    }
+}
+
+/// A frame's layer as the GPU composite takes it (`cuda`'s
+/// `composite_regions`): each drawn region's pixels over black, then over
+/// white (BGR rows of its width), one after another in `bytes`; `table`
+/// holds six ints a region: x0, y0, x1, y1 (even), the offset of its
+/// pixels, and the 2x2 blocks before it.
+#[derive(Debug, Default)]
+pub struct Packed {
+    pub bytes: Vec<u8>,
+    pub table: Vec<i32>,
+    /// 2x2 blocks in all the regions.
+    pub blocks: i32,
+}
+
+impl Packed {
+    fn pack(&mut self, black: &Frame, white: &Frame, regions: &[Rect]) {
+        self.bytes.clear();
+        self.table.clear();
+        self.blocks = 0;
+        let stride = black.stride();
+        for r in regions.iter().filter(|r| r.x1 > r.x0 && r.y1 > r.y0) {
+            self.table
+                .extend([r.x0, r.y0, r.x1, r.y1, self.bytes.len() as i32, self.blocks]);
+            for frame in [black, white] {
+                for y in r.y0 as usize..r.y1 as usize {
+                    let row = y * stride;
+                    self.bytes.extend_from_slice(
+                        &frame.data[row + r.x0 as usize * 3..row + r.x1 as usize * 3],
+                    );
+                }
+            }
+            self.blocks += (r.x1 - r.x0) / 2 * ((r.y1 - r.y0) / 2);
         }
-        out.drawn.clone_from(&regions);
-        self.drawn = regions;
-        Ok(LayerTimes {
-            draw: t_convert - t - inner,
-            convert: t_convert.elapsed() + inner,
-        })
+    }
+
+    /// Regions in the table.
+    pub fn count(&self) -> i32 {
+        self.table.len() as i32 / 6
     }
 }
 
@@ -264,6 +335,67 @@ mod tests {
     use super::*;
     use crate::results::StyleKind;
     use crate::workload::synthetic;
+
+    /// The packed layer as `cuda/kernels.cu`'s `composite_regions` reads it
+    /// (its table, each region's pixels over black then over white) and
+    /// blends luma (`16 + luma(over black) + through · (Y − 16) / 255`): the
+    /// luma of the style drawn on the frame, within rounding, at every pixel
+    /// of every region; and the table counts the kernel's 2x2 blocks.
+    #[test]
+    fn the_packed_layer_blended_as_the_kernel_does_is_the_style_drawn_on_it() {
+        let (w, h) = (640, 360);
+        let tracks = synthetic::tracks(w, h, 30, 6);
+        let mut overlay = Overlay::new(StyleKind::Native, w, h, 30.0).unwrap();
+        let mut layer = Layer::new(w, h);
+        let mut packed = Packed::default();
+        for index in [3u64, 4, 17] {
+            let persons = tracks.persons(index);
+            let mut frame = Frame::new(w, h);
+            synthetic::render_frame(&mut frame, index);
+            let plain = frame.data.clone();
+            overlay.draw(&mut frame, index, &persons).unwrap();
+            layer
+                .draw_packed(&mut overlay, index, &persons, &mut packed)
+                .unwrap();
+            assert!(packed.count() > 6, "{}", packed.count());
+            let mut blocks = 0;
+            let mut worst = 0;
+            for reg in packed.table.chunks_exact(6) {
+                let [x0, y0, x1, y1, offset, before] = reg.try_into().unwrap();
+                assert_eq!(before, blocks, "blocks before the region");
+                assert!(x0 % 2 == 0 && y0 % 2 == 0 && x1 % 2 == 0 && y1 % 2 == 0);
+                blocks += (x1 - x0) / 2 * ((y1 - y0) / 2);
+                let rw = (x1 - x0) as usize;
+                let white_at = offset as usize + 3 * rw * (y1 - y0) as usize;
+                for y in y0..y1 {
+                    for x in x0..x1 {
+                        let k = 3 * ((y - y0) as usize * rw + (x - x0) as usize);
+                        let b = &packed.bytes[offset as usize + k..offset as usize + k + 3];
+                        let wh = &packed.bytes[white_at + k..white_at + k + 3];
+                        let through = 255 - alpha(b, wh);
+                        let p = 3 * (y as usize * w as usize + x as usize);
+                        let under = f64::from(luma([plain[p], plain[p + 1], plain[p + 2]]));
+                        let premultiplied = f64::from(luma256([b[0], b[1], b[2]].map(u32::from)));
+                        let blended = (16.0
+                            + premultiplied / 256.0
+                            + f64::from(through) * (under - 16.0) / 255.0
+                            + 0.5)
+                            .floor() as i32;
+                        let drawn = luma([frame.data[p], frame.data[p + 1], frame.data[p + 2]]);
+                        worst = worst.max((blended - i32::from(drawn)).abs());
+                    }
+                }
+            }
+            assert_eq!(blocks, packed.blocks);
+            assert!(worst <= 2, "frame {index}: luma off by {worst}");
+            // Far less than a frame crosses to the GPU.
+            assert!(
+                packed.bytes.len() < (w * h) as usize,
+                "{}",
+                packed.bytes.len()
+            );
+        }
+    }
 
     /// The layer over a real frame (`C·a + frame·(1−a)`, per channel) is what
     /// the style draws on that frame, within rounding; outside the regions

@@ -34,11 +34,24 @@ impl std::fmt::Display for Decoder {
     }
 }
 
+/// Who drives NVDEC: this process (ffmpeg only demuxes; frames converted
+/// on the GPU and copied into the case's buffers), or ffmpeg (`-hwaccel
+/// cuda`, frames down its pipe as nv12) where this process cannot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NvdecRoute {
+    InProcess,
+    Ffmpeg,
+}
+
 /// The decoder a run asked for and the one that ran.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DecodeChoice {
     pub requested: Decoder,
     pub ran: Decoder,
+    /// How NVDEC ran (absent for the other decoders, and in older results).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<NvdecRoute>,
     /// Why the requested one did not run (NVDEC's trial decode failed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fallback: Option<EncodeFailure>,
@@ -49,14 +62,28 @@ impl DecodeChoice {
         Self {
             requested: decoder,
             ran: decoder,
+            route: None,
             fallback: None,
         }
     }
 
-    /// "NVDEC" or "ffmpeg (CPU) (NVDEC failed: …)".
+    /// NVDEC as asked, driven by `route`.
+    pub fn nvdec(route: NvdecRoute) -> Self {
+        Self {
+            route: Some(route),
+            ..Self::as_asked(Decoder::Nvdec)
+        }
+    }
+
+    /// "NVDEC (in this process)", "NVDEC (through ffmpeg)", or
+    /// "ffmpeg (CPU) (NVDEC asked for, failed: …)".
     pub fn describe(&self) -> String {
         match &self.fallback {
-            None => self.ran.to_string(),
+            None => match self.route {
+                Some(NvdecRoute::InProcess) => format!("{} (in this process)", self.ran),
+                Some(NvdecRoute::Ffmpeg) => format!("{} (through ffmpeg)", self.ran),
+                None => self.ran.to_string(),
+            },
             Some(why) => format!("{} ({} asked for, failed: {why})", self.ran, self.requested),
         }
     }
@@ -83,13 +110,28 @@ pub struct GpuPath {
     pub on_gpu: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fallback: Option<EncodeFailure>,
+    /// NVDEC and the composite driven in this process (`bench::gpu_cuda`);
+    /// false: ffmpeg's CUDA filters (older results too).
+    #[serde(default)]
+    pub in_process: bool,
+    /// Why the GPU path went through ffmpeg's filters where it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub through_ffmpeg_because: Option<String>,
 }
 
 impl GpuPath {
     /// "on the GPU", or "on the CPU (no CUDA: …)".
     pub fn describe(&self) -> String {
         match (&self.fallback, self.on_gpu) {
-            (_, true) => "decoded and composited on the GPU".into(),
+            (_, true) if self.in_process => {
+                "decoded and composited on the GPU, driven in this process".into()
+            }
+            (_, true) => match &self.through_ffmpeg_because {
+                Some(why) => {
+                    format!("decoded and composited on the GPU by ffmpeg's CUDA filters ({why})")
+                }
+                None => "decoded and composited on the GPU by ffmpeg's CUDA filters".into(),
+            },
             (Some(why), false) => format!("decoded and composited on the CPU: {why}"),
             (None, false) => "decoded and composited on the CPU".into(),
         }
@@ -103,6 +145,7 @@ mod tests {
     #[test]
     fn a_fallback_names_what_was_asked_and_why() {
         let choice = DecodeChoice {
+            route: None,
             requested: Decoder::Nvdec,
             ran: Decoder::Ffmpeg,
             fallback: Some(EncodeFailure::DriverLibraryMissing {

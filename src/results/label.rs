@@ -135,12 +135,15 @@ pub fn fps(c: &CaseResult) -> String {
 /// without a recorded transport; "-" without a pipe.
 pub fn pipe(c: &CaseResult) -> String {
     if let Some(path) = &c.gpu_path {
-        let (decode, composite) = if path.on_gpu {
+        let (decode, composite) = if path.in_process {
+            ("NVDEC in-process", "CUDA kernel")
+        } else if path.on_gpu {
             ("NVDEC", "overlay_cuda")
         } else {
             ("CPU decode", "CPU overlay (no CUDA)")
         };
         return match c.pix_fmt {
+            Some(_) if path.in_process => format!("{decode}, drawn regions, {composite}"),
             Some(pix) => format!("{decode}, {} layer, {composite}", pix.name()),
             None => decode.into(),
         };

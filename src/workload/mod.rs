@@ -5,6 +5,7 @@ pub mod actions;
 pub mod detections;
 pub mod feed;
 pub mod live;
+pub mod nvdec;
 pub mod spec;
 pub mod synthetic;
 pub mod video;
@@ -50,6 +51,9 @@ pub enum Input {
         decoder: Decoder,
         /// NVDEC's CUDA device (`--gpu`), else CUDA's default.
         nvdec_device: Option<u32>,
+        /// NVDEC driven in this process, on this codec's stream (its trial
+        /// passed); None: ffmpeg decodes (on NVDEC or the CPU).
+        in_process: Option<crate::cuda::nvdec::Codec>,
         /// The colour properties it declares (NVDEC's frames are converted
         /// here; the GPU composite's layer declares the same).
         color: crate::ffmpeg::probe_file::ColorTags,
@@ -159,6 +163,25 @@ impl Workload {
             Input::Video {
                 path,
                 ffmpeg: Some(ffmpeg),
+                nvdec_device,
+                color,
+                in_process: Some(codec),
+                ..
+            } => FrameReader::Nvdec(Box::new(
+                nvdec::NvdecReader::open(
+                    ffmpeg,
+                    path,
+                    *codec,
+                    (self.info.width, self.info.height),
+                    self.info.start_frame,
+                    *nvdec_device,
+                    color.is_bt709(),
+                )
+                .map_err(|e| anyhow::anyhow!("decoding {} on NVDEC: {e}", path.display()))?,
+            )),
+            Input::Video {
+                path,
+                ffmpeg: Some(ffmpeg),
                 decoder,
                 nvdec_device,
                 color,
@@ -188,6 +211,7 @@ pub enum FrameReader<'a> {
         next: usize,
     },
     Video(video::VideoReader),
+    Nvdec(Box<nvdec::NvdecReader>),
     #[cfg(feature = "opencv")]
     OpenCv(video::OpenCvReader),
     Feed(feed::FeedReader),
@@ -203,6 +227,7 @@ impl FrameReader<'_> {
                 Ok(true)
             }
             Self::Video(v) => v.read_into(frame),
+            Self::Nvdec(v) => v.read_into(frame).map_err(anyhow::Error::from),
             Self::Feed(f) => f.read_into(frame),
             #[cfg(feature = "opencv")]
             Self::OpenCv(v) => v.read_into(frame),
@@ -213,6 +238,7 @@ impl FrameReader<'_> {
     pub fn finish(&mut self) -> Option<crate::results::decode::DecodeRun> {
         match self {
             Self::Video(v) => v.finish(),
+            Self::Nvdec(v) => v.finish(),
             _ => None,
         }
     }

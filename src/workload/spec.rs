@@ -12,7 +12,7 @@ use anyhow::bail;
 use super::actions::CaptionRule;
 use super::detections::{self, Detections, Loaded};
 use super::{synthetic, video, Decoder, Input, Workload, WorkloadInfo};
-use crate::results::decode::DecodeChoice;
+use crate::results::decode::{DecodeChoice, NvdecRoute};
 use crate::results::failure::EncodeFailure;
 
 /// Frame sides the tool accepts: ffmpeg's H.264 encoders need 16 pixels, and
@@ -333,6 +333,7 @@ fn decode_choice(
     spec: &WorkloadSpec,
     ffmpeg: Option<&Path>,
     path: &Path,
+    trial: NvdecTrial,
     start_frame: u64,
     fps: f64,
     notes: &mut Vec<String>,
@@ -341,10 +342,17 @@ fn decode_choice(
     let (Decoder::Nvdec, Some(ffmpeg)) = (asked, ffmpeg) else {
         return DecodeChoice::as_asked(asked);
     };
-    let seek = video::seek_seconds(start_frame, fps);
     let device = spec.nvdec_device;
+    match trial.in_process(ffmpeg, path, device) {
+        Ok(()) => return DecodeChoice::nvdec(NvdecRoute::InProcess),
+        Err(why) => notes.push(format!(
+            "NVDEC cannot be driven in this process for {}: {why}; trying NVDEC through ffmpeg (frames down its pipe)",
+            path.display()
+        )),
+    }
+    let seek = video::seek_seconds(start_frame, fps);
     match crate::ffmpeg::decode::nvdec_trial(ffmpeg, path, seek, device, NVDEC_TRIAL_TIMEOUT) {
-        Ok(()) => DecodeChoice::as_asked(asked),
+        Ok(()) => DecodeChoice::nvdec(NvdecRoute::Ffmpeg),
         Err(failure) => {
             notes.push(format!(
                 "NVDEC cannot decode {}: {failure} ({}); decoding on the CPU instead",
@@ -354,9 +362,31 @@ fn decode_choice(
             DecodeChoice {
                 requested: asked,
                 ran: Decoder::Ffmpeg,
+                route: None,
                 fallback: Some(failure),
             }
         }
+    }
+}
+
+/// What the in-process NVDEC's trial needs of the video.
+struct NvdecTrial<'a> {
+    /// ffmpeg's name for the stream's codec.
+    codec: &'a str,
+    size: (u32, u32),
+}
+
+impl NvdecTrial<'_> {
+    /// Whether NVDEC, driven here, decodes the video's first frame at the
+    /// run's size: the codec one it takes here, the libraries, the GPU.
+    fn in_process(&self, ffmpeg: &Path, path: &Path, device: Option<u32>) -> Result<(), String> {
+        let codec = crate::cuda::nvdec::Codec::from_ffmpeg(self.codec).ok_or_else(|| {
+            format!(
+                "{} goes to NVDEC through ffmpeg only (h264 and hevc here)",
+                self.codec
+            )
+        })?;
+        super::nvdec::trial(ffmpeg, path, codec, self.size, device).map_err(|e| e.to_string())
     }
 }
 
@@ -379,7 +409,18 @@ fn user_video(
         video::window(spec.start_ms, spec.duration_ms, source_fps, decodable)
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let frames = timed_frames(spec, path, available)?;
-    let decode = decode_choice(spec, ffmpeg, path, start_frame, fps, notes);
+    let decode = decode_choice(
+        spec,
+        ffmpeg,
+        path,
+        NvdecTrial {
+            codec: &stream.codec,
+            size: (w, h),
+        },
+        start_frame,
+        fps,
+        notes,
+    );
     if stream.variable_frame_rate {
         notes.push(format!(
             "{} has a variable frame rate: every decoded frame is used once and the output runs at {} fps",
@@ -426,6 +467,9 @@ fn user_video(
             ffmpeg: ffmpeg.map(Path::to_path_buf),
             decoder: decode.ran,
             nvdec_device: spec.nvdec_device,
+            in_process: (decode.route == Some(NvdecRoute::InProcess))
+                .then(|| crate::cuda::nvdec::Codec::from_ffmpeg(&stream.codec))
+                .flatten(),
             color: stream.color.clone(),
             start_ms: spec.start_ms,
         },

@@ -25,7 +25,7 @@ const LAYERS: &[(&str, &[&str], bool)] = &[
         true,
     ),
     ("schema", &["results"], true),
-    ("external tools", &["ffmpeg"], true),
+    ("external tools", &["ffmpeg", "cuda"], true),
     // The machine's facts and the workload are independent of each other.
     ("probe / workload", &["probe", "workload"], false),
     ("overlay", &["overlay"], true),
