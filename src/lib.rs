@@ -7,7 +7,7 @@
 //!
 //! 1. foundation: `process`, `interrupt`, `atomic_file`, `scratch`, `input_file`, `frame`, `pixfmt`, `assets`
 //! 2. the schema every later room reads and writes: `results`
-//! 3. the external tools: `ffmpeg`, `cuda` (the GPU driven in-process)
+//! 3. the external tools (ffmpeg, and the GPU driven from this process): `ffmpeg`, `cuda`
 //! 4. the machine and what to draw on: `probe`, `workload`
 //! 5. drawing: `overlay`
 //! 6. writing frames: `encode`
