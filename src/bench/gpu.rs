@@ -151,7 +151,7 @@ fn in_process(
         })?
     };
     let info = &ctx.workload.info;
-    crate::workload::nvdec::trial(ffmpeg, video, codec, (info.width, info.height), ctx.gpu)
+    crate::cuda::video::trial(ffmpeg, video, codec, (info.width, info.height), ctx.gpu)
         .map_err(|e| e.to_string())?;
     Ok(codec)
 }
@@ -177,7 +177,7 @@ impl Source {
     ) -> anyhow::Result<String> {
         let ffmpeg = super::runner::ffmpeg(ctx)?;
         if let Some(video) = self.cuda_video(stage(spec, settings)) {
-            return Ok(crate::workload::nvdec::NvdecStream::demux_line(
+            return Ok(crate::cuda::video::NvdecStream::demux_line(
                 ffmpeg,
                 video.path,
                 video.codec,

@@ -19,6 +19,7 @@ use super::run::{RunContext, RunError, RunOutcome, Timing};
 use crate::cuda::driver::{Copy2d, Cuda, DeviceBuffer, Kernels, Nv12Surface, Stream};
 use crate::cuda::driver::{MEMORY_DEVICE, MEMORY_HOST};
 use crate::cuda::nvdec::Codec;
+use crate::cuda::video::NvdecStream;
 use crate::cuda::CudaError;
 use crate::encode::ffmpeg_pipe::FfmpegPipeSink;
 use crate::encode::{FrameSink, SinkOutput};
@@ -29,7 +30,6 @@ use crate::overlay::Overlay;
 use crate::pixfmt::PixFmt;
 use crate::results::failure::EncodeFailure;
 use crate::results::StyleKind;
-use crate::workload::nvdec::NvdecStream;
 
 /// The video this runs on and the codec NVDEC reads it as.
 pub struct Video<'a> {

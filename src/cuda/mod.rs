@@ -1,5 +1,5 @@
 //! The GPU driven from this process: the CUDA driver (`driver`), NVDEC
-//! (`nvdec`) and the tool's kernels (`kernels.cu`, embedded as PTX) — all
+//! (`nvdec`; a video read through it, `video`) and the tool's kernels (`kernels.cu`, embedded as PTX) — all
 //! loaded at run time, so a build without them still needs only libc, and a
 //! machine without them says which library is missing.
 //!
@@ -8,6 +8,7 @@
 
 pub mod driver;
 pub mod nvdec;
+pub mod video;
 
 use crate::results::failure::EncodeFailure;
 

@@ -107,7 +107,7 @@ fn frames_args(
         .collect()
 }
 
-/// ffmpeg as the in-process NVDEC's demuxer (`workload::nvdec`): the video
+/// ffmpeg as the in-process NVDEC's demuxer (`cuda::video`): the video
 /// stream copied out as an Annex B elementary stream on stdout, no decoding.
 /// The run's window is found by decoding from the start and dropping what
 /// precedes it (a copied stream cannot start mid-GOP).

@@ -31,6 +31,11 @@ pub struct DecodeTrial {
     pub seconds: f64,
     #[serde(flatten)]
     pub outcome: DecodeOutcome,
+    /// The same clip through NVDEC driven from this process (`cuda::video`,
+    /// what `--decoder nvdec` and the GPU modes try first); absent for a
+    /// codec this process does not hand NVDEC, or with no clip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_process: Option<DecodeOutcome>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -77,6 +82,7 @@ pub fn run(binary: &Path, info: &FfmpegInfo, timeout: Duration, dir: &Path) -> V
                 outcome: DecodeOutcome::Failed {
                     failure: failure.clone(),
                 },
+                in_process: None,
             },
             Ok(()) => trial(binary, info, codec, timeout, dir),
         })
@@ -104,28 +110,43 @@ fn trial(
                     codec.cpu_encoders().join(", ")
                 ),
             },
+            in_process: None,
         };
     };
     let clip = dir.join(format!("decode-{}.mkv", codec.name()));
-    let outcome = make_clip(binary, encoder, &clip, timeout)
-        .and_then(|()| nvdec_decode(binary, &clip, None, None, None, timeout))
-        .map_or_else(
-            |failure| DecodeOutcome::Failed { failure },
-            |frames| match frames {
-                n if n == u64::from(CLIP_FRAMES) => DecodeOutcome::Ok { frames },
-                n => DecodeOutcome::Failed {
-                    failure: EncodeFailure::NvdecUnsupported {
-                        detail: format!("decoded {n} of the clip's {CLIP_FRAMES} frames"),
-                    },
-                },
-            },
-        );
+    let made = make_clip(binary, encoder, &clip, timeout);
+    let outcome = counted(
+        made.clone()
+            .and_then(|()| nvdec_decode(binary, &clip, None, None, None, timeout)),
+    );
+    let in_process = crate::cuda::nvdec::Codec::from_ffmpeg(codec.name())
+        .filter(|_| made.is_ok())
+        .map(|c| {
+            counted(
+                crate::cuda::video::decode_all(binary, &clip, c, (320, 240), None)
+                    .map_err(EncodeFailure::from),
+            )
+        });
     DecodeTrial {
         codec: codec.name(),
         made_with: Some(encoder.to_string()),
         command: shell_line(binary, &nvdec_trial_args(&clip, None, None, None)),
         seconds: started.elapsed().as_secs_f64(),
         outcome,
+        in_process,
+    }
+}
+
+/// A trial's frames decoded: all of the clip's, or a failure.
+fn counted(frames: Result<u64, EncodeFailure>) -> DecodeOutcome {
+    match frames {
+        Ok(n) if n == u64::from(CLIP_FRAMES) => DecodeOutcome::Ok { frames: n },
+        Ok(n) => DecodeOutcome::Failed {
+            failure: EncodeFailure::NvdecUnsupported {
+                detail: format!("decoded {n} of the clip's {CLIP_FRAMES} frames"),
+            },
+        },
+        Err(failure) => DecodeOutcome::Failed { failure },
     }
 }
 

@@ -5,7 +5,6 @@ pub mod actions;
 pub mod detections;
 pub mod feed;
 pub mod live;
-pub mod nvdec;
 pub mod spec;
 pub mod synthetic;
 pub mod video;
@@ -168,7 +167,7 @@ impl Workload {
                 in_process: Some(codec),
                 ..
             } => FrameReader::Nvdec(Box::new(
-                nvdec::NvdecReader::open(
+                crate::cuda::video::NvdecReader::open(
                     ffmpeg,
                     path,
                     *codec,
@@ -211,7 +210,7 @@ pub enum FrameReader<'a> {
         next: usize,
     },
     Video(video::VideoReader),
-    Nvdec(Box<nvdec::NvdecReader>),
+    Nvdec(Box<crate::cuda::video::NvdecReader>),
     #[cfg(feature = "opencv")]
     OpenCv(video::OpenCvReader),
     Feed(feed::FeedReader),

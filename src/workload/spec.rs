@@ -386,7 +386,7 @@ impl NvdecTrial<'_> {
                 self.codec
             )
         })?;
-        super::nvdec::trial(ffmpeg, path, codec, self.size, device).map_err(|e| e.to_string())
+        crate::cuda::video::trial(ffmpeg, path, codec, self.size, device).map_err(|e| e.to_string())
     }
 }
 

@@ -296,6 +296,25 @@ fn trials_table(report: &DoctorReport, verbose: bool) -> Table {
     t
 }
 
+/// A decode trial's result, what happened and its fix.
+fn outcome_cells(outcome: &DecodeOutcome, made: &str, how: &str) -> (Cell, String, String) {
+    match outcome {
+        DecodeOutcome::Ok { frames } => (
+            good("ok", true),
+            format!("{frames} frames of a {made} clip decoded on NVDEC, {how}"),
+            String::new(),
+        ),
+        DecodeOutcome::Failed { failure } => (
+            good(failure.kind(), false),
+            failure.to_string(),
+            failure.fix(),
+        ),
+        DecodeOutcome::NotTried { detail } => {
+            (good("not tried", false), detail.clone(), String::new())
+        }
+    }
+}
+
 fn decode_table(report: &DoctorReport, verbose: bool) -> Table {
     let d = report
         .ffmpeg
@@ -309,21 +328,7 @@ fn decode_table(report: &DoctorReport, verbose: bool) -> Table {
                 .any(|c| c == &format!("{}_cuvid", trial.codec))
         });
         let made = trial.made_with.as_deref().unwrap_or("-");
-        let (result, what, fix) = match &trial.outcome {
-            DecodeOutcome::Ok { frames } => (
-                good("ok", true),
-                format!("{frames} frames of a {made} clip decoded on NVDEC"),
-                String::new(),
-            ),
-            DecodeOutcome::Failed { failure } => (
-                good(failure.kind(), false),
-                failure.to_string(),
-                failure.fix(),
-            ),
-            DecodeOutcome::NotTried { detail } => {
-                (good("not tried", false), detail.clone(), String::new())
-            }
-        };
+        let (result, what, fix) = outcome_cells(&trial.outcome, made, "through ffmpeg");
         let what = if listed {
             what
         } else {
@@ -342,6 +347,16 @@ fn decode_table(report: &DoctorReport, verbose: bool) -> Table {
         ]);
         if verbose && !trial.command.is_empty() {
             t.add_row(vec!["", "command", "", &trial.command, ""]);
+        }
+        if let Some(outcome) = &trial.in_process {
+            let (result, what, fix) = outcome_cells(outcome, made, "driven in this process");
+            t.add_row(vec![
+                Cell::new(format!("{} in-process", trial.codec)),
+                result,
+                Cell::new(""),
+                Cell::new(what),
+                Cell::new(fix),
+            ]);
         }
     }
     if let Some(missing) = d.map(|d| d.missing_filters()).filter(|m| !m.is_empty()) {

@@ -1,4 +1,4 @@
-//! A user's video decoded on NVDEC in this process (`cuda::nvdec`): ffmpeg
+//! A user's video decoded on NVDEC in this process (`nvdec`): ffmpeg
 //! only demuxes (the elementary stream, Annex B, on its stdout — a few kB a
 //! frame), NVDEC decodes and scales on the GPU, a kernel turns nv12 into BGR
 //! there, and the GPU copies the frame straight into the case's buffer
@@ -11,11 +11,11 @@ use std::process::ChildStdout;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::cuda::driver::{
+use super::driver::{
     Copy2d, Cuda, DeviceBuffer, Kernels, Nv12Surface, Stream, MEMORY_DEVICE, MEMORY_HOST,
 };
-use crate::cuda::nvdec::{Codec, Session};
-use crate::cuda::CudaError;
+use super::nvdec::{Codec, Session};
+use super::CudaError;
 use crate::ffmpeg::child::FfmpegProcess;
 use crate::frame::Frame;
 use crate::results::decode::{DecodeRun, Decoder};
@@ -237,6 +237,26 @@ impl NvdecReader {
     pub fn finish(&mut self) -> Option<DecodeRun> {
         self.stream.finish()
     }
+}
+
+/// Every picture of `path` decoded through NVDEC here at `size` (doctor's
+/// trial): how many.
+pub fn decode_all(
+    ffmpeg: &Path,
+    path: &Path,
+    codec: Codec,
+    size: (u32, u32),
+    device: Option<u32>,
+) -> Result<u64, NvdecReadError> {
+    let cuda = Cuda::open(device.unwrap_or(0))?;
+    let stream = cuda.stream()?;
+    let mut video = NvdecStream::open(&cuda, ffmpeg, path, codec, size, 0)?;
+    let mut frames = 0;
+    while video.next(&stream, |_| Ok(()))?.is_some() {
+        frames += 1;
+    }
+    video.finish();
+    Ok(frames)
 }
 
 /// Whether NVDEC, driven here, decodes `path`'s first picture at `size`.
