@@ -8,7 +8,7 @@
 #   (ffmpeg), the composite with the encoder taken out, gpu-resident;
 # - frame 100 of each path's output kept for a look, and their difference;
 # - HEVC and 4:4:4 H.264 through --decoder nvdec (in-process, and the
-#   fallback with its reason).
+#   fallback with its reason); doctor with its in-process decode rows.
 #
 #   lab/scripts/lent-in-process.sh OUTDIR   (after . scripts/lent-env.sh)
 set -uo pipefail
@@ -19,6 +19,8 @@ tmp=$(mktemp -d)
 clip="$tmp/h264-1080p.mkv"
 h264_clip "$clip" 700
 machine_facts "$out"
+nvviz-bench doctor > "$out/doctor.txt" 2>&1
+nvviz-bench doctor --json > "$out/doctor.json" 2> "$out/doctor.err"
 rounds=${NVVIZ_ROUNDS:-3}
 frames=${NVVIZ_FRAMES:-300}
 for r in $(seq 1 "$rounds"); do
