@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use nvviz_bench::bench::pipeline;
 use nvviz_bench::frame::Frame;
-use nvviz_bench::overlay::layer::{Layer, LayerFrame};
+use nvviz_bench::overlay::layer::{Layer, LayerFrame, Packed};
 use nvviz_bench::overlay::pillow::{alpha_composite, bgr_to_rgba_in_place, rgba_to_bgr_in_place};
 use nvviz_bench::overlay::Overlay;
 use nvviz_bench::pixfmt::PixFmt;
@@ -52,6 +52,15 @@ fn overlays(c: &mut Criterion) {
             // Consecutive frames: the last frame's regions are cleared, as in a run.
             index = (index + 1) % 8;
             layer.draw(&mut overlay, index, &tracks.persons(index), &mut out)
+        })
+    });
+    // The in-process composite's layer: the same two drawings, only the
+    // drawn regions packed for the kernel (no coverage or colour computed here).
+    let mut packed = Packed::default();
+    group.bench_function("native as packed regions (in-process composite)", |b| {
+        b.iter(|| {
+            index = (index + 1) % 8;
+            layer.draw_packed(&mut overlay, index, &tracks.persons(index), &mut packed)
         })
     });
     // The pipelined engine's split: one frame in bands of rows across every core.
