@@ -16,36 +16,13 @@ use super::CudaError;
 
 type Handle = *mut c_void;
 
-/// `cudaVideoCodec`: the codecs this path hands to NVDEC.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Codec {
-    H264,
-    Hevc,
-}
+use crate::ffmpeg::decode::NvdecCodec as Codec;
 
-impl Codec {
-    /// From ffmpeg's codec name (`ffprobe`'s `codec_name`).
-    pub fn from_ffmpeg(name: &str) -> Option<Self> {
-        match name {
-            "h264" => Some(Self::H264),
-            "hevc" => Some(Self::Hevc),
-            _ => None,
-        }
-    }
-
-    fn id(self) -> i32 {
-        match self {
-            Self::H264 => 4,
-            Self::Hevc => 8,
-        }
-    }
-
-    /// ffmpeg's Annex B bitstream filter and raw muxer for this codec.
-    pub fn annex_b(self) -> (&'static str, &'static str) {
-        match self {
-            Self::H264 => ("h264_mp4toannexb", "h264"),
-            Self::Hevc => ("hevc_mp4toannexb", "hevc"),
-        }
+/// `cudaVideoCodec`.
+fn codec_id(codec: Codec) -> i32 {
+    match codec {
+        Codec::H264 => 4,
+        Codec::Hevc => 8,
     }
 }
 
@@ -256,7 +233,7 @@ impl Session {
             error: None,
         });
         let mut params = ParserParams {
-            codec: codec.id(),
+            codec: codec_id(codec),
             max_decode_surfaces: 1,
             clock_rate: 0,
             error_threshold: 0,
@@ -549,10 +526,8 @@ mod tests {
     }
 
     #[test]
-    fn only_h264_and_hevc_go_to_nvdec_here() {
-        assert_eq!(Codec::from_ffmpeg("h264"), Some(Codec::H264));
-        assert_eq!(Codec::from_ffmpeg("hevc"), Some(Codec::Hevc));
-        assert_eq!(Codec::from_ffmpeg("av1"), None);
-        assert_eq!(Codec::Hevc.annex_b(), ("hevc_mp4toannexb", "hevc"));
+    fn the_codecs_have_nvdecs_ids() {
+        assert_eq!(codec_id(Codec::H264), 4);
+        assert_eq!(codec_id(Codec::Hevc), 8);
     }
 }

@@ -14,9 +14,10 @@ use std::time::Duration;
 use super::driver::{
     Copy2d, Cuda, DeviceBuffer, Kernels, Nv12Surface, Stream, MEMORY_DEVICE, MEMORY_HOST,
 };
-use super::nvdec::{Codec, Session};
+use super::nvdec::Session;
 use super::CudaError;
 use crate::ffmpeg::child::FfmpegProcess;
+use crate::ffmpeg::decode::NvdecCodec as Codec;
 use crate::frame::Frame;
 use crate::results::decode::{DecodeRun, Decoder};
 use crate::results::failure::EncodeFailure;

@@ -107,11 +107,38 @@ fn frames_args(
         .collect()
 }
 
+/// The codecs this process hands NVDEC itself (`cuda::nvdec`), as ffmpeg's
+/// demuxer copies them out for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NvdecCodec {
+    H264,
+    Hevc,
+}
+
+impl NvdecCodec {
+    /// From ffmpeg's codec name; None for one NVDEC takes only through ffmpeg.
+    pub fn from_ffmpeg(name: &str) -> Option<Self> {
+        match name {
+            "h264" => Some(Self::H264),
+            "hevc" => Some(Self::Hevc),
+            _ => None,
+        }
+    }
+
+    /// The bitstream filter and raw muxer that copy it out as Annex B.
+    pub fn annex_b(self) -> (&'static str, &'static str) {
+        match self {
+            Self::H264 => ("h264_mp4toannexb", "h264"),
+            Self::Hevc => ("hevc_mp4toannexb", "hevc"),
+        }
+    }
+}
+
 /// ffmpeg as the in-process NVDEC's demuxer (`cuda::video`): the video
 /// stream copied out as an Annex B elementary stream on stdout, no decoding.
 /// The run's window is found by decoding from the start and dropping what
 /// precedes it (a copied stream cannot start mid-GOP).
-pub fn demux_args(path: &Path, codec: crate::cuda::nvdec::Codec) -> Vec<String> {
+pub fn demux_args(path: &Path, codec: NvdecCodec) -> Vec<String> {
     let (bsf, muxer) = codec.annex_b();
     strings(&[
         "-hide_banner",
@@ -274,8 +301,9 @@ mod tests {
 
     #[test]
     fn the_in_process_decoder_gets_the_stream_copied_as_annex_b() {
-        use crate::cuda::nvdec::Codec;
-        let args = demux_args(Path::new("in.mp4"), Codec::Hevc);
+        assert_eq!(NvdecCodec::from_ffmpeg("h264"), Some(NvdecCodec::H264));
+        assert_eq!(NvdecCodec::from_ffmpeg("av1"), None);
+        let args = demux_args(Path::new("in.mp4"), NvdecCodec::Hevc);
         let after = |flag: &str| args[args.iter().position(|a| a == flag).unwrap() + 1].clone();
         assert_eq!(after("-c:v"), "copy");
         assert_eq!(after("-bsf:v"), "hevc_mp4toannexb");

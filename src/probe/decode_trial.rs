@@ -119,7 +119,7 @@ fn trial(
         made.clone()
             .and_then(|()| nvdec_decode(binary, &clip, None, None, None, timeout)),
     );
-    let in_process = crate::cuda::nvdec::Codec::from_ffmpeg(codec.name())
+    let in_process = crate::ffmpeg::decode::NvdecCodec::from_ffmpeg(codec.name())
         .filter(|_| made.is_ok())
         .map(|c| {
             counted(

@@ -52,7 +52,7 @@ pub enum Input {
         nvdec_device: Option<u32>,
         /// NVDEC driven in this process, on this codec's stream (its trial
         /// passed); None: ffmpeg decodes (on NVDEC or the CPU).
-        in_process: Option<crate::cuda::nvdec::Codec>,
+        in_process: Option<crate::ffmpeg::decode::NvdecCodec>,
         /// The colour properties it declares (NVDEC's frames are converted
         /// here; the GPU composite's layer declares the same).
         color: crate::ffmpeg::probe_file::ColorTags,

@@ -380,12 +380,13 @@ impl NvdecTrial<'_> {
     /// Whether NVDEC, driven here, decodes the video's first frame at the
     /// run's size: the codec one it takes here, the libraries, the GPU.
     fn in_process(&self, ffmpeg: &Path, path: &Path, device: Option<u32>) -> Result<(), String> {
-        let codec = crate::cuda::nvdec::Codec::from_ffmpeg(self.codec).ok_or_else(|| {
-            format!(
-                "{} goes to NVDEC through ffmpeg only (h264 and hevc here)",
-                self.codec
-            )
-        })?;
+        let codec =
+            crate::ffmpeg::decode::NvdecCodec::from_ffmpeg(self.codec).ok_or_else(|| {
+                format!(
+                    "{} goes to NVDEC through ffmpeg only (h264 and hevc here)",
+                    self.codec
+                )
+            })?;
         crate::cuda::video::trial(ffmpeg, path, codec, self.size, device).map_err(|e| e.to_string())
     }
 }
@@ -468,7 +469,7 @@ fn user_video(
             decoder: decode.ran,
             nvdec_device: spec.nvdec_device,
             in_process: (decode.route == Some(NvdecRoute::InProcess))
-                .then(|| crate::cuda::nvdec::Codec::from_ffmpeg(&stream.codec))
+                .then(|| crate::ffmpeg::decode::NvdecCodec::from_ffmpeg(&stream.codec))
                 .flatten(),
             color: stream.color.clone(),
             start_ms: spec.start_ms,
