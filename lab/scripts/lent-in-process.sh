@@ -2,7 +2,7 @@
 # Issue 31's targets with NVDEC and the composite driven in this process
 # (cuda/, bench/gpu_cuda.rs), on a lent GPU machine, in one call:
 # - `render --decoder nvdec` (in-process) against `--decoder ffmpeg` and the
-#   same mode on pre-decoded frames (the embedded clip), rounds interleaved;
+#   same mode on the same frames pre-decoded (`--preload`), rounds interleaved;
 #   what decoding cost a frame, from each result's `decode` record;
 # - the GPU modes on the same 1080p H.264 file, interleaved: NVDEC alone
 #   (ffmpeg), the composite with the encoder taken out, gpu-resident;
@@ -22,10 +22,10 @@ machine_facts "$out"
 nvviz-bench doctor > "$out/doctor.txt" 2>&1
 nvviz-bench doctor --json > "$out/doctor.json" 2> "$out/doctor.err"
 rounds=${NVVIZ_ROUNDS:-3}
-frames=${NVVIZ_FRAMES:-300}
+frames=${NVVIZ_FRAMES:-600}
 for r in $(seq 1 "$rounds"); do
-  for dec in nvdec ffmpeg embedded; do
-    if [ "$dec" = embedded ]; then src=(); else src=(--video "$clip" --decoder "$dec"); fi
+  for dec in nvdec ffmpeg preload; do
+    if [ "$dec" = preload ]; then src=(--video "$clip" --preload); else src=(--video "$clip" --decoder "$dec"); fi
     nvviz-bench render "${src[@]}" --mode native --frames "$frames" -o "$tmp/render-$dec.mp4" \
       --export-json "$out/render-$dec-r$r.json" > "$out/render-$dec-r$r.txt" 2>&1
     echo "exit=$?" >> "$out/render-$dec-r$r.txt"
@@ -59,6 +59,7 @@ def case(p):
     d = json.load(open(p))
     return d["cases"][0] if "cases" in d else d
 rows = []
+fps = {}
 for p in sorted(glob.glob(f"{out}/render-*-r*.json")):
     c = case(p)
     if not c.get("runs"):
@@ -68,6 +69,15 @@ for p in sorted(glob.glob(f"{out}/render-*-r*.json")):
     dec = run.get("decode") or {}
     cores = run.get("cpu_own_cores", 0) + run.get("cpu_children_cores", 0)
     rows.append(f"{os.path.basename(p)}: fps {run['fps']:.1f} cores {cores:.2f} decode {dec.get('decoder')} {dec.get('cpu_ms_per_frame')} core-ms/frame")
+    name = os.path.basename(p)[len("render-"):-len(".json")]
+    fps[name] = run["fps"]
+for r in range(1, 100):
+    if f"nvdec-r{r}" in fps and f"preload-r{r}" in fps:
+        rows.append(f"round {r}: nvdec / preload {fps[f'nvdec-r{r}'] / fps[f'preload-r{r}']:.3f}, ffmpeg / preload {fps.get(f'ffmpeg-r{r}', 0) / fps[f'preload-r{r}']:.3f}")
+d = json.load(open(f"{out}/gpu-video.json"))
+by = {c["mode"]: c["runs"] for c in d["cases"]}
+for i, (c, n) in enumerate(zip(by.get("composite-ceiling", []), by.get("nvdec-ceiling", []))):
+    rows.append(f"round {i + 1}: composite-ceiling {c['fps']:.1f} / nvdec-ceiling {n['fps']:.1f} = {c['fps'] / n['fps']:.3f}, composite cores {c['cpu_own_cores'] + c['cpu_children_cores']:.2f}")
 try:
     import numpy as np
     from PIL import Image

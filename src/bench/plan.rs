@@ -221,6 +221,7 @@ mod tests {
                 rule: CaptionRule::default(),
                 warmup: 3,
                 nvdec_device: None,
+                preload: false,
             },
             modes: vec![Mode::Native, Mode::EncodeOnly],
             codecs: vec![CodecRequest::Codec(Codec::H264)],

@@ -127,6 +127,10 @@ pub struct WorkloadArgs {
     /// How --video is decoded: ffmpeg (rawvideo pipe) or opencv (VideoCapture, as the guide's demo)
     #[arg(long, value_enum, default_value = "ffmpeg")]
     pub decoder: crate::results::decode::Decoder,
+    /// Decode --video once before the runs and time them on those frames, held in memory:
+    /// the same mode with decoding taken out (refused above 8 GiB of frames)
+    #[arg(long)]
+    pub preload: bool,
     /// Start this many milliseconds into --video (the demo's `start`: the frame nearest to it)
     #[arg(long, value_name = "MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1_000_000_000_000))]
     pub start: u64,

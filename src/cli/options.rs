@@ -89,6 +89,7 @@ pub fn workload_spec(args: &WorkloadArgs, warmup: u64) -> anyhow::Result<Workloa
         rule: caption_rule(args)?,
         warmup,
         nvdec_device: None,
+        preload: args.preload,
     })
 }
 

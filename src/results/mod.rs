@@ -109,6 +109,10 @@ pub struct WorkloadInfo {
     /// A user's video: the decoder asked for and the one that ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decode: Option<decode::DecodeChoice>,
+    /// `--preload`: the video decoded once before the runs, which then read
+    /// those frames from memory (their time holds no decoding).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub preloaded: bool,
 }
 
 fn drawn() -> bool {

@@ -96,6 +96,7 @@ impl Workload {
                 show_time: true,
                 start_frame: 0,
                 decode: None,
+                preloaded: false,
             },
             detections,
             input: Input::Synthetic(ring),
@@ -124,6 +125,7 @@ impl Workload {
                 show_time: false,
                 start_frame: 0,
                 decode: None,
+                preloaded: false,
             },
             detections: Detections::default(),
             input: Input::Feed(rx),
@@ -201,6 +203,49 @@ impl Workload {
                 anyhow::bail!("--decoder ffmpeg needs ffmpeg: install it, pass --ffmpeg, or use --decoder opencv")
             }
         })
+    }
+}
+
+/// The most frames `--preload` holds in memory.
+pub const PRELOAD_BYTES: usize = 8 << 30;
+
+impl Workload {
+    /// The video decoded once now, with the decoder chosen, into frames held
+    /// in memory (`warmup` + the run's frames): the runs read those, and
+    /// their time holds no decoding.
+    pub fn preloaded(mut self, warmup: u64, notes: &mut Vec<String>) -> anyhow::Result<Self> {
+        let total = self.info.frames + warmup;
+        let bytes = Frame::bytes_len(self.info.width, self.info.height) as u64 * total;
+        if bytes > PRELOAD_BYTES as u64 {
+            anyhow::bail!(
+                "--preload would hold {:.1} GiB of frames ({total} of {}x{}), more than {} GiB: ask for fewer --frames or a smaller --resolution",
+                bytes as f64 / f64::from(1u32 << 30),
+                self.info.width,
+                self.info.height,
+                PRELOAD_BYTES >> 30
+            );
+        }
+        let mut ring = Vec::with_capacity(total as usize);
+        {
+            let mut reader = self.reader()?;
+            for n in 0..total {
+                let mut frame = Frame::new(self.info.width, self.info.height);
+                if !reader.read_into(&mut frame)? {
+                    anyhow::bail!(
+                        "the video ended after {n} of the {total} frames --preload decodes"
+                    );
+                }
+                ring.push(frame);
+            }
+            reader.finish();
+        }
+        notes.push(format!(
+            "--preload: {total} frames decoded before the runs ({:.1} GiB in memory); the runs time no decoding",
+            bytes as f64 / f64::from(1u32 << 30)
+        ));
+        self.input = Input::Synthetic(ring);
+        self.info.preloaded = true;
+        Ok(self)
     }
 }
 

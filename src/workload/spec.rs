@@ -69,6 +69,8 @@ pub struct WorkloadSpec {
     pub warmup: u64,
     /// The CUDA device NVDEC decodes on (`--gpu`), else CUDA's default.
     pub nvdec_device: Option<u32>,
+    /// Decode the video once before the runs and time them on those frames.
+    pub preload: bool,
 }
 
 impl WorkloadSpec {
@@ -135,6 +137,11 @@ pub fn build(
                 "--video needs ffmpeg to decode it: install ffmpeg or pass --ffmpeg (or read it with OpenCV: --decoder opencv)"
             ),
         },
+    };
+    let workload = match (spec.preload, &spec.video) {
+        (true, Some(_)) => workload.preloaded(spec.warmup, &mut notes)?,
+        (true, None) => bail!("--preload decodes a --video before the runs: give one (the embedded clip is held in memory already)"),
+        (false, _) => workload,
     };
     Ok(Built { workload, notes })
 }
@@ -461,6 +468,7 @@ fn user_video(
             show_time: spec.show_time,
             start_frame,
             decode: Some(decode.clone()),
+            preloaded: false,
         },
         detections,
         input: Input::Video {

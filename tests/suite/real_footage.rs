@@ -339,6 +339,69 @@ fn nvdec_in_process_runs_or_names_what_is_missing() {
     assert_eq!(ffprobe_stream(&out).0, 12);
 }
 
+/// `--preload` decodes the window once before the run: the output is the
+/// same video frame for frame as the run that decodes while it draws (the
+/// same frames, the same drawing), the results say the frames were held,
+/// and without a --video it is refused in one line.
+#[test]
+fn preload_draws_the_same_frames_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let video = lavfi_video(dir.path(), "in.mp4", "320x240", 30);
+    let decoded = |out: &Path| {
+        let run = std::process::Command::new(real_ffmpeg().unwrap())
+            .args(["-v", "error", "-i"])
+            .arg(out)
+            .args(["-f", "framemd5", "-"])
+            .output()
+            .unwrap();
+        String::from_utf8(run.stdout).unwrap()
+    };
+    let mut md5 = Vec::new();
+    for preload in [false, true] {
+        let (out, json) = (
+            dir.path().join(format!("o{preload}.mp4")),
+            dir.path().join("r.json"),
+        );
+        let mut cmd = nvviz();
+        cmd.args([
+            "render", "--mode", "native", "--frames", "20", "--start", "200", "--video",
+        ])
+        .arg(&video)
+        .arg("-o")
+        .arg(&out)
+        .arg("--export-json")
+        .arg(&json);
+        if preload {
+            cmd.arg("--preload");
+        }
+        let run = cmd.output().unwrap();
+        assert_exit(&run, 0);
+        let results = read_json(&json);
+        assert_eq!(
+            results["workload"]["preloaded"].as_bool().unwrap_or(false),
+            preload
+        );
+        let runs = results["cases"][0]["runs"].as_array().unwrap();
+        assert_eq!(runs[0].get("decode").is_some(), !preload, "{:#}", runs[0]);
+        md5.push(decoded(&out));
+    }
+    assert!(
+        md5[0].lines().filter(|l| !l.starts_with('#')).count() == 20,
+        "{}",
+        md5[0]
+    );
+    assert_eq!(md5[0], md5[1]);
+    let refused = nvviz()
+        .args(["render", "--preload", "--frames", "5", "-o"])
+        .arg(dir.path().join("x.mp4"))
+        .output()
+        .unwrap();
+    assert_exit(&refused, 2);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("--preload decodes a --video"), "{stderr}");
+}
+
 /// A tracker's boxes (MOT) with an AVA CSV's actions, as the demo draws
 /// them: the box follows the tracker on every frame, before the person's
 /// first keyframe too, and from the keyframe on carries its caption.
