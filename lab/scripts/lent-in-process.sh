@@ -38,6 +38,9 @@ modes=composite-ceiling,nvdec-ceiling,gpu-resident
 nvviz-bench bench --video "$clip" --modes $modes --frames 600 --warmup 30 --runs "$rounds" --interleave \
   --export-json "$out/gpu-video.json" > "$out/gpu-video.txt" 2>&1
 echo "exit=$?" >> "$out/gpu-video.txt"
+nvviz-bench bench --modes $modes,native --frames 600 --warmup 30 --runs "$rounds" --interleave \
+  --export-json "$out/gpu-embedded.json" > "$out/gpu-embedded.txt" 2>&1
+echo "exit=$?" >> "$out/gpu-embedded.txt"
 for mode in gpu-resident native; do
   nvviz-bench render --video "$clip" --mode $mode --frames 120 -o "$tmp/render-$mode.mp4" > "$out/render-$mode.txt" 2>&1
   echo "exit=$?" >> "$out/render-$mode.txt"
