@@ -40,3 +40,4 @@ machine_facts() {
   { nproc; lscpu | grep -E 'Model name|Thread|Core'; if command -v nvidia-smi >/dev/null; then nvidia-smi --query-gpu=name,driver_version --format=csv 2>&1; else echo "no NVIDIA GPU (nvidia-smi not found)"; fi
     "$NVVIZ_FFMPEG" -hide_banner -version | head -1; nvviz-bench --version; } > "$1/machine.txt" 2>&1
 }
+export -f machine_facts
