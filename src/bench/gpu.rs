@@ -6,7 +6,7 @@
 //! Started and run by `case_run.rs` like every case.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::sync_channel;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::time::{Duration, Instant};
 
 use super::case::CaseSpec;
@@ -23,10 +23,11 @@ use crate::ffmpeg::gpu::{gpu_args, GpuInput, GpuStage};
 use crate::ffmpeg::probe_file::ColorTags;
 use crate::frame::Frame;
 use crate::overlay::layer::{Layer, LayerFrame, LayerTimes};
-use crate::overlay::Overlay;
+use crate::overlay::{Overlay, OverlayError};
 use crate::results::decode::GpuPath;
 use crate::results::failure::EncodeFailure;
 use crate::results::{Mode, StyleKind};
+use crate::workload::detections::Person;
 use crate::workload::Input;
 
 /// How long NVDEC's trial may take when a case starts.
@@ -240,10 +241,76 @@ pub fn run(
 }
 
 /// A layer frame drawn for frame `index`, with what drawing it took.
-struct Drawn {
-    index: u64,
-    frame: LayerFrame,
-    times: LayerTimes,
+pub(super) struct Drawn<L> {
+    pub index: u64,
+    pub layer: L,
+    pub times: LayerTimes,
+}
+
+/// What one way of drawing the layer needs (`Layer::draw`, a yuva420p
+/// frame; `Layer::draw_packed`, the packed regions).
+pub(super) type DrawFn<L> =
+    fn(&mut Layer, &mut Overlay, u64, &[Person], &mut L) -> Result<LayerTimes, OverlayError>;
+
+/// The drawing thread's loop: each frame's layer drawn into a buffer from
+/// `free` and sent on `drawn`, until either channel closes or drawing fails.
+pub(super) fn draw_layers<L>(
+    ctx: &RunContext,
+    mut overlay: Overlay,
+    total: u64,
+    free: Receiver<L>,
+    drawn: SyncSender<Result<Drawn<L>, RunError>>,
+    draw: DrawFn<L>,
+) {
+    let info = &ctx.workload.info;
+    let mut layer = Layer::new(info.width, info.height);
+    for index in 0..total {
+        let Ok(mut buffer) = free.recv() else {
+            return;
+        };
+        let persons = ctx.workload.detections.persons(index);
+        let result = draw(&mut layer, &mut overlay, index, &persons, &mut buffer)
+            .map(|times| Drawn {
+                index,
+                layer: buffer,
+                times,
+            })
+            .map_err(|e| RunError::Other(e.into()));
+        let stop = result.is_err();
+        if drawn.send(result).is_err() || stop {
+            return;
+        }
+    }
+}
+
+/// The next drawn layer (an interrupt or the drawing thread's end stops
+/// the run); the clock restarts when the warm-up is over.
+pub(super) fn next_drawn<L>(
+    ctx: &RunContext,
+    drawn: &Receiver<Result<Drawn<L>, RunError>>,
+    timing: &mut Timing,
+) -> Result<Drawn<L>, RunError> {
+    if crate::interrupt::requested() {
+        return Err(RunError::Interrupted);
+    }
+    let next = drawn
+        .recv()
+        .map_err(|_| RunError::Other(anyhow::anyhow!("the layer's drawing stopped")))??;
+    if next.index == ctx.warmup {
+        timing.restart();
+    }
+    Ok(next)
+}
+
+/// A frame's stages counted, after the warm-up: drawing, making the layer,
+/// and the rest since `started` (writing it, or compositing it here).
+pub(super) fn count<L>(ctx: &RunContext, timing: &mut Timing, drawn: &Drawn<L>, started: Instant) {
+    if drawn.index >= ctx.warmup {
+        let s = &mut timing.stages;
+        s.overlay += drawn.times.draw.as_secs_f64();
+        s.conversion += drawn.times.convert.as_secs_f64();
+        s.write += started.elapsed().as_secs_f64();
+    }
 }
 
 /// The overlay drawn as a layer into the GPU path's stdin, the two
@@ -259,7 +326,7 @@ fn run_layers(
     progress: &Progress,
 ) -> Result<RunOutcome, RunError> {
     let info = &ctx.workload.info;
-    let mut overlay = Overlay::for_workload(spec.overlay.unwrap_or(StyleKind::Native), info)?;
+    let overlay = Overlay::for_workload(spec.overlay.unwrap_or(StyleKind::Native), info)?;
     let held = sink.held();
     let (free_tx, free_rx) = sync_channel::<LayerFrame>(held + 2);
     for _ in 0..held + 2 {
@@ -267,31 +334,11 @@ fn run_layers(
             .send(LayerFrame::new(info.width, info.height))
             .expect("the pool's channel holds the pool");
     }
-    let (drawn_tx, drawn_rx) = sync_channel::<Result<Drawn, RunError>>(1);
+    let (drawn_tx, drawn_rx) = sync_channel::<Result<Drawn<LayerFrame>, RunError>>(1);
     let total = ctx.warmup + info.frames;
     let mut timing = Timing::start();
-    let written = std::thread::scope(|scope| {
-        scope.spawn(move || {
-            let mut layer = Layer::new(info.width, info.height);
-            for index in 0..total {
-                let Ok(mut frame) = free_rx.recv() else {
-                    return;
-                };
-                let persons = ctx.workload.detections.persons(index);
-                let drawn = layer
-                    .draw(&mut overlay, index, &persons, &mut frame)
-                    .map(|times| Drawn {
-                        index,
-                        frame,
-                        times,
-                    })
-                    .map_err(|e| RunError::Other(e.into()));
-                let stop = drawn.is_err();
-                if drawn_tx.send(drawn).is_err() || stop {
-                    return;
-                }
-            }
-        });
+    let written: Result<(), RunError> = std::thread::scope(|scope| {
+        scope.spawn(move || draw_layers(ctx, overlay, total, free_rx, drawn_tx, Layer::draw));
         // Owned here: whichever way this ends, they drop before the scope
         // waits for the drawing thread, which then stops waiting on them.
         let (free_tx, drawn_rx) = (free_tx, drawn_rx);
@@ -299,25 +346,12 @@ fn run_layers(
         let unused = Frame::new(0, 0);
         let mut in_pipe = std::collections::VecDeque::with_capacity(held + 1);
         for _ in 0..total {
-            if crate::interrupt::requested() {
-                return Err(RunError::Interrupted);
-            }
-            let drawn = drawn_rx
-                .recv()
-                .map_err(|_| RunError::Other(anyhow::anyhow!("the layer's drawing stopped")))??;
-            if drawn.index == ctx.warmup {
-                timing.restart();
-            }
+            let drawn = next_drawn(ctx, &drawn_rx, &mut timing)?;
             let t = Instant::now();
-            sink.write(&unused, &drawn.frame.bytes)?;
-            if drawn.index >= ctx.warmup {
-                let s = &mut timing.stages;
-                s.overlay += drawn.times.draw.as_secs_f64();
-                s.conversion += drawn.times.convert.as_secs_f64();
-                s.write += t.elapsed().as_secs_f64();
-            }
+            sink.write(&unused, &drawn.layer.bytes)?;
+            count(ctx, &mut timing, &drawn, t);
             progress.frame();
-            in_pipe.push_back(drawn.frame);
+            in_pipe.push_back(drawn.layer);
             if in_pipe.len() > held {
                 let reusable = in_pipe.pop_front().expect("longer than held");
                 let _ = free_tx.send(reusable);

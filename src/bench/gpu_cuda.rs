@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::case::CaseSpec;
+use super::gpu::{count, draw_layers, next_drawn, Drawn};
 use super::progress::Progress;
 use super::run::{RunContext, RunError, RunOutcome, Timing};
 use crate::cuda::driver::{Copy2d, Cuda, DeviceBuffer, Kernels, Nv12Surface, Stream};
@@ -25,7 +26,7 @@ use crate::encode::{FrameSink, SinkOutput};
 use crate::ffmpeg::args::{EncodeSettings, RawInput};
 use crate::ffmpeg::decode::NvdecCodec as Codec;
 use crate::frame::Frame;
-use crate::overlay::layer::{Layer, LayerTimes, Packed};
+use crate::overlay::layer::{Layer, Packed};
 use crate::overlay::Overlay;
 use crate::pixfmt::PixFmt;
 use crate::results::failure::EncodeFailure;
@@ -35,13 +36,6 @@ use crate::results::StyleKind;
 pub struct Video<'a> {
     pub path: &'a Path,
     pub codec: Codec,
-}
-
-/// A layer drawn for frame `index`, with what drawing it took.
-struct Drawn {
-    index: u64,
-    packed: Packed,
-    times: LayerTimes,
 }
 
 /// One run: `settings` given, the composited frames go to that (CPU)
@@ -83,14 +77,14 @@ pub fn run(
         None => None,
     };
     let held = sink.as_ref().map_or(0, |s| s.held());
-    let mut overlay = Overlay::for_workload(spec.overlay.unwrap_or(StyleKind::Native), info)?;
+    let overlay = Overlay::for_workload(spec.overlay.unwrap_or(StyleKind::Native), info)?;
     let (free_tx, free_rx) = sync_channel::<Packed>(2);
     for _ in 0..2 {
         free_tx
             .send(Packed::default())
             .expect("the pool fits its channel");
     }
-    let (drawn_tx, drawn_rx) = sync_channel::<Result<Drawn, RunError>>(1);
+    let (drawn_tx, drawn_rx) = sync_channel::<Result<Drawn<Packed>, RunError>>(1);
     let total = ctx.warmup + info.frames;
     let mut timing = Timing::start();
     // Host buffers for the frames going down to the encoder: one may sit in
@@ -99,45 +93,18 @@ pub fn run(
         host.extend((0..=held).map(|_| vec![0; PixFmt::Nv12.frame_bytes(w, h)]));
     }
     let unused = Frame::new(0, 0);
-    let composited = std::thread::scope(|scope| {
-        scope.spawn(move || {
-            let mut layer = Layer::new(w, h);
-            for index in 0..total {
-                let Ok(mut packed) = free_rx.recv() else {
-                    return;
-                };
-                let persons = ctx.workload.detections.persons(index);
-                let drawn = layer
-                    .draw_packed(&mut overlay, index, &persons, &mut packed)
-                    .map(|times| Drawn {
-                        index,
-                        packed,
-                        times,
-                    })
-                    .map_err(|e| RunError::Other(e.into()));
-                let stop = drawn.is_err();
-                if drawn_tx.send(drawn).is_err() || stop {
-                    return;
-                }
-            }
-        });
+    let composited: Result<(), RunError> = std::thread::scope(|scope| {
+        scope
+            .spawn(move || draw_layers(ctx, overlay, total, free_rx, drawn_tx, Layer::draw_packed));
         let (free_tx, drawn_rx) = (free_tx, drawn_rx);
         for n in 0..total {
-            if crate::interrupt::requested() {
-                return Err(RunError::Interrupted);
-            }
-            let drawn = drawn_rx
-                .recv()
-                .map_err(|_| RunError::Other(anyhow::anyhow!("the layer's drawing stopped")))??;
-            if drawn.index == ctx.warmup {
-                timing.restart();
-            }
+            let drawn = next_drawn(ctx, &drawn_rx, &mut timing)?;
             let t = Instant::now();
             let slot = (n % host.len().max(1) as u64) as usize;
             let down = host.get_mut(slot);
             let done = decoded
                 .next(&stream, |src| {
-                    gpu.composite(&stream, src, &drawn.packed, down)
+                    gpu.composite(&stream, src, &drawn.layer, down)
                 })
                 .map_err(EncodeFailure::from)?;
             if done.is_none() {
@@ -148,14 +115,9 @@ pub fn run(
             if let Some(sink) = sink.as_mut() {
                 sink.write(&unused, &host[slot])?;
             }
-            if drawn.index >= ctx.warmup {
-                let s = &mut timing.stages;
-                s.overlay += drawn.times.draw.as_secs_f64();
-                s.conversion += drawn.times.convert.as_secs_f64();
-                s.write += t.elapsed().as_secs_f64();
-            }
+            count(ctx, &mut timing, &drawn, t);
             progress.frame();
-            let _ = free_tx.send(drawn.packed);
+            let _ = free_tx.send(drawn.layer);
         }
         Ok(())
     });
