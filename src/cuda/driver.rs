@@ -20,33 +20,8 @@ const SCHED_BLOCKING_SYNC: u32 = 0x4;
 const REGISTER_PORTABLE: u32 = 0x1;
 const ALREADY_REGISTERED: CuResult = 712;
 
-macro_rules! api {
-    ($($field:ident = $symbol:literal: fn($($arg:ty),*);)*) => {
-        #[allow(non_snake_case)]
-        struct Api {
-            $($field: unsafe extern "C" fn($($arg),*) -> CuResult,)*
-            _lib: Library,
-        }
-
-        impl Api {
-            fn load(lib: Library) -> Result<Self, CudaError> {
-                // SAFETY: each symbol is the driver API's C function of that signature.
-                unsafe {
-                    Ok(Self {
-                        $($field: *lib.get(concat!($symbol, "\0").as_bytes()).map_err(|e| CudaError::Symbol {
-                            library: "libcuda.so.1",
-                            symbol: $symbol,
-                            detail: e.to_string(),
-                        })?,)*
-                        _lib: lib,
-                    })
-                }
-            }
-        }
-    };
-}
-
-api! {
+super::c_api! {
+    Api from "libcuda.so.1";
     init = "cuInit": fn(u32);
     device_get_count = "cuDeviceGetCount": fn(*mut i32);
     device_get = "cuDeviceGet": fn(*mut i32, i32);

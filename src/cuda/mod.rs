@@ -6,6 +6,37 @@
 //! A sibling of `ffmpeg`: ffmpeg still reads the container (it hands the
 //! video's elementary stream over), the GPU decodes and draws in place.
 
+/// A struct of C functions from one library loaded at run time: each field
+/// the symbol of that name and signature (returning CUresult), the library
+/// kept open with them.
+macro_rules! c_api {
+    ($name:ident from $library:literal; $($field:ident = $symbol:literal: fn($($arg:ty),*);)*) => {
+        struct $name {
+            $($field: unsafe extern "C" fn($($arg),*) -> super::driver::CuResult,)*
+            _lib: libloading::Library,
+        }
+
+        impl $name {
+            fn load(lib: libloading::Library) -> Result<Self, super::CudaError> {
+                // SAFETY: each symbol is the library's C function of that signature.
+                unsafe {
+                    Ok(Self {
+                        $($field: *lib.get(concat!($symbol, "\0").as_bytes()).map_err(|e| {
+                            super::CudaError::Symbol {
+                                library: $library,
+                                symbol: $symbol,
+                                detail: e.to_string(),
+                            }
+                        })?,)*
+                        _lib: lib,
+                    })
+                }
+            }
+        }
+    };
+}
+use c_api;
+
 pub mod driver;
 pub mod nvdec;
 pub mod video;

@@ -26,36 +26,8 @@ fn codec_id(codec: Codec) -> i32 {
     }
 }
 
-macro_rules! cuvid {
-    ($($field:ident = $symbol:literal: fn($($arg:ty),*);)*) => {
-        #[allow(non_snake_case)]
-        struct Api {
-            $($field: unsafe extern "C" fn($($arg),*) -> CuResult,)*
-            _lib: Library,
-        }
-
-        impl Api {
-            fn load() -> Result<Self, CudaError> {
-                // SAFETY: the driver's own video library; its initialisers only.
-                let lib = unsafe { Library::new("libnvcuvid.so.1") }
-                    .map_err(|e| CudaError::NoNvdecLibrary { detail: e.to_string() })?;
-                // SAFETY: each symbol is NVDECODE's C function of that signature.
-                unsafe {
-                    Ok(Self {
-                        $($field: *lib.get(concat!($symbol, "\0").as_bytes()).map_err(|e| CudaError::Symbol {
-                            library: "libnvcuvid.so.1",
-                            symbol: $symbol,
-                            detail: e.to_string(),
-                        })?,)*
-                        _lib: lib,
-                    })
-                }
-            }
-        }
-    };
-}
-
-cuvid! {
+super::c_api! {
+    Api from "libnvcuvid.so.1";
     caps = "cuvidGetDecoderCaps": fn(*mut DecodeCaps);
     create_decoder = "cuvidCreateDecoder": fn(*mut Handle, *mut CreateInfo);
     destroy_decoder = "cuvidDestroyDecoder": fn(Handle);
@@ -224,7 +196,12 @@ impl Session {
         if width % 2 != 0 || height % 2 != 0 {
             return Err(CudaError::OddSize { width, height });
         }
-        let api = Arc::new(Api::load()?);
+        // SAFETY: the driver's own video library; its initialisers only.
+        let lib =
+            unsafe { Library::new("libnvcuvid.so.1") }.map_err(|e| CudaError::NoNvdecLibrary {
+                detail: e.to_string(),
+            })?;
+        let api = Arc::new(Api::load(lib)?);
         let mut state = Box::new(Callbacks {
             api: api.clone(),
             target: (width, height),
