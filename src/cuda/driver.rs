@@ -87,8 +87,22 @@ unsafe impl Send for Cuda {}
 unsafe impl Sync for Cuda {}
 
 impl Cuda {
-    /// The driver on CUDA device `ordinal` (CUDA's numbering, as `--gpu`).
+    /// The driver on CUDA device `ordinal` (CUDA's numbering, as `--gpu`),
+    /// opened once a process: the primary context a trial made is the one
+    /// the run then uses, so a run's clock holds no context start (a
+    /// context's start took about 0.1 s a render on the lent GPUs).
     pub fn open(ordinal: u32) -> Result<Arc<Self>, CudaError> {
+        static OPENED: std::sync::Mutex<Vec<Arc<Cuda>>> = std::sync::Mutex::new(Vec::new());
+        let mut opened = OPENED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(cuda) = opened.iter().find(|c| c.ordinal == ordinal) {
+            return Ok(cuda.clone());
+        }
+        let cuda = Self::open_new(ordinal)?;
+        opened.push(cuda.clone());
+        Ok(cuda)
+    }
+
+    fn open_new(ordinal: u32) -> Result<Arc<Self>, CudaError> {
         // SAFETY: loading the system's CUDA driver library runs its initialisers only.
         let lib = unsafe { Library::new("libcuda.so.1") }.map_err(|e| CudaError::NoDriver {
             detail: e.to_string(),
