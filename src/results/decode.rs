@@ -159,4 +159,36 @@ mod tests {
         );
         assert_eq!(DecodeChoice::as_asked(Decoder::Nvdec).describe(), "NVDEC");
     }
+
+    #[test]
+    fn nvdecs_route_and_the_gpu_paths_driver_are_said_and_kept() {
+        let here = DecodeChoice::nvdec(NvdecRoute::InProcess);
+        assert_eq!(here.describe(), "NVDEC (in this process)");
+        let json = serde_json::to_value(&here).unwrap();
+        assert_eq!(json["route"], "in_process");
+        assert_eq!(
+            DecodeChoice::nvdec(NvdecRoute::Ffmpeg).describe(),
+            "NVDEC (through ffmpeg)"
+        );
+        // Older results have no route, and read as before.
+        let old: DecodeChoice =
+            serde_json::from_str(r#"{"requested":"nvdec","ran":"nvdec"}"#).unwrap();
+        assert_eq!(old.route, None);
+        let path = |in_process, because: Option<&str>| GpuPath {
+            on_gpu: true,
+            fallback: None,
+            in_process,
+            through_ffmpeg_because: because.map(String::from),
+        };
+        assert!(path(true, None)
+            .describe()
+            .ends_with("driven in this process"));
+        let text = path(false, Some("NVENC takes the CUDA frames inside ffmpeg")).describe();
+        assert!(
+            text.contains("ffmpeg's CUDA filters (NVENC takes"),
+            "{text}"
+        );
+        let old: GpuPath = serde_json::from_str(r#"{"on_gpu":true}"#).unwrap();
+        assert!(!old.in_process);
+    }
 }
