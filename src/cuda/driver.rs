@@ -79,6 +79,9 @@ pub struct Cuda {
     device: i32,
     context: Handle,
     pub ordinal: u32,
+    /// The kernels' functions, once their module is loaded (the driver
+    /// compiles the PTX then: once a process, not once a run).
+    functions: std::sync::Mutex<Option<[usize; 2]>>,
 }
 
 // SAFETY: the driver's handles may be used from any thread once the context
@@ -135,6 +138,7 @@ impl Cuda {
                 device,
                 context,
                 ordinal,
+                functions: std::sync::Mutex::new(None),
             }))
         }
     }
@@ -220,8 +224,23 @@ impl Cuda {
         })
     }
 
-    /// The tool's kernels (`kernels.ptx`), compiled by the driver for this GPU.
+    /// The tool's kernels (`kernels.ptx`), compiled by the driver for this GPU
+    /// the first time a process asks.
     pub fn kernels(self: &Arc<Self>) -> Result<Kernels, CudaError> {
+        let mut functions = self.functions.lock().unwrap_or_else(|e| e.into_inner());
+        let [nv12_to_bgr, composite] = match *functions {
+            Some(loaded) => loaded,
+            None => *functions.insert(self.load_kernels()?),
+        };
+        Ok(Kernels {
+            cuda: self.clone(),
+            nv12_to_bgr: nv12_to_bgr as Handle,
+            composite: composite as Handle,
+        })
+    }
+
+    /// `kernels.ptx` loaded into the context: its two functions.
+    fn load_kernels(&self) -> Result<[usize; 2], CudaError> {
         let ptx = std::ffi::CString::new(super::PTX).expect("the PTX text has no NUL");
         let _current = self.current()?;
         let mut module = std::ptr::null_mut();
@@ -239,11 +258,10 @@ impl Cuda {
             )
             .map(|()| f)
         };
-        Ok(Kernels {
-            cuda: self.clone(),
-            nv12_to_bgr: function(c"nv12_to_bgr")?,
-            composite: function(c"composite_regions")?,
-        })
+        Ok([
+            function(c"nv12_to_bgr")? as usize,
+            function(c"composite_regions")? as usize,
+        ])
     }
 }
 
