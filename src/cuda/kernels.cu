@@ -33,8 +33,9 @@ extern "C" __global__ void nv12_to_bgr(const unsigned char *luma, unsigned int l
 // The overlay layer composited onto an nv12 frame, one thread a 2x2 block of
 // the drawn regions, read from `src` and written to `dst` (a copy of it):
 // regions may overlap (a caption over a box's side), and a block computed
-// twice is written twice with the same value. A region is packed as the style drew it over
-// black, then over white (B, G, R rows of its width): over black a pixel is
+// twice is written twice with the same value. A region is packed as the
+// style drew it over black, then over white (B, G, R rows of its width):
+// over black a pixel is
 // its colour times its coverage, the white showing through is what of the
 // frame shows through, so the result is the style's drawing on this frame
 // (`overlay::layer`; BT.709 limited range with the layer's fixed-point
