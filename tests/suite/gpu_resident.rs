@@ -111,3 +111,113 @@ fn the_composite_looks_like_the_native_mode() {
         );
     }
 }
+
+/// The driver API's functions this process loads (`src/cuda/driver.rs`).
+const CUDA_SYMBOLS: [&str; 23] = [
+    "cuInit",
+    "cuDeviceGetCount",
+    "cuDeviceGet",
+    "cuDevicePrimaryCtxSetFlags_v2",
+    "cuDevicePrimaryCtxRetain",
+    "cuDevicePrimaryCtxRelease_v2",
+    "cuCtxPushCurrent_v2",
+    "cuCtxPopCurrent_v2",
+    "cuMemAlloc_v2",
+    "cuMemFree_v2",
+    "cuMemHostAlloc",
+    "cuMemFreeHost",
+    "cuMemHostRegister_v2",
+    "cuMemHostUnregister",
+    "cuMemcpy2DAsync_v2",
+    "cuMemcpyHtoDAsync_v2",
+    "cuModuleLoadData",
+    "cuModuleGetFunction",
+    "cuLaunchKernel",
+    "cuStreamCreate",
+    "cuStreamDestroy_v2",
+    "cuStreamSynchronize",
+    "cuGetErrorName",
+];
+
+/// A `libcuda.so.1` built here with `symbols`, every call answering
+/// CUDA_ERROR_NO_DEVICE (100) — a driver with no GPU, as in a container
+/// given the driver's libraries and no device; None without a C compiler.
+fn stub_driver(dir: &std::path::Path, symbols: &[&str]) -> Option<std::path::PathBuf> {
+    let lib = dir.join("lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    let mut c = String::from("typedef int CUresult;\n");
+    for s in symbols {
+        if *s == "cuGetErrorName" {
+            c += "CUresult cuGetErrorName(int e, const char **s) { *s = \"CUDA_ERROR_NO_DEVICE\"; return 0; }\n";
+        } else {
+            c += &format!("CUresult {s}() {{ return 100; }}\n");
+        }
+    }
+    let source = dir.join("stub.c");
+    std::fs::write(&source, c).unwrap();
+    let built = std::process::Command::new("cc")
+        .args(["-shared", "-fPIC", "-o"])
+        .arg(lib.join("libcuda.so.1"))
+        .arg(&source)
+        .status()
+        .ok()?;
+    built.success().then_some(lib)
+}
+
+/// The in-process NVDEC's own failures with a real driver library that
+/// cannot run it: no device (cuInit's answer, named), and a driver lacking
+/// a function this process needs (named, "too old"). Each is a note before
+/// ffmpeg's NVDEC is tried, the CPU decodes, the output is whole.
+#[test]
+fn a_driver_without_a_gpu_or_a_function_is_named_and_the_cpu_decodes() {
+    let dir = tempfile::tempdir().unwrap();
+    let video = lavfi_video(dir.path(), "in.mp4", "320x240", 20);
+    let without_memcpy: Vec<&str> = CUDA_SYMBOLS
+        .iter()
+        .copied()
+        .filter(|s| *s != "cuMemcpy2DAsync_v2")
+        .collect();
+    for (name, symbols, said) in [
+        (
+            "no-gpu",
+            &CUDA_SYMBOLS[..],
+            "cuInit failed: CUDA_ERROR_NO_DEVICE (100)",
+        ),
+        (
+            "old",
+            &without_memcpy[..],
+            "libcuda.so.1 has no cuMemcpy2DAsync_v2",
+        ),
+    ] {
+        let case = dir.path().join(name);
+        let Some(lib) = stub_driver(&case, symbols) else {
+            eprintln!("no C compiler: the stub driver is not built");
+            return;
+        };
+        let out = case.join("o.mp4");
+        let run = nvviz()
+            .env("LD_LIBRARY_PATH", &lib)
+            .args([
+                "render",
+                "--mode",
+                "native",
+                "--decoder",
+                "nvdec",
+                "--frames",
+                "12",
+                "--video",
+            ])
+            .arg(&video)
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_exit(&run, 0);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(
+            stderr.contains("NVDEC cannot be driven in this process") && stderr.contains(said),
+            "{name}: {stderr}"
+        );
+        assert_eq!(ffprobe_stream(&out).0, 12, "{name}");
+    }
+}
