@@ -112,6 +112,57 @@ fn the_composite_looks_like_the_native_mode() {
     }
 }
 
+/// `render --decoder nvdec` of 12 frames of `video` into `out` (the command,
+/// for a test to add to).
+fn render_on_nvdec(video: &std::path::Path, out: &std::path::Path) -> assert_cmd::Command {
+    let mut cmd = nvviz();
+    cmd.args([
+        "render",
+        "--mode",
+        "native",
+        "--decoder",
+        "nvdec",
+        "--frames",
+        "12",
+        "--video",
+    ])
+    .arg(video)
+    .arg("-o")
+    .arg(out);
+    cmd
+}
+
+/// `--decoder nvdec` on H.264, the codec this process hands NVDEC itself:
+/// where it can (a GPU, the driver's libcuda and libnvcuvid) the results say
+/// NVDEC ran in this process; elsewhere the note names the library or
+/// device that was missing before ffmpeg's own NVDEC is tried, and the
+/// frames are all there either way.
+#[test]
+fn nvdec_in_process_runs_or_names_what_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let video = lavfi_video(dir.path(), "in.mp4", "320x240", 20);
+    let (out, json) = (dir.path().join("o.mp4"), dir.path().join("r.json"));
+    let run = render_on_nvdec(&video, &out)
+        .arg("--export-json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert_exit(&run, 0);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    let results = read_json(&json);
+    let decode = &results["workload"]["decode"];
+    if decode["route"] != "in_process" {
+        assert!(
+            stderr.contains("NVDEC cannot be driven in this process")
+                && (stderr.contains("libcuda.so.1")
+                    || stderr.contains("libnvcuvid.so.1")
+                    || stderr.contains("CUDA")),
+            "{stderr}"
+        );
+    }
+    assert_eq!(ffprobe_stream(&out).0, 12);
+}
+
 /// The driver API's functions this process loads (`src/cuda/driver.rs`).
 const CUDA_SYMBOLS: [&str; 23] = [
     "cuInit",
@@ -195,21 +246,8 @@ fn a_driver_without_a_gpu_or_a_function_is_named_and_the_cpu_decodes() {
             return;
         };
         let out = case.join("o.mp4");
-        let run = nvviz()
+        let run = render_on_nvdec(&video, &out)
             .env("LD_LIBRARY_PATH", &lib)
-            .args([
-                "render",
-                "--mode",
-                "native",
-                "--decoder",
-                "nvdec",
-                "--frames",
-                "12",
-                "--video",
-            ])
-            .arg(&video)
-            .arg("-o")
-            .arg(&out)
             .output()
             .unwrap();
         assert_exit(&run, 0);

@@ -295,50 +295,6 @@ fn nvdec_that_cannot_decode_falls_back_to_the_cpu_and_says_why() {
     assert_eq!(ffprobe_stream(&out).0, 15);
 }
 
-/// `--decoder nvdec` on H.264, the codec this process hands NVDEC itself:
-/// where it can (a GPU, the driver's libcuda and libnvcuvid) the results say
-/// NVDEC ran in this process; elsewhere the note names the library or
-/// device that was missing before ffmpeg's own NVDEC is tried, and the
-/// frames are all there either way.
-#[test]
-fn nvdec_in_process_runs_or_names_what_is_missing() {
-    let dir = tempfile::tempdir().unwrap();
-    let video = lavfi_video(dir.path(), "in.mp4", "320x240", 20);
-    let (out, json) = (dir.path().join("o.mp4"), dir.path().join("r.json"));
-    let run = nvviz()
-        .args([
-            "render",
-            "--mode",
-            "native",
-            "--decoder",
-            "nvdec",
-            "--frames",
-            "12",
-            "--video",
-        ])
-        .arg(&video)
-        .arg("-o")
-        .arg(&out)
-        .arg("--export-json")
-        .arg(&json)
-        .output()
-        .unwrap();
-    assert_exit(&run, 0);
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    let results = read_json(&json);
-    let decode = &results["workload"]["decode"];
-    if decode["route"] != "in_process" {
-        assert!(
-            stderr.contains("NVDEC cannot be driven in this process")
-                && (stderr.contains("libcuda.so.1")
-                    || stderr.contains("libnvcuvid.so.1")
-                    || stderr.contains("CUDA")),
-            "{stderr}"
-        );
-    }
-    assert_eq!(ffprobe_stream(&out).0, 12);
-}
-
 /// `--preload` decodes the window once before the run: the output is the
 /// same video frame for frame as the run that decodes while it draws (the
 /// same frames, the same drawing), the results say the frames were held,
