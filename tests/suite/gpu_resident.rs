@@ -4,6 +4,9 @@
 //! (ffmpeg's decoder and `overlay`) as the reported fallback; on a GPU
 //! machine with NVDEC it runs there. Either way every output says which, the
 //! video decodes back whole, and its frames look like the native mode's.
+//! NVDEC driven in this process (`src/cuda/`) is tried first where it can
+//! be: here it cannot, and each reason why (no library, no device, a driver
+//! lacking a function) is said before the next way is tried.
 
 use crate::common::*;
 
