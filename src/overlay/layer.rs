@@ -336,6 +336,27 @@ mod tests {
     use crate::results::StyleKind;
     use crate::workload::synthetic;
 
+    /// Frames 3, 4 and 17 of a 640x360 clip of 6 persons, each drawn by the
+    /// native style: `check` gets the overlay and a layer to draw the same
+    /// annotations with, the frame index, its persons, the frame as it was,
+    /// and as the style drew on it.
+    fn each_drawn_frame(
+        mut check: impl FnMut(&mut Overlay, &mut Layer, u64, &[Person], &[u8], &Frame),
+    ) {
+        let (w, h) = (640, 360);
+        let tracks = synthetic::tracks(w, h, 30, 6);
+        let mut overlay = Overlay::new(StyleKind::Native, w, h, 30.0).unwrap();
+        let mut layer = Layer::new(w, h);
+        for index in [3u64, 4, 17] {
+            let persons = tracks.persons(index);
+            let mut frame = Frame::new(w, h);
+            synthetic::render_frame(&mut frame, index);
+            let plain = frame.data.clone();
+            overlay.draw(&mut frame, index, &persons).unwrap();
+            check(&mut overlay, &mut layer, index, &persons, &plain, &frame);
+        }
+    }
+
     /// The packed layer as `cuda/kernels.cu`'s `composite_regions` reads it
     /// (its table, each region's pixels over black then over white) and
     /// blends luma (`16 + luma(over black) + through · (Y − 16) / 255`): the
@@ -343,19 +364,11 @@ mod tests {
     /// of every region; and the table counts the kernel's 2x2 blocks.
     #[test]
     fn the_packed_layer_blended_as_the_kernel_does_is_the_style_drawn_on_it() {
-        let (w, h) = (640, 360);
-        let tracks = synthetic::tracks(w, h, 30, 6);
-        let mut overlay = Overlay::new(StyleKind::Native, w, h, 30.0).unwrap();
-        let mut layer = Layer::new(w, h);
         let mut packed = Packed::default();
-        for index in [3u64, 4, 17] {
-            let persons = tracks.persons(index);
-            let mut frame = Frame::new(w, h);
-            synthetic::render_frame(&mut frame, index);
-            let plain = frame.data.clone();
-            overlay.draw(&mut frame, index, &persons).unwrap();
+        each_drawn_frame(|overlay, layer, index, persons, plain, frame| {
+            let w = frame.width;
             layer
-                .draw_packed(&mut overlay, index, &persons, &mut packed)
+                .draw_packed(overlay, index, persons, &mut packed)
                 .unwrap();
             assert!(packed.count() > 6, "{}", packed.count());
             let mut blocks = 0;
@@ -390,11 +403,11 @@ mod tests {
             assert!(worst <= 2, "frame {index}: luma off by {worst}");
             // Far less than a frame crosses to the GPU.
             assert!(
-                packed.bytes.len() < (w * h) as usize,
+                packed.bytes.len() < (w * frame.height) as usize,
                 "{}",
                 packed.bytes.len()
             );
-        }
+        });
     }
 
     /// The layer over a real frame (`C·a + frame·(1−a)`, per channel) is what
@@ -402,18 +415,10 @@ mod tests {
     /// the style draws nothing (so the layer misses nothing).
     #[test]
     fn the_layer_over_a_frame_is_the_style_drawn_on_it() {
-        let (w, h) = (640, 360);
-        let tracks = synthetic::tracks(w, h, 30, 6);
-        let mut overlay = Overlay::new(StyleKind::Native, w, h, 30.0).unwrap();
-        let mut layer = Layer::new(w, h);
-        let mut out = LayerFrame::new(w, h);
-        for index in [3u64, 4, 17] {
-            let persons = tracks.persons(index);
-            let mut frame = Frame::new(w, h);
-            synthetic::render_frame(&mut frame, index);
-            let plain = frame.data.clone();
-            overlay.draw(&mut frame, index, &persons).unwrap();
-            layer.draw(&mut overlay, index, &persons, &mut out).unwrap();
+        let mut out = LayerFrame::new(640, 360);
+        each_drawn_frame(|overlay, layer, index, persons, plain, frame| {
+            let (w, h) = (frame.width, frame.height);
+            layer.draw(overlay, index, persons, &mut out).unwrap();
             let inside: Vec<bool> = {
                 let mut m = vec![false; (w * h) as usize];
                 for r in &layer.drawn {
@@ -450,7 +455,7 @@ mod tests {
             let alpha = &out.bytes[(w * h) as usize * 3 / 2..];
             let opaque = alpha.iter().filter(|&&a| a > 0).count();
             assert!(opaque > 1000 && opaque < alpha.len() / 2, "{opaque}");
-        }
+        });
     }
 
     #[test]
