@@ -115,26 +115,6 @@ fn the_composite_looks_like_the_native_mode() {
     }
 }
 
-/// `render --decoder nvdec` of 12 frames of `video` into `out` (the command,
-/// for a test to add to).
-fn render_on_nvdec(video: &std::path::Path, out: &std::path::Path) -> assert_cmd::Command {
-    let mut cmd = nvviz();
-    cmd.args([
-        "render",
-        "--mode",
-        "native",
-        "--decoder",
-        "nvdec",
-        "--frames",
-        "12",
-        "--video",
-    ])
-    .arg(video)
-    .arg("-o")
-    .arg(out);
-    cmd
-}
-
 /// `--decoder nvdec` on H.264, the codec this process hands NVDEC itself:
 /// where it can (a GPU, the driver's libcuda and libnvcuvid) the results say
 /// NVDEC ran in this process; elsewhere the note names the library or
@@ -145,7 +125,7 @@ fn nvdec_in_process_runs_or_names_what_is_missing() {
     let dir = tempfile::tempdir().unwrap();
     let video = lavfi_video(dir.path(), "in.mp4", "320x240", 20);
     let (out, json) = (dir.path().join("o.mp4"), dir.path().join("r.json"));
-    let run = render_on_nvdec(&video, &out)
+    let run = render_on_nvdec(&video, 12, &out)
         .arg("--export-json")
         .arg(&json)
         .output()
@@ -249,7 +229,7 @@ fn a_driver_without_a_gpu_or_a_function_is_named_and_the_cpu_decodes() {
             return;
         };
         let out = case.join("o.mp4");
-        let run = render_on_nvdec(&video, &out)
+        let run = render_on_nvdec(&video, 12, &out)
             .env("LD_LIBRARY_PATH", &lib)
             .output()
             .unwrap();

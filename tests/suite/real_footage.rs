@@ -247,20 +247,7 @@ fn nvdec_that_cannot_decode_falls_back_to_the_cpu_and_says_why() {
     };
     let dir = tempfile::tempdir().unwrap();
     let (out, json) = (dir.path().join("o.mp4"), dir.path().join("r.json"));
-    let run = nvviz()
-        .args([
-            "render",
-            "--mode",
-            "native",
-            "--decoder",
-            "nvdec",
-            "--frames",
-            "15",
-            "--video",
-        ])
-        .arg(&video)
-        .arg("-o")
-        .arg(&out)
+    let run = render_on_nvdec(&video, 15, &out)
         .arg("--export-json")
         .arg(&json)
         .output()

@@ -17,6 +17,26 @@ pub fn nvviz() -> assert_cmd::Command {
     cmd
 }
 
+/// `render --mode native --decoder nvdec` of `frames` frames of `video` into
+/// `out` (the command, for a test to add to).
+pub fn render_on_nvdec(video: &Path, frames: u32, out: &Path) -> assert_cmd::Command {
+    let mut cmd = nvviz();
+    cmd.args([
+        "render",
+        "--mode",
+        "native",
+        "--decoder",
+        "nvdec",
+        "--frames",
+    ])
+    .arg(frames.to_string())
+    .arg("--video")
+    .arg(video)
+    .arg("-o")
+    .arg(out);
+    cmd
+}
+
 /// Writes an executable shell script named `ffmpeg` into `dir`.
 pub fn fake_ffmpeg(dir: &Path, body: &str) -> PathBuf {
     let path = dir.join("ffmpeg");
