@@ -54,11 +54,14 @@ impl Source {
         // No driver or no GPU: known before the embedded clip is written.
         let cuda = crate::ffmpeg::decode::cuda_trial(ffmpeg, ctx.gpu, TRIAL_TIMEOUT);
         let info = &ctx.workload.info;
-        let (video, seek, color, written) = match &ctx.workload.input {
-            Input::Video { path, color, .. } => (
+        let (video, seek, color, codec, written) = match &ctx.workload.input {
+            Input::Video {
+                path, color, codec, ..
+            } => (
                 path.clone(),
                 crate::workload::video::seek_seconds(info.start_frame, info.fps),
                 color.clone(),
+                codec.as_str(),
                 None,
             ),
             Input::Feed(_) => {
@@ -70,6 +73,8 @@ impl Source {
                     written.to_path_buf(),
                     None,
                     ColorTags::bt709_limited(),
+                    // `write_video`'s libx264.
+                    "h264",
                     Some(written),
                 )
             }
@@ -81,7 +86,7 @@ impl Source {
             anyhow::bail!("interrupted");
         }
         let in_process = match trial {
-            Ok(()) => in_process(ctx, ffmpeg, &video, written.is_some()),
+            Ok(()) => in_process(ctx, ffmpeg, &video, codec),
             Err(_) => Err("NVDEC failed its trial".into()),
         };
         Ok(Self {
@@ -135,22 +140,9 @@ impl Source {
 
 /// The codec NVDEC decodes `video` as, driven in this process, where its
 /// trial passes; else why not (the case says so and runs ffmpeg's filters).
-fn in_process(
-    ctx: &RunContext,
-    ffmpeg: &Path,
-    video: &Path,
-    written_here: bool,
-) -> Result<Codec, String> {
-    let codec = if written_here {
-        Codec::H264
-    } else {
-        let name = crate::ffmpeg::probe_file::probe(ffmpeg, video)
-            .map_err(|e| format!("{e:#}"))?
-            .codec;
-        Codec::from_ffmpeg(&name).ok_or_else(|| {
-            format!("{name} goes to NVDEC through ffmpeg only (h264 and hevc here)")
-        })?
-    };
+fn in_process(ctx: &RunContext, ffmpeg: &Path, video: &Path, name: &str) -> Result<Codec, String> {
+    let codec = Codec::from_ffmpeg(name)
+        .ok_or_else(|| format!("{name} goes to NVDEC through ffmpeg only (h264 and hevc here)"))?;
     let info = &ctx.workload.info;
     crate::cuda::video::trial(ffmpeg, video, codec, (info.width, info.height), ctx.gpu)
         .map_err(|e| e.to_string())?;

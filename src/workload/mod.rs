@@ -50,9 +50,8 @@ pub enum Input {
         decoder: Decoder,
         /// NVDEC's CUDA device (`--gpu`), else CUDA's default.
         nvdec_device: Option<u32>,
-        /// NVDEC driven in this process, on this codec's stream (its trial
-        /// passed); None: ffmpeg decodes (on NVDEC or the CPU).
-        in_process: Option<crate::ffmpeg::decode::NvdecCodec>,
+        /// The stream's codec, as ffmpeg names it ("h264", "hevc", …).
+        codec: String,
         /// The colour properties it declares (NVDEC's frames are converted
         /// here; the GPU composite's layer declares the same).
         color: crate::ffmpeg::probe_file::ColorTags,
@@ -166,13 +165,15 @@ impl Workload {
                 ffmpeg: Some(ffmpeg),
                 nvdec_device,
                 color,
-                in_process: Some(codec),
+                codec,
                 ..
-            } => FrameReader::Nvdec(Box::new(
+            } if self.nvdec_in_process() => FrameReader::Nvdec(Box::new(
                 crate::cuda::video::NvdecReader::open(
                     ffmpeg,
                     path,
-                    *codec,
+                    crate::ffmpeg::decode::NvdecCodec::from_ffmpeg(codec).ok_or_else(|| {
+                        anyhow::anyhow!("{codec} is not a codec this process hands NVDEC")
+                    })?,
                     (self.info.width, self.info.height),
                     self.info.start_frame,
                     *nvdec_device,
@@ -203,6 +204,15 @@ impl Workload {
                 anyhow::bail!("--decoder ffmpeg needs ffmpeg: install it, pass --ffmpeg, or use --decoder opencv")
             }
         })
+    }
+}
+
+impl Workload {
+    /// Whether NVDEC reads the video in this process (its trial passed
+    /// when the workload was built).
+    fn nvdec_in_process(&self) -> bool {
+        self.info.decode.as_ref().and_then(|d| d.route)
+            == Some(crate::results::decode::NvdecRoute::InProcess)
     }
 }
 

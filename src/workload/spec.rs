@@ -476,9 +476,7 @@ fn user_video(
             ffmpeg: ffmpeg.map(Path::to_path_buf),
             decoder: decode.ran,
             nvdec_device: spec.nvdec_device,
-            in_process: (decode.route == Some(NvdecRoute::InProcess))
-                .then(|| crate::ffmpeg::decode::NvdecCodec::from_ffmpeg(&stream.codec))
-                .flatten(),
+            codec: stream.codec.clone(),
             color: stream.color.clone(),
             start_ms: spec.start_ms,
         },
