@@ -27,6 +27,18 @@ pub enum ChildError {
     Interrupted,
 }
 
+/// Waits up to `timeout_ms` for `fd` to be ready for `events` (a closed
+/// other end counts as ready: reading it says so).
+pub fn ready(fd: &impl std::os::fd::AsRawFd, events: libc::c_short, timeout_ms: i32) -> bool {
+    let mut p = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd for the duration of the call.
+    unsafe { libc::poll(&mut p, 1, timeout_ms) > 0 }
+}
+
 /// A deadline given in seconds is not one (`--write-timeout`, `--trial-timeout`, …).
 #[derive(Debug, thiserror::Error)]
 #[error("must be a number of seconds between 0 and 3600 (got {0})")]
@@ -303,6 +315,28 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn a_pipe_is_ready_when_it_has_bytes_or_has_ended() {
+        let mut child = Command::new("sh")
+            .args(["-c", "read go; echo frame; read end"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        assert!(!ready(&stdout, libc::POLLIN, 0), "nothing written yet");
+        use std::io::Write;
+        writeln!(stdin, "go").unwrap();
+        assert!(ready(&stdout, libc::POLLIN, 10_000), "a line came");
+        drop(stdin);
+        child.wait().unwrap();
+        let mut rest = String::new();
+        stdout.read_to_string(&mut rest).unwrap();
+        assert_eq!(rest, "frame\n");
+        assert!(ready(&stdout, libc::POLLIN, 0), "its end is ready too");
+    }
 
     #[test]
     fn captures_output() {

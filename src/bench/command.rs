@@ -450,17 +450,6 @@ fn stderr_tail(stderr: Option<std::process::ChildStderr>, stop: &AtomicBool) -> 
     tail.into()
 }
 
-/// Waits up to 50 ms for `fd` to be ready for `events`.
-fn ready(fd: &impl AsRawFd, events: libc::c_short) -> bool {
-    let mut p = libc::pollfd {
-        fd: fd.as_raw_fd(),
-        events,
-        revents: 0,
-    };
-    // SAFETY: one valid pollfd for the duration of the call.
-    unsafe { libc::poll(&mut p, 1, 50) > 0 }
-}
-
 /// Reads `fd` line by line until its end, or until `stop` is set and it has
 /// nothing more to read (a process outside the group still holds it).
 fn drain_lines(fd: OwnedFd, stop: &AtomicBool, mut on_line: impl FnMut(&str)) {
@@ -468,7 +457,7 @@ fn drain_lines(fd: OwnedFd, stop: &AtomicBool, mut on_line: impl FnMut(&str)) {
     let mut pending = Vec::new();
     let mut chunk = [0u8; 8192];
     loop {
-        if !ready(&file, libc::POLLIN) {
+        if !process::ready(&file, libc::POLLIN, 50) {
             if stop.load(Ordering::Relaxed) {
                 break;
             }
@@ -504,7 +493,7 @@ fn feed(ctx: &RunContext, stdin: std::process::ChildStdin, stop: &AtomicBool) {
             match pipe.write(rest) {
                 Ok(n) => rest = &rest[n..],
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    if !ready(&pipe, libc::POLLOUT) && stop.load(Ordering::Relaxed) {
+                    if !process::ready(&pipe, libc::POLLOUT, 50) && stop.load(Ordering::Relaxed) {
                         return false;
                     }
                 }

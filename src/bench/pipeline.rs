@@ -26,6 +26,7 @@ use crate::results::decode::DecodeRun;
 /// Pipelined is the default on every machine: with its threads yielding to
 /// ffmpeg's it beats the sequential loop even on 2 cores (lab/perf/ci-2core-run2).
 use crate::results::Split;
+use crate::workload::FrameReader;
 
 /// One reusable buffer: the BGR frame and its bytes in the pipe's format.
 struct Slot {
@@ -89,11 +90,16 @@ pub fn run_frames(
     // Buffers the pipe may still be reading (vmsplice) are out of the pool
     // until it has: the pool grows by that many, and stays fixed.
     let pool_size = config.pool_size(overlays.len()) + sink.held();
+    // The input is started (and its first frame decoded) before the clock,
+    // as the sink is: a run times frames, not start-ups.
+    let mut reader = ctx.workload.reader().map_err(RunError::Other)?;
     let (free_tx, free_rx) = sync_channel::<Slot>(pool_size);
     for _ in 0..pool_size {
+        let mut frame = Frame::new(info.width, info.height);
+        reader.prepare(&mut frame);
         let slot = Slot {
             index: 0,
-            frame: Frame::new(info.width, info.height),
+            frame,
             // bgr24 goes out as the frame itself: no second buffer.
             wire: match pix_fmt {
                 PixFmt::Bgr24 => Vec::new(),
@@ -109,13 +115,18 @@ pub fn run_frames(
     // Owned by the workers only: when the last one stops, the input's sends fail.
     let work_rx = Arc::new(Mutex::new(work_rx));
     let clock = StageClock::default();
+    if let Err(e) = reader.ready() {
+        reader.finish();
+        drop(reader);
+        return Err(RunError::Other(e));
+    }
     let timing = Timing::start();
 
     std::thread::scope(|scope| {
         let (clock, rows_pool) = (&clock, &rows_pool);
         let input = scope.spawn(move || {
             lower_priority(config.worker_nice);
-            read_frames(ctx, total, free_rx, work_tx, clock)
+            read_frames(ctx, reader, total, free_rx, work_tx, clock)
         });
         for mut overlay in overlays {
             let (work_rx, done_tx) = (Arc::clone(&work_rx), done_tx.clone());
@@ -314,22 +325,31 @@ fn lower_priority(nice: i32) {
 /// Reads the frames into the pool's buffers; an ffmpeg decoder's cost at the end.
 fn read_frames(
     ctx: &RunContext,
+    mut reader: FrameReader<'_>,
     total: u64,
     free: Receiver<Slot>,
     work: SyncSender<Item>,
     clock: &StageClock,
 ) -> Option<DecodeRun> {
-    let mut reader = match ctx.workload.reader() {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = work.send(Err(e));
-            return None;
-        }
-    };
+    read_all(ctx, &mut reader, total, &free, &work, clock);
+    let decode = reader.finish();
+    // Before the pool's buffers it may have page-locked can go.
+    drop(reader);
+    decode
+}
+
+fn read_all(
+    ctx: &RunContext,
+    reader: &mut FrameReader<'_>,
+    total: u64,
+    free: &Receiver<Slot>,
+    work: &SyncSender<Item>,
+    clock: &StageClock,
+) {
     for index in 0..total {
         // Blocks while every buffer is in use: this is what bounds memory.
         let Ok(mut slot) = free.recv() else {
-            return reader.finish();
+            return;
         };
         let t = Instant::now();
         let item = match reader.read_into(&mut slot.frame) {
@@ -341,7 +361,7 @@ fn read_frames(
                 Ok(slot)
             }
             // A fed input's end: the channels close behind it.
-            Ok(false) if ctx.workload.open_ended() => break,
+            Ok(false) if ctx.workload.open_ended() => return,
             Ok(false) => Err(anyhow::anyhow!(
                 "the input ended after {index} frames; ask for fewer with --frames"
             )),
@@ -349,10 +369,9 @@ fn read_frames(
         };
         let stop = item.is_err();
         if work.send(item).is_err() || stop {
-            break;
+            return;
         }
     }
-    reader.finish()
 }
 
 fn write_in_order(

@@ -356,6 +356,10 @@ pub struct Stream {
     pub(super) handle: Handle,
 }
 
+// SAFETY: a stream belongs to the context, not to a thread; every call
+// makes the context current on the calling thread first.
+unsafe impl Send for Stream {}
+
 impl Stream {
     pub fn copy_2d(&self, copy: &Copy2d) -> Result<(), CudaError> {
         let _current = self.cuda.current()?;

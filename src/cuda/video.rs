@@ -115,17 +115,26 @@ impl NvdecStream {
         stream: &Stream,
         use_it: impl FnOnce(&Nv12Surface) -> Result<T, CudaError>,
     ) -> Result<Option<T>, NvdecReadError> {
+        if !self.fill()? {
+            return Ok(None);
+        }
+        let value = self.session.next(stream, use_it)?;
+        self.frames += 1;
+        Ok(value)
+    }
+
+    /// Feeds the decoder until the next picture of the window is decoded:
+    /// false at the end of the video.
+    fn fill(&mut self) -> Result<bool, NvdecReadError> {
         loop {
             while self.skip > 0 && self.session.skip() {
                 self.skip -= 1;
             }
             if self.skip == 0 && self.session.ready() > 0 {
-                let value = self.session.next(stream, use_it)?;
-                self.frames += 1;
-                return Ok(value);
+                return Ok(true);
             }
             if self.ended {
-                return Ok(None);
+                return Ok(false);
             }
             let n = match self.stdout.read(&mut self.chunk) {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -139,6 +148,16 @@ impl NvdecStream {
                 self.session.feed(Some(&self.chunk[..n]))?;
             }
         }
+    }
+
+    /// Waits until the first picture is decoded (the demuxer started, the
+    /// decoder made): what a run does before its clock starts. Its CPU time
+    /// counts as decoding's, as in `next`.
+    pub fn ready(&mut self) -> Result<(), NvdecReadError> {
+        let start = thread_cpu();
+        let result = self.fill().map(drop);
+        self.cpu += thread_cpu().saturating_sub(start);
+        result
     }
 
     /// The demuxer's exit at the end of its stream: a failure (an unreadable
@@ -235,6 +254,17 @@ impl NvdecReader {
             .is_some())
     }
 
+    /// See [`NvdecStream::ready`].
+    pub fn ready(&mut self) -> Result<(), NvdecReadError> {
+        self.stream.ready()
+    }
+
+    /// Page-locks `frame` now, so that the GPU copies into it directly
+    /// from its first picture on (a run's pool, before its clock starts).
+    pub fn prepare(&mut self, frame: &mut Frame) {
+        self.gpu.register(frame);
+    }
+
     pub fn finish(&mut self) -> Option<DecodeRun> {
         self.stream.finish()
     }
@@ -283,8 +313,7 @@ pub fn trial(
 
 impl Gpu {
     /// The picture as BGR into `frame`: converted on the GPU, copied by it
-    /// into the frame's buffer (page-locked the first time it is seen; where
-    /// the driver declines, the copy goes through its own staging).
+    /// into the frame's buffer (page-locked the first time it is seen).
     fn download(
         &mut self,
         stream: &Stream,
@@ -293,13 +322,7 @@ impl Gpu {
     ) -> Result<(), CudaError> {
         self.kernels
             .nv12_to_bgr(stream, surface, self.bgr.ptr, self.bt709)?;
-        let ptr = frame.data.as_mut_ptr();
-        if !self.registered.contains(&ptr) {
-            // SAFETY: unregistered in Drop; the case's frames outlive the reader.
-            if unsafe { self.cuda.register(&mut frame.data) } {
-                self.registered.push(ptr);
-            }
-        }
+        let ptr = self.register(frame);
         let row = 3 * frame.width as usize;
         stream.copy_2d(&Copy2d {
             src_memory_type: MEMORY_DEVICE,
@@ -312,6 +335,21 @@ impl Gpu {
             height: frame.height as usize,
             ..Default::default()
         })
+    }
+}
+
+impl Gpu {
+    /// Page-locks `frame`'s buffer the first time it is seen (where the
+    /// driver declines, copies go through its own staging); its address.
+    fn register(&mut self, frame: &mut Frame) -> *mut u8 {
+        let ptr = frame.data.as_mut_ptr();
+        if !self.registered.contains(&ptr) {
+            // SAFETY: unregistered in Drop; the case's frames outlive the reader.
+            if unsafe { self.cuda.register(&mut frame.data) } {
+                self.registered.push(ptr);
+            }
+        }
+        ptr
     }
 }
 

@@ -288,6 +288,26 @@ impl FrameReader<'_> {
         }
     }
 
+    /// Page-locks `frame` where the GPU copies into it (NVDEC in this
+    /// process): a run's pool, before its clock starts.
+    pub fn prepare(&mut self, frame: &mut Frame) {
+        if let Self::Nvdec(v) = self {
+            v.prepare(frame);
+        }
+    }
+
+    /// Waits until the decoder has its first frame (started, and for NVDEC
+    /// its decoder made): a run's clock starts after, as it does after its
+    /// sink has started.
+    pub fn ready(&mut self) -> anyhow::Result<()> {
+        match self {
+            Self::Video(v) => v.ready(),
+            Self::Nvdec(v) => v.ready()?,
+            _ => {}
+        }
+        Ok(())
+    }
+
     /// Ends the input; an ffmpeg decoder says what decoding cost.
     pub fn finish(&mut self) -> Option<crate::results::decode::DecodeRun> {
         match self {

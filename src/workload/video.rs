@@ -142,6 +142,16 @@ impl VideoReader {
         })
     }
 
+    /// Waits until the decoder has its first frame to give (or has ended):
+    /// what a run does before its clock starts.
+    pub fn ready(&self) {
+        while !crate::process::ready(&self.stdout, libc::POLLIN, 50) {
+            if crate::interrupt::requested() {
+                return;
+            }
+        }
+    }
+
     pub fn read_into(&mut self, frame: &mut Frame) -> anyhow::Result<bool> {
         let Some(nv12) = self.nv12.as_mut() else {
             return read_frame(
