@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the standard measurement set on this machine and collects everything in
-# OUTDIR: doctor (table + JSON), the default bench (all modes, h264 p1), and a
+# OUTDIR: doctor (the tool's version, table + JSON), the default bench (all modes, h264 p1), and a
 # preset sweep (h264 p1..p7; hevc/av1 p1,p4,p7) — the inputs of `report`.
 #
 #   scripts/collect-results.sh OUTDIR [NAME]
@@ -15,20 +15,19 @@ frames="${NVVIZ_FRAMES:-100}"
 mkdir -p "$out"
 export NO_COLOR=1
 
-"$bin" --version | tee "$out/$name-version.txt"
-"$bin" doctor -v > "$out/$name-doctor.txt" 2>&1; echo "doctor exit=$?" >> "$out/$name-doctor.txt"
+{ "$bin" --version; "$bin" doctor -v 2>&1; echo "doctor exit=$?"; } > "$out/$name-doctor.txt"
 "$bin" doctor --json > "$out/$name-doctor.json" 2>/dev/null
 
 # The default run: every mode on the embedded 1080p clip.
 "$bin" bench --frames "$frames" --runs 3 --interleave --export-json "$out/$name-bench.json" \
-  > "$out/$name-bench.txt" 2> "$out/$name-bench.log"
+  > "$out/$name-bench.txt" 2>&1
 echo "bench exit=$?" >> "$out/$name-bench.txt"
 
 if [ "${NVVIZ_SWEEP:-1}" != 0 ]; then
   "$bin" bench --frames "$frames" --runs 3 --interleave --modes native,encode-only,encoder-ceiling --codecs h264 --presets p1..p7 \
-    --export-json "$out/$name-presets-h264.json" > "$out/$name-presets-h264.txt" 2> "$out/$name-presets-h264.log"
+    --export-json "$out/$name-presets-h264.json" > "$out/$name-presets-h264.txt" 2>&1
   echo "sweep exit=$?" >> "$out/$name-presets-h264.txt"
   "$bin" bench --frames "$frames" --runs 2 --interleave --modes encode-only --codecs hevc,av1 --presets p1,p4,p7 \
-    --export-json "$out/$name-presets-hevc-av1.json" > "$out/$name-presets-hevc-av1.txt" 2> "$out/$name-presets-hevc-av1.log"
+    --export-json "$out/$name-presets-hevc-av1.json" > "$out/$name-presets-hevc-av1.txt" 2>&1
   echo "sweep exit=$?" >> "$out/$name-presets-hevc-av1.txt"
 fi
