@@ -165,24 +165,40 @@ pub fn run_frames(
         // The writer is this thread; returning drops its channel ends, which
         // unblocks and ends every other stage.
         let written = write_in_order(ctx, &mut *sink, total, done_rx, free_tx, progress, timing);
+        // The clock stops when the sink has finished, before the input's
+        // teardown (a decoder closed is not a frame made), as it starts
+        // after the input's start-up.
+        let outcome =
+            written.and_then(|(timing, written)| finish(ctx, sink, timing, clock, written));
         // The reader ends when its last frame is sent or its channel closes.
         let decode = input.join().ok().flatten();
-        written.map(|timing| (timing, decode))
+        outcome.map(|mut outcome| {
+            outcome.result.split = Some(split);
+            outcome.result.decode = decode;
+            outcome
+        })
     })
-    .and_then(|((mut timing, written), decode)| {
-        let t = Instant::now();
-        let output = sink.finish()?;
-        timing.stages.finalize = t.elapsed().as_secs_f64();
-        timing.stages.input = secs(&clock.input);
-        timing.stages.overlay = secs(&clock.overlay);
-        timing.stages.conversion = secs(&clock.conversion);
-        let fed = ctx.workload.open_ended().then_some(written);
-        let mut outcome = timing.outcome(fed.unwrap_or(info.frames), output);
-        outcome.result.fed_frames = fed;
-        outcome.result.split = Some(split);
-        outcome.result.decode = decode;
-        Ok(outcome)
-    })
+}
+
+/// The sink finished (the encoder's flush and the file's trailer are the
+/// run's), the clock stopped, the stages' times per frame.
+fn finish(
+    ctx: &RunContext,
+    sink: Box<dyn FrameSink>,
+    mut timing: Timing,
+    clock: &StageClock,
+    written: u64,
+) -> Result<RunOutcome, RunError> {
+    let t = Instant::now();
+    let output = sink.finish()?;
+    timing.stages.finalize = t.elapsed().as_secs_f64();
+    timing.stages.input = secs(&clock.input);
+    timing.stages.overlay = secs(&clock.overlay);
+    timing.stages.conversion = secs(&clock.conversion);
+    let fed = ctx.workload.open_ended().then_some(written);
+    let mut outcome = timing.outcome(fed.unwrap_or(ctx.workload.info.frames), output);
+    outcome.result.fed_frames = fed;
+    Ok(outcome)
 }
 
 /// How the overlay stage spreads a frame's work over its workers: rows where the style can draw a band alone and there are several workers.
