@@ -336,9 +336,7 @@ impl Gpu {
             ..Default::default()
         })
     }
-}
 
-impl Gpu {
     /// Page-locks `frame`'s buffer the first time it is seen (where the
     /// driver declines, copies go through its own staging); its address.
     fn register(&mut self, frame: &mut Frame) -> *mut u8 {
