@@ -6,6 +6,7 @@
 # into a fresh $work/bin, puts it first on PATH, and defines machine_facts.
 #
 #   . scripts/lent-env.sh        then: machine_facts DIR   (writes DIR/machine.txt),
+#                                      study_clip DIR FRAMES (DIR, its machine.txt, $clip in $tmp),
 #                                      h264_clip PATH FRAMES (a 1080p H.264 clip)
 #
 # Where .carry/ lacks one, the machine's own is used (nvviz-bench from
@@ -41,3 +42,15 @@ machine_facts() {
     "$NVVIZ_FFMPEG" -hide_banner -version | head -1; nvviz-bench --version; } > "$1/machine.txt" 2>&1
 }
 export -f machine_facts
+
+# The start of an NVDEC study: OUTDIR made with its machine.txt, and a
+# FRAMES-frame 1080p H.264 clip at $clip in a fresh $tmp (the caller removes
+# it): study_clip OUTDIR FRAMES
+study_clip() {
+  mkdir -p "$1"
+  tmp=$(mktemp -d)
+  clip="$tmp/h264-1080p.mkv"
+  h264_clip "$clip" "$2"
+  machine_facts "$1"
+}
+export -f study_clip

@@ -9,11 +9,7 @@
 #   lab/scripts/lent-nvdec-gap.sh OUTDIR   (after . scripts/lent-env.sh)
 set -uo pipefail
 out=${1:?usage: lent-nvdec-gap.sh OUTDIR}
-mkdir -p "$out"
-tmp=$(mktemp -d)
-clip="$tmp/h264-1080p.mkv"
-h264_clip "$clip" 700
-machine_facts "$out"
+study_clip "$out" 700
 for r in $(seq 1 "${NVVIZ_ROUNDS:-3}"); do
   for dec in nvdec preload; do
     if [ "$dec" = preload ]; then src=(--preload); else src=(--decoder nvdec); fi

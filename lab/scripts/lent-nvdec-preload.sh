@@ -7,11 +7,7 @@
 #   lab/scripts/lent-nvdec-preload.sh OUTDIR   (after . scripts/lent-env.sh)
 set -uo pipefail
 out=${1:?usage: lent-nvdec-preload.sh OUTDIR}
-mkdir -p "$out"
-tmp=$(mktemp -d)
-clip="$tmp/h264-1080p.mkv"
-h264_clip "$clip" 400
-machine_facts "$out"
+study_clip "$out" 400
 for r in $(seq 1 "${NVVIZ_ROUNDS:-5}"); do
   for dec in nvdec preload; do
     if [ "$dec" = preload ]; then src=(--preload); else src=(--decoder nvdec); fi
