@@ -124,15 +124,12 @@ fn the_composite_looks_like_the_native_mode() {
 fn nvdec_in_process_runs_or_names_what_is_missing() {
     let dir = tempfile::tempdir().unwrap();
     let video = lavfi_video(dir.path(), "in.mp4", "320x240", 20);
-    let (out, json) = (dir.path().join("o.mp4"), dir.path().join("r.json"));
-    let run = render_on_nvdec(&video, 12, &out)
-        .arg("--export-json")
-        .arg(&json)
-        .output()
-        .unwrap();
-    assert_exit(&run, 0);
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    let results = read_json(&json);
+    let NvdecRender {
+        stderr,
+        results,
+        out,
+        ..
+    } = render_on_nvdec_in(&video, 12, dir.path());
     let decode = &results["workload"]["decode"];
     if decode["route"] != "in_process" {
         assert!(

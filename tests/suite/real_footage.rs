@@ -246,21 +246,17 @@ fn nvdec_that_cannot_decode_falls_back_to_the_cpu_and_says_why() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let (out, json) = (dir.path().join("o.mp4"), dir.path().join("r.json"));
-    let run = render_on_nvdec(&video, 15, &out)
-        .arg("--export-json")
-        .arg(&json)
-        .output()
-        .unwrap();
-    assert_exit(&run, 0);
-    let stderr = String::from_utf8_lossy(&run.stderr);
+    let NvdecRender {
+        stdout,
+        stderr,
+        results,
+        out,
+    } = render_on_nvdec_in(&video, 15, dir.path());
     assert!(
         stderr.contains("NVDEC cannot decode") && stderr.contains("decoding on the CPU instead"),
         "{stderr}"
     );
-    let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(stdout.contains("decoded by ffmpeg (CPU): "), "{stdout}");
-    let results = read_json(&json);
     let decode = &results["workload"]["decode"];
     assert_eq!(decode["requested"], "nvdec", "{decode}");
     assert_eq!(decode["ran"], "ffmpeg", "{decode}");

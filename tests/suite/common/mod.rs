@@ -17,6 +17,33 @@ pub fn nvviz() -> assert_cmd::Command {
     cmd
 }
 
+/// What `render_on_nvdec` wrote into a directory: its stdout and stderr,
+/// its results, and the output's path.
+pub struct NvdecRender {
+    pub stdout: String,
+    pub stderr: String,
+    pub results: serde_json::Value,
+    pub out: PathBuf,
+}
+
+/// `render_on_nvdec` into `dir`'s `o.mp4`, its results exported to
+/// `r.json`; it must exit 0.
+pub fn render_on_nvdec_in(video: &Path, frames: u32, dir: &Path) -> NvdecRender {
+    let (out, json) = (dir.join("o.mp4"), dir.join("r.json"));
+    let run = render_on_nvdec(video, frames, &out)
+        .arg("--export-json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert_exit(&run, 0);
+    NvdecRender {
+        stdout: String::from_utf8_lossy(&run.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&run.stderr).into_owned(),
+        results: read_json(&json),
+        out,
+    }
+}
+
 /// `render --mode native --decoder nvdec` of `frames` frames of `video` into
 /// `out` (the command, for a test to add to).
 pub fn render_on_nvdec(video: &Path, frames: u32, out: &Path) -> assert_cmd::Command {
