@@ -432,15 +432,19 @@ impl<'a> CaseRun<'a> {
                 }
                 Err(e) => Err(RunError::Other(e)),
             },
-            _ => open(
-                ctx,
-                spec,
-                self.writer.as_ref(),
-                self.settings.as_ref(),
-                &self.output,
-            )
-            .map_err(RunError::from)
-            .and_then(|sink| runner::run_frames(ctx, spec, sink, progress)),
+            _ => {
+                let sink = || {
+                    open(
+                        ctx,
+                        spec,
+                        self.writer.as_ref(),
+                        self.settings.as_ref(),
+                        &self.output,
+                    )
+                    .map_err(RunError::from)
+                };
+                runner::run_frames(ctx, spec, sink, progress)
+            }
         }
     }
 

@@ -57,9 +57,10 @@ type Item = Result<Slot, anyhow::Error>;
 pub fn run_frames(
     ctx: &RunContext,
     spec: &CaseSpec,
-    mut sink: Box<dyn FrameSink>,
+    open: impl FnOnce() -> Result<Box<dyn FrameSink>, RunError>,
     progress: &Progress,
 ) -> Result<RunOutcome, RunError> {
+    let (mut reader, mut sink) = start(ctx, open)?;
     let info = &ctx.workload.info;
     let config = ctx.engine;
     // A fed input ends when its sender does: no count to reach.
@@ -90,9 +91,6 @@ pub fn run_frames(
     // Buffers the pipe may still be reading (vmsplice) are out of the pool
     // until it has: the pool grows by that many, and stays fixed.
     let pool_size = config.pool_size(overlays.len()) + sink.held();
-    // The input is started (and its first frame decoded) before the clock,
-    // as the sink is: a run times frames, not start-ups.
-    let mut reader = ctx.workload.reader().map_err(RunError::Other)?;
     let (free_tx, free_rx) = sync_channel::<Slot>(pool_size);
     for _ in 0..pool_size {
         let mut frame = Frame::new(info.width, info.height);
@@ -115,11 +113,6 @@ pub fn run_frames(
     // Owned by the workers only: when the last one stops, the input's sends fail.
     let work_rx = Arc::new(Mutex::new(work_rx));
     let clock = StageClock::default();
-    if let Err(e) = reader.ready() {
-        reader.finish();
-        drop(reader);
-        return Err(RunError::Other(e));
-    }
     let timing = Timing::start();
 
     std::thread::scope(|scope| {
@@ -178,6 +171,28 @@ pub fn run_frames(
             outcome
         })
     })
+}
+
+/// A run's start, before its clock: the input started and its first frame
+/// ready (a decoder started, NVDEC's decoder made), then the sink opened. So
+/// no input's start-up is in the clock, and the sink's own start is in it
+/// alike for every input (a run times frames, not start-ups).
+pub(super) fn start<'a>(
+    ctx: &'a RunContext,
+    open: impl FnOnce() -> Result<Box<dyn FrameSink>, RunError>,
+) -> Result<(FrameReader<'a>, Box<dyn FrameSink>), RunError> {
+    let mut reader = ctx.workload.reader().map_err(RunError::Other)?;
+    let sink = reader
+        .ready()
+        .map_err(RunError::Other)
+        .and_then(|()| open());
+    match sink {
+        Ok(sink) => Ok((reader, sink)),
+        Err(e) => {
+            reader.finish();
+            Err(e)
+        }
+    }
 }
 
 /// The sink finished (the encoder's flush and the file's trailer are the
@@ -532,7 +547,7 @@ mod tests {
             gpus: Vec::new(),
         };
         let progress = Progress::silent();
-        super::super::runner::run_frames(&ctx, &spec, Box::new(sink), &progress)
+        super::super::runner::run_frames(&ctx, &spec, || Ok(Box::new(sink)), &progress)
             .unwrap()
             .result
             .split
@@ -615,7 +630,7 @@ mod tests {
             gpus: Vec::new(),
         };
         let progress = Progress::silent();
-        super::super::runner::run_frames(&ctx, &spec, Box::new(sink), &progress).unwrap();
+        super::super::runner::run_frames(&ctx, &spec, || Ok(Box::new(sink)), &progress).unwrap();
         let bytes = std::fs::read(&raw).unwrap();
         let frame = pix_fmt.frame_bytes(info.width, info.height);
         assert_eq!(bytes.len() % frame, 0);
@@ -757,7 +772,7 @@ mod tests {
             gpus: Vec::new(),
         };
         let progress = Progress::silent();
-        let err = run_frames(&ctx, &spec, Box::new(Failing), &progress).unwrap_err();
+        let err = run_frames(&ctx, &spec, || Ok(Box::new(Failing)), &progress).unwrap_err();
         assert!(matches!(err, RunError::Encode(_)), "{err}");
     }
 }

@@ -181,17 +181,17 @@ fn open_opencv(
 pub fn run_frames(
     ctx: &RunContext,
     spec: &CaseSpec,
-    sink: Box<dyn FrameSink>,
+    open: impl FnOnce() -> Result<Box<dyn FrameSink>, RunError>,
     progress: &Progress,
 ) -> Result<RunOutcome, RunError> {
     match ctx.engine.kind {
         EngineKind::Pipelined if !ctx.engine.realtime => {
-            super::pipeline::run_frames(ctx, spec, sink, progress)
+            super::pipeline::run_frames(ctx, spec, open, progress)
         }
         _ if ctx.workload.open_ended() => Err(RunError::Other(anyhow::anyhow!(
             "a fed input runs on the pipelined engine, not paced (--engine pipelined, no --realtime)"
         ))),
-        _ => run_sequential(ctx, spec, sink, progress),
+        _ => run_sequential(ctx, spec, open, progress),
     }
 }
 
@@ -199,11 +199,11 @@ pub fn run_frames(
 fn run_sequential(
     ctx: &RunContext,
     spec: &CaseSpec,
-    mut sink: Box<dyn FrameSink>,
+    open: impl FnOnce() -> Result<Box<dyn FrameSink>, RunError>,
     progress: &Progress,
 ) -> Result<RunOutcome, RunError> {
+    let (mut reader, mut sink) = super::pipeline::start(ctx, open)?;
     let info = &ctx.workload.info;
-    let mut reader = ctx.workload.reader()?;
     let mut overlay = spec
         .overlay
         .map(|k| Overlay::for_workload(k, info))
@@ -400,8 +400,8 @@ pub fn run_streams(
                     ..s.clone()
                 });
                 scope.spawn(move || {
-                    let sink = open_sink(ctx, spec, writer, settings.as_ref(), output)?;
-                    run_frames(ctx, spec, sink, progress)
+                    let open = || Ok(open_sink(ctx, spec, writer, settings.as_ref(), output)?);
+                    run_frames(ctx, spec, open, progress)
                 })
             })
             .collect();
