@@ -775,4 +775,39 @@ mod tests {
         let err = run_frames(&ctx, &spec, || Ok(Box::new(Failing)), &progress).unwrap_err();
         assert!(matches!(err, RunError::Encode(_)), "{err}");
     }
+
+    /// The input starts before the sink: one that cannot start (a fed input
+    /// already read) fails the run with its own error, and no sink is opened.
+    #[test]
+    fn an_input_that_cannot_start_opens_no_sink() {
+        let (_sender, workload) = Workload::fed(64, 48, 30.0, crate::pixfmt::Layout::Bgr24);
+        drop(workload.reader().unwrap());
+        let ctx = RunContext {
+            workload: &workload,
+            ffmpeg: None,
+            warmup: 0,
+            write_timeout: Duration::from_secs(5),
+            engine: EngineConfig::test(EngineKind::Pipelined),
+            gpu: None,
+        };
+        let spec = CaseSpec {
+            mode: Mode::EncodeOnly,
+            overlay: None,
+            stand_in: None,
+            sink: SinkSpec::Null,
+            sessions: 1,
+            gpus: Vec::new(),
+        };
+        let opened = std::cell::Cell::new(false);
+        let open = || -> Result<Box<dyn FrameSink>, RunError> {
+            opened.set(true);
+            Err(RunError::Other(anyhow::anyhow!("not to be opened")))
+        };
+        let err = run_frames(&ctx, &spec, open, &Progress::silent()).unwrap_err();
+        assert!(err.to_string().contains("one run only"), "{err}");
+        assert!(
+            !opened.get(),
+            "the sink was opened for an input that did not start"
+        );
+    }
 }
