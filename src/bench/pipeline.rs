@@ -518,6 +518,18 @@ mod tests {
         }
     }
 
+    /// A case of `mode` drawing `overlay` into the test's own sink.
+    fn null_spec(mode: Mode, overlay: Option<StyleKind>) -> CaseSpec {
+        CaseSpec {
+            mode,
+            overlay,
+            stand_in: None,
+            sink: SinkSpec::Null,
+            sessions: 1,
+            gpus: Vec::new(),
+        }
+    }
+
     fn run(
         workload: &Workload,
         kind: EngineKind,
@@ -538,14 +550,7 @@ mod tests {
             },
             gpu: None,
         };
-        let spec = CaseSpec {
-            mode: Mode::OverlayOnly,
-            overlay: Some(overlay),
-            stand_in: None,
-            sink: SinkSpec::Null,
-            sessions: 1,
-            gpus: Vec::new(),
-        };
+        let spec = null_spec(Mode::OverlayOnly, Some(overlay));
         let progress = Progress::silent();
         super::super::runner::run_frames(&ctx, &spec, || Ok(Box::new(sink)), &progress)
             .unwrap()
@@ -621,14 +626,7 @@ mod tests {
             },
             gpu: None,
         };
-        let spec = CaseSpec {
-            mode: Mode::Native,
-            overlay: Some(StyleKind::Native),
-            stand_in: None,
-            sink: SinkSpec::Null,
-            sessions: 1,
-            gpus: Vec::new(),
-        };
+        let spec = null_spec(Mode::Native, Some(StyleKind::Native));
         let progress = Progress::silent();
         super::super::runner::run_frames(&ctx, &spec, || Ok(Box::new(sink)), &progress).unwrap();
         let bytes = std::fs::read(&raw).unwrap();
@@ -763,14 +761,7 @@ mod tests {
                 Ok(SinkOutput::default())
             }
         }
-        let spec = CaseSpec {
-            mode: Mode::EncodeOnly,
-            overlay: None,
-            stand_in: None,
-            sink: SinkSpec::Null,
-            sessions: 1,
-            gpus: Vec::new(),
-        };
+        let spec = null_spec(Mode::EncodeOnly, None);
         let progress = Progress::silent();
         let err = run_frames(&ctx, &spec, || Ok(Box::new(Failing)), &progress).unwrap_err();
         assert!(matches!(err, RunError::Encode(_)), "{err}");
@@ -790,14 +781,7 @@ mod tests {
             engine: EngineConfig::test(EngineKind::Pipelined),
             gpu: None,
         };
-        let spec = CaseSpec {
-            mode: Mode::EncodeOnly,
-            overlay: None,
-            stand_in: None,
-            sink: SinkSpec::Null,
-            sessions: 1,
-            gpus: Vec::new(),
-        };
+        let spec = null_spec(Mode::EncodeOnly, None);
         let opened = std::cell::Cell::new(false);
         let open = || -> Result<Box<dyn FrameSink>, RunError> {
             opened.set(true);
