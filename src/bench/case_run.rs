@@ -433,7 +433,7 @@ impl<'a> CaseRun<'a> {
                 Err(e) => Err(RunError::Other(e)),
             },
             _ => {
-                let sink = || {
+                let open_sink = || {
                     open(
                         ctx,
                         spec,
@@ -443,7 +443,7 @@ impl<'a> CaseRun<'a> {
                     )
                     .map_err(RunError::from)
                 };
-                runner::run_frames(ctx, spec, sink, progress)
+                runner::run_frames(ctx, spec, open_sink, progress)
             }
         }
     }

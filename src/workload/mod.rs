@@ -205,9 +205,7 @@ impl Workload {
             }
         })
     }
-}
 
-impl Workload {
     /// Whether NVDEC reads the video in this process (its trial passed
     /// when the workload was built).
     fn nvdec_in_process(&self) -> bool {
@@ -297,8 +295,7 @@ impl FrameReader<'_> {
     }
 
     /// Waits until the decoder has its first frame (started, and for NVDEC
-    /// its decoder made): a run's clock starts after, as it does after its
-    /// sink has started.
+    /// its decoder made): a run opens its sink and starts its clock after.
     pub fn ready(&mut self) -> anyhow::Result<()> {
         match self {
             Self::Video(v) => v.ready(),
