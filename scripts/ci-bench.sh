@@ -5,10 +5,13 @@
 # case of the same rounds (what `compare --metric ratio` gates on).
 #
 #   scripts/ci-bench.sh OUT.json                 measure
-#   scripts/ci-bench.sh reports/baseline/ci-2core.json   regenerate the baseline (on the CI machine type)
+#   NVVIZ_CI_ROUNDS=9 scripts/ci-bench.sh reports/baseline/ci-2core.json
+#                                                regenerate the baseline (on the CI machine type):
+#                                                more rounds, so that its ratios are the machine
+#                                                type's middle and spread, not one run's
 set -euo pipefail
 out="${1:?usage: ci-bench.sh OUT.json}"
 bin="${NVVIZ_BIN:-target/release/nvviz-bench}"
-exec "$bin" bench --resolution 640x360 --frames 300 --warmup 5 --runs 3 --interleave \
+exec "$bin" bench --resolution 640x360 --frames 300 --warmup 5 --runs "${NVVIZ_CI_ROUNDS:-3}" --interleave \
   --modes original,fast,native,overlay-only,encode-only,encoder-ceiling \
   --quiet --export-json "$out"
