@@ -48,6 +48,7 @@ for f in sorted(glob.glob(f"{out}/*.json")):
             dec = (run.get("decode") or {}).get("cpu_ms_per_frame")
             print(f"{os.path.basename(f):28} {c['mode']:13} {c['overlay'] or '-':7} fps {run['fps']:7.1f} wall {run['wall_s']:.3f} "
                   f"input {s['input']:.2f} overlay {s['overlay']:.2f} write {s['write']:.2f} "
-                  f"own {run['cpu_own_cores']:.2f} ffmpeg {run.get('cpu_children_cores') or 0:.2f} decode {dec}")
+                  f"own {run['cpu_own_cores']:.2f} ffmpeg {run.get('cpu_children_cores') or 0:.2f} decode {dec} "
+                  f"writer-idle {1000 / run['fps'] - s['write'] - s['finalize']:.2f} first-frame {run.get('first_frame_ms')}")
 PY
 rm -rf "$tmp"
