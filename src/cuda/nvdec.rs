@@ -282,7 +282,30 @@ impl Session {
         stream: &Stream,
         use_it: impl FnOnce(&Nv12Surface) -> Result<T, CudaError>,
     ) -> Result<Option<T>, CudaError> {
-        let Some(info) = self.state.ready.pop_front() else {
+        let value = self.lend(stream, use_it)?;
+        if value.is_some() {
+            self.state.ready.pop_front();
+        }
+        Ok(value)
+    }
+
+    /// Lends the next waiting picture as [`Session::next`] does, but keeps it
+    /// waiting: the next `next` lends it again (a run's warm-up, before its
+    /// clock, of the path every picture takes).
+    pub fn peek<T>(
+        &mut self,
+        stream: &Stream,
+        use_it: impl FnOnce(&Nv12Surface) -> Result<T, CudaError>,
+    ) -> Result<Option<T>, CudaError> {
+        self.lend(stream, use_it)
+    }
+
+    fn lend<T>(
+        &mut self,
+        stream: &Stream,
+        use_it: impl FnOnce(&Nv12Surface) -> Result<T, CudaError>,
+    ) -> Result<Option<T>, CudaError> {
+        let Some(&info) = self.state.ready.front() else {
             return Ok(None);
         };
         let mut params = ProcParams {

@@ -151,11 +151,19 @@ impl NvdecStream {
     }
 
     /// Waits until the first picture is decoded (the demuxer started, the
-    /// decoder made): what a run does before its clock starts. Its CPU time
-    /// counts as decoding's, as in `next`.
-    pub fn ready(&mut self) -> Result<(), NvdecReadError> {
+    /// decoder made) and lends it to `warm_up` without giving it away (the
+    /// next `next` lends it again): what a run does before its clock starts.
+    /// Its CPU time counts as decoding's, as in `next`.
+    pub fn ready(
+        &mut self,
+        stream: &Stream,
+        warm_up: impl FnOnce(&Nv12Surface) -> Result<(), CudaError>,
+    ) -> Result<(), NvdecReadError> {
         let start = thread_cpu();
-        let result = self.fill().map(drop);
+        let result = self.fill().and_then(|_| {
+            self.session.peek(stream, warm_up)?;
+            Ok(())
+        });
         self.cpu += thread_cpu().saturating_sub(start);
         result
     }
@@ -254,9 +262,16 @@ impl NvdecReader {
             .is_some())
     }
 
-    /// See [`NvdecStream::ready`].
+    /// The first picture decoded and converted on the GPU (the mapping,
+    /// the kernel's first launch, which loads it, and the stream's first
+    /// work), so that a run's clock holds none of NVDEC's start-up; the
+    /// picture stays the first one read.
     pub fn ready(&mut self) -> Result<(), NvdecReadError> {
-        self.stream.ready()
+        let (gpu, stream) = (&self.gpu, &self.cuda_stream);
+        self.stream.ready(stream, |surface| {
+            gpu.kernels
+                .nv12_to_bgr(stream, surface, gpu.bgr.ptr, gpu.bt709)
+        })
     }
 
     /// Page-locks `frame` now, so that the GPU copies into it directly
