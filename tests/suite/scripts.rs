@@ -164,3 +164,49 @@ fn the_spread_rule_needs_every_round() {
     check("at_most([0.9, 0.99], 1.0)", "**met** (every round)");
     check("at_least([], 0.95)", "not measured");
 }
+
+/// lab/scripts/nvdec-preload-summary.py on this build's own renders (named as
+/// lent-nvdec-preload.sh names them): each round's ratio from the files, the
+/// decoder that really ran (here the CPU, after `--decoder nvdec`'s fallback)
+/// and a verdict that says it is not NVDEC's.
+#[test]
+fn nvdec_preload_summary_reads_this_builds_renders_and_names_the_decoder_that_ran() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = lavfi_video(dir.path(), "clip.mp4", "320x240", 12);
+    let runs = dir.path().join("runs");
+    std::fs::create_dir(&runs).unwrap();
+    let mut fps = Vec::new();
+    for source in ["nvdec", "preload"] {
+        let json = runs.join(format!("render10-{source}-r1.json"));
+        let source_args = match source {
+            "nvdec" => ["--decoder", "nvdec"].as_slice(),
+            _ => ["--preload"].as_slice(),
+        };
+        let mut render = nvviz();
+        render
+            .args(["render", "--mode", "native", "--frames", "10"])
+            .args(source_args)
+            .arg("--video")
+            .arg(&clip)
+            .arg("-o")
+            .arg(dir.path().join("o.mp4"));
+        assert_exit(&render.arg("--export-json").arg(&json).output().unwrap(), 0);
+        fps.push(
+            read_json(&json)["cases"][0]["runs"][0]["fps"]
+                .as_f64()
+                .unwrap(),
+        );
+    }
+    let summary = stdout(&run_ok(python("nvdec-preload-summary.py").arg(&runs)));
+    let line = row(&summary, "  round 1: ");
+    assert!(line.contains("--decoder nvdec (ffmpeg ran)"), "{line}");
+    assert!(
+        line.ends_with(&format!(": {:.3}", fps[0] / fps[1])),
+        "{line}"
+    );
+    assert!(
+        summary.contains("not NVDEC's verdict: ffmpeg decoded in its place"),
+        "{summary}"
+    );
+    assert!(summary.contains("render10-preload-r1.json"), "{summary}");
+}
