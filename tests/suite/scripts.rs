@@ -210,3 +210,21 @@ fn nvdec_preload_summary_reads_this_builds_renders_and_names_the_decoder_that_ra
     );
     assert!(summary.contains("render10-preload-r1.json"), "{summary}");
 }
+
+/// The committed NVDEC-against-pre-decoded summaries (issue 31's verdict)
+/// are what the script makes of the committed renders, byte for byte.
+#[test]
+fn the_committed_nvdec_preload_summaries_regenerate() {
+    let runs = repo().join("lab/perf/h100-nvdec-warm");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&runs).unwrap() {
+        let dir = entry.unwrap().path();
+        let Ok(committed) = std::fs::read_to_string(dir.join("summary.txt")) else {
+            continue;
+        };
+        let made = stdout(&run_ok(python("nvdec-preload-summary.py").arg(&dir)));
+        assert_eq!(made, committed, "{}", dir.display());
+        checked += 1;
+    }
+    assert!(checked >= 2, "no summaries under {}", runs.display());
+}
