@@ -282,7 +282,7 @@ impl Session {
         stream: &Stream,
         use_it: impl FnOnce(&Nv12Surface) -> Result<T, CudaError>,
     ) -> Result<Option<T>, CudaError> {
-        let value = self.lend(stream, use_it)?;
+        let value = self.peek(stream, use_it)?;
         if value.is_some() {
             self.state.ready.pop_front();
         }
@@ -293,14 +293,6 @@ impl Session {
     /// waiting: the next `next` lends it again (a run's warm-up, before its
     /// clock, of the path every picture takes).
     pub fn peek<T>(
-        &mut self,
-        stream: &Stream,
-        use_it: impl FnOnce(&Nv12Surface) -> Result<T, CudaError>,
-    ) -> Result<Option<T>, CudaError> {
-        self.lend(stream, use_it)
-    }
-
-    fn lend<T>(
         &mut self,
         stream: &Stream,
         use_it: impl FnOnce(&Nv12Surface) -> Result<T, CudaError>,
