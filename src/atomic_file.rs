@@ -2,9 +2,40 @@
 //! beside the destination, then renamed into place.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+/// Why an output cannot be written where it was asked: each says what to do,
+/// and the system's own error where there is one (in the message itself, so
+/// that a caller printing it alone loses nothing).
+#[derive(Debug, thiserror::Error)]
+pub enum OutputFileError {
+    #[error("{} exists and is not a regular file: choose a file path", .0.display())]
+    NotAFile(PathBuf),
+    #[error("{}: the file name is {len} bytes, more than the {max} its file system allows: choose a shorter name", path.display())]
+    NameTooLong {
+        path: PathBuf,
+        len: usize,
+        max: usize,
+    },
+    #[error("{flag} {} is the input {input}: choose another path", output.display())]
+    IsAnInput {
+        flag: String,
+        output: PathBuf,
+        input: String,
+    },
+    #[error("cannot write in {} (create it or choose another path): {cause}", dir.display())]
+    Directory { dir: PathBuf, cause: std::io::Error },
+    #[error("writing {}: {cause}", path.display())]
+    Write {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
+    #[error("cannot replace {}: {cause}", path.display())]
+    Replace {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
+}
 
 /// The directory a file at `path` goes in ("." for a bare name).
 pub fn parent_dir(path: &Path) -> &Path {
@@ -14,30 +45,34 @@ pub fn parent_dir(path: &Path) -> &Path {
 }
 
 /// Writes `bytes` to a unique temporary file beside `path`, then renames it into place.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), OutputFileError> {
     check_destination(path)?;
     let dir = parent_dir(path);
     let mut tmp = tempfile::Builder::new()
         .prefix(&crate::scratch::hidden_prefix("write"))
         .suffix(".tmp")
         .tempfile_in(dir)
-        .with_context(|| {
-            format!(
-                "cannot write in {} (create it or choose another path)",
-                dir.display()
-            )
+        .map_err(|cause| OutputFileError::Directory {
+            dir: dir.to_path_buf(),
+            cause,
         })?;
+    let writing = |cause| OutputFileError::Write {
+        path: path.to_path_buf(),
+        cause,
+    };
     // tempfile creates 0600; the file we are replacing it with is an ordinary
     // output, readable as the user's umask says (as `>` in a shell would make it).
     use std::os::unix::fs::PermissionsExt;
     tmp.as_file()
         .set_permissions(std::fs::Permissions::from_mode(0o666 & !umask()))
-        .with_context(|| format!("writing {}", path.display()))?;
+        .map_err(writing)?;
     tmp.write_all(bytes)
         .and_then(|()| tmp.as_file().sync_all())
-        .with_context(|| format!("writing {}", path.display()))?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot replace {}", path.display()))?;
+        .map_err(writing)?;
+    tmp.persist(path).map_err(|e| OutputFileError::Replace {
+        path: path.to_path_buf(),
+        cause: e.error,
+    })?;
     Ok(())
 }
 
@@ -49,49 +84,47 @@ pub fn umask() -> u32 {
         .unwrap_or(0o022)
 }
 
-/// Whether `path` can take an output at all, checked before any work is done
-/// for it: not a device node or directory (a rename would replace /dev/full
-/// with our file), and a name its file system can hold (else a long encode
-/// would end unable to name its result).
 /// Refuses an output path that names one of the inputs: writing there would
 /// destroy the file being read. Inputs and outputs are named by their flags.
 pub fn refuse_overwriting(
     inputs: &[(&str, Option<&Path>)],
-    outputs: &[(&str, std::path::PathBuf)],
-) -> anyhow::Result<()> {
+    outputs: &[(&str, PathBuf)],
+) -> Result<(), OutputFileError> {
     for (input_name, input) in inputs {
         let Some(input) = input.and_then(|p| std::fs::canonicalize(p).ok()) else {
             continue;
         };
         for (flag, output) in outputs {
             if std::fs::canonicalize(output).ok().as_ref() == Some(&input) {
-                anyhow::bail!(
-                    "{flag} {} is the input {input_name}: choose another path",
-                    output.display()
-                );
+                return Err(OutputFileError::IsAnInput {
+                    flag: flag.to_string(),
+                    output: output.clone(),
+                    input: input_name.to_string(),
+                });
             }
         }
     }
     Ok(())
 }
 
-pub fn check_destination(path: &Path) -> anyhow::Result<()> {
+/// Whether `path` can take an output at all, checked before any work is done
+/// for it: not a device node or directory (a rename would replace /dev/full
+/// with our file), and a name its file system can hold (else a long encode
+/// would end unable to name its result).
+pub fn check_destination(path: &Path) -> Result<(), OutputFileError> {
     if let Ok(m) = std::fs::metadata(path) {
         if !m.is_file() {
-            anyhow::bail!(
-                "{} exists and is not a regular file: choose a file path",
-                path.display()
-            );
+            return Err(OutputFileError::NotAFile(path.to_path_buf()));
         }
     }
-    let name_len = path.file_name().map_or(0, |n| n.len());
-    let dir = parent_dir(path);
-    let max = name_max(dir);
-    if name_len > max {
-        anyhow::bail!(
-            "{}: the file name is {name_len} bytes, more than the {max} its file system allows: choose a shorter name",
-            path.display()
-        );
+    let len = path.file_name().map_or(0, |n| n.len());
+    let max = name_max(parent_dir(path));
+    if len > max {
+        return Err(OutputFileError::NameTooLong {
+            path: path.to_path_buf(),
+            len,
+            max,
+        });
     }
     Ok(())
 }
@@ -138,8 +171,16 @@ mod tests {
         let err = super::write_atomically(std::path::Path::new("/nonexistent-dir/r.json"), b"x")
             .unwrap_err();
         assert!(
-            err.to_string().contains("cannot write in /nonexistent-dir"),
-            "{err}"
+            matches!(err, super::OutputFileError::Directory { .. }),
+            "{err:?}"
         );
+        // The system's reason is in the message itself, not only a source a
+        // caller printing the error alone would drop.
+        let message = err.to_string();
+        assert!(
+            message.contains("cannot write in /nonexistent-dir"),
+            "{message}"
+        );
+        assert!(message.contains("No such file or directory"), "{message}");
     }
 }

@@ -62,7 +62,7 @@ impl Frame {
         image
             .write_to(&mut png, image::ImageFormat::Png)
             .map_err(|e| anyhow::anyhow!("encoding {}: {e}", path.display()))?;
-        crate::atomic_file::write_atomically(path, png.get_ref())
+        Ok(crate::atomic_file::write_atomically(path, png.get_ref())?)
     }
 }
 

@@ -136,7 +136,10 @@ impl BenchSpec {
 
     /// Refuses a run whose exports or kept outputs would overwrite its input
     /// video or detections.
-    pub fn refuse_overwriting_inputs(&self, cases: &[CaseSpec]) -> anyhow::Result<()> {
+    pub fn refuse_overwriting_inputs(
+        &self,
+        cases: &[CaseSpec],
+    ) -> Result<(), crate::atomic_file::OutputFileError> {
         let mut outputs: Vec<(&str, PathBuf)> = self
             .exports
             .each()

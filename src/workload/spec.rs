@@ -76,7 +76,10 @@ pub struct WorkloadSpec {
 impl WorkloadSpec {
     /// Refuses an output path (named by its flag) that is the input video or
     /// detections: writing there would destroy the file being read.
-    pub fn refuse_overwriting(&self, outputs: &[(&str, PathBuf)]) -> anyhow::Result<()> {
+    pub fn refuse_overwriting(
+        &self,
+        outputs: &[(&str, PathBuf)],
+    ) -> Result<(), crate::atomic_file::OutputFileError> {
         let inputs = [
             ("video", self.video.as_deref()),
             ("detections", self.detections.as_deref()),
