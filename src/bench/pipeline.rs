@@ -174,7 +174,7 @@ pub fn run_frames(
 }
 
 /// A run's start, before its clock: the input started and its first frame
-/// ready (a decoder started, NVDEC's decoder made), then the sink opened. So
+/// ready ([`FrameReader::ready`]), then the sink opened. So
 /// no input's start-up is in the clock, and the sink's own start is in it
 /// alike for every input (a run times frames, not start-ups).
 pub(super) fn start<'a>(

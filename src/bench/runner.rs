@@ -202,6 +202,10 @@ fn run_sequential(
     open: impl FnOnce() -> Result<Box<dyn FrameSink>, RunError>,
     progress: &Progress,
 ) -> Result<RunOutcome, RunError> {
+    // Declared before the reader, so dropped after it on every path: the
+    // reader may have page-locked these buffers and unregisters them on drop.
+    let mut ring: Vec<(Frame, Vec<u8>)>;
+    let mut skipped: Frame;
     let (mut reader, mut sink) = super::pipeline::start(ctx, open)?;
     let info = &ctx.workload.info;
     let mut overlay = spec
@@ -211,17 +215,24 @@ fn run_sequential(
     let pix_fmt = sink.pix_fmt();
     // A ring of buffers: the reader may still see the newest `held()` of them
     // (vmsplice'd pages), so a buffer is rewritten only after that many newer.
-    let mut ring: Vec<(Frame, Vec<u8>)> = (0..=sink.held())
+    ring = (0..=sink.held())
         .map(|_| (Frame::new(info.width, info.height), Vec::new()))
         .collect();
-    let mut timing = Timing::start();
-    // Warm-up frames as fast as they go; with --realtime the timed ones as a live source.
-    let mut pacer: Option<Pacer> = None;
     // Frames read past land here: a ring buffer may still be in the pipe.
-    let mut skipped = Frame::new(
+    skipped = Frame::new(
         if ctx.engine.realtime { info.width } else { 0 },
         if ctx.engine.realtime { info.height } else { 0 },
     );
+    // Page-locked before the clock, as the pipelined engine's pool is.
+    for (frame, _) in &mut ring {
+        reader.prepare(frame);
+    }
+    if ctx.engine.realtime {
+        reader.prepare(&mut skipped);
+    }
+    let mut timing = Timing::start();
+    // Warm-up frames as fast as they go; with --realtime the timed ones as a live source.
+    let mut pacer: Option<Pacer> = None;
     let mut next = 0;
     let mut written: u64 = 0;
     loop {

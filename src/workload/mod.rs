@@ -294,8 +294,9 @@ impl FrameReader<'_> {
         }
     }
 
-    /// Waits until the decoder has its first frame (started, and for NVDEC
-    /// its decoder made): a run opens its sink and starts its clock after.
+    /// Waits until the decoder has its first frame (started; for NVDEC its
+    /// decoder made and its first picture converted on the GPU): a run opens
+    /// its sink and starts its clock after.
     pub fn ready(&mut self) -> anyhow::Result<()> {
         match self {
             Self::Video(v) => v.ready(),
