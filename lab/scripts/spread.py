@@ -34,3 +34,18 @@ def at_most(values, goal):
     if min(values) > goal:
         return "not met (no round)"
     return f"not resolved ({sum(v <= goal for v in values)} of {len(values)} rounds clear it)"
+
+
+# The tool's own line between a quiet run and a disturbed one
+# (nvviz_bench::results::BUSY_CORES; a test holds the two equal): other
+# processes' CPU, or the hypervisor's steal, averaged over a run, in cores.
+BUSY_CORES = 0.25
+
+
+def disturbance(run):
+    """Why the tool flags one run of its results JSON (`others_cores` or
+    `steal_cores` at BUSY_CORES or more: "busy", "stolen"), or None."""
+    why = [f"{name} {run[key]:.2f} cores" for key, name in
+           (("others_cores", "busy"), ("steal_cores", "stolen"))
+           if (run.get(key) or 0.0) >= BUSY_CORES]
+    return ", ".join(why) or None
