@@ -62,7 +62,9 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
     match result {
         Ok(Outcome::Ok) => 0,
         Ok(Outcome::RequirementNotMet) => 1,
-        Err(e) if e.is::<crate::interrupt::Interrupted>() => {
+        // The signal came, whichever error it unwound through (a probe's
+        // ffmpeg killed by it says why in its own type).
+        Err(e) if e.is::<crate::interrupt::Interrupted>() || crate::interrupt::requested() => {
             stdio::err(
                 "interrupted: ffmpeg stopped, temporary files removed, results so far kept
 ",

@@ -26,8 +26,8 @@ pub enum CheckFailure {
     Missing(std::io::Error),
     #[error("output is empty")]
     Empty,
-    #[error("{0:#}")]
-    Unreadable(anyhow::Error),
+    #[error("{0}")]
+    Unreadable(crate::ffmpeg::probe_file::ProbeError),
     #[error("{0}")]
     Decode(#[from] crate::ffmpeg::verify::DecodeError),
     #[error("{wrote} frames went in, the output decodes to {decoded}")]

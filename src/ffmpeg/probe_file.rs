@@ -2,15 +2,49 @@
 //! without ffprobe): its first video stream, its frame count, how many frames
 //! really decode. Every command line for it is here, as ab-av1's `ffprobe.rs`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
 use ffmpeg_sidecar::event::FfmpegEvent;
 use ffmpeg_sidecar::log_parser::FfmpegLogParser;
 
-use crate::process::run_with_timeout;
+use crate::process::{run_with_timeout, ChildError};
+
+/// Why a video could not be probed, counted or decoded through: each with
+/// the file and what ffmpeg or the system said.
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    #[error("video {} does not exist or is not a file", .0.display())]
+    NotAFile(PathBuf),
+    #[error("{} has no video stream ffmpeg can read (not a video, or truncated/corrupt): {said}", path.display())]
+    NotAVideo { path: PathBuf, said: String },
+    /// ffmpeg did not run to its end: `doing` is what it was asked
+    /// ("probing", "counting the frames of").
+    #[error("{doing} {}: {cause}", path.display())]
+    Ffmpeg {
+        doing: &'static str,
+        path: PathBuf,
+        cause: ChildError,
+    },
+    #[error("ffmpeg could not count the frames of {}", .0.display())]
+    NoCount(PathBuf),
+    #[error("decoding {}: {cause}", path.display())]
+    Decode { path: PathBuf, cause: String },
+    /// Ctrl-C or SIGTERM stopped it.
+    #[error("stopped by Ctrl-C or SIGTERM")]
+    Interrupted,
+}
+
+impl ProbeError {
+    fn ffmpeg(doing: &'static str, path: &Path) -> impl FnOnce(ChildError) -> Self {
+        let path = path.to_path_buf();
+        move |cause| match cause {
+            ChildError::Interrupted => Self::Interrupted,
+            cause => Self::Ffmpeg { doing, path, cause },
+        }
+    }
+}
 
 /// What ffmpeg says about a file's first video stream.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,23 +125,17 @@ impl ColorTags {
 /// the banner's rounded "23.98" or "1k fps"), the size in display orientation
 /// (after the decoder has applied a rotation), i.e. the frames we will get.
 /// Codec, duration and variable rate come from ffmpeg's banner.
-pub fn probe(ffmpeg: &Path, path: &Path) -> anyhow::Result<VideoStreamInfo> {
+pub fn probe(ffmpeg: &Path, path: &Path) -> Result<VideoStreamInfo, ProbeError> {
     if !path.is_file() {
-        bail!("video {} does not exist or is not a file", path.display());
+        return Err(ProbeError::NotAFile(path.to_path_buf()));
     }
-    let not_a_video = || {
-        format!(
-            "{} has no video stream ffmpeg can read (not a video, or truncated/corrupt)",
-            path.display()
-        )
-    };
     let out = run_with_timeout(
         Command::new(ffmpeg).arg("-hide_banner").arg("-i").arg(path),
         Duration::from_secs(20),
     )
-    .with_context(|| format!("probing {}", path.display()))?;
+    .map_err(ProbeError::ffmpeg("probing", path))?;
     let banner = parse_probe(&out.stderr);
-    let header = first_frame_header(ffmpeg, path);
+    let header = first_frame_header(ffmpeg, path)?;
     match (banner, header) {
         (banner, Ok(h)) => {
             let banner = banner.ok();
@@ -125,9 +153,13 @@ pub fn probe(ffmpeg: &Path, path: &Path) -> anyhow::Result<VideoStreamInfo> {
                 written_by: banner.and_then(|b| b.written_by),
             })
         }
-        (Err(e), Err(_)) => Err(e).with_context(not_a_video),
-        (Ok(_), Err(e)) => Err(e).with_context(not_a_video),
+        (Err(e), Err(_)) => Err(e.to_string()),
+        (Ok(_), Err(e)) => Err(e),
     }
+    .map_err(|said| ProbeError::NotAVideo {
+        path: path.to_path_buf(),
+        said,
+    })
 }
 
 /// `YUV4MPEG2 W1920 H1080 F24000:1001 …`: the decoder's output size and rate.
@@ -169,7 +201,8 @@ impl Y4mHeader {
     }
 }
 
-fn first_frame_header(ffmpeg: &Path, path: &Path) -> anyhow::Result<Y4mHeader> {
+/// The first frame's header, or (inner) what ffmpeg said where none decoded.
+fn first_frame_header(ffmpeg: &Path, path: &Path) -> Result<Result<Y4mHeader, String>, ProbeError> {
     let out = run_with_timeout(
         Command::new(ffmpeg)
             .args(["-hide_banner", "-nostdin", "-v", "error", "-i"])
@@ -188,15 +221,21 @@ fn first_frame_header(ffmpeg: &Path, path: &Path) -> anyhow::Result<Y4mHeader> {
                 "-",
             ]),
         Duration::from_secs(20),
-    )?;
+    )
+    .map_err(ProbeError::ffmpeg("probing", path))?;
     let first_line = out.stdout.lines().next().unwrap_or("");
-    Y4mHeader::parse(first_line).with_context(|| {
+    Ok(Y4mHeader::parse(first_line).ok_or_else(|| {
         let said = out.stderr.lines().last().unwrap_or("no frame decoded");
         format!("no frame could be decoded: {said}")
-    })
+    }))
 }
 
-pub fn parse_probe(stderr: &str) -> anyhow::Result<VideoStreamInfo> {
+/// No video stream in ffmpeg's banner.
+#[derive(Debug, thiserror::Error)]
+#[error("no video stream found")]
+pub struct NoVideoStream;
+
+pub fn parse_probe(stderr: &str) -> Result<VideoStreamInfo, NoVideoStream> {
     let mut parser = FfmpegLogParser::new(stderr.as_bytes());
     let mut duration = None;
     loop {
@@ -221,7 +260,7 @@ pub fn parse_probe(stderr: &str) -> anyhow::Result<VideoStreamInfo> {
             Ok(_) | Err(_) => {}
         }
     }
-    bail!("no video stream found")
+    Err(NoVideoStream)
 }
 
 /// The first video stream's `encoder` metadata, as libavcodec names itself in
@@ -267,7 +306,7 @@ fn is_variable_rate(stream_line: &str) -> bool {
 
 /// The exact number of video frames, from a stream copy into the null muxer
 /// (no decoding): a duration × rate estimate is wrong for variable-rate video.
-pub fn count_frames(ffmpeg: &Path, path: &Path) -> anyhow::Result<u64> {
+pub fn count_frames(ffmpeg: &Path, path: &Path) -> Result<u64, ProbeError> {
     let out = run_with_timeout(
         Command::new(ffmpeg)
             .args(["-hide_banner", "-nostdin", "-i"])
@@ -275,7 +314,7 @@ pub fn count_frames(ffmpeg: &Path, path: &Path) -> anyhow::Result<u64> {
             .args(["-map", "0:v:0", "-c", "copy", "-f", "null", "-"]),
         Duration::from_secs(120),
     )
-    .with_context(|| format!("counting the frames of {}", path.display()))?;
+    .map_err(ProbeError::ffmpeg("counting the frames of", path))?;
     out.stderr
         .split(['\r', '\n'])
         .rev()
@@ -283,16 +322,19 @@ pub fn count_frames(ffmpeg: &Path, path: &Path) -> anyhow::Result<u64> {
             let rest = line.trim_start().strip_prefix("frame=")?;
             rest.split_whitespace().next()?.parse::<u64>().ok()
         })
-        .with_context(|| format!("ffmpeg could not count the frames of {}", path.display()))
+        .ok_or_else(|| ProbeError::NoCount(path.to_path_buf()))
 }
 
 /// Frames that really decode (a full decode into the null muxer): fewer than
 /// `count_frames` when the file is damaged part-way. Ctrl-C stops it.
-pub fn decodable_frames(ffmpeg: &Path, path: &Path) -> anyhow::Result<u64> {
+pub fn decodable_frames(ffmpeg: &Path, path: &Path) -> Result<u64, ProbeError> {
     match crate::ffmpeg::verify::decoded_frames(ffmpeg, path, Duration::from_secs(3600)) {
         Ok(n) => Ok(n),
-        Err(_) if crate::interrupt::requested() => Err(crate::interrupt::Interrupted.into()),
-        Err(e) => Err(anyhow::anyhow!("decoding {}: {e}", path.display())),
+        Err(_) if crate::interrupt::requested() => Err(ProbeError::Interrupted),
+        Err(e) => Err(ProbeError::Decode {
+            path: path.to_path_buf(),
+            cause: e.to_string(),
+        }),
     }
 }
 
@@ -338,6 +380,28 @@ mod tests {
     #[test]
     fn no_stream_is_an_error() {
         assert!(super::parse_probe("garbage\n").is_err());
+    }
+
+    /// Each failure names the file and what stopped it; a signal is its own
+    /// variant, not "probing: interrupted".
+    #[test]
+    fn probe_errors_name_the_file_and_the_cause() {
+        let path = Path::new("clip.mp4");
+        let timeout = ProbeError::ffmpeg("counting the frames of", path)(ChildError::Timeout {
+            program: "ffmpeg".into(),
+            seconds: 120.0,
+        });
+        assert_eq!(
+            timeout.to_string(),
+            "counting the frames of clip.mp4: ffmpeg did not finish within 120.0 s and was killed"
+        );
+        let signal = ProbeError::ffmpeg("probing", path)(ChildError::Interrupted);
+        assert!(matches!(signal, ProbeError::Interrupted), "{signal:?}");
+        let missing = probe(Path::new("ffmpeg"), Path::new("/nonexistent/clip.mp4")).unwrap_err();
+        assert_eq!(
+            missing.to_string(),
+            "video /nonexistent/clip.mp4 does not exist or is not a file"
+        );
     }
 
     #[test]

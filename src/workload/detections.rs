@@ -7,9 +7,8 @@
 //! the embedded workload.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 
 use super::actions::CaptionRule;
@@ -451,6 +450,45 @@ impl Detections {
     }
 }
 
+/// Why a detections file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DetectionsError {
+    #[error(transparent)]
+    Read(#[from] crate::input_file::InputError),
+    #[error("--tracks gives the boxes of an AVA CSV's persons; {} is not an AVA CSV (video, seconds, x1, y1, x2, y2, action, person[, score]): give one, or pass the MOT file as --detections", .0.display())]
+    TracksNeedAva(PathBuf),
+    #[error("in {}: {problem}", path.display())]
+    Invalid { path: PathBuf, problem: ParseError },
+}
+
+/// What is wrong in a detections document, and where.
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    #[error("line {line}: {what}")]
+    Line { line: usize, what: String },
+    #[error(
+        "not a detections document (see README: schema nvviz-bench.detections, version 2): {0}"
+    )]
+    NotDetections(serde_json::Error),
+    #[error("schema is '{0}', expected '{SCHEMA}'")]
+    Schema(String),
+    #[error("detections schema version {0} is not supported (this build reads versions 1 and {DETECTIONS_SCHEMA_VERSION})")]
+    Version(u32),
+    #[error("keyframe at frame {frame}, track {track}: {what}")]
+    Keyframe {
+        frame: u64,
+        track: u32,
+        what: String,
+    },
+}
+
+fn at_line(line: usize, what: impl Into<String>) -> ParseError {
+    ParseError::Line {
+        line,
+        what: what.into(),
+    }
+}
+
 /// A detections file read, with the frame size its boxes were recorded at.
 pub struct Loaded {
     pub detections: Detections,
@@ -467,8 +505,12 @@ pub fn load(
     tracks: Option<&Path>,
     rule: &CaptionRule,
     fps: f64,
-) -> anyhow::Result<Loaded> {
+) -> Result<Loaded, DetectionsError> {
     let text = crate::input_file::read_text(path, "detections file", 1 << 30)?;
+    let invalid = |at: &Path| {
+        let path = at.to_path_buf();
+        move |problem| DetectionsError::Invalid { path, problem }
+    };
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -477,50 +519,44 @@ pub fn load(
     let ava = matches!(ext.as_str(), "csv" | "txt") && is_ava_csv(&text);
     if let Some(tracks) = tracks {
         if !ava {
-            bail!(
-                "--tracks gives the boxes of an AVA CSV's persons; {} is not an AVA CSV (video, seconds, x1, y1, x2, y2, action, person[, score]): give one, or pass the MOT file as --detections",
-                path.display()
-            );
+            return Err(DetectionsError::TracksNeedAva(path.to_path_buf()));
         }
         let mot = crate::input_file::read_text(tracks, "tracks file", 1 << 30)?;
-        let frames = mot_frames(&mot).with_context(|| format!("in {}", tracks.display()))?;
-        let keyframes =
-            ava_keyframes(&text, rule, fps).with_context(|| format!("in {}", path.display()))?;
+        let frames = mot_frames(&mot).map_err(invalid(tracks))?;
+        let keyframes = ava_keyframes(&text, rule, fps).map_err(invalid(path))?;
         return Ok(Loaded {
             detections: Detections::from_keyframes(frames, keyframes.captions),
             size: None,
         });
     }
     match ext.as_str() {
-        "csv" | "txt" if ava => {
-            parse_ava_csv(&text, rule, fps).with_context(|| format!("in {}", path.display()))
-        }
-        "csv" | "txt" => Ok(Loaded {
-            detections: parse_mot_csv(&text).with_context(|| format!("in {}", path.display()))?,
+        "csv" | "txt" if ava => parse_ava_csv(&text, rule, fps),
+        "csv" | "txt" => parse_mot_csv(&text).map(|detections| Loaded {
+            detections,
             size: None,
         }),
-        _ => parse_json(&text, rule).with_context(|| format!("in {}", path.display())),
+        _ => parse_json(&text, rule),
     }
+    .map_err(invalid(path))
 }
 
 /// Reads either version; captions go through `rule` (threshold, exclusions,
 /// vocabulary) in both.
-pub fn parse_json(text: &str, rule: &CaptionRule) -> anyhow::Result<Loaded> {
+pub fn parse_json(text: &str, rule: &CaptionRule) -> Result<Loaded, ParseError> {
     #[derive(Deserialize)]
     struct Head {
         schema: String,
         version: u32,
     }
-    let what = "not a detections document (see README: schema nvviz-bench.detections, version 2)";
-    let head: Head = serde_json::from_str(text).context(what)?;
+    let what = ParseError::NotDetections;
+    let head: Head = serde_json::from_str(text).map_err(what)?;
     if head.schema != SCHEMA {
-        bail!("schema is '{}', expected '{SCHEMA}'", head.schema);
+        return Err(ParseError::Schema(head.schema));
     }
     let size = |w: Option<u32>, h: Option<u32>| w.zip(h);
     match head.version {
         1 => {
-            let file: DetectionsFile<FrameDetections> =
-                serde_json::from_str(text).context(what)?;
+            let file: DetectionsFile<FrameDetections> = serde_json::from_str(text).map_err(what)?;
             let frames = file
                 .frames
                 .into_iter()
@@ -537,7 +573,7 @@ pub fn parse_json(text: &str, rule: &CaptionRule) -> anyhow::Result<Loaded> {
             })
         }
         2 => {
-            let mut file: DetectionsFile<FrameTracks> = serde_json::from_str(text).context(what)?;
+            let mut file: DetectionsFile<FrameTracks> = serde_json::from_str(text).map_err(what)?;
             let mut captions = Vec::new();
             // The demo applies one action result a frame, in time order: a
             // result due on a frame that already had one waits for the next.
@@ -550,15 +586,21 @@ pub fn parse_json(text: &str, rule: &CaptionRule) -> anyhow::Result<Loaded> {
             for k in &file.keyframes {
                 for t in &k.tracks {
                     let actions = match (&t.scores, &t.actions) {
-                        (Some(scores), None) => rule.from_scores(scores).map_err(|e| {
-                            anyhow::anyhow!("keyframe at frame {}, track {}: {e}", k.frame, t.track_id)
-                        })?,
+                        (Some(scores), None) => {
+                            rule.from_scores(scores).map_err(|e| ParseError::Keyframe {
+                                frame: k.frame,
+                                track: t.track_id,
+                                what: e.to_string(),
+                            })?
+                        }
                         (None, Some(actions)) => rule.from_labels(actions),
-                        _ => bail!(
-                            "keyframe at frame {}, track {}: give either \"scores\" or \"actions\"",
-                            k.frame,
-                            t.track_id
-                        ),
+                        _ => {
+                            return Err(ParseError::Keyframe {
+                                frame: k.frame,
+                                track: t.track_id,
+                                what: "give either \"scores\" or \"actions\"".into(),
+                            })
+                        }
                     };
                     captions.push((k.frame, t.track_id, actions, t.bbox));
                 }
@@ -568,9 +610,7 @@ pub fn parse_json(text: &str, rule: &CaptionRule) -> anyhow::Result<Loaded> {
                 size: size(file.width, file.height),
             })
         }
-        v => bail!(
-            "detections schema version {v} is not supported (this build reads versions 1 and {DETECTIONS_SCHEMA_VERSION})"
-        ),
+        v => Err(ParseError::Version(v)),
     }
 }
 
@@ -608,7 +648,7 @@ fn is_ava_csv(text: &str) -> bool {
 /// `rule` as the demo filters its scores); its box is held until the
 /// person's next keyframe, at most a second (AVA's keyframes are 1 s apart),
 /// standing in for the tracker boxes the demo draws between them.
-pub fn parse_ava_csv(text: &str, rule: &CaptionRule, fps: f64) -> anyhow::Result<Loaded> {
+pub fn parse_ava_csv(text: &str, rule: &CaptionRule, fps: f64) -> Result<Loaded, ParseError> {
     let AvaKeyframes { boxes, captions } = ava_keyframes(text, rule, fps)?;
     let hold = (fps.round() as u64).max(1);
     let mut frames: BTreeMap<u64, Vec<TrackBox>> = BTreeMap::new();
@@ -641,25 +681,26 @@ struct AvaKeyframes {
     captions: Vec<KeyframeCaption>,
 }
 
-fn ava_keyframes(text: &str, rule: &CaptionRule, fps: f64) -> anyhow::Result<AvaKeyframes> {
+fn ava_keyframes(text: &str, rule: &CaptionRule, fps: f64) -> Result<AvaKeyframes, ParseError> {
     type Key = (u64, u32);
     let mut boxes: BTreeMap<Key, [f32; 4]> = BTreeMap::new();
     let mut actions: BTreeMap<Key, Vec<Action>> = BTreeMap::new();
     for (n, f) in csv_rows(text) {
         if f.len() < 8 {
-            bail!("line {}: expected 8 or 9 AVA fields (video, seconds, x1, y1, x2, y2, action, person[, score]), got {}", n, f.len());
+            return Err(at_line(n, format!("expected 8 or 9 AVA fields (video, seconds, x1, y1, x2, y2, action, person[, score]), got {}", f.len())));
         }
-        let num = |i: usize| -> anyhow::Result<f64> {
+        let num = |i: usize| -> Result<f64, ParseError> {
             f[i].parse::<f64>()
                 .ok()
                 .filter(|v| v.is_finite())
-                .with_context(|| {
-                    format!("line {}: field {} ('{}') is not a number", n, i + 1, f[i])
-                })
+                .ok_or_else(|| at_line(n, format!("field {} ('{}') is not a number", i + 1, f[i])))
         };
         let seconds = num(1)?;
         if seconds < 0.0 {
-            bail!("line {}: timestamp {seconds} is before the video starts", n);
+            return Err(at_line(
+                n,
+                format!("timestamp {seconds} is before the video starts"),
+            ));
         }
         let frame = (seconds * fps).round() as u64;
         let person = num(7)?.max(0.0) as u32;
@@ -671,7 +712,10 @@ fn ava_keyframes(text: &str, rule: &CaptionRule, fps: f64) -> anyhow::Result<Ava
             .checked_sub(1)
             .and_then(|i| super::actions::AVA.get(i))
         else {
-            bail!("line {}: action id {action} is not one of AVA's 1..80", n);
+            return Err(at_line(
+                n,
+                format!("action id {action} is not one of AVA's 1..80"),
+            ));
         };
         let score = if f.len() > 8 { num(8)? as f32 } else { 1.0 };
         actions.entry((frame, person)).or_default().push(Action {
@@ -688,28 +732,28 @@ fn ava_keyframes(text: &str, rule: &CaptionRule, fps: f64) -> anyhow::Result<Ava
 }
 
 /// MOTChallenge CSV: the tracker's boxes only (no actions, so no captions).
-pub fn parse_mot_csv(text: &str) -> anyhow::Result<Detections> {
+pub fn parse_mot_csv(text: &str) -> Result<Detections, ParseError> {
     Ok(Detections::from_keyframes(mot_frames(text)?, []))
 }
 
 /// A MOTChallenge CSV's boxes, frame by frame (MOT counts frames from 1).
-fn mot_frames(text: &str) -> anyhow::Result<Vec<FrameTracks>> {
+fn mot_frames(text: &str) -> Result<Vec<FrameTracks>, ParseError> {
     let mut frames: Vec<FrameTracks> = Vec::new();
     for (n, fields) in csv_rows(text) {
         if fields.len() < 6 {
-            bail!(
-                "line {}: expected at least 6 comma-separated MOT fields, got {}",
+            return Err(at_line(
                 n,
-                fields.len()
-            );
-        }
-        let num = |i: usize| -> anyhow::Result<f32> {
-            fields[i].parse::<f32>().with_context(|| {
                 format!(
-                    "line {}: field {} ('{}') is not a number",
+                    "expected at least 6 comma-separated MOT fields, got {}",
+                    fields.len()
+                ),
+            ));
+        }
+        let num = |i: usize| -> Result<f32, ParseError> {
+            fields[i].parse::<f32>().map_err(|_| {
+                at_line(
                     n,
-                    i + 1,
-                    fields[i]
+                    format!("field {} ('{}') is not a number", i + 1, fields[i]),
                 )
             })
         };
@@ -718,9 +762,12 @@ fn mot_frames(text: &str) -> anyhow::Result<Vec<FrameTracks>> {
             .parse()
             .ok()
             .filter(|f: &f64| f.is_finite())
-            .with_context(|| format!("line {}: frame '{}' is not a number", n, fields[0]))?;
+            .ok_or_else(|| at_line(n, format!("frame '{}' is not a number", fields[0])))?;
         if frame < 1.0 {
-            bail!("line {}: MOT frames start at 1, got {}", n, fields[0]);
+            return Err(at_line(
+                n,
+                format!("MOT frames start at 1, got {}", fields[0]),
+            ));
         }
         let (left, top, w, h) = (num(2)?, num(3)?, num(4)?, num(5)?);
         if fields.len() > 6 {

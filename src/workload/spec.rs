@@ -7,13 +7,86 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::bail;
-
 use super::actions::CaptionRule;
-use super::detections::{self, Detections, Loaded};
+use super::detections::{self, Detections, DetectionsError, Loaded};
 use super::{synthetic, video, Decoder, Input, Workload, WorkloadInfo};
+use crate::ffmpeg::probe_file::ProbeError;
 use crate::results::decode::{DecodeChoice, NvdecRoute};
 use crate::results::failure::EncodeFailure;
+
+/// Why a workload could not be built from its spec: each a user's next step.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkloadError {
+    #[error("--fps must be between 0 and 1000 (got {0})")]
+    Fps(f64),
+    #[error("--frames must be at least 1")]
+    NoFrames,
+    #[error("--tracks gives the boxes of the persons of an AVA CSV: pass the CSV as --detections (or the MOT file alone as --detections)")]
+    TracksAlone,
+    #[error("--start and --duration cut a window of --video: give a video, or drop them for the embedded clip")]
+    WindowWithoutVideo,
+    #[error("--preload decodes a --video before the runs: give one (the embedded clip is held in memory already)")]
+    PreloadWithoutVideo,
+    /// The ffmpeg there is fails, with its own fix: not "install ffmpeg".
+    #[error("--video needs ffmpeg to decode it: {0}: {fix} (or read it with OpenCV: --decoder opencv)", fix = .0.fix())]
+    FfmpegBroken(EncodeFailure),
+    #[error("--video needs ffmpeg to decode it: install ffmpeg or pass --ffmpeg (or read it with OpenCV: --decoder opencv)")]
+    FfmpegMissing,
+    #[error(
+        "--decoder opencv needs a build with the `opencv` feature; install ffmpeg to read --video"
+    )]
+    OpencvMissing,
+    #[error(transparent)]
+    Probe(#[from] ProbeError),
+    #[error(transparent)]
+    Detections(#[from] DetectionsError),
+    #[error("{} is {w}x{h}; frames must be 16 to 8192 pixels a side: scale it with --resolution (e.g. --resolution 1920x1080)", path.display())]
+    FrameSize { path: PathBuf, w: u32, h: u32 },
+    #[error("{} reports no usable frame rate: pass --fps", .0.display())]
+    NoFrameRate(PathBuf),
+    /// No frame decodes (ffmpeg), or none reads (OpenCV, `by_opencv`).
+    #[error("{} has no {}: use a video with at least one frame", path.display(), if *.by_opencv { "video frames OpenCV can read" } else { "decodable video frames" })]
+    Undecodable { path: PathBuf, by_opencv: bool },
+    #[error("{}: {cause}", path.display())]
+    Window {
+        path: PathBuf,
+        cause: video::WindowError,
+    },
+    /// More frames asked for than the video's window holds.
+    #[error("--frames {asked}{}: {} has {available} decodable frames{}; ask for at most {}", warmup_text(*.warmup), path.display(), within_text(*.windowed), available.saturating_sub(*.warmup))]
+    TooManyFrames {
+        asked: u64,
+        warmup: u64,
+        path: PathBuf,
+        available: u64,
+        windowed: bool,
+    },
+    #[error("{} has only {available} decodable frames{}; lower --warmup", path.display(), within_text(*.windowed))]
+    TooFewFrames {
+        path: PathBuf,
+        available: u64,
+        windowed: bool,
+    },
+    /// Reading the video (OpenCV's probe, `--preload`'s decode) failed: what the reader said.
+    #[error("{0}")]
+    Read(String),
+}
+
+fn warmup_text(warmup: u64) -> String {
+    if warmup > 0 {
+        format!(" with --warmup {warmup}")
+    } else {
+        String::new()
+    }
+}
+
+fn within_text(windowed: bool) -> &'static str {
+    if windowed {
+        " in the --start/--duration window"
+    } else {
+        ""
+    }
+}
 
 /// Frame sides the tool accepts: ffmpeg's H.264 encoders need 16 pixels, and
 /// 8192 is the largest any NVENC codec takes.
@@ -99,7 +172,7 @@ pub struct Built {
 pub fn build(
     spec: &WorkloadSpec,
     ffmpeg: Result<&Path, Option<&EncodeFailure>>,
-) -> anyhow::Result<Built> {
+) -> Result<Built, WorkloadError> {
     check(spec)?;
     let mut notes = Vec::new();
     // An AVA CSV's timestamps land on frames at the source's own rate.
@@ -114,7 +187,7 @@ pub fn build(
             .transpose()
     };
     let workload = match &spec.video {
-        None => synthetic_clip(spec, load(None)?, &mut notes)?,
+        None => synthetic_clip(spec, load(None)?, &mut notes),
         Some(path) => match (ffmpeg, spec.decoder) {
             (Ok(ffmpeg), _) => {
                 let probed = probe_with_ffmpeg(ffmpeg, path, &mut notes)?;
@@ -132,37 +205,38 @@ pub fn build(
                 user_video(spec, path, None, probed, loaded, &mut notes)?
             }
             // The reason there is none, with its own fix: a broken --ffmpeg is not "install ffmpeg".
-            (Err(Some(f)), Decoder::Ffmpeg | Decoder::Nvdec) => bail!(
-                "--video needs ffmpeg to decode it: {f}: {} (or read it with OpenCV: --decoder opencv)",
-                f.fix()
-            ),
-            (Err(None), Decoder::Ffmpeg | Decoder::Nvdec) => bail!(
-                "--video needs ffmpeg to decode it: install ffmpeg or pass --ffmpeg (or read it with OpenCV: --decoder opencv)"
-            ),
+            (Err(Some(f)), Decoder::Ffmpeg | Decoder::Nvdec) => {
+                return Err(WorkloadError::FfmpegBroken(f.clone()))
+            }
+            (Err(None), Decoder::Ffmpeg | Decoder::Nvdec) => {
+                return Err(WorkloadError::FfmpegMissing)
+            }
         },
     };
     let workload = match (spec.preload, &spec.video) {
-        (true, Some(_)) => workload.preloaded(spec.warmup, &mut notes)?,
-        (true, None) => bail!("--preload decodes a --video before the runs: give one (the embedded clip is held in memory already)"),
+        (true, Some(_)) => workload
+            .preloaded(spec.warmup, &mut notes)
+            .map_err(|e| WorkloadError::Read(format!("{e:#}")))?,
+        (true, None) => return Err(WorkloadError::PreloadWithoutVideo),
         (false, _) => workload,
     };
     Ok(Built { workload, notes })
 }
 
-fn check(spec: &WorkloadSpec) -> anyhow::Result<()> {
+fn check(spec: &WorkloadSpec) -> Result<(), WorkloadError> {
     if let Some(fps) = spec.fps {
         if !(fps.is_finite() && fps > 0.0 && fps <= 1000.0) {
-            bail!("--fps must be between 0 and 1000 (got {fps})");
+            return Err(WorkloadError::Fps(fps));
         }
     }
     if spec.frames == Some(0) {
-        bail!("--frames must be at least 1");
+        return Err(WorkloadError::NoFrames);
     }
     if spec.tracks.is_some() && spec.detections.is_none() {
-        bail!("--tracks gives the boxes of the persons of an AVA CSV: pass the CSV as --detections (or the MOT file alone as --detections)");
+        return Err(WorkloadError::TracksAlone);
     }
     if spec.video.is_none() && windowed(spec) {
-        bail!("--start and --duration cut a window of --video: give a video, or drop them for the embedded clip");
+        return Err(WorkloadError::WindowWithoutVideo);
     }
     Ok(())
 }
@@ -197,7 +271,7 @@ fn synthetic_clip(
     spec: &WorkloadSpec,
     loaded: Option<Loaded>,
     notes: &mut Vec<String>,
-) -> anyhow::Result<Workload> {
+) -> Workload {
     let (w, h) = spec.resolution.unwrap_or((1920, 1080));
     let fps = spec.fps.unwrap_or(30.0);
     let frames = spec.frames.unwrap_or(100);
@@ -218,7 +292,7 @@ fn synthetic_clip(
         workload.info.persons = dets.max_persons();
         workload.detections = dets;
     }
-    Ok(workload)
+    workload
 }
 
 /// The video's size and frame rate as the run will use them.
@@ -226,20 +300,18 @@ fn size_and_fps(
     spec: &WorkloadSpec,
     path: &Path,
     stream: &crate::ffmpeg::probe_file::VideoStreamInfo,
-) -> anyhow::Result<(u32, u32, f64)> {
+) -> Result<(u32, u32, f64), WorkloadError> {
     let (w, h) = spec.resolution.unwrap_or((stream.width, stream.height));
     if !(FRAME_SIDE.contains(&w) && FRAME_SIDE.contains(&h)) {
-        bail!(
-            "{} is {w}x{h}; frames must be 16 to 8192 pixels a side: scale it with --resolution (e.g. --resolution 1920x1080)",
-            path.display()
-        );
+        return Err(WorkloadError::FrameSize {
+            path: path.to_path_buf(),
+            w,
+            h,
+        });
     }
     let fps = spec.fps.unwrap_or(stream.fps);
     if !(fps.is_finite() && fps > 0.0) {
-        bail!(
-            "{} reports no usable frame rate: pass --fps",
-            path.display()
-        );
+        return Err(WorkloadError::NoFrameRate(path.to_path_buf()));
     }
     Ok((w, h, fps))
 }
@@ -255,7 +327,7 @@ fn probe_with_ffmpeg(
     ffmpeg: &Path,
     path: &Path,
     notes: &mut Vec<String>,
-) -> anyhow::Result<Probed> {
+) -> Result<Probed, WorkloadError> {
     Ok(Probed {
         stream: crate::ffmpeg::probe_file::probe(ffmpeg, path)?,
         decodable: decodable(ffmpeg, path, notes)?,
@@ -263,27 +335,26 @@ fn probe_with_ffmpeg(
 }
 
 #[cfg(feature = "opencv")]
-fn probe_with_opencv(path: &Path) -> anyhow::Result<Probed> {
-    let (stream, decodable) = video::OpenCvReader::probe(path)?;
+fn probe_with_opencv(path: &Path) -> Result<Probed, WorkloadError> {
+    let (stream, decodable) =
+        video::OpenCvReader::probe(path).map_err(|e| WorkloadError::Read(format!("{e:#}")))?;
     if decodable == 0 {
-        bail!(
-            "{} has no video frames OpenCV can read: use a video with at least one frame",
-            path.display()
-        );
+        return Err(WorkloadError::Undecodable {
+            path: path.to_path_buf(),
+            by_opencv: true,
+        });
     }
     Ok(Probed { stream, decodable })
 }
 
 #[cfg(not(feature = "opencv"))]
-fn probe_with_opencv(_: &Path) -> anyhow::Result<Probed> {
-    bail!(
-        "--decoder opencv needs a build with the `opencv` feature; install ffmpeg to read --video"
-    )
+fn probe_with_opencv(_: &Path) -> Result<Probed, WorkloadError> {
+    Err(WorkloadError::OpencvMissing)
 }
 
 /// Frames in the file (packets, no decoding) and frames that really decode:
 /// real footage can be damaged part-way (OpenCV's tree.avi: 444 and 68).
-fn decodable(ffmpeg: &Path, path: &Path, notes: &mut Vec<String>) -> anyhow::Result<u64> {
+fn decodable(ffmpeg: &Path, path: &Path, notes: &mut Vec<String>) -> Result<u64, WorkloadError> {
     let stored = crate::ffmpeg::probe_file::count_frames(ffmpeg, path)?;
     let decodable = if stored == 0 {
         0
@@ -291,10 +362,10 @@ fn decodable(ffmpeg: &Path, path: &Path, notes: &mut Vec<String>) -> anyhow::Res
         crate::ffmpeg::probe_file::decodable_frames(ffmpeg, path)?
     };
     if decodable == 0 {
-        bail!(
-            "{} has no decodable video frames: use a video with at least one frame",
-            path.display()
-        );
+        return Err(WorkloadError::Undecodable {
+            path: path.to_path_buf(),
+            by_opencv: false,
+        });
     }
     if decodable < stored {
         notes.push(format!(
@@ -307,30 +378,23 @@ fn decodable(ffmpeg: &Path, path: &Path, notes: &mut Vec<String>) -> anyhow::Res
 }
 
 /// The timed frames out of the `available` ones of the window, after the warm-up.
-fn timed_frames(spec: &WorkloadSpec, path: &Path, available: u64) -> anyhow::Result<u64> {
+fn timed_frames(spec: &WorkloadSpec, path: &Path, available: u64) -> Result<u64, WorkloadError> {
     let warmup = spec.warmup;
-    let within = if windowed(spec) {
-        " in the --start/--duration window"
-    } else {
-        ""
-    };
     match spec.frames {
         Some(n) if n + warmup <= available => Ok(n),
-        Some(n) => bail!(
-            "--frames {n}{}: {} has {available} decodable frames{within}; ask for at most {}",
-            if warmup > 0 {
-                format!(" with --warmup {warmup}")
-            } else {
-                String::new()
-            },
-            path.display(),
-            available.saturating_sub(warmup)
-        ),
+        Some(asked) => Err(WorkloadError::TooManyFrames {
+            asked,
+            warmup,
+            path: path.to_path_buf(),
+            available,
+            windowed: windowed(spec),
+        }),
         None if available > warmup => Ok(available - warmup),
-        None => bail!(
-            "{} has only {available} decodable frames{within}; lower --warmup",
-            path.display()
-        ),
+        None => Err(WorkloadError::TooFewFrames {
+            path: path.to_path_buf(),
+            available,
+            windowed: windowed(spec),
+        }),
     }
 }
 
@@ -408,7 +472,7 @@ fn user_video(
     Probed { stream, decodable }: Probed,
     loaded: Option<Loaded>,
     notes: &mut Vec<String>,
-) -> anyhow::Result<Workload> {
+) -> Result<Workload, WorkloadError> {
     let (w, h, fps) = size_and_fps(spec, path, &stream)?;
     // The demo's start/duration, in the video's own frames and time.
     let source_fps = if stream.fps.is_finite() && stream.fps > 0.0 {
@@ -417,8 +481,12 @@ fn user_video(
         fps
     };
     let (start_frame, available) =
-        video::window(spec.start_ms, spec.duration_ms, source_fps, decodable)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        video::window(spec.start_ms, spec.duration_ms, source_fps, decodable).map_err(|cause| {
+            WorkloadError::Window {
+                path: path.to_path_buf(),
+                cause,
+            }
+        })?;
     let frames = timed_frames(spec, path, available)?;
     let decode = decode_choice(
         spec,
