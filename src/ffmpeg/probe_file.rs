@@ -30,7 +30,10 @@ pub enum ProbeError {
     #[error("ffmpeg could not count the frames of {}", .0.display())]
     NoCount(PathBuf),
     #[error("decoding {}: {cause}", path.display())]
-    Decode { path: PathBuf, cause: String },
+    Decode {
+        path: PathBuf,
+        cause: crate::ffmpeg::verify::DecodeError,
+    },
     /// Ctrl-C or SIGTERM stopped it.
     #[error("stopped by Ctrl-C or SIGTERM")]
     Interrupted,
@@ -135,30 +138,24 @@ pub fn probe(ffmpeg: &Path, path: &Path) -> Result<VideoStreamInfo, ProbeError> 
     )
     .map_err(ProbeError::ffmpeg("probing", path))?;
     let banner = parse_probe(&out.stderr);
-    let header = first_frame_header(ffmpeg, path)?;
-    match (banner, header) {
-        (banner, Ok(h)) => {
-            let banner = banner.ok();
-            Ok(VideoStreamInfo {
-                codec: banner
-                    .as_ref()
-                    .map_or_else(|| "?".into(), |b| b.codec.clone()),
-                width: h.width,
-                height: h.height,
-                fps: h.fps(),
-                duration_seconds: banner.as_ref().and_then(|b| b.duration_seconds),
-                variable_frame_rate: banner.as_ref().is_some_and(|b| b.variable_frame_rate),
-                pix_fmt: banner.as_ref().and_then(|b| b.pix_fmt.clone()),
-                color: banner.as_ref().map(|b| b.color.clone()).unwrap_or_default(),
-                written_by: banner.and_then(|b| b.written_by),
-            })
-        }
-        (Err(e), Err(_)) => Err(e.to_string()),
-        (Ok(_), Err(e)) => Err(e),
-    }
-    .map_err(|said| ProbeError::NotAVideo {
+    // No frame decodes: the banner's reason where it has none, else ffmpeg's last word.
+    let h = first_frame_header(ffmpeg, path)?.map_err(|said| ProbeError::NotAVideo {
         path: path.to_path_buf(),
-        said,
+        said: banner.as_ref().err().map_or(said, ToString::to_string),
+    })?;
+    let banner = banner.ok();
+    Ok(VideoStreamInfo {
+        codec: banner
+            .as_ref()
+            .map_or_else(|| "?".into(), |b| b.codec.clone()),
+        width: h.width,
+        height: h.height,
+        fps: h.fps(),
+        duration_seconds: banner.as_ref().and_then(|b| b.duration_seconds),
+        variable_frame_rate: banner.as_ref().is_some_and(|b| b.variable_frame_rate),
+        pix_fmt: banner.as_ref().and_then(|b| b.pix_fmt.clone()),
+        color: banner.as_ref().map(|b| b.color.clone()).unwrap_or_default(),
+        written_by: banner.and_then(|b| b.written_by),
     })
 }
 
@@ -331,9 +328,9 @@ pub fn decodable_frames(ffmpeg: &Path, path: &Path) -> Result<u64, ProbeError> {
     match crate::ffmpeg::verify::decoded_frames(ffmpeg, path, Duration::from_secs(3600)) {
         Ok(n) => Ok(n),
         Err(_) if crate::interrupt::requested() => Err(ProbeError::Interrupted),
-        Err(e) => Err(ProbeError::Decode {
+        Err(cause) => Err(ProbeError::Decode {
             path: path.to_path_buf(),
-            cause: e.to_string(),
+            cause,
         }),
     }
 }
