@@ -169,21 +169,25 @@ pub fn markdown_summary(r: &Comparison) -> String {
 
 /// The markdown summary appended to `$GITHUB_STEP_SUMMARY` when CI sets it
 /// (a GitHub Actions job's summary page).
-pub fn append_step_summary(result: &Comparison) -> anyhow::Result<()> {
+pub fn append_step_summary(result: &Comparison) -> Result<(), StepSummaryError> {
     let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else {
         return Ok(());
     };
-    let path = std::path::Path::new(&path);
-    let mut file = std::fs::OpenOptions::new()
+    let path = std::path::PathBuf::from(path);
+    std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(path)
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "cannot append to $GITHUB_STEP_SUMMARY ({}): {e}",
-                path.display()
-            )
-        })?;
-    std::io::Write::write_all(&mut file, markdown_summary(result).as_bytes())?;
-    Ok(())
+        .open(&path)
+        .and_then(|mut file| {
+            std::io::Write::write_all(&mut file, markdown_summary(result).as_bytes())
+        })
+        .map_err(|cause| StepSummaryError { path, cause })
+}
+
+/// `$GITHUB_STEP_SUMMARY` could not be appended to.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot append to $GITHUB_STEP_SUMMARY ({}): {cause}", path.display())]
+pub struct StepSummaryError {
+    path: std::path::PathBuf,
+    cause: std::io::Error,
 }

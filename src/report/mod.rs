@@ -12,7 +12,7 @@ pub mod terminal;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use serde::Serialize;
 
 use crate::results::{CaseResult, Results};
@@ -28,14 +28,17 @@ pub struct Input {
     pub results: Results,
 }
 
-pub fn load(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
+pub fn load(paths: &[PathBuf]) -> Result<Vec<Input>, LoadError> {
     if paths.is_empty() {
-        bail!("give at least one results file (from `nvviz-bench bench --export-json FILE`)");
+        return Err(LoadError::NoFiles);
     }
     let mut inputs: Vec<Input> = Vec::new();
     for path in paths {
         let text = crate::input_file::read_text(path, "results file", 1 << 30)?;
-        let results = Results::from_json(&text).with_context(|| format!("{}", path.display()))?;
+        let results = Results::from_json(&text).map_err(|cause| LoadError::Schema {
+            path: path.clone(),
+            cause,
+        })?;
         // Files of the same name from different runs go by their folder too
         // (`ci-2core-run4/engine-sequential`); a number only as a last resort.
         let mut label = label_of(path);
@@ -54,6 +57,20 @@ pub fn load(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
         });
     }
     Ok(inputs)
+}
+
+/// Why results files could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("give at least one results file (from `nvviz-bench bench --export-json FILE`)")]
+    NoFiles,
+    #[error(transparent)]
+    Read(#[from] crate::input_file::InputError),
+    #[error("{}: {cause}", path.display())]
+    Schema {
+        path: PathBuf,
+        cause: crate::results::SchemaError,
+    },
 }
 
 fn label_of(path: &Path) -> String {
