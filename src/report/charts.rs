@@ -2,7 +2,6 @@
 
 use std::sync::OnceLock;
 
-use anyhow::anyhow;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
@@ -14,17 +13,26 @@ use crate::results::{label, CaseResult, Mode, Sink};
 
 const FONT: &str = "sans-serif";
 
-fn register_font() -> anyhow::Result<()> {
+/// A chart that could not be drawn.
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    #[error("the chart font could not be registered")]
+    Font,
+    /// plotters' own error, as it describes itself.
+    #[error("drawing a chart: {0}")]
+    Draw(String),
+}
+
+fn register_font() -> Result<(), ChartError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| {
         plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES).is_ok()
     });
-    ok.then_some(())
-        .ok_or_else(|| anyhow!("the chart font could not be registered"))
+    ok.then_some(()).ok_or(ChartError::Font)
 }
 
-fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
-    anyhow!("drawing a chart: {e:?}")
+fn err<E: std::fmt::Debug>(e: E) -> ChartError {
+    ChartError::Draw(format!("{e:?}"))
 }
 
 /// One bar: what ran, how fast, how spread, and whether it was a fallback or
@@ -102,7 +110,7 @@ fn differences(cases: &[&CaseResult]) -> Vec<String> {
 /// cases of one mode named by what differs between them. Each bar names the
 /// encoder that ran; a fallback is orange and says so; whiskers span ± one
 /// stddev over runs.
-pub fn fps_chart(input: &Input) -> anyhow::Result<String> {
+pub fn fps_chart(input: &Input) -> Result<String, ChartError> {
     register_font()?;
     let bars = bars(&chart_cases(input));
     let max = bars.iter().map(|b| b.mean + b.stddev).fold(1.0, f64::max);
@@ -262,7 +270,7 @@ fn bars(cases: &[&CaseResult]) -> Vec<Bar> {
 }
 
 /// Speed vs quality, one point per preset (needs `bench --quality`).
-pub fn preset_chart(input: &Input) -> anyhow::Result<Option<String>> {
+pub fn preset_chart(input: &Input) -> Result<Option<String>, ChartError> {
     register_font()?;
     let points: Vec<(f64, f64, String)> = preset_cases(input)
         .into_iter()

@@ -12,7 +12,6 @@ pub mod terminal;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use serde::Serialize;
 
 use crate::results::{CaseResult, Results};
@@ -57,6 +56,17 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Input>, LoadError> {
         });
     }
     Ok(inputs)
+}
+
+/// Why the report could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("cannot create report directory {} (choose another -o): {cause}", dir.display())]
+    Directory { dir: PathBuf, cause: std::io::Error },
+    #[error(transparent)]
+    Chart(#[from] charts::ChartError),
+    #[error(transparent)]
+    File(#[from] crate::atomic_file::OutputFileError),
 }
 
 /// Why results files could not be read.
@@ -170,13 +180,11 @@ pub fn write_dir(
     dir: &Path,
     inputs: &[Input],
     sections: &[Section],
-) -> anyhow::Result<(PathBuf, Vec<PathBuf>)> {
+) -> Result<(PathBuf, Vec<PathBuf>), WriteError> {
     use crate::atomic_file::write_atomically;
-    std::fs::create_dir_all(dir).with_context(|| {
-        format!(
-            "cannot create report directory {} (choose another -o)",
-            dir.display()
-        )
+    std::fs::create_dir_all(dir).map_err(|cause| WriteError::Directory {
+        dir: dir.to_path_buf(),
+        cause,
     })?;
     let mut written = Vec::new();
     for input in inputs.iter().filter(|_| fleet::side_by_side(inputs)) {

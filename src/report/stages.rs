@@ -2,7 +2,13 @@
 //! `--stage "Action prediction=5.1s/100"`), so the guide's whole-pipeline table
 //! can be reproduced with their own detector numbers.
 
-use anyhow::{bail, Context};
+/// A `--stage` that is not `NAME=VALUE` with a value the guide's tables use.
+#[derive(Debug, thiserror::Error)]
+#[error("--stage '{spec}': {problem}")]
+pub struct StageError {
+    spec: String,
+    problem: String,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stage {
@@ -18,21 +24,25 @@ impl Stage {
 }
 
 /// `NAME=VALUE` with VALUE `16.1fps`, `5.1s/100` (seconds per 100 frames) or `62ms` (per frame).
-pub fn parse(spec: &str) -> anyhow::Result<Stage> {
-    let (name, value) = spec.split_once('=').with_context(|| {
-        format!("--stage '{spec}': expected NAME=VALUE, e.g. \"Person detection=16.1fps\"")
-    })?;
+pub fn parse(spec: &str) -> Result<Stage, StageError> {
+    let problem = |problem: String| StageError {
+        spec: spec.to_string(),
+        problem,
+    };
+    let (name, value) = spec
+        .split_once('=')
+        .ok_or_else(|| problem("expected NAME=VALUE, e.g. \"Person detection=16.1fps\"".into()))?;
     let name = name.trim();
     if name.is_empty() {
-        bail!("--stage '{spec}': the stage needs a name");
+        return Err(problem("the stage needs a name".into()));
     }
     let v = value.trim().to_ascii_lowercase();
-    let number = |s: &str| -> anyhow::Result<f64> {
+    let number = |s: &str| -> Result<f64, StageError> {
         s.trim()
             .parse::<f64>()
             .ok()
             .filter(|x| x.is_finite() && *x > 0.0)
-            .with_context(|| format!("--stage '{spec}': '{s}' is not a positive number"))
+            .ok_or_else(|| problem(format!("'{s}' is not a positive number")))
     };
     let seconds_per_frame = if let Some(fps) = v.strip_suffix("fps") {
         1.0 / number(fps)?
@@ -41,7 +51,9 @@ pub fn parse(spec: &str) -> anyhow::Result<Stage> {
     } else if let Some(ms) = v.strip_suffix("ms") {
         number(ms)? / 1000.0
     } else {
-        bail!("--stage '{spec}': give the value as 16.1fps, 5.1s/100 or 62ms");
+        return Err(problem(
+            "give the value as 16.1fps, 5.1s/100 or 62ms".into(),
+        ));
     };
     Ok(Stage {
         name: name.to_string(),

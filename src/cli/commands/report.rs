@@ -15,7 +15,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Outcome> {
         .stage
         .iter()
         .map(|s| stages::parse(s))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>, _>>()?;
     let inputs = report::load(&args.results)?;
     let sections = report::build(&inputs, &user_stages);
     if let Some(dir) = &args.output {

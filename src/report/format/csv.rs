@@ -4,15 +4,16 @@
 
 use super::TableFormat;
 use crate::report::{Input, Table};
+use crate::results::export::ExportError;
 
 pub struct Csv;
 
 impl TableFormat for Csv {
-    fn render(&self, inputs: &[Input], _tables: &[Table]) -> anyhow::Result<String> {
+    fn render(&self, inputs: &[Input], _tables: &[Table]) -> Result<String, ExportError> {
         let named: Vec<(&str, &crate::results::Results)> = inputs
             .iter()
             .map(|i| (i.label.as_str(), &i.results))
             .collect();
-        Ok(crate::results::export::tidy_csv(&named)?)
+        crate::results::export::tidy_csv(&named)
     }
 }

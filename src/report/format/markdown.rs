@@ -30,7 +30,11 @@ pub fn table(t: &Table) -> String {
 }
 
 impl TableFormat for Markdown {
-    fn render(&self, _inputs: &[crate::report::Input], tables: &[Table]) -> anyhow::Result<String> {
+    fn render(
+        &self,
+        _inputs: &[crate::report::Input],
+        tables: &[Table],
+    ) -> Result<String, crate::results::export::ExportError> {
         Ok(tables
             .iter()
             .map(|t| format!("### {}\n\n{}", t.title, table(t)))

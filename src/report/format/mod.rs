@@ -8,10 +8,11 @@ pub mod markdown;
 use clap::ValueEnum;
 
 use super::Table;
+use crate::results::export::ExportError;
 
 pub trait TableFormat {
     /// The report's tables for these inputs, as text.
-    fn render(&self, inputs: &[super::Input], tables: &[Table]) -> anyhow::Result<String>;
+    fn render(&self, inputs: &[super::Input], tables: &[Table]) -> Result<String, ExportError>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
