@@ -51,19 +51,36 @@ impl Frame {
     }
 
     /// Writes the frame as a PNG (for `--snapshot`), whole or not at all.
-    pub fn save_png(&self, path: &std::path::Path) -> anyhow::Result<()> {
+    pub fn save_png(&self, path: &std::path::Path) -> Result<(), PngError> {
         let mut rgb = self.data.clone();
         for px in rgb.chunks_exact_mut(3) {
             px.swap(0, 2);
         }
-        let image = image::RgbImage::from_raw(self.width, self.height, rgb)
-            .ok_or_else(|| anyhow::anyhow!("frame buffer does not match its size"))?;
+        let image =
+            image::RgbImage::from_raw(self.width, self.height, rgb).ok_or(PngError::Size)?;
         let mut png = std::io::Cursor::new(Vec::new());
         image
             .write_to(&mut png, image::ImageFormat::Png)
-            .map_err(|e| anyhow::anyhow!("encoding {}: {e}", path.display()))?;
+            .map_err(|cause| PngError::Encode {
+                path: path.to_path_buf(),
+                cause,
+            })?;
         Ok(crate::atomic_file::write_atomically(path, png.get_ref())?)
     }
+}
+
+/// A frame that could not be written as a PNG.
+#[derive(Debug, thiserror::Error)]
+pub enum PngError {
+    #[error("frame buffer does not match its size")]
+    Size,
+    #[error("encoding {}: {cause}", path.display())]
+    Encode {
+        path: std::path::PathBuf,
+        cause: image::ImageError,
+    },
+    #[error(transparent)]
+    File(#[from] crate::atomic_file::OutputFileError),
 }
 
 /// Rows `y0..y1()` of a frame, borrowed mutably: the unit of work when one

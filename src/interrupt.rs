@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
 
 /// Routes SIGINT and SIGTERM to a flag instead of killing the process at once.
-pub fn install() -> anyhow::Result<()> {
+pub fn install() -> std::io::Result<()> {
     let flag = FLAG.get_or_init(|| Arc::new(AtomicBool::new(false)));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(signal, Arc::clone(flag))?;

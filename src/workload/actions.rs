@@ -5,8 +5,6 @@
 //! classes; its colour is its group (pose / object interaction / person
 //! interaction), split at fixed indices that change with `common_cate`.
 
-use anyhow::bail;
-
 use super::detections::{Action, Category};
 
 /// The demo's 80 AVA categories, in the model's output order, with its
@@ -229,15 +227,20 @@ pub struct ScoresError {
     pub categories: usize,
 }
 
+/// A `--confidence-threshold` outside 0..=1.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("--confidence-threshold must be between 0 and 1 (got {0})")]
+pub struct ThresholdError(pub f32);
+
 impl CaptionRule {
     /// A rule from the command line's words; `excluded` None is the demo's list.
     pub fn new(
         common: bool,
         threshold: f32,
         excluded: Option<Vec<String>>,
-    ) -> anyhow::Result<Self> {
+    ) -> Result<Self, ThresholdError> {
         if !(threshold.is_finite() && (0.0..=1.0).contains(&threshold)) {
-            bail!("--confidence-threshold must be between 0 and 1 (got {threshold})");
+            return Err(ThresholdError(threshold));
         }
         Ok(Self {
             vocabulary: Vocabulary::of(common),
@@ -254,7 +257,7 @@ impl CaptionRule {
         common: bool,
         threshold: f32,
         exclude: &[String],
-    ) -> anyhow::Result<(Self, Vec<String>)> {
+    ) -> Result<(Self, Vec<String>), ThresholdError> {
         let vocabulary = Vocabulary::of(common);
         let notes = match exclude {
             [none] if none == "none" => Vec::new(),
