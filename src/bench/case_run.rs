@@ -37,6 +37,7 @@ fn last_run_frames(result: &CaseResult, workload: &Workload) -> u64 {
 pub fn reason_of(e: RunError) -> Reason {
     match e {
         RunError::Encode(f) => Reason::from(f),
+        RunError::Overlay(e) => Reason::error(e.to_string()),
         RunError::Other(e) => Reason::error(format!("{e:#}")),
         RunError::Interrupted => Reason::interrupted(),
         RunError::Command(message) => Reason::Other(Cause::CommandFailed { message }),

@@ -267,7 +267,7 @@ pub(super) fn draw_layers<L>(
                 layer: buffer,
                 times,
             })
-            .map_err(|e| RunError::Other(e.into()));
+            .map_err(RunError::Overlay);
         let stop = result.is_err();
         if drawn.send(result).is_err() || stop {
             return;

@@ -36,6 +36,9 @@ pub struct RunOutcome {
 pub enum RunError {
     #[error(transparent)]
     Encode(#[from] EncodeFailure),
+    /// A style that could not be made or could not draw.
+    #[error(transparent)]
+    Overlay(#[from] crate::overlay::OverlayError),
     #[error("{0:#}")]
     Other(#[from] anyhow::Error),
     /// Ctrl-C or SIGTERM: stop, clean up, keep what was measured.

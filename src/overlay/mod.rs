@@ -22,6 +22,9 @@ use text::Font;
 pub enum OverlayError {
     #[error("OpenCV could not draw the frame: {0}")]
     OpenCv(String),
+    /// `--overlay opencv` (or a mode that draws with it) in the portable build.
+    #[error("the opencv overlay needs a build with the `opencv` feature")]
+    NoOpenCv,
 }
 
 /// Draws one frame's annotations in place.
@@ -64,7 +67,7 @@ pub struct Overlay {
 }
 
 impl Overlay {
-    pub fn new(kind: StyleKind, width: u32, height: u32, fps: f64) -> anyhow::Result<Self> {
+    pub fn new(kind: StyleKind, width: u32, height: u32, fps: f64) -> Result<Self, OverlayError> {
         let mut font = Font::new(layout::font_size(width, height) as f32);
         let style: Box<dyn OverlayStyle> = match kind {
             // The demo's Pillow visualizer draws with Roboto Bold, and lays
@@ -77,9 +80,7 @@ impl Overlay {
             #[cfg(feature = "opencv")]
             StyleKind::Opencv => Box::new(opencv::OpenCvStyle::new(&font)),
             #[cfg(not(feature = "opencv"))]
-            StyleKind::Opencv => {
-                anyhow::bail!("the opencv overlay needs a build with the `opencv` feature")
-            }
+            StyleKind::Opencv => return Err(OverlayError::NoOpenCv),
         };
         Ok(Self {
             style,
@@ -96,7 +97,7 @@ impl Overlay {
     pub fn for_workload(
         kind: StyleKind,
         info: &crate::results::WorkloadInfo,
-    ) -> anyhow::Result<Self> {
+    ) -> Result<Self, OverlayError> {
         let mut overlay = Self::new(kind, info.width, info.height, info.fps)?;
         overlay.show_time = info.show_time;
         overlay.first_frame = info.start_frame;
