@@ -2,6 +2,8 @@
 //! encoder settings template, the GPUs `--gpu` names and the writer chooser;
 //! what the library notes about them printed.
 
+use anyhow::Context;
+
 use crate::bench::case::EncoderTemplate;
 use crate::cli::stdio::errln;
 use crate::cli::{EncoderArgs, WorkloadArgs};
@@ -55,6 +57,12 @@ impl EncoderArgs {
             !self.no_fallback,
             self.write_timeout,
         )
+        .with_context(|| {
+            format!(
+                "cannot make the trial encodes' temporary directory in {} (set TMPDIR to a writable directory)",
+                std::env::temp_dir().display()
+            )
+        })
     }
 }
 

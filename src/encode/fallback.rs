@@ -75,7 +75,8 @@ fn key(encoder: &str, gpu: Option<u32>) -> (String, Option<u32>) {
 
 impl Chooser {
     /// Finds ffmpeg (`binary`, else on PATH; never fatal: the OpenCV writer
-    /// may still work) and prepares the trials. A trial includes ffmpeg's
+    /// may still work) and prepares the trials (their scratch directory is
+    /// all that can fail). A trial includes ffmpeg's
     /// start and a decode check: never less than 10 s, even with a short
     /// `write_timeout` (that one bounds a single frame's write).
     pub fn probe(
@@ -83,7 +84,7 @@ impl Chooser {
         gpu: &GpuProbe,
         allow_fallback: bool,
         write_timeout: Duration,
-    ) -> anyhow::Result<Self> {
+    ) -> std::io::Result<Self> {
         let trial_timeout = write_timeout.clamp(Duration::from_secs(10), Duration::from_secs(15));
         let listing = crate::ffmpeg::info::Listing::Encoders;
         let ffmpeg = match crate::probe::probe_ffmpeg(binary, Duration::from_secs(10), listing) {
@@ -107,7 +108,7 @@ impl Chooser {
         opencv: bool,
         allow_fallback: bool,
         trial_timeout: Duration,
-    ) -> anyhow::Result<Self> {
+    ) -> std::io::Result<Self> {
         let (ffmpeg, ffmpeg_missing) = match ffmpeg {
             Ok(f) => (Some(f), None),
             Err(e) => (None, Some(e)),

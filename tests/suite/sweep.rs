@@ -68,11 +68,13 @@ fn values(dir: &Path) -> Vec<OsString> {
         "NaN",
         "",
         "/dev/zero",
-        "/nonexistent/x",
     ]
     .iter()
     .map(OsString::from)
     .collect();
+    // A path that does not exist, inside the test's own directory: a flag
+    // that makes its directories (`report -o`) must not write outside it.
+    v.push(dir.join("no-such-dir/x").into_os_string());
     v.push(dir.as_os_str().to_owned());
     v.push(fifo.into_os_string());
     v.push(OsString::from_vec(vec![0x66, 0xff, 0xfe, 0x6f]));
