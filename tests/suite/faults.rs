@@ -333,3 +333,23 @@ fn a_missing_baseline_and_an_unnameable_output_fail_before_any_work() {
     assert!(!stderr.contains("Using"), "it encoded first: {stderr}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+/// A temp dir that is not there: the trial encodes cannot start, and the
+/// error names the directory and the variable to set.
+#[test]
+fn a_missing_temp_dir_is_named_with_what_to_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-tmp");
+    let out = nvviz()
+        .args(["bench", "--modes", "native", "--runs", "1", "--frames", "2"])
+        .args(["--resolution", "160x120", "-q"])
+        .env("TMPDIR", &missing)
+        .output()
+        .unwrap();
+    one_line_error(&out, "set TMPDIR to a writable directory");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&missing.display().to_string()),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
