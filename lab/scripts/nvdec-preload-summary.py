@@ -27,8 +27,8 @@ def first_run(path):
 
 def round_disturbance(n, p):
     """Why a round's pair is flagged, naming the render, or None."""
-    why = [f"{name} render {spread.disturbance(run)}" for name, run in (("nvdec", n), ("preload", p))
-           if spread.disturbance(run)]
+    why = [f"{name} render {flag}" for name, run in (("nvdec", n), ("preload", p))
+           if (flag := spread.disturbance(run))]
     return "; ".join(why) or None
 
 

@@ -325,9 +325,11 @@ pub fn count_frames(ffmpeg: &Path, path: &Path) -> Result<u64, ProbeError> {
 /// Frames that really decode (a full decode into the null muxer): fewer than
 /// `count_frames` when the file is damaged part-way. Ctrl-C stops it.
 pub fn decodable_frames(ffmpeg: &Path, path: &Path) -> Result<u64, ProbeError> {
+    use crate::ffmpeg::verify::DecodeError;
     match crate::ffmpeg::verify::decoded_frames(ffmpeg, path, Duration::from_secs(3600)) {
         Ok(n) => Ok(n),
-        Err(_) if crate::interrupt::requested() => Err(ProbeError::Interrupted),
+        // ffmpeg stopped (a signal, the deadline, no start): as a probe's.
+        Err(DecodeError::Child(cause)) => Err(ProbeError::ffmpeg("decoding", path)(cause)),
         Err(cause) => Err(ProbeError::Decode {
             path: path.to_path_buf(),
             cause,
